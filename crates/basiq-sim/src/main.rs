@@ -1,0 +1,2 @@
+//! `basiq-sim` binary (placeholder until the simulator issue lands its CLI).
+fn main() {}

@@ -1,0 +1,9 @@
+//! Pure logic shared by the bank-connect app (wasm) and server (native).
+//!
+//! House rules: no web-sys, no tokio, no clock calls (time is a parameter).
+
+pub mod basiq;
+pub mod directory;
+pub mod money;
+
+pub use directory::{InstitutionDirectory, InstitutionSummary};

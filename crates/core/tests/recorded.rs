@@ -1,0 +1,101 @@
+//! Every response Basiq's own suite recorded against its sandbox must decode with our types.
+//!
+//! The files live in `reference/recorded/` (a copy of `../shared/basiq-reference/recorded/`);
+//! when the shared folder sits beside the checkout, its files are checked too. A file with no
+//! decoder below fails the test, so a newly added recording cannot be silently ignored.
+
+use std::path::{Path, PathBuf};
+
+use bank_connect_core::basiq::{
+    Account, Connection, ErrorEnvelope, Institution, Job, List, TokenResponse, Transaction, User,
+};
+use serde::de::DeserializeOwned;
+
+fn decode<T: DeserializeOwned>(text: &str) -> Result<(), String> {
+    serde_json::from_str::<T>(text).map(|_| ()).map_err(|e| e.to_string())
+}
+
+fn decoder_for(stem: &str) -> Option<fn(&str) -> Result<(), String>> {
+    Some(match stem {
+        "getAccount" => decode::<Account>,
+        "getAccounts" | "getAccountsEmpty" => decode::<List<Account>>,
+        "createConnection" | "refreshConnection" | "updateConnection" | "postMfa" | "getJob" => decode::<Job>,
+        "getConnection" => decode::<Connection>,
+        "getConnections" | "getConnectionsEmpty" | "getNewPostedConnection" => decode::<List<Connection>>,
+        "refreshConnections" | "getJobs" | "getJobsEmpty" => decode::<List<Job>>,
+        "getInstitution" => decode::<Institution>,
+        "getInstitutions" | "getPublicInstitutions" => decode::<List<Institution>>,
+        "getInstitutionNotFound"
+        | "getInstitutionsUnauthorized"
+        | "postTokenBadRequest"
+        | "postTokenNotFound"
+        | "createUserBadRequest"
+        | "getUserForbidden"
+        | "userNotFound" => decode::<ErrorEnvelope>,
+        "postToken" => decode::<TokenResponse>,
+        "getTransaction" => decode::<Transaction>,
+        "getTransactions" | "getTransactionsEmpty" => decode::<List<Transaction>>,
+        "getUser" | "postUser" | "updateUser" => decode::<User>,
+        _ => return None,
+    })
+}
+
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            json_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+}
+
+fn check_dir(dir: &Path) -> usize {
+    let mut files = Vec::new();
+    json_files(dir, &mut files);
+    let mut failures = Vec::new();
+    for file in &files {
+        let stem = file.file_stem().unwrap().to_string_lossy();
+        let text = std::fs::read_to_string(file).unwrap();
+        match decoder_for(&stem) {
+            None => failures.push(format!("{}: no decoder for this recording", file.display())),
+            Some(decode) => {
+                if let Err(e) = decode(&text) {
+                    failures.push(format!("{}: {e}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "recorded responses that do not decode:\n{}", failures.join("\n"));
+    files.len()
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn every_vendored_recording_decodes() {
+    let n = check_dir(&workspace_root().join("reference/recorded"));
+    assert!(n >= 32, "expected the 32 recorded responses, found {n}");
+}
+
+#[test]
+fn every_shared_recording_decodes_when_present() {
+    let shared = workspace_root().join("../shared/basiq-reference/recorded");
+    if shared.is_dir() {
+        check_dir(&shared);
+    } else {
+        // Not beside this checkout: the vendored copy above is the reference.
+        assert!(workspace_root().join("reference/recorded").is_dir());
+    }
+}
+
+#[test]
+fn decoder_rejects_a_wrong_shape() {
+    // The harness must be able to fail: an institution is not a token.
+    let institution = std::fs::read_to_string(workspace_root().join("reference/recorded/institutions/getInstitution.json")).unwrap();
+    assert!(decode::<TokenResponse>(&institution).is_err());
+    assert!(decoder_for("somethingNew").is_none());
+}
