@@ -58,9 +58,9 @@ impl ErrorEnvelope {
 
     /// True when this is Basiq's "Token has expired" answer.
     pub fn is_token_expired(&self) -> bool {
-        self.data.iter().any(|e| {
-            e.code == "access-denied" && e.detail.as_deref() == Some("Token has expired")
-        })
+        self.data
+            .iter()
+            .any(|e| e.code == "access-denied" && e.detail.as_deref() == Some("Token has expired"))
     }
 }
 
@@ -525,21 +525,25 @@ mod tests {
 
     #[test]
     fn step_result_variants_are_told_apart() {
-        let link: StepResult = serde_json::from_str(r#"{"type":"link","url":"/users/u/connections/c"}"#).unwrap();
+        let link: StepResult =
+            serde_json::from_str(r#"{"type":"link","url":"/users/u/connections/c"}"#).unwrap();
         assert!(matches!(link, StepResult::Link(ref l) if l.url == "/users/u/connections/c"));
         let mfa: StepResult = serde_json::from_str(
             r#"{"type":"mfa","method":"token","input":["OTP Password"],"expiryMs":120000,"links":{"response":"x"}}"#,
         )
         .unwrap();
         assert!(matches!(mfa, StepResult::Mfa(ref m) if m.input == ["OTP Password"]));
-        let failed: StepResult =
-            serde_json::from_str(r#"{"code":"invalid-credentials","title":"Cannot login","details":"d"}"#).unwrap();
+        let failed: StepResult = serde_json::from_str(
+            r#"{"code":"invalid-credentials","title":"Cannot login","details":"d"}"#,
+        )
+        .unwrap();
         assert!(matches!(failed, StepResult::Failure(ref f) if f.detail.as_deref() == Some("d")));
     }
 
     #[test]
     fn unknown_step_status_does_not_fail_decoding() {
-        let s: JobStep = serde_json::from_str(r#"{"title":"x","status":"brand-new","result":null}"#).unwrap();
+        let s: JobStep =
+            serde_json::from_str(r#"{"title":"x","status":"brand-new","result":null}"#).unwrap();
         assert_eq!(s.status, StepStatus::Unknown);
     }
 

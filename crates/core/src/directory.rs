@@ -70,8 +70,14 @@ impl InstitutionSummary {
             tier: i.tier.clone(),
             status: i.status.clone(),
             authorization: i.authorization.clone(),
-            login_id_caption: i.login_id_caption.clone().unwrap_or_else(|| "Login ID".into()),
-            password_caption: i.password_caption.clone().unwrap_or_else(|| "Password".into()),
+            login_id_caption: i
+                .login_id_caption
+                .clone()
+                .unwrap_or_else(|| "Login ID".into()),
+            password_caption: i
+                .password_caption
+                .clone()
+                .unwrap_or_else(|| "Password".into()),
             security_code_caption: i.security_code_caption.clone(),
             secondary_login_id_caption: i.secondary_login_id_caption.clone(),
             forgotten_password_url: i.forgotten_password_url.clone(),
@@ -86,7 +92,11 @@ impl InstitutionSummary {
 
     /// Up to two initials of the short name, for when the logo does not load.
     pub fn initials(&self) -> String {
-        let source = if self.short_name.trim().is_empty() { &self.name } else { &self.short_name };
+        let source = if self.short_name.trim().is_empty() {
+            &self.name
+        } else {
+            &self.short_name
+        };
         source
             .split(|c: char| c.is_whitespace() || c == '-')
             .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
@@ -99,9 +109,15 @@ impl InstitutionSummary {
 impl InstitutionDirectory {
     /// Builds the directory from Basiq institutions: compact form, sorted by tier, then name.
     pub fn from_institutions<'a>(all: impl IntoIterator<Item = &'a Institution>) -> Self {
-        let mut institutions: Vec<_> = all.into_iter().map(InstitutionSummary::from_institution).collect();
+        let mut institutions: Vec<_> = all
+            .into_iter()
+            .map(InstitutionSummary::from_institution)
+            .collect();
         institutions.sort_by(|a, b| a.tier.cmp(&b.tier).then_with(|| a.name.cmp(&b.name)));
-        Self { version: DIRECTORY_SCHEMA_VERSION, institutions }
+        Self {
+            version: DIRECTORY_SCHEMA_VERSION,
+            institutions,
+        }
     }
 }
 
@@ -132,8 +148,14 @@ mod tests {
     #[test]
     fn initials_come_from_the_short_name_or_the_name() {
         assert_eq!(summary("Hooli Bank", "Hooli").initials(), "H");
-        assert_eq!(summary("Commonwealth Bank of Australia", "").initials(), "CB");
-        assert_eq!(summary("Bank of Queensland", "bank of qld").initials(), "BO");
+        assert_eq!(
+            summary("Commonwealth Bank of Australia", "").initials(),
+            "CB"
+        );
+        assert_eq!(
+            summary("Bank of Queensland", "bank of qld").initials(),
+            "BO"
+        );
         assert_eq!(summary("St.George Bank", "St.George").initials(), "S");
     }
 
@@ -150,7 +172,10 @@ mod tests {
         assert_eq!(dir.version, DIRECTORY_SCHEMA_VERSION);
         let ids: Vec<_> = dir.institutions.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(ids, ["AU00001", "AU00000"]);
-        assert_eq!(dir.institutions[0].security_code_caption.as_deref(), Some("Security number"));
+        assert_eq!(
+            dir.institutions[0].security_code_caption.as_deref(),
+            Some("Security number")
+        );
         assert_eq!(dir.institutions[1].login_id_caption, "Login");
         assert_eq!(dir.institutions[1].average_duration_ms, Some(31588));
         assert_eq!(

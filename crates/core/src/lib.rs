@@ -7,3 +7,6 @@ pub mod directory;
 pub mod money;
 
 pub use directory::{InstitutionDirectory, InstitutionSummary};
+pub mod config;
+
+pub use config::PublicConfig;

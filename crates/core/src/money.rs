@@ -19,7 +19,11 @@ pub fn parse_minor_units(s: &str) -> Result<i64, MoneyError> {
         None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
     let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole.is_empty() || frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
     let whole: i64 = whole.parse().map_err(|_| bad())?;
@@ -28,7 +32,10 @@ pub fn parse_minor_units(s: &str) -> Result<i64, MoneyError> {
         1 => frac.parse::<i64>().map_err(|_| bad())? * 10,
         _ => frac.parse().map_err(|_| bad())?,
     };
-    let cents = whole.checked_mul(100).and_then(|w| w.checked_add(frac)).ok_or_else(bad)?;
+    let cents = whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(frac))
+        .ok_or_else(bad)?;
     Ok(if negative { -cents } else { cents })
 }
 
@@ -66,8 +73,20 @@ mod tests {
         assert_eq!(parse_minor_units("89.63"), Ok(8963));
         assert_eq!(parse_minor_units("12"), Ok(1200));
         assert_eq!(parse_minor_units("0.5"), Ok(50));
-        for bad in ["", "-", "1.234", "1,000.00", "abc", ".5", "1e3", "99999999999999999999"] {
-            assert!(parse_minor_units(bad).is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "",
+            "-",
+            "1.234",
+            "1,000.00",
+            "abc",
+            ".5",
+            "1e3",
+            "99999999999999999999",
+        ] {
+            assert!(
+                parse_minor_units(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 

@@ -12,16 +12,22 @@ use bank_connect_core::basiq::{
 use serde::de::DeserializeOwned;
 
 fn decode<T: DeserializeOwned>(text: &str) -> Result<(), String> {
-    serde_json::from_str::<T>(text).map(|_| ()).map_err(|e| e.to_string())
+    serde_json::from_str::<T>(text)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 fn decoder_for(stem: &str) -> Option<fn(&str) -> Result<(), String>> {
     Some(match stem {
         "getAccount" => decode::<Account>,
         "getAccounts" | "getAccountsEmpty" => decode::<List<Account>>,
-        "createConnection" | "refreshConnection" | "updateConnection" | "postMfa" | "getJob" => decode::<Job>,
+        "createConnection" | "refreshConnection" | "updateConnection" | "postMfa" | "getJob" => {
+            decode::<Job>
+        }
         "getConnection" => decode::<Connection>,
-        "getConnections" | "getConnectionsEmpty" | "getNewPostedConnection" => decode::<List<Connection>>,
+        "getConnections" | "getConnectionsEmpty" | "getNewPostedConnection" => {
+            decode::<List<Connection>>
+        }
         "refreshConnections" | "getJobs" | "getJobsEmpty" => decode::<List<Job>>,
         "getInstitution" => decode::<Institution>,
         "getInstitutions" | "getPublicInstitutions" => decode::<List<Institution>>,
@@ -41,7 +47,9 @@ fn decoder_for(stem: &str) -> Option<fn(&str) -> Result<(), String>> {
 }
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display())) {
+    for entry in
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+    {
         let path = entry.unwrap().path();
         if path.is_dir() {
             json_files(&path, out);
@@ -67,7 +75,11 @@ fn check_dir(dir: &Path) -> usize {
             }
         }
     }
-    assert!(failures.is_empty(), "recorded responses that do not decode:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "recorded responses that do not decode:\n{}",
+        failures.join("\n")
+    );
     files.len()
 }
 
@@ -95,7 +107,10 @@ fn every_shared_recording_decodes_when_present() {
 #[test]
 fn decoder_rejects_a_wrong_shape() {
     // The harness must be able to fail: an institution is not a token.
-    let institution = std::fs::read_to_string(workspace_root().join("reference/recorded/institutions/getInstitution.json")).unwrap();
+    let institution = std::fs::read_to_string(
+        workspace_root().join("reference/recorded/institutions/getInstitution.json"),
+    )
+    .unwrap();
     assert!(decode::<TokenResponse>(&institution).is_err());
     assert!(decoder_for("somethingNew").is_none());
 }

@@ -1,1 +1,54 @@
-fn main() {}
+//! `bank-connect-server` binary: parse config, start, wait for Ctrl-C / SIGTERM.
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = bank_connect_server::Config::parse();
+    if let Err(e) = config.validate() {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    }
+    let server = match bank_connect_server::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    println!("bank-connect is running at {}", server.url());
+    if server.sandbox().is_some() {
+        println!(
+            "sandbox mode: Basiq simulator at {} (log in to Hooli Bank as gavinBelson / hooli2016)",
+            server.basiq_url()
+        );
+    }
+    shutdown_signal().await;
+    println!("stopping");
+    server.stop().await;
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,142 @@
+//! Configuration: flags and environment variables (one table in the README).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use secrecy::SecretString;
+
+/// Basiq's production API.
+pub const BASIQ_PRODUCTION_URL: &str = "https://au-api.basiq.io";
+
+/// Server settings.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "bank-connect-server",
+    version,
+    about = "bank-connect backend: Basiq tokens, institution directory, the widget"
+)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "BANK_CONNECT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Basiq API key. Absent: sandbox mode with the built-in simulator.
+    #[arg(long, env = "BASIQ_API_KEY", hide_env_values = true)]
+    pub basiq_api_key: Option<SecretString>,
+
+    /// Basiq API base URL (default: Basiq production when a key is set).
+    #[arg(long, env = "BASIQ_API_URL")]
+    pub basiq_api_url: Option<String>,
+
+    /// Basiq API version requested on /token.
+    #[arg(long, env = "BASIQ_VERSION", default_value = "2.1")]
+    pub basiq_version: String,
+
+    /// Directory of the built app (trunk's dist/).
+    #[arg(long, env = "DIST_DIR", default_value = "dist")]
+    pub dist_dir: PathBuf,
+
+    /// Origins allowed to call the API from a browser and to embed the widget (comma-separated).
+    #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Service types offered in the picker (comma-separated; empty = all).
+    #[arg(long, env = "INSTITUTION_SERVICE_TYPES", value_delimiter = ',')]
+    pub service_types: Vec<String>,
+
+    /// Countries offered in the picker (comma-separated; empty = all).
+    #[arg(long, env = "INSTITUTION_COUNTRIES", value_delimiter = ',')]
+    pub countries: Vec<String>,
+
+    /// Hide Basiq's test banks (institution type "Test Bank").
+    #[arg(long, env = "HIDE_TEST_BANKS", default_value_t = false)]
+    pub hide_test_banks: bool,
+
+    /// How long the institution directory is cached, in seconds.
+    #[arg(long, env = "INSTITUTIONS_CACHE_TTL", default_value_t = 6 * 3600)]
+    pub institutions_cache_ttl: u64,
+
+    /// Simulator time scale in sandbox mode (1 = realistic job durations).
+    #[arg(long, env = "SANDBOX_SPEED", default_value_t = 1.0)]
+    pub sandbox_speed: f64,
+}
+
+impl Config {
+    /// Directory cache lifetime.
+    pub fn institutions_ttl(&self) -> Duration {
+        Duration::from_secs(self.institutions_cache_ttl)
+    }
+
+    /// Checks values clap cannot: returns one clear sentence on the first problem.
+    pub fn validate(&self) -> Result<(), String> {
+        for origin in &self.allowed_origins {
+            if !is_origin(origin) {
+                return Err(format!(
+                    "ALLOWED_ORIGINS: {origin:?} is not an origin (expected scheme://host[:port], e.g. https://app.example.com)"
+                ));
+            }
+        }
+        if let Some(url) = &self.basiq_api_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(format!("BASIQ_API_URL: {url:?} is not an http(s) URL"));
+            }
+        }
+        if !(self.sandbox_speed.is_finite() && self.sandbox_speed > 0.0) {
+            return Err(format!(
+                "SANDBOX_SPEED: {} must be a positive number",
+                self.sandbox_speed
+            ));
+        }
+        if self.basiq_version.trim().is_empty() {
+            return Err("BASIQ_VERSION must not be empty".into());
+        }
+        Ok(())
+    }
+}
+
+/// True for `scheme://host[:port]` with no path, query or fragment.
+pub fn is_origin(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', ' ', '*'])
+        && !rest.starts_with(':')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_checked() {
+        assert!(is_origin("https://app.example.com"));
+        assert!(is_origin("http://127.0.0.1:8090"));
+        for bad in [
+            "*",
+            "app.example.com",
+            "https://a.com/",
+            "https://a.com/x",
+            "ftp://a.com",
+            "https://",
+            "https://*.a.com",
+        ] {
+            assert!(!is_origin(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn validate_reports_the_bad_setting() {
+        let mut c = Config::parse_from(["x"]);
+        assert!(c.validate().is_ok());
+        c.allowed_origins = vec!["https://ok.example".into(), "nope".into()];
+        let e = c.validate().unwrap_err();
+        assert!(e.contains("ALLOWED_ORIGINS") && e.contains("nope"), "{e}");
+        c.allowed_origins.clear();
+        c.sandbox_speed = 0.0;
+        assert!(c.validate().unwrap_err().contains("SANDBOX_SPEED"));
+    }
+}

@@ -1,0 +1,145 @@
+//! The institution directory: fetched with the SERVER token, filtered, projected to the compact
+//! form, cached for the configured TTL, served with a strong ETag.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bank_connect_core::InstitutionDirectory;
+use bank_connect_core::basiq::Institution;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use tokio::sync::Mutex;
+
+use crate::basiq::BasiqClient;
+use crate::error::ServerError;
+
+/// Which institutions the picker offers.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryFilter {
+    /// Allowed service types (empty = all).
+    pub service_types: Vec<String>,
+    /// Allowed countries (empty = all).
+    pub countries: Vec<String>,
+    /// Drop Basiq's test banks.
+    pub hide_test_banks: bool,
+}
+
+impl DirectoryFilter {
+    /// True when the institution should be offered. Always drops what a web-credential widget
+    /// cannot connect: `alpha` stage and authorization kinds other than user / user-mfa*.
+    pub fn keeps(&self, i: &Institution) -> bool {
+        let auth_ok = matches!(
+            i.authorization.as_str(),
+            "user" | "user-mfa" | "user-mfa-intermittent"
+        );
+        auth_ok
+            && i.stage != "alpha"
+            && (self.service_types.is_empty()
+                || self.service_types.iter().any(|s| s == &i.service_type))
+            && (self.countries.is_empty() || self.countries.iter().any(|c| c == &i.country))
+            && !(self.hide_test_banks && i.institution_type == "Test Bank")
+    }
+}
+
+/// A serialised directory and its ETag.
+#[derive(Clone)]
+pub struct DirectoryBody {
+    /// The JSON body.
+    pub json: Arc<str>,
+    /// Strong ETag: quoted base64url SHA-256 of the body.
+    pub etag: Arc<str>,
+}
+
+struct Cached {
+    body: DirectoryBody,
+    fetched: Instant,
+}
+
+/// Cache of the compact directory.
+pub struct DirectoryCache {
+    ttl: Duration,
+    filter: DirectoryFilter,
+    slot: Mutex<Option<Cached>>,
+}
+
+impl DirectoryCache {
+    /// An empty cache.
+    pub fn new(ttl: Duration, filter: DirectoryFilter) -> Self {
+        Self {
+            ttl,
+            filter,
+            slot: Mutex::new(None),
+        }
+    }
+
+    /// The directory, from cache while fresh; one upstream fetch for concurrent callers.
+    /// When a refetch fails and an older copy exists, the older copy is served.
+    pub async fn get(&self, basiq: &BasiqClient) -> Result<DirectoryBody, ServerError> {
+        let mut slot = self.slot.lock().await;
+        if let Some(c) = slot.as_ref() {
+            if c.fetched.elapsed() < self.ttl {
+                return Ok(c.body.clone());
+            }
+        }
+        match basiq.institutions().await {
+            Ok(all) => {
+                let body = self.render(&all);
+                *slot = Some(Cached {
+                    body: body.clone(),
+                    fetched: Instant::now(),
+                });
+                Ok(body)
+            }
+            Err(e) => match slot.as_ref() {
+                Some(stale) => {
+                    tracing::warn!(error = %e, "institution refetch failed; serving the stale copy");
+                    Ok(stale.body.clone())
+                }
+                None => Err(e),
+            },
+        }
+    }
+
+    fn render(&self, all: &[Institution]) -> DirectoryBody {
+        let dir =
+            InstitutionDirectory::from_institutions(all.iter().filter(|i| self.filter.keeps(i)));
+        let json = serde_json::to_string(&dir).expect("directory serialises");
+        DirectoryBody {
+            etag: etag_of(json.as_bytes()).into(),
+            json: json.into(),
+        }
+    }
+}
+
+/// A strong ETag for `bytes`.
+pub fn etag_of(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    format!(
+        "\"{}\"",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..18])
+    )
+}
+
+/// True when an `If-None-Match` header value matches `etag` (list or `*`; weak prefix ignored).
+pub fn if_none_match_hits(header: &str, etag: &str) -> bool {
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_parsing() {
+        let e = etag_of(b"abc");
+        assert!(if_none_match_hits(&e, &e));
+        assert!(if_none_match_hits(&format!("\"x\", {e}"), &e));
+        assert!(if_none_match_hits("*", &e));
+        assert!(if_none_match_hits(&format!("W/{e}"), &e));
+        assert!(!if_none_match_hits("\"other\"", &e));
+        assert_ne!(etag_of(b"abc"), etag_of(b"abd"));
+    }
+}

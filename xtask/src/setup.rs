@@ -1,0 +1,252 @@
+//! `cargo xtask setup`: every tool the build and tests need, installed when missing or at the
+//! wrong version, and nothing downloaded from GitHub. Prints one line per tool.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::Command;
+
+use crate::{Failure, root};
+
+/// The trunk release this project builds with (0.22 needs a newer rustc than 1.95).
+pub const TRUNK_VERSION: &str = "0.21.14";
+/// binaryen's major version; package.json pins the npm package, Trunk.toml asks for it.
+pub const WASM_OPT_MAJOR: &str = "132";
+
+/// What later steps need from setup: a PATH with node_modules/.bin and ~/.cargo/bin first.
+pub struct ToolEnv {
+    /// The PATH to run tools with.
+    pub path: OsString,
+}
+
+/// Installs what is missing; returns the environment to run the tools with.
+pub fn run() -> Result<ToolEnv, Failure> {
+    let env = tool_env();
+    println!("==> setup");
+    wasm_target()?;
+    chromium(&env)?;
+    trunk(&env)?;
+    wasm_bindgen(&env)?;
+    wasm_opt(&env)?;
+    say(
+        "crates",
+        "cargo fetch (so offline builds find every dependency)",
+    );
+    crate::run_ok(
+        crate::cmd(&env, "cargo", &["fetch", "--quiet"]),
+        "cargo fetch",
+    )?;
+    Ok(env)
+}
+
+fn tool_env() -> ToolEnv {
+    let mut dirs = vec![root().join("node_modules/.bin")];
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        dirs.push(Path::new(&home).join("bin"));
+    } else if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(Path::new(&home).join(".cargo/bin"));
+    }
+    let existing = std::env::var_os("PATH").unwrap_or_default();
+    dirs.extend(std::env::split_paths(&existing));
+    ToolEnv {
+        path: std::env::join_paths(dirs).unwrap_or(existing),
+    }
+}
+
+/// The first line a tool prints for `--version`, if it runs.
+fn version_of(env: &ToolEnv, program: &str, arg: &str) -> Option<String> {
+    let out = Command::new(program)
+        .arg(arg)
+        .env("PATH", &env.path)
+        .output()
+        .ok()?;
+    out.status.success().then(|| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned()
+    })
+}
+
+fn say(tool: &str, what: &str) {
+    println!("    {tool:<18} {what}");
+}
+
+fn wasm_target() -> Result<(), Failure> {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    match out {
+        Ok(o)
+            if String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == "wasm32-unknown-unknown") =>
+        {
+            say("wasm32 target", "present");
+            Ok(())
+        }
+        Ok(_) => {
+            say(
+                "wasm32 target",
+                "installing (rustup target add wasm32-unknown-unknown)",
+            );
+            crate::run_ok(
+                {
+                    let mut c = Command::new("rustup");
+                    c.args(["target", "add", "wasm32-unknown-unknown"]);
+                    c
+                },
+                "rustup target add wasm32-unknown-unknown",
+            )
+        }
+        Err(e) => Err(Failure(format!(
+            "rustup is needed to add the wasm32 target: {e}"
+        ))),
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn apt_install(packages: &[&str], why: &str) -> Result<(), Failure> {
+    let list = packages.join(" ");
+    if !is_root() {
+        return Err(Failure(format!(
+            "{why} is not installed. Install it with:\n    sudo apt-get install -y {list}\nthen run this command again."
+        )));
+    }
+    say(why, &format!("installing (apt-get install -y {list})"));
+    let mut update = Command::new("apt-get");
+    update
+        .args(["update", "-qq"])
+        .env("DEBIAN_FRONTEND", "noninteractive");
+    crate::run_ok(update, "apt-get update")?;
+    let mut install = Command::new("apt-get");
+    install
+        .args(["install", "-y", "-qq"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive");
+    crate::run_ok(install, &format!("apt-get install {list}"))
+}
+
+fn chromium(env: &ToolEnv) -> Result<(), Failure> {
+    let browser = version_of(env, "chromium", "--version");
+    let driver = version_of(env, "chromedriver", "--version");
+    match (&browser, &driver) {
+        (Some(b), Some(d)) => {
+            say("chromium", b);
+            say("chromedriver", d);
+            Ok(())
+        }
+        _ => {
+            apt_install(
+                &["chromium", "chromium-driver"],
+                "Chromium (with chromium-driver)",
+            )?;
+            let b = version_of(env, "chromium", "--version")
+                .ok_or_else(|| Failure("chromium still does not run after installing it".into()))?;
+            say("chromium", &b);
+            Ok(())
+        }
+    }
+}
+
+fn cargo_install(args: &[&str], what: &str) -> Result<(), Failure> {
+    say(
+        what,
+        &format!(
+            "installing (cargo install {}) — takes minutes the first time",
+            args.join(" ")
+        ),
+    );
+    let mut c = Command::new("cargo");
+    c.arg("install").args(args);
+    crate::run_ok(c, &format!("cargo install {what}"))
+}
+
+fn trunk(env: &ToolEnv) -> Result<(), Failure> {
+    let want = format!("trunk {TRUNK_VERSION}");
+    match version_of(env, "trunk", "--version") {
+        Some(v) if v == want => {
+            say("trunk", &v);
+            Ok(())
+        }
+        found => {
+            if let Some(v) = found {
+                say("trunk", &format!("{v} found, {TRUNK_VERSION} needed"));
+            }
+            cargo_install(&["trunk", "--locked", "--version", TRUNK_VERSION], "trunk")
+        }
+    }
+}
+
+/// The `wasm-bindgen` version in Cargo.lock: the CLI must match it exactly.
+pub fn locked_wasm_bindgen_version() -> Result<String, Failure> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| Failure(format!("cannot read Cargo.lock: {e}")))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+            {
+                return Ok(v.to_owned());
+            }
+        }
+    }
+    Err(Failure("Cargo.lock has no wasm-bindgen package".into()))
+}
+
+fn wasm_bindgen(env: &ToolEnv) -> Result<(), Failure> {
+    let version = locked_wasm_bindgen_version()?;
+    let want = format!("wasm-bindgen {version}");
+    let cli = version_of(env, "wasm-bindgen", "--version");
+    let runner = version_of(env, "wasm-bindgen-test-runner", "--version");
+    if cli.as_deref() == Some(want.as_str()) && runner.is_some_and(|r| r.ends_with(&version)) {
+        say("wasm-bindgen-cli", &want);
+        return Ok(());
+    }
+    // No --locked: the CLI's own lock file pins a crate version this registry mirror lacks.
+    cargo_install(
+        &["wasm-bindgen-cli", "--version", &version],
+        "wasm-bindgen-cli",
+    )
+}
+
+fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
+    let wanted = format!("version {WASM_OPT_MAJOR}");
+    let local = root().join("node_modules/.bin/wasm-opt");
+    let current = || version_of(env, local.to_str().unwrap_or_default(), "--version");
+    if let Some(v) = current().filter(|v| v.contains(&wanted)) {
+        say("wasm-opt", &v);
+        return Ok(());
+    }
+    if version_of(env, "npm", "--version").is_none() {
+        apt_install(&["nodejs", "npm"], "npm (for binaryen's wasm-opt)")?;
+    }
+    say(
+        "wasm-opt",
+        "installing binaryen from the npm registry (npm install)",
+    );
+    let mut npm = Command::new("npm");
+    npm.args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(root())
+        .env("PATH", &env.path);
+    crate::run_ok(npm, "npm install")?;
+    match current() {
+        Some(v) if v.contains(&wanted) => {
+            say("wasm-opt", &v);
+            Ok(())
+        }
+        other => Err(Failure(format!(
+            "wasm-opt after npm install reports {other:?}, expected {wanted}"
+        ))),
+    }
+}

@@ -1,0 +1,258 @@
+//! `cargo xtask test`: every check and suite, in order, then one line `N passed, N failed`.
+//!
+//! Test suites count their tests (parsed from libtest's and wasm-bindgen-test's `test result:`
+//! lines); checks (fmt, clippy, wasm check, app build) count as one each. A suite that fails
+//! before reporting (for instance a compile error) counts as one failure.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use crate::setup::{self, ToolEnv};
+use crate::{Failure, cmd, root};
+
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    failures: Vec<String>,
+}
+
+/// Parses `test result: ok. 5 passed; 1 failed; …` into (passed, failed).
+pub fn parse_result_line(line: &str) -> Option<(u64, u64)> {
+    let rest = line.trim().strip_prefix("test result: ")?;
+    let mut passed = None;
+    let mut failed = None;
+    for part in rest.split([';', '.']) {
+        let mut words = part.split_whitespace();
+        if let (Some(n), Some(label)) = (words.next(), words.next()) {
+            match (n.parse::<u64>(), label) {
+                (Ok(n), "passed") => passed = Some(n),
+                (Ok(n), "failed") => failed = Some(n),
+                _ => {}
+            }
+        }
+    }
+    Some((passed?, failed?))
+}
+
+/// Runs a command, echoing its output, and returns (success, summed test results if any).
+fn run_streaming(mut c: Command) -> Result<(bool, Option<(u64, u64)>), Failure> {
+    c.stdout(Stdio::piped());
+    let mut child = c.spawn()?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut sum: Option<(u64, u64)> = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some((p, f)) = parse_result_line(&line) {
+            let (sp, sf) = sum.unwrap_or((0, 0));
+            sum = Some((sp + p, sf + f));
+        }
+    }
+    Ok((child.wait()?.success(), sum))
+}
+
+impl Tally {
+    fn check(&mut self, name: &str, c: Command) {
+        println!("\n==> {name}");
+        let started = Instant::now();
+        let ok = matches!(run_streaming(c), Ok((true, _)));
+        self.record_check(name, ok, started);
+    }
+
+    fn record_check(&mut self, name: &str, ok: bool, started: Instant) {
+        println!(
+            "--- {name}: {} ({:.1}s)",
+            if ok { "ok" } else { "FAILED" },
+            started.elapsed().as_secs_f64()
+        );
+        if ok {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+            self.failures.push(name.to_owned());
+        }
+    }
+
+    fn suite(&mut self, name: &str, c: Command) {
+        println!("\n==> {name}");
+        let started = Instant::now();
+        match run_streaming(c) {
+            Ok((ok, Some((p, f)))) => {
+                self.passed += p;
+                self.failed += f;
+                // A failing exit with all tests passing (e.g. a later test binary did not build).
+                let broken = !ok && f == 0;
+                if broken {
+                    self.failed += 1;
+                }
+                if f > 0 || broken {
+                    self.failures.push(name.to_owned());
+                }
+                println!(
+                    "--- {name}: {p} passed, {} failed ({:.1}s)",
+                    f + u64::from(broken),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Ok((ok, None)) => self.record_check(name, ok, started),
+            Err(e) => {
+                println!("cannot run: {}", e.0);
+                self.record_check(name, false, started);
+            }
+        }
+    }
+}
+
+/// Runs everything; exits non-zero when anything failed.
+pub fn run() -> Result<(), Failure> {
+    let started = Instant::now();
+    let env = setup::run()?;
+    let mut t = Tally::default();
+
+    t.check(
+        "cargo fmt --check",
+        cmd(&env, "cargo", &["fmt", "--all", "--", "--check"]),
+    );
+    t.check(
+        "clippy (native)",
+        cmd(
+            &env,
+            "cargo",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+    );
+    t.check(
+        "clippy (wasm32)",
+        cmd(
+            &env,
+            "cargo",
+            &[
+                "clippy",
+                "-p",
+                "bank-connect",
+                "-p",
+                "bank-connect-core",
+                "--all-targets",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+    );
+    t.suite(
+        "native tests",
+        cmd(
+            &env,
+            "cargo",
+            &["test", "--workspace", "--exclude", "bank-connect-e2e"],
+        ),
+    );
+    t.check(
+        "core builds for wasm32",
+        cmd(
+            &env,
+            "cargo",
+            &[
+                "check",
+                "-p",
+                "bank-connect-core",
+                "--target",
+                "wasm32-unknown-unknown",
+            ],
+        ),
+    );
+    t.suite(
+        "browser tests (wasm-bindgen-test, headless Chromium)",
+        browser_tests(&env),
+    );
+
+    println!("\n==> app build (trunk)");
+    let build_started = Instant::now();
+    let built = crate::build_app(&env).is_ok();
+    t.record_check("app build (trunk)", built, build_started);
+    if built {
+        let mut e2e = cmd(
+            &env,
+            "cargo",
+            &["test", "-p", "bank-connect-e2e", "--", "--test-threads=1"],
+        );
+        e2e.env("BANK_CONNECT_DIST", root().join("dist"));
+        t.suite(
+            "end-to-end tests (server + simulator + headless Chromium)",
+            e2e,
+        );
+    } else {
+        t.failed += 1;
+        t.failures
+            .push("end-to-end tests (not run: the app did not build)".into());
+    }
+
+    println!("\nfinished in {:.0}s", started.elapsed().as_secs_f64());
+    if !t.failures.is_empty() {
+        println!("failed: {}", t.failures.join("; "));
+    }
+    println!("{} passed, {} failed", t.passed, t.failed);
+    if t.failed == 0 {
+        Ok(())
+    } else {
+        Err(Failure(format!("{} failed", t.failed)))
+    }
+}
+
+fn browser_tests(env: &ToolEnv) -> Command {
+    let mut c = cmd(
+        env,
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "bank-connect",
+            "--target",
+            "wasm32-unknown-unknown",
+        ],
+    );
+    if let Ok(driver) = which(env, "chromedriver") {
+        c.env("CHROMEDRIVER", driver);
+    }
+    c.env("WASM_BINDGEN_TEST_TIMEOUT", "60");
+    c
+}
+
+fn which(env: &ToolEnv, program: &str) -> Result<std::path::PathBuf, Failure> {
+    std::env::split_paths(&env.path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+        .ok_or_else(|| Failure(format!("{program} not found on PATH")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_result_line;
+
+    #[test]
+    fn parses_libtest_and_wasm_bindgen_test_summaries() {
+        assert_eq!(
+            parse_result_line(
+                "test result: ok. 12 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s"
+            ),
+            Some((12, 0))
+        );
+        assert_eq!(
+            parse_result_line("test result: FAILED. 3 passed; 2 failed; 1 ignored"),
+            Some((3, 2))
+        );
+        assert_eq!(parse_result_line("running 3 tests"), None);
+        assert_eq!(parse_result_line("test result: garbage"), None);
+    }
+}
