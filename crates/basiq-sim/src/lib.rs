@@ -5,16 +5,27 @@
 //! not share serde structs with the client, or one bug would hide on both sides.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde_json::{Value, json};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
+
+pub mod auth;
+mod directory_data;
+pub mod error;
+pub mod faults;
+pub mod filter;
+pub mod institutions;
+mod routes;
+mod routes_admin;
+mod routes_data;
+pub mod state;
+pub mod store;
+
+pub use faults::{FaultKind, FaultRule};
+
+use state::{Clock, Config, Sim};
 
 /// Errors starting the simulator.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +52,12 @@ impl Simulator {
             speed: 1.0,
             token_ttl: Duration::from_secs(3600),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            institutions: 0,
+            allow_origins: Vec::new(),
+            admin: false,
+            faults: Vec::new(),
+            token_limit: 1500,
+            token_window: Duration::from_secs(300),
         }
     }
 }
@@ -53,6 +70,12 @@ pub struct SimulatorBuilder {
     speed: f64,
     token_ttl: Duration,
     bind: SocketAddr,
+    institutions: usize,
+    allow_origins: Vec<String>,
+    admin: bool,
+    faults: Vec<FaultRule>,
+    token_limit: usize,
+    token_window: Duration,
 }
 
 impl SimulatorBuilder {
@@ -81,25 +104,94 @@ impl SimulatorBuilder {
         self.bind = addr;
         self
     }
+    /// Adds `n` synthetic institutions (ids `AU50000`…) on top of the directory.
+    pub fn institutions(mut self, n: usize) -> Self {
+        self.institutions = n;
+        self
+    }
+    /// Restricts CORS to this origin (call again for more; none = any origin).
+    pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allow_origins.push(origin.into());
+        self
+    }
+    /// Serves the `/__admin/*` routes (faults, token expiry, connection invalidation).
+    pub fn admin(mut self, enabled: bool) -> Self {
+        self.admin = enabled;
+        self
+    }
+    /// Installs a fault rule from the start.
+    pub fn fault(mut self, rule: FaultRule) -> Self {
+        self.faults.push(rule);
+        self
+    }
+    /// `/token` rate limit (default 1,500 per 5 minutes, as Basiq).
+    pub fn token_rate_limit(mut self, limit: usize, window: Duration) -> Self {
+        self.token_limit = limit;
+        self.token_window = window;
+        self
+    }
 
     /// Starts the server and returns its handle.
     pub async fn spawn(self) -> Result<SimHandle, SimError> {
         let listener = tokio::net::TcpListener::bind(self.bind)
             .await
-            .map_err(|source| SimError::Bind { addr: self.bind, source })?;
-        let addr = listener.local_addr().map_err(|source| SimError::Bind { addr: self.bind, source })?;
+            .map_err(|source| SimError::Bind {
+                addr: self.bind,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind {
+            addr: self.bind,
+            source,
+        })?;
         let base_url = format!("http://{addr}");
-        let state = Arc::new(SimState { api_key: self.api_key.clone(), base_url: base_url.clone(), token_ttl: self.token_ttl });
-        let app = router(state);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let seed_s = self.seed.to_string();
+        let sim = Arc::new(Sim {
+            cfg: Config {
+                api_key: self.api_key.clone(),
+                seed: self.seed,
+                speed: self.speed,
+                token_ttl: self.token_ttl,
+                base_url: base_url.clone(),
+                allow_origins: self.allow_origins.clone(),
+                admin: self.admin,
+            },
+            jwt_key: state::det_uuid(
+                self.seed,
+                &["jwt-key", &self.api_key, &uuid::Uuid::new_v4().to_string()],
+            )
+            .into_bytes(),
+            partner_id: state::det_uuid(0, &["partner", &self.api_key]),
+            application_id: state::det_uuid(0, &["application", &self.api_key, &seed_s]),
+            token_epoch: AtomicU64::new(0),
+            token_limiter: Mutex::new(auth::RateLimiter::new(self.token_limit, self.token_window)),
+            directory: institutions::build_directory(self.seed, self.institutions),
+            store: Mutex::new(store::Store::new(self.seed)),
+            faults: Mutex::new(self.faults.clone()),
+            clock: Clock::new(self.speed),
+            stopping: stop_rx,
+        });
+        let app = routes::router(sim.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+                let _ = stop_tx.send(true);
+            })
+            .await;
         });
-        Ok(SimHandle { addr, base_url, api_key: self.api_key, shutdown: Some(tx), task: Some(task) })
+        Ok(SimHandle {
+            addr,
+            base_url,
+            api_key: self.api_key,
+            sim,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
     }
 }
 
@@ -108,6 +200,7 @@ pub struct SimHandle {
     addr: SocketAddr,
     base_url: String,
     api_key: String,
+    sim: Arc<Sim>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -124,6 +217,35 @@ impl SimHandle {
     /// The API key it accepts.
     pub fn api_key(&self) -> &str {
         &self.api_key
+    }
+    /// Makes every token issued so far expired (403 "Token has expired").
+    pub fn expire_all_tokens(&self) {
+        self.sim.token_epoch.fetch_add(1, Ordering::SeqCst);
+    }
+    /// Adds a fault rule.
+    pub fn add_fault(&self, rule: FaultRule) {
+        if let Ok(mut f) = self.sim.faults.lock() {
+            f.push(rule);
+        }
+    }
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        if let Ok(mut f) = self.sim.faults.lock() {
+            f.clear();
+        }
+    }
+    /// Marks every connection made with this login id as `invalid` (password changed at the
+    /// bank); returns how many connections changed.
+    pub fn invalidate_connections_of(&self, login_id: &str) -> usize {
+        self.sim
+            .store
+            .lock()
+            .map(|mut s| s.invalidate_login(login_id))
+            .unwrap_or(0)
+    }
+    /// Moves the simulated clock forward (job steps and MFA expiry follow it).
+    pub fn advance_clock(&self, by: Duration) {
+        self.sim.clock.advance(by);
     }
     /// Stops the server and waits until it has stopped.
     pub async fn stop(mut self) {
@@ -144,48 +266,12 @@ impl Drop for SimHandle {
     }
 }
 
-struct SimState {
-    api_key: String,
-    base_url: String,
-    token_ttl: Duration,
-}
-
-fn router(state: Arc<SimState>) -> Router {
-    Router::new()
-        .route("/token", post(token))
-        .route("/institutions", get(institutions))
-        .with_state(state)
-}
-
-fn error(status: StatusCode, code: &str, title: &str, detail: &str) -> Response {
-    let body = json!({"type":"list","correlationId":"00000000-0000-0000-0000-000000000000",
-        "data":[{"type":"error","code":code,"title":title,"detail":detail}]});
-    (status, axum::Json(body)).into_response()
-}
-
-async fn token(State(s): State<Arc<SimState>>, headers: HeaderMap) -> Response {
-    if headers.get("basiq-version").is_none() {
-        return error(StatusCode::BAD_REQUEST, "parameter-not-valid", "Required parameter not valid",
-            "Basiq-version must be specified in HTTP request header");
-    }
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if auth.strip_prefix("Basic ") != Some(s.api_key.as_str()) {
-        return error(StatusCode::NOT_FOUND, "parameter-not-valid", "We have encountered an error",
-            "Unable to authenticate. Please, check your API key");
-    }
-    axum::Json(json!({"access_token":"sim-token","token_type":"Bearer","expires_in":s.token_ttl.as_secs()})).into_response()
-}
-
-async fn institutions(State(s): State<Arc<SimState>>) -> Response {
-    let data: Vec<Value> = [("AU00000", "Hooli Bank", "Hooli", "user"), ("AU00002", "Pied Piper Bank", "Pied Piper", "user-mfa"), ("AU00003", "Nucleus Bank", "Nucleus", "user-mfa-intermittent")]
+/// The directory as the simulator serves it (`GET /institutions`) for a seed, `extra` synthetic
+/// institutions and a base URL; byte-identical for equal inputs.
+pub fn directory_json(seed: u64, extra: usize, base_url: &str) -> String {
+    let items: Vec<serde_json::Value> = institutions::build_directory(seed, extra)
         .iter()
-        .map(|(id, name, short, auth)| json!({"type":"institution","id":id,"name":name,"shortName":short,
-            "institutionType":"Test Bank","country":"Australia","serviceName":"Personal Online Banking",
-            "serviceType":"Personal Banking","tier":"4","authorization":auth,"stage":"live","status":"operational",
-            "loginIdCaption":"Login","passwordCaption":"Password","features":{},
-            "stats":{"averageDurationMs":{"verifyCredentials":8154,"retrieveAccounts":3820,"retrieveTransactions":7127,"retrieveMeta":12487,"total":31588}},
-            "logo":{"type":"image","links":{"square":format!("{}/logos/{id}.svg", s.base_url),"full":format!("{}/logos/{id}-full.svg", s.base_url)}},
-            "links":{"self":format!("{}/institutions/{id}", s.base_url)}}))
+        .map(|i| i.to_json(base_url))
         .collect();
-    axum::Json(json!({"type":"list","totalCount":data.len(),"data":data,"links":{"self":format!("{}/institutions", s.base_url)}})).into_response()
+    serde_json::to_string(&items).unwrap_or_default()
 }

@@ -1,0 +1,127 @@
+//! Shared simulator state.
+
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use crate::auth::RateLimiter;
+use crate::faults::FaultRule;
+use crate::institutions::Institution;
+use crate::store::Store;
+
+/// Settings fixed at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Accepted API key.
+    pub api_key: String,
+    /// Data seed.
+    pub seed: u64,
+    /// Time scale for job steps.
+    pub speed: f64,
+    /// Token lifetime.
+    pub token_ttl: Duration,
+    /// `http://host:port`.
+    pub base_url: String,
+    /// Allowed CORS origins (empty = any).
+    pub allow_origins: Vec<String>,
+    /// Whether `/__admin/*` routes are served.
+    pub admin: bool,
+}
+
+/// The simulator's clock: real time scaled by `speed`, plus manual advances.
+#[derive(Debug)]
+pub struct Clock {
+    start: Instant,
+    speed: f64,
+    offset: Mutex<Duration>,
+}
+
+impl Clock {
+    /// A clock starting now.
+    pub fn new(speed: f64) -> Self {
+        let speed = if speed.is_finite() && speed > 0.0 {
+            speed
+        } else {
+            1.0
+        };
+        Clock {
+            start: Instant::now(),
+            speed,
+            offset: Mutex::new(Duration::ZERO),
+        }
+    }
+
+    /// Simulated time since start.
+    pub fn now(&self) -> Duration {
+        let off = self.offset.lock().map(|o| *o).unwrap_or_default();
+        self.start.elapsed().mul_f64(self.speed) + off
+    }
+
+    /// Moves simulated time forward.
+    pub fn advance(&self, d: Duration) {
+        if let Ok(mut o) = self.offset.lock() {
+            *o += d;
+        }
+    }
+
+    /// Converts a simulated duration into real time.
+    pub fn to_real(&self, d: Duration) -> Duration {
+        d.div_f64(self.speed)
+    }
+}
+
+/// Everything a request handler needs.
+pub struct Sim {
+    /// Settings.
+    pub cfg: Config,
+    /// HMAC key for tokens.
+    pub jwt_key: Vec<u8>,
+    /// `partnerid` claim.
+    pub partner_id: String,
+    /// `applicationid` claim.
+    pub application_id: String,
+    /// Tokens whose epoch is below this are expired.
+    pub token_epoch: AtomicU64,
+    /// `/token` rate limiter.
+    pub token_limiter: Mutex<RateLimiter>,
+    /// The institution directory.
+    pub directory: Vec<Institution>,
+    /// Users, connections, jobs, accounts, transactions.
+    pub store: Mutex<Store>,
+    /// Active fault rules.
+    pub faults: Mutex<Vec<FaultRule>>,
+    /// Simulated clock.
+    pub clock: Clock,
+    /// Flips to true when the server stops (releases hanging requests).
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+}
+
+/// A deterministic UUID-shaped id from a seed and some parts.
+pub fn det_uuid(seed: u64, parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(seed.to_le_bytes());
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    let d = h.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    uuid::Builder::from_random_bytes(b).into_uuid().to_string()
+}
+
+/// A deterministic 64-bit hash of a seed and some parts.
+pub fn det_hash(seed: u64, parts: &[&str]) -> u64 {
+    let mut h = Sha256::new();
+    h.update(seed.to_le_bytes());
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    let d = h.finalize();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    u64::from_le_bytes(b)
+}
