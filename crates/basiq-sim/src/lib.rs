@@ -17,6 +17,7 @@ pub mod error;
 pub mod faults;
 pub mod filter;
 pub mod institutions;
+pub mod personas;
 mod routes;
 mod routes_admin;
 mod routes_data;
@@ -166,7 +167,7 @@ impl SimulatorBuilder {
             token_epoch: AtomicU64::new(0),
             token_limiter: Mutex::new(auth::RateLimiter::new(self.token_limit, self.token_window)),
             directory: institutions::build_directory(self.seed, self.institutions),
-            store: Mutex::new(store::Store::new(self.seed)),
+            store: Mutex::new(store::Store::new(self.seed, self.speed)),
             faults: Mutex::new(self.faults.clone()),
             clock: Clock::new(self.speed),
             stopping: stop_rx,

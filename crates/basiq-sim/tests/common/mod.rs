@@ -172,3 +172,83 @@ pub fn claims(token: &str) -> Value {
         .expect("base64url");
     serde_json::from_slice(&bytes).expect("json claims")
 }
+
+/// Creates a user, returning its id.
+pub async fn create_user(sim: &SimHandle, token: &str, email: &str) -> String {
+    let r = post(
+        sim,
+        token,
+        "/users",
+        &serde_json::json!({"email": email, "mobile": "+61410888999"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.expect("user");
+    v["id"].as_str().expect("id").to_string()
+}
+
+/// Posts a connection, returning the status and job id.
+pub async fn connect(
+    sim: &SimHandle,
+    token: &str,
+    user: &str,
+    inst: &str,
+    login: &str,
+    password: &str,
+) -> (u16, String) {
+    let r = post(
+        sim,
+        token,
+        &format!("/users/{user}/connections"),
+        &serde_json::json!({"loginId": login, "password": password, "institution": {"id": inst}}),
+    )
+    .await;
+    let status = r.status().as_u16();
+    let j: JobRef = r.json().await.expect("job ref");
+    assert_eq!(j.kind, "job");
+    assert!(j.links.self_.ends_with(&format!("/jobs/{}", j.id)));
+    (status, j.id)
+}
+
+/// Fetches a job.
+pub async fn job(sim: &SimHandle, token: &str, id: &str) -> Job {
+    let r = get(sim, token, &format!("/jobs/{id}")).await;
+    assert_eq!(r.status(), 200);
+    r.json().await.expect("job")
+}
+
+/// Polls a job until `done(job)` (at most 20 s).
+pub async fn wait_job(sim: &SimHandle, token: &str, id: &str, done: impl Fn(&Job) -> bool) -> Job {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let j = job(sim, token, id).await;
+        if done(&j) {
+            return j;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "job did not reach the state: {j:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+}
+
+/// Whether the job has finished (every step success, or one failed).
+pub fn finished(j: &Job) -> bool {
+    j.steps.iter().any(|s| s.status == "failed") || j.steps.iter().all(|s| s.status == "success")
+}
+
+/// Whether the job waits for an MFA answer.
+pub fn awaiting_mfa(j: &Job) -> bool {
+    j.steps
+        .iter()
+        .any(|s| s.title == "mfa-challenge" && s.status == "in-progress")
+}
+
+/// The step with this title.
+pub fn step<'a>(j: &'a Job, title: &str) -> &'a Step {
+    j.steps
+        .iter()
+        .find(|s| s.title == title)
+        .unwrap_or_else(|| panic!("no step {title} in {j:?}"))
+}
