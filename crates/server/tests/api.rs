@@ -177,7 +177,9 @@ async fn a_wrong_api_key_is_a_clear_startup_error() {
 async fn a_port_in_use_is_a_clear_startup_error() {
     let first = spawn_app().await;
     let addr = first.server.addr().to_string();
-    let err = bank_connect_server::start(test_config(&["--bind", &addr]))
+    let mut config = test_config(&[]);
+    config.bind = first.server.addr();
+    let err = bank_connect_server::start(config)
         .await
         .err()
         .expect("second bind fails");
