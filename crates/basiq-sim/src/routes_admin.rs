@@ -1,12 +1,90 @@
-//! `/__admin/*` routes (only with the admin flag).
+//! `/__admin/*` routes (only with the admin flag): faults, token expiry, connection
+//! invalidation and the clock.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
 
+use crate::error::{ApiError, ApiResult};
+use crate::faults::FaultRule;
+use crate::routes::json_status;
 use crate::state::Sim;
+
+type S = State<Arc<Sim>>;
 
 /// Adds the admin routes.
 pub fn add(r: Router<Arc<Sim>>) -> Router<Arc<Sim>> {
-    r
+    r.route(
+        "/__admin/faults",
+        post(add_fault).get(list_faults).delete(clear_faults),
+    )
+    .route("/__admin/tokens/expire", post(expire_tokens))
+    .route("/__admin/connections/invalidate", post(invalidate))
+    .route("/__admin/clock/advance", post(advance))
+}
+
+fn rules(sim: &Sim) -> Value {
+    let list = sim.faults.lock().map(|f| f.clone()).unwrap_or_default();
+    json!({"type": "list", "data": list})
+}
+
+async fn add_fault(State(sim): S, body: Bytes) -> ApiResult<Response> {
+    let rule: FaultRule = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::invalid_content(format!("Posted fault is not in valid format: {e}"))
+    })?;
+    if let Ok(mut f) = sim.faults.lock() {
+        f.push(rule);
+    }
+    Ok(json_status(StatusCode::CREATED, rules(&sim)))
+}
+
+async fn list_faults(State(sim): S) -> Response {
+    json_status(StatusCode::OK, rules(&sim))
+}
+
+async fn clear_faults(State(sim): S) -> Response {
+    if let Ok(mut f) = sim.faults.lock() {
+        f.clear();
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn expire_tokens(State(sim): S) -> Response {
+    sim.token_epoch.fetch_add(1, Ordering::SeqCst);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn invalidate(State(sim): S, body: Bytes) -> ApiResult<Response> {
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::invalid_content("Posted body is not in valid format."))?;
+    let login = v
+        .get("loginId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::not_supplied("Login ID parameter is required."))?;
+    let n = sim
+        .store
+        .lock()
+        .map(|mut s| s.invalidate_login(login))
+        .unwrap_or(0);
+    Ok(json_status(StatusCode::OK, json!({"invalidated": n})))
+}
+
+async fn advance(State(sim): S, body: Bytes) -> ApiResult<Response> {
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::invalid_content("Posted body is not in valid format."))?;
+    let secs = v
+        .get("seconds")
+        .and_then(Value::as_f64)
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e9)
+        .ok_or_else(|| ApiError::not_valid("seconds must be a non-negative number"))?;
+    sim.clock.advance(Duration::from_secs_f64(secs));
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
