@@ -1,2 +1,108 @@
-//! `basiq-sim` binary (placeholder until the simulator issue lands its CLI).
-fn main() {}
+//! `basiq-sim` binary: runs the Basiq 2.1 simulator on its own port until Ctrl-C / SIGTERM.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use clap::Parser;
+
+/// A faithful Basiq 2.1 API simulator.
+#[derive(Debug, Parser)]
+#[command(name = "basiq-sim", version, about)]
+struct Args {
+    /// Port to listen on.
+    #[arg(long, env = "BASIQ_SIM_PORT", default_value_t = 9090)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "BASIQ_SIM_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// API key accepted by `POST /token` (sent as `Authorization: Basic <key>`).
+    #[arg(long, env = "BASIQ_SIM_API_KEY", default_value = "sim-api-key")]
+    api_key: String,
+    /// Seed for the deterministic directory and persona data.
+    #[arg(long, env = "BASIQ_SIM_SEED", default_value_t = 0)]
+    seed: u64,
+    /// Time scale of job steps (1 = realistic 3–15 s per connection; 50 = fifty times faster).
+    #[arg(long, env = "BASIQ_SIM_SPEED", default_value_t = 1.0)]
+    speed: f64,
+    /// Token lifetime in seconds.
+    #[arg(long, env = "BASIQ_SIM_TOKEN_TTL", default_value_t = 3600)]
+    token_ttl: u64,
+    /// Synthetic institutions to add on top of the directory (performance work).
+    #[arg(long, env = "BASIQ_SIM_INSTITUTIONS", default_value_t = 0)]
+    institutions: usize,
+    /// CORS origin to allow (repeat, or comma-separate in the env var); none = any origin.
+    #[arg(long, env = "BASIQ_SIM_ALLOW_ORIGIN", value_delimiter = ',')]
+    allow_origin: Vec<String>,
+    /// Serve the `/__admin/*` routes (fault injection, token expiry, clock).
+    #[arg(long, env = "BASIQ_SIM_ADMIN")]
+    admin: bool,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
+    let args = Args::parse();
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        eprintln!("basiq-sim: --speed must be a positive number");
+        return std::process::ExitCode::from(2);
+    }
+    let mut b = basiq_sim::Simulator::builder()
+        .api_key(args.api_key)
+        .seed(args.seed)
+        .speed(args.speed)
+        .token_ttl(Duration::from_secs(args.token_ttl))
+        .institutions(args.institutions)
+        .admin(args.admin)
+        .bind(SocketAddr::new(args.host, args.port));
+    for o in args
+        .allow_origin
+        .into_iter()
+        .filter(|o| !o.trim().is_empty())
+    {
+        b = b.allow_origin(o.trim().to_string());
+    }
+    let handle = match b.spawn().await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("basiq-sim: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(
+        "basiq-sim listening on {} (api key {:?})",
+        handle.base_url(),
+        handle.api_key()
+    );
+    shutdown_signal().await;
+    tracing::info!("basiq-sim shutting down");
+    let _ = tokio::time::timeout(Duration::from_secs(10), handle.stop()).await;
+    std::process::ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
