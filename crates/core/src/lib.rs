@@ -5,6 +5,7 @@
 pub mod basiq;
 pub mod directory;
 pub mod money;
+pub mod search;
 
 pub use directory::{InstitutionDirectory, InstitutionSummary};
 pub mod config;

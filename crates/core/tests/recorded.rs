@@ -17,7 +17,10 @@ fn decode<T: DeserializeOwned>(text: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-fn decoder_for(stem: &str) -> Option<fn(&str) -> Result<(), String>> {
+/// A function that checks that a recorded body decodes as one type.
+type Decoder = fn(&str) -> Result<(), String>;
+
+fn decoder_for(stem: &str) -> Option<Decoder> {
     Some(match stem {
         "getAccount" => decode::<Account>,
         "getAccounts" | "getAccountsEmpty" => decode::<List<Account>>,
