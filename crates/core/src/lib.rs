@@ -4,6 +4,7 @@
 
 pub mod basiq;
 pub mod directory;
+pub mod errors;
 pub mod money;
 pub mod search;
 
@@ -11,3 +12,4 @@ pub use directory::{InstitutionDirectory, InstitutionSummary};
 pub mod config;
 
 pub use config::PublicConfig;
+pub mod api_types;

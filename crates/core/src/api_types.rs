@@ -1,0 +1,148 @@
+//! Shapes of the server's own `/api/*` answers (decoded by the app, produced by the server).
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/token` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenGrantBody {
+    /// CLIENT_ACCESS token for direct Basiq calls (kept in memory only).
+    pub access_token: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+    /// The Basiq user the token is bound to.
+    pub user_id: String,
+}
+
+/// `POST /api/link-tokens` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkTokenBody {
+    /// Single-use token to hand to the widget.
+    pub link_token: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
+}
+
+/// An error answer of the server: what happened and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    /// Machine code, e.g. `no-session`.
+    pub code: String,
+    /// A sentence for the person.
+    pub message: String,
+}
+
+/// A connection as the connections view shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionView {
+    /// Connection id.
+    pub id: String,
+    /// `pending`, `active`, `invalid`.
+    pub status: String,
+    /// Institution id.
+    pub institution_id: String,
+    /// Institution name (from the directory; the id when unknown).
+    pub institution_name: String,
+    /// Institution logo URL.
+    #[serde(default)]
+    pub institution_logo: Option<String>,
+    /// When data was last fetched from the bank (RFC 3339).
+    #[serde(default)]
+    pub last_used: Option<String>,
+    /// When the connection was made (RFC 3339).
+    #[serde(default)]
+    pub created_date: Option<String>,
+    /// Whether the bank asks for MFA on every refresh.
+    #[serde(default)]
+    pub mfa_enabled: bool,
+}
+
+/// An account as the connections view shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    /// Account id.
+    pub id: String,
+    /// Connection id.
+    pub connection_id: String,
+    /// Institution id.
+    pub institution_id: String,
+    /// Account name.
+    pub name: String,
+    /// Account number with all but the last 4 characters masked.
+    pub masked_number: String,
+    /// Balance as a decimal string.
+    pub balance: String,
+    /// Available funds as a decimal string.
+    #[serde(default)]
+    pub available_funds: Option<String>,
+    /// ISO currency.
+    pub currency: String,
+    /// `transaction`, `savings`, `credit-card`…
+    pub class: String,
+    /// When the bank data was fetched (RFC 3339).
+    #[serde(default)]
+    pub last_updated: Option<String>,
+}
+
+/// A transaction row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionView {
+    /// Transaction id.
+    pub id: String,
+    /// Account id.
+    pub account_id: String,
+    /// Post date (or transaction date) as `YYYY-MM-DD`, absent while pending without a date.
+    #[serde(default)]
+    pub date: Option<String>,
+    /// Bank's description.
+    pub description: String,
+    /// Signed decimal string.
+    pub amount: String,
+    /// True while pending.
+    pub pending: bool,
+}
+
+/// A page of transactions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionPage {
+    /// Rows, newest first.
+    pub transactions: Vec<TransactionView>,
+    /// Opaque cursor for the next page; absent on the last.
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// `POST /api/connections/{id}/refresh` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshStarted {
+    /// The Basiq job to follow.
+    pub job_id: String,
+}
+
+/// Masks an account number, keeping the last four characters: `••••1234`.
+pub fn mask_account_number(number: &str) -> String {
+    let chars: Vec<char> = number.chars().filter(|c| !c.is_whitespace()).collect();
+    if chars.len() <= 4 {
+        return format!("••{}", chars.iter().collect::<String>());
+    }
+    format!(
+        "••••{}",
+        chars[chars.len() - 4..].iter().collect::<String>()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masking_keeps_the_last_four() {
+        assert_eq!(mask_account_number("0136640.00"), "••••0.00");
+        assert_eq!(mask_account_number("123 456 789"), "••••6789");
+        assert_eq!(mask_account_number("1"), "••1");
+        assert!(!mask_account_number("987654321").contains("98765"));
+    }
+}
