@@ -169,8 +169,11 @@ impl ApiError {
         if let Some(d) = &self.detail {
             item["detail"] = json!(d);
         }
-        if let Some(s) = &self.source {
-            item["source"] = s.clone();
+        match &self.source {
+            Some(s) => item["source"] = s.clone(),
+            // Basiq's 403s carry `"source": null` (recorded getUserForbidden.json).
+            None if self.status == StatusCode::FORBIDDEN => item["source"] = Value::Null,
+            None => {}
         }
         json!({"type": "list", "correlationId": uuid::Uuid::new_v4().to_string(), "data": [item]})
     }
