@@ -7,6 +7,7 @@ pub mod directory;
 pub mod errors;
 pub mod money;
 pub mod search;
+pub mod validation;
 
 pub use directory::{InstitutionDirectory, InstitutionSummary};
 pub mod config;
