@@ -4,6 +4,8 @@
 //! stops the server when dropped. The simulator defines its own wire types on purpose: it must
 //! not share serde structs with the client, or one bug would hide on both sides.
 
+#![warn(missing_docs)]
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

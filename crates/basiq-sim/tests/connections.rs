@@ -912,3 +912,100 @@ async fn institution_status_fails_jobs() {
         assert_eq!(v.result.as_ref().expect("r")["code"], code);
     }
 }
+
+#[tokio::test]
+async fn list_filters_for_accounts_connections_and_jobs() {
+    let sim = sim().await;
+    let t = server_token(&sim).await;
+    let u = create_user(&sim, &t, "filters@example.com").await;
+    let (_, j1) = connect(&sim, &t, &u, "AU00000", "jared", "django").await;
+    let (_, j2) = connect(&sim, &t, &u, "AU00004", "ashMann", "hooli2024").await;
+    let (_, j3) = connect(&sim, &t, &u, "AU00000", "bighead", "password").await;
+    for j in [&j1, &j2, &j3] {
+        wait_job(&sim, &t, j, finished).await;
+    }
+    let enc = |f: &str| {
+        f.replace('\'', "%27")
+            .replace(',', "%2C")
+            .replace('(', "%28")
+            .replace(')', "%29")
+    };
+    let q = |path: &str, f: &str| format!("/users/{u}/{path}?filter={}", enc(f));
+
+    let active: Value = get(&sim, &t, &q("connections", "status.eq('active')"))
+        .await
+        .json()
+        .await
+        .expect("c");
+    assert_eq!(active["data"].as_array().expect("d").len(), 2);
+    let invalid: Value = get(
+        &sim,
+        &t,
+        &q("connections", "connection.status.eq('invalid')"),
+    )
+    .await
+    .json()
+    .await
+    .expect("c");
+    assert_eq!(invalid["data"].as_array().expect("d").len(), 1);
+    let at_gov: Value = get(&sim, &t, &q("connections", "institution.id.eq('AU00004')"))
+        .await
+        .json()
+        .await
+        .expect("c");
+    let gov_conn = at_gov["data"][0]["id"].as_str().expect("id").to_string();
+
+    let all: Value = get(&sim, &t, &format!("/users/{u}/accounts"))
+        .await
+        .json()
+        .await
+        .expect("a");
+    assert_eq!(all["data"].as_array().expect("d").len(), 6);
+    let gov: Value = get(
+        &sim,
+        &t,
+        &q("accounts", &format!("connection.id.eq('{gov_conn}')")),
+    )
+    .await
+    .json()
+    .await
+    .expect("a");
+    assert_eq!(gov["data"].as_array().expect("d").len(), 2);
+    let hooli: Value = get(&sim, &t, &q("accounts", "institution.id.ne('AU00004')"))
+        .await
+        .json()
+        .await
+        .expect("a");
+    assert!(
+        hooli["data"]
+            .as_array()
+            .expect("d")
+            .iter()
+            .all(|a| a["institution"] == "AU00000")
+    );
+    assert_eq!(hooli["data"].as_array().expect("d").len(), 4);
+    expect_error(
+        get(&sim, &t, &q("accounts", "account.colour.eq('x')")).await,
+        400,
+        "parameter-not-valid",
+    )
+    .await;
+
+    let jobs: Value = get(
+        &sim,
+        &t,
+        &q("jobs", &format!("connection.id.eq('{gov_conn}')")),
+    )
+    .await
+    .json()
+    .await
+    .expect("j");
+    assert_eq!(jobs["size"], 1);
+    assert_eq!(jobs["data"][0]["id"], j2.as_str());
+    let all_jobs: Value = get(&sim, &t, &format!("/users/{u}/jobs"))
+        .await
+        .json()
+        .await
+        .expect("j");
+    assert_eq!(all_jobs["size"], 3);
+}
