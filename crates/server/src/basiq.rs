@@ -1,9 +1,15 @@
-//! The server's Basiq client: SERVER_ACCESS token cache and the calls the server makes.
+//! The server's Basiq client: the API key (which never leaves this struct), token caches with
+//! single-flight and a cap on upstream `/token` calls, retries with full-jitter backoff.
 
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex as SyncMutex};
 use std::time::{Duration, Instant};
 
-use bank_connect_core::basiq::{ErrorEnvelope, Institution, List, TokenResponse};
-use reqwest::StatusCode;
+use bank_connect_core::basiq::{
+    Account, Connection, ErrorEnvelope, Institution, Job, List, TokenResponse, Transaction, User,
+};
+use rand::Rng;
+use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
@@ -11,30 +17,87 @@ use tokio::sync::Mutex;
 use crate::error::ServerError;
 
 /// Tokens are renewed this long before they expire.
-const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
+pub const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
+/// Retries of an idempotent call after a timeout or a 5xx.
+const MAX_RETRIES: u32 = 3;
 
 /// A cached bearer token.
 #[derive(Clone)]
 struct CachedToken {
     value: SecretString,
-    renew_at: Instant,
+    expires_at: Instant,
 }
 
-/// Talks to Basiq (or the simulator) with the API key, which never leaves this struct.
+impl CachedToken {
+    fn usable(&self, now: Instant) -> bool {
+        now + RENEW_MARGIN < self.expires_at
+    }
+}
+
+/// A token handed to the browser.
+pub struct TokenGrant {
+    /// The CLIENT_ACCESS JWT.
+    pub access_token: SecretString,
+    /// Seconds left until it expires.
+    pub expires_in: u64,
+}
+
+/// Limits on calls to Basiq's `/token` (Basiq allows 1,500 per 5 minutes).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenCallCap {
+    /// At most this many calls…
+    pub max: usize,
+    /// …within this window.
+    pub window: Duration,
+}
+
+/// Timeouts and retry pacing.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// TCP connect.
+    pub connect: Duration,
+    /// Whole request.
+    pub total: Duration,
+    /// First retry backoff ceiling (doubles per retry, full jitter).
+    pub backoff: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(1),
+            total: Duration::from_secs(5),
+            backoff: Duration::from_millis(100),
+        }
+    }
+}
+
+/// Talks to Basiq (or the simulator).
 pub struct BasiqClient {
     http: reqwest::Client,
     base_url: String,
     version: String,
     api_key: SecretString,
+    timeouts: Timeouts,
+    cap: TokenCallCap,
+    token_calls: SyncMutex<VecDeque<Instant>>,
     server_token: Mutex<Option<CachedToken>>,
+    client_tokens: SyncMutex<HashMap<String, Arc<Mutex<Option<CachedToken>>>>>,
 }
 
 impl BasiqClient {
     /// A client for `base_url` with the given key and API version.
-    pub fn new(base_url: &str, version: &str, api_key: SecretString) -> Result<Self, ServerError> {
+    pub fn new(
+        base_url: &str,
+        version: &str,
+        api_key: SecretString,
+        cap: TokenCallCap,
+        timeouts: Timeouts,
+    ) -> Result<Self, ServerError> {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
+            .timeout(timeouts.total)
+            .connect_timeout(timeouts.connect)
+            .pool_max_idle_per_host(32)
             .build()
             .map_err(|e| ServerError::Transport(e.to_string()))?;
         Ok(Self {
@@ -42,7 +105,11 @@ impl BasiqClient {
             base_url: base_url.trim_end_matches('/').to_owned(),
             version: version.to_owned(),
             api_key,
+            timeouts,
+            cap,
+            token_calls: SyncMutex::new(VecDeque::new()),
             server_token: Mutex::new(None),
+            client_tokens: SyncMutex::new(HashMap::new()),
         })
     }
 
@@ -51,12 +118,30 @@ impl BasiqClient {
         &self.base_url
     }
 
-    /// Basiq API version.
-    pub fn version(&self) -> &str {
-        &self.version
+    /// Counts one upstream `/token` call against the cap, or says how long to wait.
+    fn reserve_token_call(&self) -> Result<(), ServerError> {
+        let now = Instant::now();
+        let mut calls = self.token_calls.lock().unwrap_or_else(|p| p.into_inner());
+        while calls
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.cap.window)
+        {
+            calls.pop_front();
+        }
+        if calls.len() >= self.cap.max {
+            let oldest = *calls.front().expect("non-empty at the cap");
+            let wait = self.cap.window.saturating_sub(now.duration_since(oldest));
+            return Err(ServerError::TokenRateLimited {
+                retry_after: wait.as_secs().max(1),
+            });
+        }
+        calls.push_back(now);
+        Ok(())
     }
 
-    async fn fetch_token(&self, form: &[(&str, &str)]) -> Result<TokenResponse, ServerError> {
+    async fn fetch_token(&self, form: &[(&str, &str)]) -> Result<CachedToken, ServerError> {
+        self.reserve_token_call()?;
+        let started = Instant::now();
         let response = self
             .http
             .post(format!("{}/token", self.base_url))
@@ -68,119 +153,320 @@ impl BasiqClient {
             .form(form)
             .send()
             .await
-            .map_err(|e| ServerError::Transport(without_url(e)))?;
+            .map_err(transport)?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND || status == StatusCode::BAD_REQUEST {
             // 404: unknown key; 400: a key Basiq cannot even parse ("Invalid authorization header").
-            let detail = error_detail(response).await;
+            let (_, detail) = envelope_of(&response.bytes().await.unwrap_or_default());
             return Err(ServerError::InvalidApiKey {
                 url: self.base_url.clone(),
                 detail,
             });
         }
-        decode(response).await
+        let token: TokenResponse = decode(status, response).await?;
+        Ok(CachedToken {
+            value: SecretString::from(token.access_token),
+            expires_at: started + Duration::from_secs(token.expires_in),
+        })
     }
 
-    /// The SERVER_ACCESS token, fetched once and reused until 5 minutes before it expires.
-    /// Concurrent callers wait for one upstream request (the lock is held while fetching).
+    /// The SERVER_ACCESS token, reused until 5 minutes before it expires; concurrent callers
+    /// wait for one upstream request.
     pub async fn server_token(&self) -> Result<SecretString, ServerError> {
         let mut slot = self.server_token.lock().await;
-        if let Some(t) = slot.as_ref() {
-            if Instant::now() < t.renew_at {
-                return Ok(t.value.clone());
-            }
+        if let Some(t) = slot.as_ref().filter(|t| t.usable(Instant::now())) {
+            return Ok(t.value.clone());
         }
         let token = self.fetch_token(&[("scope", "SERVER_ACCESS")]).await?;
-        let lifetime = Duration::from_secs(token.expires_in);
-        let cached = CachedToken {
-            value: SecretString::from(token.access_token),
-            renew_at: Instant::now() + lifetime.saturating_sub(RENEW_MARGIN),
-        };
-        *slot = Some(cached.clone());
-        Ok(cached.value)
+        *slot = Some(token.clone());
+        Ok(token.value)
     }
 
     async fn forget_server_token(&self) {
         *self.server_token.lock().await = None;
     }
 
-    /// GET `path` with the SERVER token; an upstream "Token has expired" renews it once and retries.
-    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ServerError> {
-        for attempt in 0..2 {
+    /// A CLIENT_ACCESS token bound to `user_id`, cached per user like the server token.
+    pub async fn client_token(&self, user_id: &str) -> Result<TokenGrant, ServerError> {
+        let slot = {
+            let mut map = self.client_tokens.lock().unwrap_or_else(|p| p.into_inner());
+            if map.len() > 100_000 {
+                let now = Instant::now();
+                map.retain(|_, s| {
+                    s.try_lock()
+                        .map(|t| t.as_ref().is_some_and(|t| t.usable(now)))
+                        .unwrap_or(true)
+                });
+            }
+            map.entry(user_id.to_owned()).or_default().clone()
+        };
+        let mut slot = slot.lock().await;
+        let now = Instant::now();
+        let token = match slot.as_ref().filter(|t| t.usable(now)) {
+            Some(t) => t.clone(),
+            None => {
+                let t = self
+                    .fetch_token(&[("scope", "CLIENT_ACCESS"), ("userId", user_id)])
+                    .await?;
+                *slot = Some(t.clone());
+                t
+            }
+        };
+        Ok(TokenGrant {
+            expires_in: token.expires_at.saturating_duration_since(now).as_secs(),
+            access_token: token.value,
+        })
+    }
+
+    /// A SERVER-token call; "Token has expired" renews the token once and retries; idempotent
+    /// methods are retried up to 3 times after a timeout or 5xx with full-jitter backoff.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        json: Option<&serde_json::Value>,
+    ) -> Result<T, ServerError> {
+        let idempotent = matches!(method, Method::GET | Method::DELETE | Method::HEAD);
+        let mut renewed = false;
+        let mut attempt = 0;
+        loop {
             let token = self.server_token().await?;
-            let response = self
+            let mut request = self
                 .http
-                .get(format!("{}{path}", self.base_url))
+                .request(method.clone(), format!("{}{path}", self.base_url))
                 .bearer_auth(token.expose_secret())
-                .send()
-                .await
-                .map_err(|e| ServerError::Transport(without_url(e)))?;
-            match decode(response).await {
+                .header("Accept", "application/json");
+            if let Some(body) = json {
+                request = request.json(body);
+            }
+            let outcome = match request.send().await {
+                Ok(response) => decode(response.status(), response).await,
+                Err(e) => Err(transport(e)),
+            };
+            match outcome {
                 Err(ServerError::Upstream {
                     status: 403,
-                    detail,
+                    ref detail,
                     ..
-                }) if attempt == 0 && detail == "Token has expired" => {
+                }) if !renewed && detail == "Token has expired" => {
+                    renewed = true;
                     self.forget_server_token().await;
+                }
+                Err(ref e) if idempotent && attempt < MAX_RETRIES && e.is_retryable() => {
+                    attempt += 1;
+                    let ceiling = self.timeouts.backoff * 2u32.pow(attempt - 1);
+                    let pause = rand::rng().random_range(0..=ceiling.as_millis() as u64);
+                    tracing::debug!(path, attempt, pause_ms = pause, "retrying Basiq call");
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
                 }
                 other => return other,
             }
         }
-        unreachable!("the loop returns on its second attempt")
     }
 
     /// Every institution Basiq lists.
     pub async fn institutions(&self) -> Result<Vec<Institution>, ServerError> {
-        let list: List<Institution> = self.get_json("/institutions").await?;
-        Ok(list.data)
+        Ok(self
+            .call::<List<Institution>>(Method::GET, "/institutions", None)
+            .await?
+            .data)
+    }
+
+    /// Creates a Basiq user.
+    pub async fn create_user(
+        &self,
+        email: Option<&str>,
+        mobile: Option<&str>,
+    ) -> Result<User, ServerError> {
+        let mut body = serde_json::Map::new();
+        if let Some(e) = email {
+            body.insert("email".into(), e.into());
+        }
+        if let Some(m) = mobile {
+            body.insert("mobile".into(), m.into());
+        }
+        self.call(
+            Method::POST,
+            "/users",
+            Some(&serde_json::Value::Object(body)),
+        )
+        .await
+    }
+
+    /// The user's connections.
+    pub async fn connections(&self, user: &str) -> Result<Vec<Connection>, ServerError> {
+        Ok(self
+            .call::<List<Connection>>(
+                Method::GET,
+                &format!("/users/{}/connections", seg(user)),
+                None,
+            )
+            .await?
+            .data)
+    }
+
+    /// One connection of the user (404 when it is not theirs).
+    pub async fn connection(&self, user: &str, id: &str) -> Result<Connection, ServerError> {
+        self.call(
+            Method::GET,
+            &format!("/users/{}/connections/{}", seg(user), seg(id)),
+            None,
+        )
+        .await
+    }
+
+    /// The user's accounts.
+    pub async fn accounts(&self, user: &str) -> Result<Vec<Account>, ServerError> {
+        Ok(self
+            .call::<List<Account>>(Method::GET, &format!("/users/{}/accounts", seg(user)), None)
+            .await?
+            .data)
+    }
+
+    /// A page of the user's transactions matching `filter`.
+    pub async fn transactions(
+        &self,
+        user: &str,
+        filter: &str,
+        limit: u32,
+        next: Option<&str>,
+    ) -> Result<List<Transaction>, ServerError> {
+        let mut path = format!(
+            "/users/{}/transactions?limit={limit}&filter={}",
+            seg(user),
+            urlencode(filter)
+        );
+        if let Some(n) = next {
+            path.push_str(&format!("&next={}", urlencode(n)));
+        }
+        self.call(Method::GET, &path, None).await
+    }
+
+    /// Starts a refresh job for one connection.
+    pub async fn refresh(&self, user: &str, id: &str) -> Result<Job, ServerError> {
+        self.call(
+            Method::POST,
+            &format!("/users/{}/connections/{}/refresh", seg(user), seg(id)),
+            None,
+        )
+        .await
+    }
+
+    /// Deletes a connection.
+    pub async fn delete_connection(&self, user: &str, id: &str) -> Result<(), ServerError> {
+        self.call::<serde_json::Value>(
+            Method::DELETE,
+            &format!("/users/{}/connections/{}", seg(user), seg(id)),
+            None,
+        )
+        .await
+        .map(|_| ())
     }
 }
 
-/// reqwest errors can carry the URL; the API base URL is not secret, but keep messages short.
-fn without_url(e: reqwest::Error) -> String {
-    e.without_url().to_string()
+/// A path segment: ids are UUID-like; anything else is percent-encoded so it cannot add segments.
+fn seg(s: &str) -> String {
+    urlencode(s)
 }
 
-async fn error_detail(response: reqwest::Response) -> String {
-    let text = response.text().await.unwrap_or_default();
-    match serde_json::from_str::<ErrorEnvelope>(&text) {
-        Ok(env) => env
-            .data
-            .first()
-            .map(|e| e.detail.clone().unwrap_or_else(|| e.title.clone()))
-            .unwrap_or_else(|| "no detail".into()),
-        Err(_) => format!(
-            "unexpected answer: {}",
-            text.chars().take(200).collect::<String>()
+/// Percent-encodes everything but unreserved characters.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn transport(e: reqwest::Error) -> ServerError {
+    if e.is_timeout() {
+        ServerError::Timeout
+    } else {
+        ServerError::Transport(e.without_url().to_string())
+    }
+}
+
+fn envelope_of(bytes: &[u8]) -> (String, String) {
+    match serde_json::from_slice::<ErrorEnvelope>(bytes) {
+        Ok(env) => match env.data.first() {
+            Some(e) => (
+                e.code.clone(),
+                e.detail.clone().unwrap_or_else(|| e.title.clone()),
+            ),
+            None => (String::new(), "empty error list".into()),
+        },
+        Err(_) => (
+            String::new(),
+            format!(
+                "unexpected answer: {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(120)])
+            ),
         ),
     }
 }
 
-async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ServerError> {
-    let status = response.status();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| ServerError::Transport(without_url(e)))?;
+async fn decode<T: DeserializeOwned>(
+    status: StatusCode,
+    response: reqwest::Response,
+) -> Result<T, ServerError> {
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let bytes = response.bytes().await.map_err(transport)?;
     if status.is_success() {
-        return serde_json::from_slice(&bytes)
+        let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+        return serde_json::from_slice(bytes)
             .map_err(|e| ServerError::Transport(format!("undecodable {status} answer: {e}")));
     }
-    let (code, detail) = match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
-        Ok(env) => {
-            let first = env.data.first();
-            (
-                first.map(|e| e.code.clone()).unwrap_or_default(),
-                first
-                    .map(|e| e.detail.clone().unwrap_or_else(|| e.title.clone()))
-                    .unwrap_or_default(),
-            )
-        }
-        Err(_) => (String::new(), format!("non-envelope {status} answer")),
-    };
+    let (code, detail) = envelope_of(&bytes);
     Err(ServerError::Upstream {
         status: status.as_u16(),
         code,
         detail,
+        retry_after,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urlencode_keeps_ids_and_escapes_the_rest() {
+        assert_eq!(urlencode("ab-12_c.d~"), "ab-12_c.d~");
+        assert_eq!(urlencode("../x y"), "..%2Fx%20y");
+        assert_eq!(
+            urlencode("institution.id.eq('AU00000')"),
+            "institution.id.eq%28%27AU00000%27%29"
+        );
+    }
+
+    #[test]
+    fn the_token_cap_refuses_with_a_wait() {
+        let c = BasiqClient::new(
+            "http://127.0.0.1:9",
+            "2.1",
+            SecretString::from("k".to_owned()),
+            TokenCallCap {
+                max: 2,
+                window: Duration::from_secs(300),
+            },
+            Timeouts::default(),
+        )
+        .unwrap();
+        assert!(c.reserve_token_call().is_ok());
+        assert!(c.reserve_token_call().is_ok());
+        match c.reserve_token_call() {
+            Err(ServerError::TokenRateLimited { retry_after }) => {
+                assert!((299..=300).contains(&retry_after))
+            }
+            other => panic!("expected a rate limit, got {other:?}"),
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 /// Basiq's production API.
 pub const BASIQ_PRODUCTION_URL: &str = "https://au-api.basiq.io";
@@ -58,6 +58,38 @@ pub struct Config {
     #[arg(long, env = "INSTITUTIONS_CACHE_TTL", default_value_t = 6 * 3600)]
     pub institutions_cache_ttl: u64,
 
+    /// Secret that signs session cookies. Absent: random per start (sessions end on restart).
+    #[arg(long, env = "SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<SecretString>,
+
+    /// Secret the host's backend sends (Bearer) to mint link tokens. Absent: link tokens off.
+    #[arg(long, env = "HOST_API_SECRET", hide_env_values = true)]
+    pub host_api_secret: Option<SecretString>,
+
+    /// Lifetime of link tokens, in seconds.
+    #[arg(long, env = "LINK_TOKEN_TTL", default_value_t = 300)]
+    pub link_token_ttl: u64,
+
+    /// Cap on upstream /token calls per 5 minutes (Basiq allows 1,500).
+    #[arg(long, env = "TOKEN_CALL_CAP", default_value_t = 1200)]
+    pub token_call_cap: usize,
+
+    /// Per-client-IP requests per second on /api/token and /api/link-tokens (0 = no limit).
+    #[arg(long, env = "TOKEN_RATE_PER_IP", default_value_t = 10)]
+    pub token_rate_per_ip: u32,
+
+    /// Upstream TCP connect timeout, in milliseconds.
+    #[arg(long, env = "UPSTREAM_CONNECT_TIMEOUT_MS", default_value_t = 1000)]
+    pub upstream_connect_timeout_ms: u64,
+
+    /// Upstream whole-request timeout, in milliseconds.
+    #[arg(long, env = "UPSTREAM_TIMEOUT_MS", default_value_t = 5000)]
+    pub upstream_timeout_ms: u64,
+
+    /// Mark the session cookie Secure (set when served over HTTPS, e.g. behind a TLS proxy).
+    #[arg(long, env = "SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
     /// Simulator time scale in sandbox mode (1 = realistic job durations).
     #[arg(long, env = "SANDBOX_SPEED", default_value_t = 1.0)]
     pub sandbox_speed: f64,
@@ -87,6 +119,28 @@ impl Config {
             return Err(format!(
                 "SANDBOX_SPEED: {} must be a positive number",
                 self.sandbox_speed
+            ));
+        }
+        if let Some(secret) = &self.session_secret {
+            if secret.expose_secret().len() < 32 {
+                return Err("SESSION_SECRET must be at least 32 characters".into());
+            }
+        }
+        if let Some(secret) = &self.host_api_secret {
+            if secret.expose_secret().len() < 16 {
+                return Err("HOST_API_SECRET must be at least 16 characters".into());
+            }
+        }
+        if self.token_call_cap == 0 || self.token_call_cap > 1500 {
+            return Err(format!(
+                "TOKEN_CALL_CAP: {} must be between 1 and 1500 (Basiq's own limit)",
+                self.token_call_cap
+            ));
+        }
+        if self.link_token_ttl == 0 || self.link_token_ttl > 3600 {
+            return Err(format!(
+                "LINK_TOKEN_TTL: {} must be between 1 and 3600 seconds",
+                self.link_token_ttl
             ));
         }
         if self.basiq_version.trim().is_empty() {

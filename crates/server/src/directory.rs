@@ -1,6 +1,7 @@
 //! The institution directory: fetched with the SERVER token, filtered, projected to the compact
 //! form, cached for the configured TTL, served with a strong ETag.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,8 +51,12 @@ pub struct DirectoryBody {
     pub etag: Arc<str>,
 }
 
+/// Institution id → (name, logo URL), over every institution Basiq lists.
+pub type Names = Arc<HashMap<String, (String, Option<String>)>>;
+
 struct Cached {
     body: DirectoryBody,
+    names: Names,
     fetched: Instant,
 }
 
@@ -75,25 +80,51 @@ impl DirectoryCache {
     /// The directory, from cache while fresh; one upstream fetch for concurrent callers.
     /// When a refetch fails and an older copy exists, the older copy is served.
     pub async fn get(&self, basiq: &BasiqClient) -> Result<DirectoryBody, ServerError> {
+        self.load(basiq).await.map(|(body, _)| body)
+    }
+
+    /// Names and logos of every institution (empty when Basiq cannot be reached).
+    pub async fn names(&self, basiq: &BasiqClient) -> Names {
+        self.load(basiq)
+            .await
+            .map(|(_, names)| names)
+            .unwrap_or_default()
+    }
+
+    async fn load(&self, basiq: &BasiqClient) -> Result<(DirectoryBody, Names), ServerError> {
         let mut slot = self.slot.lock().await;
         if let Some(c) = slot.as_ref() {
             if c.fetched.elapsed() < self.ttl {
-                return Ok(c.body.clone());
+                return Ok((c.body.clone(), c.names.clone()));
             }
         }
         match basiq.institutions().await {
             Ok(all) => {
                 let body = self.render(&all);
+                let names: Names = Arc::new(
+                    all.iter()
+                        .map(|i| {
+                            (
+                                i.id.clone(),
+                                (
+                                    i.name.clone(),
+                                    i.logo.as_ref().and_then(|l| l.links.square.clone()),
+                                ),
+                            )
+                        })
+                        .collect(),
+                );
                 *slot = Some(Cached {
                     body: body.clone(),
+                    names: names.clone(),
                     fetched: Instant::now(),
                 });
-                Ok(body)
+                Ok((body, names))
             }
             Err(e) => match slot.as_ref() {
                 Some(stale) => {
                     tracing::warn!(error = %e, "institution refetch failed; serving the stale copy");
-                    Ok(stale.body.clone())
+                    Ok((stale.body.clone(), stale.names.clone()))
                 }
                 None => Err(e),
             },

@@ -1,6 +1,7 @@
-//! The server's one error enum: logged in full, answered without internals.
+//! The server's one error enum: logged in full, answered as `{"code","message"}` without
+//! internals — what happened and what to do.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -35,41 +36,177 @@ pub enum ServerError {
         code: String,
         /// Basiq's detail or title.
         detail: String,
+        /// Basiq's `Retry-After`, in seconds.
+        retry_after: Option<u64>,
     },
+    /// Basiq did not answer in time.
+    #[error("Basiq did not answer in time")]
+    Timeout,
     /// Basiq could not be reached or answered something unreadable.
     #[error("Basiq is unreachable or answered garbage: {0}")]
     Transport(String),
+    /// Our own cap on upstream `/token` calls is reached.
+    #[error("token requests are over the cap; retry in {retry_after} s")]
+    TokenRateLimited {
+        /// Seconds until a call is allowed again.
+        retry_after: u64,
+    },
+    /// No valid session (cookie) came with the request.
+    #[error("no session")]
+    NoSession,
+    /// The request's Origin is not allowed.
+    #[error("origin not allowed: {0}")]
+    OriginNotAllowed(String),
+    /// The body is not JSON.
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+    /// The body is malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The link token was never issued, already used, or expired.
+    #[error("link token refused: {0}")]
+    LinkToken(&'static str),
+    /// `HOST_API_SECRET` is not configured.
+    #[error("link tokens are disabled (no HOST_API_SECRET)")]
+    LinkTokensDisabled,
+    /// Missing or wrong host secret.
+    #[error("bad host credentials")]
+    HostUnauthorized,
+    /// The resource does not exist for this user.
+    #[error("not found")]
+    NotFound,
+}
+
+impl ServerError {
+    /// True for failures worth retrying an idempotent call for.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, ServerError::Timeout | ServerError::Transport(_))
+            || matches!(self, ServerError::Upstream { status, .. } if *status >= 500)
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        use ServerError::*;
+        match self {
+            Upstream { status: 404, .. } | NotFound => (
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "That connection or account was not found. Reload the list and try again.".into(),
+            ),
+            Upstream { status: 429, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "The bank data provider is busy. Wait a moment and try again.".into(),
+            ),
+            Upstream {
+                status: 400,
+                detail,
+                ..
+            } if detail.starts_with("Cannot login") => (
+                StatusCode::CONFLICT,
+                "connection-invalid",
+                "This connection needs your current bank password before it can be refreshed."
+                    .into(),
+            ),
+            Upstream { status: 503, .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "upstream-unavailable",
+                "The bank data provider is unavailable right now. Try again in a few minutes."
+                    .into(),
+            ),
+            Timeout => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream-timeout",
+                "The bank data provider took too long to answer. Try again.".into(),
+            ),
+            Transport(_) | Upstream { .. } => (
+                StatusCode::BAD_GATEWAY,
+                "upstream-error",
+                "The bank data provider could not be reached. Try again in a moment.".into(),
+            ),
+            InvalidApiKey { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "misconfigured",
+                "This service is not set up correctly. Please contact its operator.".into(),
+            ),
+            TokenRateLimited { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                format!("Too many sign-ins right now. Try again in {retry_after} seconds."),
+            ),
+            NoSession => (
+                StatusCode::UNAUTHORIZED,
+                "no-session",
+                "Your session has ended. Reload the page to start again.".into(),
+            ),
+            OriginNotAllowed(_) => (
+                StatusCode::FORBIDDEN,
+                "origin-not-allowed",
+                "This site is not allowed to use this service.".into(),
+            ),
+            UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Send JSON (Content-Type: application/json) or an empty body.".into(),
+            ),
+            BadRequest(why) => (
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                format!("The request was not understood: {why}."),
+            ),
+            LinkToken(why) => (
+                StatusCode::UNAUTHORIZED,
+                "link-token-invalid",
+                format!("This link has {why}. Go back to the site you came from and start again."),
+            ),
+            LinkTokensDisabled => (
+                StatusCode::NOT_FOUND,
+                "link-tokens-disabled",
+                "Link tokens are not enabled on this server (set HOST_API_SECRET).".into(),
+            ),
+            HostUnauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Send Authorization: Bearer <HOST_API_SECRET>.".into(),
+            ),
+            Bind { .. } | Sandbox(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Something went wrong on our side. Try again.".into(),
+            ),
+        }
+    }
 }
 
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
-        tracing::warn!(error = %self, "request failed");
-        let (status, code, message) = match &self {
-            ServerError::Upstream { status: 429, .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests to the bank data provider; try again shortly.",
-            ),
-            ServerError::Upstream { status: 503, .. } => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "upstream-unavailable",
-                "The bank data provider is unavailable; try again later.",
-            ),
-            ServerError::Transport(_) | ServerError::Upstream { .. } => (
-                StatusCode::BAD_GATEWAY,
-                "upstream-error",
-                "The bank data provider could not be reached; try again.",
-            ),
-            _ => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Something went wrong on our side; try again.",
-            ),
-        };
-        (
+        let (status, code, message) = self.parts();
+        if status.is_server_error() {
+            tracing::warn!(error = %self, "request failed");
+        } else {
+            tracing::debug!(error = %self, "request refused");
+        }
+        let mut response = (
             status,
-            axum::Json(json!({"error": {"code": code, "message": message}})),
+            axum::Json(json!({"code": code, "message": message})),
         )
-            .into_response()
+            .into_response();
+        let retry = match &self {
+            ServerError::TokenRateLimited { retry_after } => Some(*retry_after),
+            ServerError::Upstream {
+                status: 429,
+                retry_after,
+                ..
+            } => Some(retry_after.unwrap_or(30)),
+            _ => None,
+        };
+        if let Some(secs) = retry {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
     }
 }

@@ -3,34 +3,45 @@
 //! `start(config)` binds, (in sandbox mode) starts the Basiq simulator in-process, checks the
 //! API key, and serves until the returned handle is stopped or dropped.
 
+pub mod api;
 pub mod basiq;
 pub mod config;
 pub mod directory;
 pub mod error;
+pub mod session;
 pub mod web;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use bank_connect_core::PublicConfig;
 use secrecy::SecretString;
 use serde_json::json;
 use tokio::sync::oneshot;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use config::Config;
 pub use error::ServerError;
 
-use basiq::BasiqClient;
+use basiq::{BasiqClient, Timeouts, TokenCallCap};
 use directory::{DirectoryCache, DirectoryFilter, if_none_match_hits};
+use session::{LinkTokens, SessionKeys};
 use web::{CspInputs, Site};
+
+/// Largest request body accepted (JSON bodies here are tiny).
+const BODY_LIMIT: usize = 16 * 1024;
 
 /// Shared state of the running server.
 pub struct AppState {
@@ -42,6 +53,20 @@ pub struct AppState {
     pub public_config: PublicConfig,
     /// The built app.
     pub site: Site,
+    /// Signs and verifies session cookies.
+    pub sessions: SessionKeys,
+    /// Outstanding link tokens.
+    pub link_tokens: LinkTokens,
+    /// Host user reference → Basiq user id.
+    pub host_users: Mutex<HashMap<String, String>>,
+    /// The host backend's secret for `/api/link-tokens`.
+    pub host_api_secret: Option<SecretString>,
+    /// Origins allowed besides our own.
+    pub allowed_origins: Vec<String>,
+    /// Whether cookies are marked Secure.
+    pub secure_cookies: bool,
+    /// True once Basiq answered a token request.
+    pub ready: AtomicBool,
 }
 
 /// A running server; dropping it stops it (and the in-process simulator, if any).
@@ -126,14 +151,32 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         }
     };
 
-    let basiq = BasiqClient::new(&basiq_url, &config.basiq_version, api_key)?;
-    match basiq.server_token().await {
-        Ok(_) => {}
+    let basiq = BasiqClient::new(
+        &basiq_url,
+        &config.basiq_version,
+        api_key,
+        TokenCallCap {
+            max: config.token_call_cap,
+            window: Duration::from_secs(300),
+        },
+        Timeouts {
+            connect: Duration::from_millis(config.upstream_connect_timeout_ms),
+            total: Duration::from_millis(config.upstream_timeout_ms),
+            ..Timeouts::default()
+        },
+    )?;
+    let ready = match basiq.server_token().await {
+        Ok(_) => true,
         Err(e @ ServerError::InvalidApiKey { .. }) => return Err(e),
         Err(e) => {
-            tracing::warn!(error = %e, "could not get a Basiq token at start; will retry on demand")
+            tracing::warn!(error = %e, "could not get a Basiq token at start; /readyz stays 503 until one succeeds");
+            false
         }
-    }
+    };
+    let session_secret = config.session_secret.clone().unwrap_or_else(|| {
+        tracing::warn!("SESSION_SECRET is not set: using a random one, so sessions end when the server restarts");
+        SessionKeys::random_secret()
+    });
 
     let filter = DirectoryFilter {
         service_types: config.service_types.clone(),
@@ -160,12 +203,23 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         directory: DirectoryCache::new(config.institutions_ttl(), filter),
         basiq,
         site,
+        sessions: SessionKeys::new(session_secret),
+        link_tokens: LinkTokens::new(Duration::from_secs(config.link_token_ttl)),
+        host_users: Mutex::new(HashMap::new()),
+        host_api_secret: config.host_api_secret.clone(),
+        allowed_origins: config.allowed_origins.clone(),
+        secure_cookies: config.secure_cookies,
+        ready: AtomicBool::new(ready),
     });
 
-    let app = router(state);
+    let app = router(state, config.token_rate_per_ip);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+        let serve = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
             let _ = rx.await;
         });
         if let Err(e) = serve.await {
@@ -181,15 +235,63 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     })
 }
 
-/// The whole HTTP surface.
-pub fn router(state: Arc<AppState>) -> Router {
+/// The whole HTTP surface. `token_rate_per_ip` limits `/api/token` and `/api/link-tokens`
+/// per client IP (0 = no limit).
+pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
     let csp = HeaderValue::from_str(&state.site.csp).expect("CSP is a valid header value");
-    let assets = ServeDir::new(&state.site.dist).append_index_html_on_directories(false);
-    Router::new()
-        .route("/healthz", get(healthz))
+    let assets = ServeDir::new(&state.site.dist)
+        .append_index_html_on_directories(false)
+        .precompressed_br()
+        .precompressed_gzip();
+    let mut token_routes = Router::new()
+        .route("/api/token", post(api::token))
+        .route("/api/link-tokens", post(api::link_tokens));
+    if token_rate_per_ip > 0 {
+        let period_ms = u64::from((1000 / token_rate_per_ip).max(1));
+        let governor = tower_governor::governor::GovernorConfigBuilder::default()
+            .per_millisecond(period_ms)
+            .burst_size(token_rate_per_ip.saturating_mul(3))
+            .use_headers()
+            .finish()
+            .expect("a valid rate limit");
+        token_routes = token_routes.layer(tower_governor::GovernorLayer::new(governor).error_handler(|e| {
+            let mut response = e.into_response();
+            let wait = response.headers().get(header::RETRY_AFTER).cloned();
+            let body = json!({"code": "rate-limited", "message": "Too many requests from this address. Wait a moment and try again."});
+            *response.body_mut() = body.to_string();
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            if wait.is_none() {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            response.map(Body::new)
+        }));
+    }
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(
+            state
+                .allowed_origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o).ok()),
+        ))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([header::CONTENT_TYPE])
+        .allow_credentials(true)
+        .max_age(Duration::from_secs(600));
+    let api = Router::new()
         .route("/api/config", get(public_config))
         .route("/api/institutions", get(institutions))
+        .route("/api/connections", get(api::connections))
+        .route("/api/accounts", get(api::accounts))
+        .route("/api/connections/{id}", delete(api::delete_connection))
+        .route("/api/connections/{id}/refresh", post(api::refresh))
+        .route("/api/connections/{id}/transactions", get(api::transactions))
+        .merge(token_routes)
         .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .layer(cors);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(api)
         .route("/", get(index))
         .route("/index.html", get(index))
         .fallback(move |State(state): State<Arc<AppState>>, req: Request| {
@@ -197,6 +299,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             async move { static_or_index(state, assets, req).await }
         })
         .with_state(state)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             csp,
@@ -215,10 +318,43 @@ pub fn router(state: Arc<AppState>) -> Router {
                 "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
             ),
         ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::HeaderName::from_static("cross-origin-opener-policy"),
-            HeaderValue::from_static("same-origin"),
-        ))
+        .layer(middleware::from_fn(log_request))
+}
+
+/// One log line per request: method, path (never the query or headers), status, latency.
+async fn log_request(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    tracing::info!(target: "bank_connect_server::http", %method, path, status = response.status().as_u16(), latency_us = started.elapsed().as_micros() as u64);
+    response
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    if !state.ready.load(Ordering::Relaxed) {
+        match state.basiq.server_token().await {
+            Ok(_) => state.ready.store(true, Ordering::Relaxed),
+            Err(e) => {
+                let (status, message) = match e {
+                    ServerError::InvalidApiKey { .. } => (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "Basiq rejected BASIQ_API_KEY",
+                    ),
+                    _ => (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "Basiq has not answered yet",
+                    ),
+                };
+                return (
+                    status,
+                    axum::Json(json!({"status": "not-ready", "message": message})),
+                )
+                    .into_response();
+            }
+        }
+    }
+    axum::Json(json!({"status": "ready"})).into_response()
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -260,11 +396,8 @@ async fn institutions(
         .into_response())
 }
 
-async fn api_not_found() -> impl IntoResponse {
-    (
-        StatusCode::NOT_FOUND,
-        axum::Json(json!({"error": {"code": "not-found", "message": "No such API route."}})),
-    )
+async fn api_not_found() -> ServerError {
+    ServerError::NotFound
 }
 
 async fn index(State(state): State<Arc<AppState>>) -> Response {

@@ -103,7 +103,8 @@ async fn unknown_api_route_is_a_json_404() {
         .unwrap();
     assert_eq!(res.status(), 404);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "not-found");
+    assert_eq!(body["code"], "not-found");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
 }
 
 #[tokio::test]

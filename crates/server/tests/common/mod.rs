@@ -1,4 +1,5 @@
 //! Test helpers: a real server on 127.0.0.1:0 in sandbox mode, stopped on drop.
+#![allow(dead_code)] // each test binary uses a different part of these helpers
 
 use std::path::PathBuf;
 
