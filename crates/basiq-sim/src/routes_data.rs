@@ -16,7 +16,7 @@ use crate::filter;
 use crate::institutions;
 use crate::routes::{json_status, query_get, query_pairs};
 use crate::state::Sim;
-use crate::store::{self, ConnStatus, Ctx, Store};
+use crate::store::{self, ConnStatus, Credentials, Ctx, Store};
 
 type S = State<Arc<Sim>>;
 
@@ -258,15 +258,21 @@ async fn create_connection(
         ApiError::not_valid("Requested institution does not exist.")
             .with_source(json!({"parameter": "id", "pointer": "connection/institution/id"}))
     })?;
+    let creds = Credentials {
+        login_id: Some(login.clone()),
+        password,
+        security_code: str_field(&m, "securityCode", "Security code")?,
+        secondary_login_id: str_field(&m, "secondaryLoginId", "Secondary login ID")?,
+    };
     let conn_id = match st.find_connection(&user, &inst_id, &login) {
         Some(existing) => {
             if let Some(job) = st.running_job(&existing) {
                 return Ok(json_status(StatusCode::OK, job_ref(ctx.base, &job)));
             }
-            st.set_credentials(&existing, None, &password);
+            st.set_credentials(&existing, &creds);
             existing
         }
-        None => st.create_connection(&ctx, &user, &inst_id, &login, &password),
+        None => st.create_connection(&ctx, &user, &inst_id, &creds),
     };
     let job = st
         .start_job(&ctx, &conn_id)
@@ -331,10 +337,16 @@ async fn update_connection(
         return Err(ApiError::not_supplied("Password parameter is required.")
             .with_source(json!({"parameter": "password", "pointer": "connection/password"})));
     };
+    let creds = Credentials {
+        login_id: login,
+        password,
+        security_code: str_field(&m, "securityCode", "Security code")?,
+        secondary_login_id: str_field(&m, "secondaryLoginId", "Secondary login ID")?,
+    };
     if let Some(job) = st.running_job(&conn) {
         return Ok(json_status(StatusCode::OK, job_ref(ctx.base, &job)));
     }
-    st.set_credentials(&conn, login.as_deref(), &password);
+    st.set_credentials(&conn, &creds);
     let job = st
         .start_job(&ctx, &conn)
         .ok_or_else(|| ApiError::internal("Cannot start job."))?;

@@ -79,6 +79,10 @@ pub struct Connection {
     pub login_id: String,
     /// Password (never returned).
     pub password: String,
+    /// Security code, when the institution asks for one (never returned).
+    pub security_code: Option<String>,
+    /// Secondary login id, when the institution asks for one (never returned).
+    pub secondary_login_id: Option<String>,
     /// Status.
     pub status: ConnStatus,
     /// Created.
@@ -151,6 +155,19 @@ pub struct Txn {
     pub date: NaiveDate,
 }
 
+/// Credentials posted for a connection.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    /// Login id (required on create, optional on update).
+    pub login_id: Option<String>,
+    /// Password.
+    pub password: String,
+    /// Security code.
+    pub security_code: Option<String>,
+    /// Secondary login id.
+    pub secondary_login_id: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum StepStatus {
     Pending,
@@ -208,6 +225,18 @@ pub const F_MAINTENANCE: Failure = (
     "maintenance",
     "Institution under maintenance.",
     "The institution is undergoing scheduled maintenance. Please try again later.",
+);
+/// The institution needs a security code and none was given.
+pub const F_NO_SECURITY_CODE: Failure = (
+    "invalid-credentials",
+    "Cannot login to target institution, check credentials.",
+    "Cannot login to target institution: a security code is required. Please check credentials and try again.",
+);
+/// The institution needs a secondary login id and none was given.
+pub const F_NO_SECONDARY_LOGIN: Failure = (
+    "invalid-credentials",
+    "Cannot login to target institution, check credentials.",
+    "Cannot login to target institution: a secondary login id is required. Please check credentials and try again.",
 );
 /// MFA not answered in time.
 pub const F_MFA_EXPIRED: Failure = (
@@ -488,8 +517,7 @@ impl Store {
         ctx: &Ctx,
         user_id: &str,
         institution: &str,
-        login: &str,
-        password: &str,
+        creds: &Credentials,
     ) -> String {
         let id = self.next_id("connection");
         let created = self.wall(ctx.now);
@@ -499,8 +527,10 @@ impl Store {
                 id: id.clone(),
                 user_id: user_id.into(),
                 institution_id: institution.into(),
-                login_id: login.into(),
-                password: password.into(),
+                login_id: creds.login_id.clone().unwrap_or_default(),
+                password: creds.password.clone(),
+                security_code: creds.security_code.clone(),
+                secondary_login_id: creds.secondary_login_id.clone(),
                 status: ConnStatus::Pending,
                 created,
                 last_used: None,
@@ -515,13 +545,19 @@ impl Store {
         id
     }
 
-    /// Replaces stored credentials.
-    pub fn set_credentials(&mut self, conn_id: &str, login: Option<&str>, password: &str) {
+    /// Replaces stored credentials (absent optional parts are kept).
+    pub fn set_credentials(&mut self, conn_id: &str, creds: &Credentials) {
         if let Some(c) = self.connections.get_mut(conn_id) {
-            if let Some(l) = login {
-                c.login_id = l.into();
+            if let Some(l) = &creds.login_id {
+                c.login_id = l.clone();
             }
-            c.password = password.into();
+            c.password = creds.password.clone();
+            if creds.security_code.is_some() {
+                c.security_code = creds.security_code.clone();
+            }
+            if creds.secondary_login_id.is_some() {
+                c.secondary_login_id = creds.secondary_login_id.clone();
+            }
         }
     }
 
@@ -554,6 +590,12 @@ impl Store {
         let verify = match inst.status.as_str() {
             "major-outage" => Outcome::Fail(F_OUTAGE),
             "under-maintenance" => Outcome::Fail(F_MAINTENANCE),
+            _ if inst.security_code_caption.is_some() && conn.security_code.is_none() => {
+                Outcome::Fail(F_NO_SECURITY_CODE)
+            }
+            _ if inst.secondary_login_id_caption.is_some() && conn.secondary_login_id.is_none() => {
+                Outcome::Fail(F_NO_SECONDARY_LOGIN)
+            }
             _ => match verdict {
                 Verdict::Ok(_) => Outcome::Success,
                 Verdict::Locked => Outcome::Fail(F_LOCKED),

@@ -255,3 +255,44 @@ async fn same_seed_byte_identical_persona_data() {
     assert_eq!(a, b);
     assert_ne!(a, persona_snapshot(6).await);
 }
+
+#[tokio::test]
+async fn extra_captions_must_be_answered() {
+    let sim = sim().await;
+    let t = server_token(&sim).await;
+    let dir: Value = get(&sim, &t, "/institutions")
+        .await
+        .json()
+        .await
+        .expect("dir");
+    let inst = dir["data"]
+        .as_array()
+        .expect("d")
+        .iter()
+        .find(|i| {
+            i["securityCodeCaption"].is_string()
+                && i.get("secondaryLoginIdCaption").is_none()
+                && i["authorization"] == "user"
+                && i["status"] == "operational"
+        })
+        .expect("a bank with a security code")
+        .clone();
+    let id = inst["id"].as_str().expect("id");
+    let u = create_user(&sim, &t, "code@example.com").await;
+    let (_, job) = connect(&sim, &t, &u, id, "jared", "django").await;
+    let j = wait_job(&sim, &t, &job, finished).await;
+    let v = step(&j, "verify-credentials");
+    assert_eq!(v.status, "failed");
+    assert!(
+        v.result.as_ref().expect("r")["detail"]
+            .as_str()
+            .expect("d")
+            .contains("security code")
+    );
+    let body = json!({"loginId": "jared", "password": "django", "securityCode": "123456", "institution": {"id": id}});
+    let r = post(&sim, &t, &format!("/users/{u}/connections"), &body).await;
+    assert_eq!(r.status(), 202);
+    let jr: JobRef = r.json().await.expect("ref");
+    let j = wait_job(&sim, &t, &jr.id, finished).await;
+    assert!(j.steps.iter().all(|s| s.status == "success"), "{j:?}");
+}

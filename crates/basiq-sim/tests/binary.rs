@@ -1,0 +1,100 @@
+//! The `basiq-sim` binary runs alone, logs one line per request and stops cleanly on SIGTERM.
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Kills the child if the test fails half-way.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn binary_serves_logs_and_stops_on_sigterm() {
+    let exe = env!("CARGO_BIN_EXE_basiq-sim");
+    let child = Command::new(exe)
+        .args([
+            "--port",
+            "0",
+            "--api-key",
+            "bin-key",
+            "--speed",
+            "100",
+            "--seed",
+            "3",
+        ])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let mut guard = Guard(child);
+    let stdout = guard.0.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_line = |pred: &dyn Fn(&str) -> bool| -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = rx.recv_timeout(left).expect("expected log line");
+            if pred(&line) {
+                return line;
+            }
+        }
+    };
+    let line = wait_line(&|l| l.contains("listening on http://"));
+    let base = line
+        .split("listening on ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .expect("url in the log line")
+        .to_string();
+
+    let c = reqwest::Client::new();
+    let r = c
+        .post(format!("{base}/token"))
+        .header("Authorization", "Basic bin-key")
+        .header("basiq-version", "2.1")
+        .body("scope=SERVER_ACCESS")
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(r.status(), 200);
+    let logged = wait_line(&|l| l.contains("/token"));
+    assert!(logged.contains("POST /token 200"), "{logged}");
+    let r = c
+        .get(format!("{base}/public/institutions"))
+        .send()
+        .await
+        .expect("public");
+    assert_eq!(r.status(), 200);
+
+    let pid = guard.0.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = guard.0.try_wait().expect("try_wait") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "binary did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "clean exit: {status:?}");
+}
