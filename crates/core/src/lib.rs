@@ -5,6 +5,7 @@
 pub mod basiq;
 pub mod directory;
 pub mod errors;
+pub mod flow;
 pub mod money;
 pub mod search;
 pub mod validation;
