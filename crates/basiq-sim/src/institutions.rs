@@ -404,8 +404,8 @@ pub fn list(dir: &[Institution], filter: Option<&str>, base: &str) -> ApiResult<
 /// Looks up one institution by id, with Basiq's 400/404 errors.
 pub fn find<'a>(dir: &'a [Institution], id: &str) -> ApiResult<&'a Institution> {
     let ok = id.len() == 7
-        && id[..2].chars().all(|c| c.is_ascii_uppercase())
-        && id[2..].chars().all(|c| c.is_ascii_digit());
+        && id.bytes().take(2).all(|b| b.is_ascii_uppercase())
+        && id.bytes().skip(2).all(|b| b.is_ascii_digit());
     if !ok {
         return Err(ApiError::not_valid("Institution ID value is not valid")
             .with_source(json!({"parameter": "id", "pointer": "path/id"})));

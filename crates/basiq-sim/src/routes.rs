@@ -141,7 +141,10 @@ async fn fault_layer(State(sim): S, req: Request, next: Next) -> Response {
             title,
             detail,
         } => {
-            let st = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let st = StatusCode::from_u16(status)
+                .ok()
+                .filter(|s| (200..=599).contains(&s.as_u16()))
+                .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             let mut e = ApiError::new(st, &code, &title, detail);
             if st == StatusCode::TOO_MANY_REQUESTS {
                 e.retry_after = Some(1);
@@ -150,7 +153,9 @@ async fn fault_layer(State(sim): S, req: Request, next: Next) -> Response {
         }
         FaultKind::RateLimit { retry_after } => ApiError::too_many(retry_after).into_response(),
         FaultKind::Latency { ms } => {
-            tokio::time::sleep(Duration::from_millis(ms)).await;
+            let mut stop = sim.stopping.clone();
+            let wait = Duration::from_millis(ms.min(3_600_000));
+            let _ = tokio::time::timeout(wait, stop.wait_for(|s| *s)).await;
             next.run(req).await
         }
         FaultKind::Hang => {

@@ -56,19 +56,30 @@ impl Clock {
     /// Simulated time since start.
     pub fn now(&self) -> Duration {
         let off = self.offset.lock().map(|o| *o).unwrap_or_default();
-        self.start.elapsed().mul_f64(self.speed) + off
+        let scaled = Duration::try_from_secs_f64(self.start.elapsed().as_secs_f64() * self.speed)
+            .unwrap_or(Duration::MAX);
+        scaled.saturating_add(off)
     }
 
     /// Moves simulated time forward.
     pub fn advance(&self, d: Duration) {
         if let Ok(mut o) = self.offset.lock() {
-            *o += d;
+            *o = o.saturating_add(d);
         }
     }
 
     /// Converts a simulated duration into real time.
     pub fn to_real(&self, d: Duration) -> Duration {
         d.div_f64(self.speed)
+    }
+}
+
+/// Speeds outside `1e-3..=1e6` (or not finite) are clamped; non-positive ones mean 1.
+pub fn clamp_speed(speed: f64) -> f64 {
+    if speed.is_finite() && speed > 0.0 {
+        speed.clamp(1e-3, 1e6)
+    } else {
+        1.0
     }
 }
 

@@ -676,7 +676,7 @@ impl Store {
                 Outcome::Mfa(kind) => {
                     job.steps[i].visible = true;
                     if job.steps[i].status == StepStatus::Pending {
-                        let issue_at = job.step_started + job.steps[i].dur;
+                        let issue_at = job.step_started.saturating_add(job.steps[i].dur);
                         if now < issue_at {
                             break;
                         }
@@ -684,7 +684,7 @@ impl Store {
                         job.steps[i].result =
                             Some(challenge_json(kind, &job.id, &job.institution_id, ctx.base));
                         job.mfa = Some(MfaState {
-                            expires: issue_at + MFA_EXPIRY,
+                            expires: issue_at.saturating_add(MFA_EXPIRY),
                             attempts: 0,
                         });
                         job.updated = self.wall(issue_at);
@@ -698,12 +698,12 @@ impl Store {
                     break;
                 }
                 outcome => {
-                    let pending_until = job.step_started
-                        + if i == 0 {
-                            Duration::from_millis(300)
-                        } else {
-                            Duration::ZERO
-                        };
+                    let first_wait = if i == 0 {
+                        Duration::from_millis(300)
+                    } else {
+                        Duration::ZERO
+                    };
+                    let pending_until = job.step_started.saturating_add(first_wait);
                     if now < pending_until {
                         break;
                     }
@@ -711,7 +711,7 @@ impl Store {
                         job.steps[i].status = StepStatus::InProgress;
                         job.updated = self.wall(pending_until);
                     }
-                    let end = pending_until + job.steps[i].dur;
+                    let end = pending_until.saturating_add(job.steps[i].dur);
                     if now < end {
                         break;
                     }
@@ -937,7 +937,7 @@ impl Store {
             self.fail(job, i, F_MFA_WRONG, now);
         } else {
             job.mfa = Some(MfaState {
-                expires: now + MFA_EXPIRY,
+                expires: now.saturating_add(MFA_EXPIRY),
                 attempts,
             });
             job.steps[i].result =

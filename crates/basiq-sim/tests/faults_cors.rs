@@ -371,3 +371,47 @@ async fn odd_requests_get_the_envelope() {
     // The server is still fine.
     assert_eq!(get(&sim, &t, "/institutions/AU00000").await.status(), 200);
 }
+
+#[tokio::test]
+async fn extreme_inputs_do_not_break_the_simulator() {
+    let sim = Simulator::builder()
+        .api_key(KEY)
+        .speed(1e300)
+        .spawn()
+        .await
+        .expect("sim");
+    let t = server_token(&sim).await;
+    // Multi-byte characters where an institution id is expected.
+    expect_error(
+        get(&sim, &t, "/institutions/a%C3%A92345").await,
+        400,
+        "parameter-not-valid",
+    )
+    .await;
+    expect_error(
+        get(&sim, &t, "/logos/%C3%A9.svg").await,
+        404,
+        "resource-not-found",
+    )
+    .await;
+    let u = create_user(&sim, &t, "extreme@example.com").await;
+    let (_, id) = connect(&sim, &t, &u, "AU00002", "jared", "django").await;
+    // The clock at its end: jobs still answer (the MFA challenge expires), nothing overflows.
+    sim.advance_clock(Duration::MAX);
+    let j = job(&sim, &t, &id).await;
+    assert!(finished(&j), "{j:?}");
+    let r = post(
+        &sim,
+        &t,
+        &format!("/users/{u}/connections"),
+        &json!({"loginId": "jared", "password": "django", "institution": {"id": "AU00002"}}),
+    )
+    .await;
+    assert_eq!(r.status(), 202);
+    let j2: JobRef = r.json().await.expect("ref");
+    let j = job(&sim, &t, &j2.id).await;
+    assert!(!j.steps.is_empty());
+    // Odd fault statuses fall back to 503.
+    sim.add_fault(FaultRule::status("GET", "/institutions", 101, "x", "x", "x").times(1));
+    assert_eq!(get(&sim, &t, "/institutions").await.status(), 503);
+}
