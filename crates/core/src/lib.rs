@@ -3,6 +3,7 @@
 //! House rules: no web-sys, no tokio, no clock calls (time is a parameter).
 
 pub mod basiq;
+pub mod cache;
 pub mod directory;
 pub mod errors;
 pub mod flow;

@@ -1,0 +1,329 @@
+//! The localStorage codec for the institution directory: a versioned key and a stored value
+//! `{schema, fetched_at_ms, etag, directory}`.
+//!
+//! [`decode`] never panics and never trusts what it reads: absent, corrupt, old-schema,
+//! incomplete or future-dated values are a [`CacheRead::Miss`]; the app then works from the
+//! network (and memory) as if nothing had been cached.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::directory::{DIRECTORY_SCHEMA_VERSION, InstitutionDirectory};
+
+/// The localStorage key; its suffix changes with [`CACHE_SCHEMA`].
+pub const CACHE_KEY: &str = "bank-connect.institutions.v1";
+
+/// Version of the stored value's layout.
+pub const CACHE_SCHEMA: u32 = 1;
+
+/// A cached directory with when it was fetched and its ETag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheEntry {
+    /// When the directory was fetched (or last revalidated), in Unix milliseconds.
+    pub fetched_at_ms: u64,
+    /// The server's ETag, for `If-None-Match`.
+    pub etag: Option<String>,
+    /// The directory.
+    pub directory: InstitutionDirectory,
+}
+
+impl CacheEntry {
+    /// The same entry after a `304 Not Modified`: fresh again from `now_ms`.
+    pub fn revalidated(self, now_ms: u64) -> Self {
+        Self {
+            fetched_at_ms: now_ms,
+            ..self
+        }
+    }
+
+    /// Age in milliseconds at `now_ms` (0 if the clock went backwards).
+    pub fn age_ms(&self, now_ms: u64) -> u64 {
+        now_ms.saturating_sub(self.fetched_at_ms)
+    }
+}
+
+/// Why nothing usable was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MissReason {
+    /// Nothing stored under the key (or storage unavailable).
+    Absent,
+    /// Not JSON, or fields missing or of the wrong type.
+    Corrupt,
+    /// Written by another layout version (of the stored value or of the directory).
+    WrongSchema {
+        /// The version found, when it was a number.
+        found: Option<u64>,
+    },
+    /// Fetched "in the future": the clock or the value cannot be trusted.
+    FromTheFuture,
+}
+
+/// The result of reading the cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheRead {
+    /// Nothing usable.
+    Miss(MissReason),
+    /// Younger than the TTL: show it and revalidate in the background.
+    Fresh(CacheEntry),
+    /// Older than the TTL: show it if offline, but refetch before relying on it.
+    Stale(CacheEntry),
+}
+
+impl CacheRead {
+    /// The entry, fresh or stale.
+    pub fn entry(&self) -> Option<&CacheEntry> {
+        match self {
+            Self::Fresh(e) | Self::Stale(e) => Some(e),
+            Self::Miss(_) => None,
+        }
+    }
+
+    /// Takes the entry, fresh or stale.
+    pub fn into_entry(self) -> Option<CacheEntry> {
+        match self {
+            Self::Fresh(e) | Self::Stale(e) => Some(e),
+            Self::Miss(_) => None,
+        }
+    }
+
+    /// The ETag to send as `If-None-Match`, if any.
+    pub fn etag(&self) -> Option<&str> {
+        self.entry().and_then(|e| e.etag.as_deref())
+    }
+}
+
+/// The stored layout.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    schema: u32,
+    fetched_at_ms: u64,
+    etag: Option<String>,
+    directory: InstitutionDirectory,
+}
+
+/// Serialises an entry for localStorage.
+pub fn encode(entry: &CacheEntry) -> String {
+    let stored = Stored {
+        schema: CACHE_SCHEMA,
+        fetched_at_ms: entry.fetched_at_ms,
+        etag: entry.etag.clone(),
+        directory: entry.directory.clone(),
+    };
+    serde_json::to_string(&stored).unwrap_or_default()
+}
+
+/// Reads what localStorage held under [`CACHE_KEY`] (`None` when absent or storage is
+/// unavailable); fresh when younger than or as old as `ttl_ms` at `now_ms`.
+pub fn decode(raw: Option<&str>, now_ms: u64, ttl_ms: u64) -> CacheRead {
+    let Some(raw) = raw else {
+        return CacheRead::Miss(MissReason::Absent);
+    };
+    let Ok(value) = serde_json::from_str::<Value>(raw) else {
+        return CacheRead::Miss(MissReason::Corrupt);
+    };
+    match value.get("schema") {
+        Some(Value::Number(n)) if n.as_u64() == Some(u64::from(CACHE_SCHEMA)) => {}
+        Some(Value::Number(n)) => {
+            return CacheRead::Miss(MissReason::WrongSchema { found: n.as_u64() });
+        }
+        _ => return CacheRead::Miss(MissReason::Corrupt),
+    }
+    let Ok(stored) = serde_json::from_value::<Stored>(value) else {
+        return CacheRead::Miss(MissReason::Corrupt);
+    };
+    if stored.directory.version != DIRECTORY_SCHEMA_VERSION {
+        return CacheRead::Miss(MissReason::WrongSchema {
+            found: Some(u64::from(stored.directory.version)),
+        });
+    }
+    if stored.fetched_at_ms > now_ms {
+        return CacheRead::Miss(MissReason::FromTheFuture);
+    }
+    let entry = CacheEntry {
+        fetched_at_ms: stored.fetched_at_ms,
+        etag: stored.etag,
+        directory: stored.directory,
+    };
+    if entry.age_ms(now_ms) > ttl_ms {
+        CacheRead::Stale(entry)
+    } else {
+        CacheRead::Fresh(entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::InstitutionSummary;
+    use proptest::prelude::*;
+
+    const HOUR: u64 = 3_600_000;
+
+    fn summary(id: &str, name: &str) -> InstitutionSummary {
+        InstitutionSummary {
+            id: id.into(),
+            name: name.into(),
+            short_name: name.into(),
+            service_type: "Personal Banking".into(),
+            country: "Australia".into(),
+            tier: "1".into(),
+            status: "operational".into(),
+            authorization: "user".into(),
+            login_id_caption: "Login".into(),
+            password_caption: "Password".into(),
+            security_code_caption: None,
+            secondary_login_id_caption: Some("Member number".into()),
+            forgotten_password_url: None,
+            logo: Some("/logos/AU00000.svg".into()),
+            average_duration_ms: Some(1234),
+        }
+    }
+
+    fn entry(at: u64) -> CacheEntry {
+        CacheEntry {
+            fetched_at_ms: at,
+            etag: Some("\"abc\"".into()),
+            directory: InstitutionDirectory {
+                version: DIRECTORY_SCHEMA_VERSION,
+                institutions: vec![
+                    summary("AU00000", "Hooli Bank"),
+                    summary("AU00002", "Pied Piper"),
+                ],
+            },
+        }
+    }
+
+    #[test]
+    fn round_trip_fresh_then_stale() {
+        let e = entry(10 * HOUR);
+        let raw = encode(&e);
+        assert_eq!(
+            decode(Some(&raw), 10 * HOUR, HOUR),
+            CacheRead::Fresh(e.clone())
+        );
+        assert_eq!(
+            decode(Some(&raw), 11 * HOUR, HOUR),
+            CacheRead::Fresh(e.clone())
+        );
+        let stale = decode(Some(&raw), 11 * HOUR + 1, HOUR);
+        assert_eq!(stale, CacheRead::Stale(e.clone()));
+        assert_eq!(stale.etag(), Some("\"abc\""));
+        let again = e.revalidated(12 * HOUR);
+        assert!(matches!(
+            decode(Some(&encode(&again)), 12 * HOUR, HOUR),
+            CacheRead::Fresh(_)
+        ));
+    }
+
+    #[test]
+    fn the_stored_layout_is_the_documented_one() {
+        let v: Value = serde_json::from_str(&encode(&entry(5))).unwrap();
+        let mut keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, ["directory", "etag", "fetched_at_ms", "schema"]);
+        assert_eq!(v["schema"], CACHE_SCHEMA);
+        assert!(CACHE_KEY.ends_with(&format!(".v{CACHE_SCHEMA}")));
+    }
+
+    #[test]
+    fn unusable_values_are_misses() {
+        let now = 10 * HOUR;
+        let miss = |raw: &str| match decode(Some(raw), now, HOUR) {
+            CacheRead::Miss(r) => r,
+            other => panic!("{raw:?} gave {other:?}"),
+        };
+        assert_eq!(decode(None, now, HOUR), CacheRead::Miss(MissReason::Absent));
+        assert_eq!(miss(""), MissReason::Corrupt);
+        assert_eq!(miss("{not json"), MissReason::Corrupt);
+        assert_eq!(miss("null"), MissReason::Corrupt);
+        assert_eq!(miss("[]"), MissReason::Corrupt);
+        assert_eq!(miss(r#"{"schema":"1"}"#), MissReason::Corrupt);
+        assert_eq!(miss(r#"{"schema":1}"#), MissReason::Corrupt);
+        assert_eq!(
+            miss(r#"{"schema":0,"anything":true}"#),
+            MissReason::WrongSchema { found: Some(0) }
+        );
+        assert_eq!(
+            miss(r#"{"schema":-1}"#),
+            MissReason::WrongSchema { found: None }
+        );
+
+        let mut v: Value = serde_json::from_str(&encode(&entry(now))).unwrap();
+        v["directory"]["version"] = 99.into();
+        assert_eq!(
+            miss(&v.to_string()),
+            MissReason::WrongSchema { found: Some(99) }
+        );
+
+        let mut v: Value = serde_json::from_str(&encode(&entry(now))).unwrap();
+        v["directory"]["institutions"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("name");
+        assert_eq!(miss(&v.to_string()), MissReason::Corrupt);
+
+        let mut v: Value = serde_json::from_str(&encode(&entry(now))).unwrap();
+        v.as_object_mut().unwrap().remove("fetched_at_ms");
+        assert_eq!(miss(&v.to_string()), MissReason::Corrupt);
+
+        let mut v: Value = serde_json::from_str(&encode(&entry(now))).unwrap();
+        v["fetched_at_ms"] = (-5).into();
+        assert_eq!(miss(&v.to_string()), MissReason::Corrupt);
+
+        assert_eq!(miss(&encode(&entry(now + 1))), MissReason::FromTheFuture);
+        assert_eq!(miss(&"[".repeat(100_000)), MissReason::Corrupt);
+    }
+
+    fn arb_summary() -> impl Strategy<Value = InstitutionSummary> {
+        (
+            "[A-Z]{2}[0-9]{5}",
+            "\\PC{0,30}",
+            proptest::option::of("\\PC{0,20}"),
+            proptest::option::of(0u64..1_000_000),
+        )
+            .prop_map(|(id, name, code, avg)| {
+                let mut s = summary(&id, &name);
+                s.security_code_caption = code;
+                s.average_duration_ms = avg;
+                s
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn decode_never_panics(raw in "\\PC{0,300}", now in any::<u64>(), ttl in any::<u64>()) {
+            let _ = decode(Some(&raw), now, ttl);
+        }
+
+        #[test]
+        fn decode_never_panics_on_json_like_text(raw in r#"\{("(schema|fetched_at_ms|etag|directory|version|institutions)":(-?[0-9]{1,20}|null|"x"|\[\]|\{\}|true),?){0,6}\}"#) {
+            let _ = decode(Some(&raw), 1_000, 10);
+        }
+
+        #[test]
+        fn encode_decode_round_trips(
+            fetched in 0u64..=u64::MAX / 2,
+            age in 0u64..1_000_000,
+            ttl in 0u64..1_000_000,
+            etag in proptest::option::of("\\PC{0,20}"),
+            institutions in proptest::collection::vec(arb_summary(), 0..5),
+        ) {
+            let e = CacheEntry { fetched_at_ms: fetched, etag, directory: InstitutionDirectory { version: DIRECTORY_SCHEMA_VERSION, institutions } };
+            let read = decode(Some(&encode(&e)), fetched + age, ttl);
+            if age > ttl {
+                prop_assert_eq!(read, CacheRead::Stale(e));
+            } else {
+                prop_assert_eq!(read, CacheRead::Fresh(e));
+            }
+        }
+
+        #[test]
+        fn truncated_values_are_misses(cut in 0usize..400) {
+            let raw = encode(&entry(5));
+            let cut = cut.min(raw.len() - 1);
+            if raw.is_char_boundary(cut) {
+                prop_assert!(matches!(decode(Some(&raw[..cut]), 10, 10), CacheRead::Miss(MissReason::Corrupt)));
+            }
+        }
+    }
+}
