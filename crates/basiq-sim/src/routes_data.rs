@@ -297,7 +297,7 @@ async fn list_connections(
     let data = st.connections_json(&user, &conds, ctx.base)?;
     Ok(json_status(
         StatusCode::OK,
-        json!({"type": "list", "count": data.len(), "data": data,
+        json!({"type": "list", "data": data,
             "links": {"self": format!("{}/users/{user}/connections", ctx.base)}}),
     ))
 }

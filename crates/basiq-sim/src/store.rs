@@ -533,7 +533,7 @@ impl Store {
                 secondary_login_id: creds.secondary_login_id.clone(),
                 status: ConnStatus::Pending,
                 created,
-                last_used: None,
+                last_used: Some(created),
                 mfa_enabled: false,
                 active_job: None,
                 persona: None,
@@ -1040,7 +1040,7 @@ impl Store {
         }
         if detailed {
             v["links"]["user"] = json!(uu);
-            if let Some(p) = c.persona.filter(|_| c.last_used.is_some()) {
+            if let Some(p) = c.persona {
                 let p = &PERSONAS[p];
                 let (line1, city, state, postcode) = p.address;
                 v["profile"] = json!({"fullName": p.full_name, "firstName": p.first, "lastName": p.last,
