@@ -80,7 +80,42 @@ pub fn build_app(env: &setup::ToolEnv) -> Result<(), Failure> {
     run_ok(
         cmd(env, "trunk", &["build", "--release", "--offline"]),
         "trunk build",
-    )
+    )?;
+    precompress(env)
+}
+
+/// Writes `.gz` (and `.br` when brotli is installed) beside each asset of dist/, which the
+/// server serves to browsers that accept them.
+fn precompress(env: &setup::ToolEnv) -> Result<(), Failure> {
+    let dist = root().join("dist");
+    let has_brotli = setup::runs(env, "brotli", "--version");
+    let mut assets = Vec::new();
+    for entry in std::fs::read_dir(&dist)? {
+        let path = entry?.path();
+        if path
+            .extension()
+            .is_some_and(|e| e == "js" || e == "wasm" || e == "css")
+        {
+            assets.push(path);
+        }
+    }
+    for asset in &assets {
+        let name = asset.to_string_lossy().into_owned();
+        run_ok(cmd(env, "gzip", &["-9", "-k", "-f", "-n", &name]), "gzip")?;
+        if has_brotli {
+            run_ok(
+                cmd(env, "brotli", &["-q", "11", "-k", "-f", &name]),
+                "brotli",
+            )?;
+        }
+    }
+    let note = if has_brotli {
+        " + brotli"
+    } else {
+        "; brotli is not installed"
+    };
+    println!("    precompressed {} assets (gzip{note})", assets.len());
+    Ok(())
 }
 
 fn dev(args: &[String]) -> Result<(), Failure> {

@@ -52,6 +52,11 @@ fn tool_env() -> ToolEnv {
     }
 }
 
+/// True when `program arg` runs successfully.
+pub fn runs(env: &ToolEnv, program: &str, arg: &str) -> bool {
+    version_of(env, program, arg).is_some()
+}
+
 /// The first line a tool prints for `--version`, if it runs.
 fn version_of(env: &ToolEnv, program: &str, arg: &str) -> Option<String> {
     let out = Command::new(program)
@@ -137,6 +142,9 @@ fn apt_install(packages: &[&str], why: &str) -> Result<(), Failure> {
 fn chromium(env: &ToolEnv) -> Result<(), Failure> {
     let browser = version_of(env, "chromium", "--version");
     let driver = version_of(env, "chromedriver", "--version");
+    if !runs(env, "brotli", "--version") && is_root() {
+        apt_install(&["brotli"], "brotli (precompressed assets)")?;
+    }
     match (&browser, &driver) {
         (Some(b), Some(d)) => {
             say("chromium", b);

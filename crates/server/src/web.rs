@@ -75,7 +75,8 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     hashes
 }
 
-/// A strict policy: nothing inline but the hashed bootstrap script, wasm allowed, Basiq only.
+/// A strict policy: nothing inline but the hashed bootstrap script (no `unsafe-inline`, no
+/// `unsafe-eval`), wasm allowed, Basiq the only other origin.
 pub fn content_security_policy(html: &str, inputs: &CspInputs<'_>) -> String {
     let mut script_src = vec!["'self'".to_owned(), "'wasm-unsafe-eval'".to_owned()];
     script_src.extend(inline_script_hashes(html));
@@ -88,7 +89,7 @@ pub fn content_security_policy(html: &str, inputs: &CspInputs<'_>) -> String {
             .join(" ")
     };
     format!(
-        "default-src 'none'; script-src {}; style-src 'self'; img-src 'self' data: {basiq}; connect-src 'self' {basiq}; \
+        "default-src 'self'; script-src {}; style-src 'self'; img-src 'self' data: {basiq}; connect-src 'self' {basiq}; \
          font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors {ancestors}",
         script_src.join(" "),
         basiq = inputs.basiq_origin,

@@ -121,7 +121,7 @@ async fn index_has_a_strict_csp_that_allows_its_own_bootstrap() {
         .unwrap()
         .to_owned();
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
-    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert!(csp.contains("default-src 'self'"), "{csp}");
     assert!(csp.contains("'sha256-"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert!(
@@ -138,6 +138,22 @@ async fn index_has_a_strict_csp_that_allows_its_own_bootstrap() {
             .unwrap()
             .contains("immutable")
     );
+
+    let compressed = app
+        .http
+        .get(app.url("/app-123.js"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.status(), 200);
+    assert_eq!(
+        compressed.headers()["content-encoding"],
+        "br",
+        "precompressed brotli is served when accepted"
+    );
+    let index_cache = app.http.get(app.url("/")).send().await.unwrap();
+    assert_eq!(index_cache.headers()["cache-control"], "no-cache");
 
     let deep = app
         .http

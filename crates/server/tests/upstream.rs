@@ -1,0 +1,397 @@
+//! Exact upstream requests and faults, with a wiremock upstream standing in for Basiq.
+
+mod common;
+
+use std::time::Duration;
+
+use bank_connect_server::session::{COOKIE_NAME, SessionKeys};
+use common::{spawn_with, test_config};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const KEY: &str = "wiremock-api-key";
+const SESSION_SECRET: &str = "0123456789abcdef0123456789abcdef-session";
+
+fn token_json(token: &str) -> Value {
+    json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600})
+}
+
+fn institution(id: &str, name: &str) -> Value {
+    json!({"type":"institution","id":id,"name":name,"shortName":name,"institutionType":"Bank","country":"Australia",
+        "serviceName":"Personal Online Banking","serviceType":"Personal Banking","tier":"1","authorization":"user",
+        "stage":"live","status":"operational","loginIdCaption":"Customer ID","passwordCaption":"Password","features":{},
+        "stats":{"averageDurationMs":{"total":1000}},"logo":{"type":"image","links":{"square":"https://x/l.svg","full":"https://x/f.svg"}},
+        "links":{"self":"https://x"}})
+}
+
+fn institutions_json() -> Value {
+    json!({"type":"list","totalCount":1,"data":[institution("AU01000", "Mock Bank")],"links":{"self":"https://x"}})
+}
+
+fn envelope(code: &str, title: &str, detail: &str) -> Value {
+    json!({"type":"list","correlationId":"c-1","data":[{"type":"error","code":code,"title":title,"detail":detail}]})
+}
+
+async fn server_token_mock(upstream: &MockServer, expected: u64) {
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(header("authorization", format!("Basic {KEY}").as_str()))
+        .and(header("basiq-version", "2.1"))
+        .and(body_string_contains("scope=SERVER_ACCESS"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_json("server-token")))
+        .expect(expected)
+        .mount(upstream)
+        .await;
+}
+
+async fn app_for(upstream: &MockServer, extra: &[&str]) -> common::TestApp {
+    let uri = upstream.uri();
+    let mut args = vec![
+        "--basiq-api-key",
+        KEY,
+        "--basiq-api-url",
+        &uri,
+        "--session-secret",
+        SESSION_SECRET,
+        "--token-rate-per-ip",
+        "0",
+        "--upstream-timeout-ms",
+        "300",
+    ];
+    args.extend_from_slice(extra);
+    spawn_with(test_config(&args)).await
+}
+
+fn received(upstream_requests: &[Request], p: &str) -> usize {
+    upstream_requests
+        .iter()
+        .filter(|r| r.url.path() == p)
+        .count()
+}
+
+#[tokio::test]
+async fn a_thousand_concurrent_token_requests_for_one_session_make_one_upstream_call() {
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 1).await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_string_contains("scope=CLIENT_ACCESS"))
+        .and(body_string_contains("userId=user-1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_json("client-token-1"))
+                .set_delay(Duration::from_millis(200)),
+        )
+        .expect(1)
+        .mount(&upstream)
+        .await;
+    let app = app_for(&upstream, &[]).await;
+    let keys = SessionKeys::new(SecretString::from(SESSION_SECRET.to_owned()));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let cookie = format!("{COOKIE_NAME}={}", keys.sign("user-1", now));
+    let client = reqwest::Client::new();
+    let requests = (0..1000).map(|_| {
+        let client = client.clone();
+        let cookie = cookie.clone();
+        let url = app.url("/api/token");
+        async move {
+            let res = client
+                .post(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let v: Value = res.json().await.unwrap();
+            v["access_token"].as_str().unwrap().to_owned()
+        }
+    });
+    let tokens = futures::future::join_all(requests).await;
+    assert_eq!(tokens.len(), 1000);
+    assert!(tokens.iter().all(|t| t == "client-token-1"));
+    upstream.verify().await;
+    let all = upstream.received_requests().await.unwrap();
+    assert_eq!(
+        received(&all, "/token"),
+        2,
+        "one SERVER token at start + one CLIENT token"
+    );
+}
+
+#[tokio::test]
+async fn idempotent_calls_are_retried_after_5xx() {
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/institutions"))
+        .and(header("authorization", "Bearer server-token"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(envelope(
+            "internal-server-error",
+            "Internal",
+            "boom",
+        )))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&upstream)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/institutions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(institutions_json()))
+        .with_priority(2)
+        .mount(&upstream)
+        .await;
+    let app = app_for(&upstream, &[]).await;
+    let res = app
+        .http
+        .get(app.url("/api/institutions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["institutions"][0]["name"], "Mock Bank");
+    assert_eq!(
+        received(
+            &upstream.received_requests().await.unwrap(),
+            "/institutions"
+        ),
+        3
+    );
+}
+
+#[tokio::test]
+async fn a_lasting_503_gives_up_after_three_retries_with_a_clear_message() {
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/institutions"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(envelope(
+            "service-unavailable",
+            "Unavailable",
+            "Service is currently unavailable.",
+        )))
+        .mount(&upstream)
+        .await;
+    let app = app_for(&upstream, &[]).await;
+    let res = app
+        .http
+        .get(app.url("/api/institutions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["code"], "upstream-unavailable");
+    assert!(v["message"].as_str().unwrap().contains("Try again"));
+    assert_eq!(
+        received(
+            &upstream.received_requests().await.unwrap(),
+            "/institutions"
+        ),
+        4,
+        "1 try + 3 retries"
+    );
+}
+
+#[tokio::test]
+async fn basiq_429_passes_its_retry_after_on() {
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/institutions"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "7")
+                .set_body_json(envelope(
+                    "too-many-requests",
+                    "Too many",
+                    "Too many requests.",
+                )),
+        )
+        .mount(&upstream)
+        .await;
+    let app = app_for(&upstream, &[]).await;
+    let res = app
+        .http
+        .get(app.url("/api/institutions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], "7");
+    assert_eq!(
+        received(
+            &upstream.received_requests().await.unwrap(),
+            "/institutions"
+        ),
+        1,
+        "a 429 is not retried"
+    );
+}
+
+#[tokio::test]
+async fn timeouts_are_retried_then_reported() {
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/institutions"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(institutions_json())
+                .set_delay(Duration::from_secs(2)),
+        )
+        .mount(&upstream)
+        .await;
+    let app = app_for(&upstream, &[]).await;
+    let res = app
+        .http
+        .get(app.url("/api/institutions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 504);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["code"], "upstream-timeout");
+}
+
+#[tokio::test]
+async fn malformed_and_truncated_json_are_upstream_errors_not_panics() {
+    for body in ["{not json", "{\"type\":\"list\",\"data\":[", "", "[]"] {
+        let upstream = MockServer::start().await;
+        server_token_mock(&upstream, 1).await;
+        Mock::given(method("GET"))
+            .and(path("/institutions"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+            .mount(&upstream)
+            .await;
+        let app = app_for(&upstream, &[]).await;
+        let res = app
+            .http
+            .get(app.url("/api/institutions"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 502, "body {body:?}");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["code"], "upstream-error");
+        // The server is still healthy afterwards.
+        assert_eq!(
+            app.http
+                .get(app.url("/healthz"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_expired_server_token_is_renewed_once_and_the_call_retried() {
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 2).await;
+    Mock::given(method("GET"))
+        .and(path("/institutions"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(envelope(
+            "access-denied",
+            "Access denied.",
+            "Token has expired",
+        )))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&upstream)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/institutions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(institutions_json()))
+        .with_priority(2)
+        .mount(&upstream)
+        .await;
+    let app = app_for(&upstream, &[]).await;
+    let res = app
+        .http
+        .get(app.url("/api/institutions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    upstream.verify().await;
+}
+
+#[tokio::test]
+async fn an_unknown_api_key_fails_at_start_with_basiqs_words() {
+    let upstream = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(envelope(
+            "parameter-not-valid",
+            "We have encountered an error",
+            "Unable to authenticate. Please, check your API key",
+        )))
+        .mount(&upstream)
+        .await;
+    let uri = upstream.uri();
+    let config = test_config(&["--basiq-api-key", KEY, "--basiq-api-url", &uri]);
+    let err = bank_connect_server::start(config)
+        .await
+        .err()
+        .expect("start fails");
+    let text = err.to_string();
+    assert!(
+        text.contains("BASIQ_API_KEY was rejected") && text.contains("check your API key"),
+        "{text}"
+    );
+    assert!(!text.contains(KEY));
+}
+
+#[tokio::test]
+async fn the_upstream_token_cap_answers_429_with_retry_after() {
+    let upstream = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_json("t")))
+        .mount(&upstream)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(
+            json!({"type":"user","id":"u-new","email":"x@y.z","links":{"self":"x"}}),
+        ))
+        .mount(&upstream)
+        .await;
+    // Cap 2: one for the SERVER token at start, one for the first browser's CLIENT token.
+    let app = app_for(&upstream, &["--token-call-cap", "2"]).await;
+    let keys = SessionKeys::new(SecretString::from(SESSION_SECRET.to_owned()));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let first = app
+        .http
+        .post(app.url("/api/token"))
+        .header("cookie", format!("{COOKIE_NAME}={}", keys.sign("a", now)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let second = app
+        .http
+        .post(app.url("/api/token"))
+        .header("cookie", format!("{COOKIE_NAME}={}", keys.sign("b", now)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.status(), 429);
+    let wait: u64 = second.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=300).contains(&wait), "{wait}");
+}
