@@ -1,4 +1,5 @@
-//! Institution search over 2,000 synthetic institutions: `cargo bench -p bank-connect-core --bench search`.
+//! Institution search over 2,000 synthetic institutions (and 5,000, the app's budget size):
+//! `cargo bench -p bank-connect-core --bench search -- --quick`.
 
 use std::hint::black_box;
 
@@ -150,6 +151,14 @@ fn bench(c: &mut Criterion) {
     c.bench_function("search 2000 \"bank\" filtered AU personal", |b| {
         b.iter(|| index.search(black_box("bank"), &au_personal))
     });
+
+    let big = synthetic(5_000);
+    let big_index = SearchIndex::new(&big);
+    for query in ["", "cba", "westpak", "credit union", "socie"] {
+        c.bench_function(&format!("search 5000 {query:?}"), |b| {
+            b.iter(|| big_index.search(black_box(query), &none))
+        });
+    }
 }
 
 criterion_group!(benches, bench);

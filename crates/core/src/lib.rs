@@ -1,9 +1,18 @@
 //! Pure logic shared by the bank-connect app (wasm) and server (native).
 //!
 //! House rules: no web-sys, no tokio, no clock calls (time is a parameter).
+//!
+//! - [`basiq`]: Basiq 2.1 wire types; [`directory`]: the compact institution list;
+//!   [`config`]: the public settings; [`money`]: exact amounts.
+//! - [`search`]: the picker's institution search; [`cache`]: the directory's localStorage codec.
+//! - [`flow`]: the connect-flow state machine and the job step view; [`errors`]: failures →
+//!   user-facing kinds and recoveries; [`validation`]: credential and MFA form checks.
+
+#![warn(missing_docs)]
 
 pub mod basiq;
 pub mod cache;
+pub mod config;
 pub mod directory;
 pub mod errors;
 pub mod flow;
@@ -11,8 +20,8 @@ pub mod money;
 pub mod search;
 pub mod validation;
 
-pub use directory::{InstitutionDirectory, InstitutionSummary};
-pub mod config;
-
 pub use config::PublicConfig;
-pub mod api_types;
+pub use directory::{InstitutionDirectory, InstitutionSummary};
+pub use errors::{ErrorKind, Recovery, UserError};
+pub use flow::{FlowEvent, FlowState, JobView, next};
+pub use search::{Filters, Hit, MatchKind, SearchIndex};

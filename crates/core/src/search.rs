@@ -498,13 +498,16 @@ fn match_fuzzy(f: &Folded, q: &Query) -> bool {
                 }))
 }
 
-/// True when `query` is within one edit of `word` or of a prefix of `word` whose length differs
-/// from the query's by at most one.
+/// Shortest word (query side and target side) that a typo is forgiven in.
+const FUZZY_MIN: usize = 5;
+
+/// True when `query` is within one edit of `word` or of a prefix of `word` at least
+/// [`FUZZY_MIN`] long whose length differs from the query's by at most one.
 fn near_prefix(query: &str, word: &str) -> bool {
     fn run<T: PartialEq>(q: &[T], w: &[T]) -> bool {
         let n = q.len();
         (n.saturating_sub(1)..=n + 1)
-            .filter(|&k| k <= w.len() && k > 0)
+            .filter(|&k| k <= w.len() && k >= FUZZY_MIN)
             .any(|k| within_one_edit(q, &w[..k]))
     }
     if query.is_ascii() && word.is_ascii() {
@@ -741,6 +744,12 @@ mod tests {
         );
         assert!(search(&dir, "wastpak", &Filters::none()).is_empty());
         assert!(search(&dir, "nub", &Filters::none()).is_empty());
+        // A typo is forgiven against words of five letters or more only: "ubank" is not "bank".
+        let ubank: Vec<_> = search(&dir, "ubank", &Filters::none())
+            .iter()
+            .map(|h| dir[h.index].id.clone())
+            .collect();
+        assert_eq!(ubank, ["AU00112"]);
     }
 
     #[test]
@@ -881,10 +890,10 @@ mod tests {
         }
 
         #[test]
-        fn near_prefix_agrees_with_edit_distance(q in "[abc]{1,7}", w in "[abc]{0,9}") {
+        fn near_prefix_agrees_with_edit_distance(q in "[abc]{4,8}", w in "[abc]{0,10}") {
             let n = q.chars().count();
             let expected = (n.saturating_sub(1)..=n + 1)
-                .filter(|&k| k > 0 && k <= w.len())
+                .filter(|&k| k >= FUZZY_MIN && k <= w.len())
                 .any(|k| edit_distance(&q, &w[..k]) <= 1);
             prop_assert_eq!(near_prefix(&q, &w), expected);
         }
