@@ -11,6 +11,7 @@
 use crate::basiq::{Account, Job, JobStep, MfaChallenge, StepResult, StepStatus};
 use crate::directory::InstitutionSummary;
 use crate::errors::{self, ErrorKind, Recovery, UserError};
+use crate::money::{format_amount, parse_minor_units};
 use crate::validation::FormCheck;
 
 // ---------------------------------------------------------------------------------------------
@@ -369,6 +370,69 @@ pub fn mask_account_number(number: &str) -> String {
     }
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("•••• {tail}")
+}
+
+/// One account as the result screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    /// Account id.
+    pub id: String,
+    /// Account name.
+    pub name: String,
+    /// Masked account number ("•••• 6789").
+    pub number: String,
+    /// Readable account type ("Credit card").
+    pub kind: String,
+    /// Balance with currency ("-$6,081.50"); Basiq's text as is when it is not a plain amount.
+    pub balance: String,
+    /// True when the balance is below zero (owed).
+    pub negative: bool,
+    /// Available funds with currency, when given.
+    pub available: Option<String>,
+}
+
+/// A readable name for Basiq's `class.type`.
+pub fn account_kind_label(kind: &str) -> String {
+    match kind {
+        "transaction" => "Transaction account".into(),
+        "savings" => "Savings account".into(),
+        "credit-card" => "Credit card".into(),
+        "mortgage" => "Home loan".into(),
+        "loan" => "Loan".into(),
+        "term-deposit" => "Term deposit".into(),
+        "investment" => "Investment".into(),
+        "insurance" => "Insurance".into(),
+        "foreign" => "Foreign currency account".into(),
+        "" => "Account".into(),
+        other => step_label(StepKind::Other, other),
+    }
+}
+
+/// The result screen's rows for the connected accounts.
+pub fn account_rows(accounts: &[Account]) -> Vec<AccountRow> {
+    let money = |text: &str, currency: &str| match parse_minor_units(text) {
+        Ok(cents) => (format_amount(cents, currency), cents < 0),
+        Err(_) => (text.trim().to_string(), text.trim_start().starts_with('-')),
+    };
+    accounts
+        .iter()
+        .map(|a| {
+            let (balance, negative) = money(&a.balance, &a.currency);
+            AccountRow {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                number: mask_account_number(&a.account_no),
+                kind: account_kind_label(&a.class.kind),
+                balance,
+                negative,
+                available: a
+                    .available_funds
+                    .as_deref()
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| money(s, &a.currency).0),
+            }
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1047,7 +1111,10 @@ pub fn next(state: FlowState, event: FlowEvent) -> FlowState {
             },
             E::RequestFailed(error),
         ) => {
-            if error.recovery() == Recovery::Retry {
+            if matches!(
+                error.recovery(),
+                Recovery::Retry | Recovery::RetryLater { .. }
+            ) {
                 // A transient failure: stay on the challenge and let the person send again.
                 S::Mfa {
                     institution,
@@ -1890,6 +1957,36 @@ mod tests {
         ));
         assert_eq!(next(st, FlowEvent::Close), FlowState::Idle);
         assert_eq!(next(FlowState::Idle, FlowEvent::Retry), FlowState::Idle);
+    }
+
+    #[test]
+    fn recorded_accounts_become_rows() {
+        let list: crate::basiq::List<Account> = serde_json::from_str(include_str!(
+            "../../../reference/recorded/accounts/getAccounts.json"
+        ))
+        .unwrap();
+        let rows = account_rows(&list.data);
+        assert_eq!(rows.len(), list.data.len());
+        let card = rows
+            .iter()
+            .find(|r| r.kind == "Credit card")
+            .expect("a credit card");
+        assert!(card.negative);
+        assert!(card.balance.starts_with("-$"), "{}", card.balance);
+        assert!(
+            card.available
+                .as_deref()
+                .is_some_and(|a| a.starts_with('$'))
+        );
+        assert_eq!(account_kind_label("home-equity"), "Home equity");
+        let mut odd = list.data[0].clone();
+        odd.balance = "n/a".into();
+        odd.available_funds = Some(" ".into());
+        let row = &account_rows(&[odd])[0];
+        assert_eq!(
+            (row.balance.as_str(), row.negative, row.available.is_none()),
+            ("n/a", false, true)
+        );
     }
 
     #[test]
