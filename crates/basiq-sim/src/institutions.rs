@@ -43,8 +43,9 @@ pub struct Institution {
     pub security_code_caption: Option<String>,
     /// Optional secondary login id caption.
     pub secondary_login_id_caption: Option<String>,
-    /// Optional forgotten-password URL.
-    pub forgotten_password_url: Option<String>,
+    /// Whether the institution has a forgotten-password page (served by the simulator at
+    /// `/forgotten-password/{id}`).
+    pub forgotten_password: bool,
     /// `[verifyCredentials, retrieveAccounts, retrieveTransactions, retrieveMeta]` in ms.
     pub stats_ms: [u64; 4],
     /// Primary brand colour (`#rrggbb`).
@@ -141,8 +142,8 @@ impl Institution {
         if let Some(c) = &self.secondary_login_id_caption {
             o["secondaryLoginIdCaption"] = json!(c);
         }
-        if let Some(u) = &self.forgotten_password_url {
-            o["forgottenPasswordUrl"] = json!(u);
+        if self.forgotten_password {
+            o["forgottenPasswordUrl"] = json!(format!("{base}/forgotten-password/{}", self.id));
         }
         o
     }
@@ -172,22 +173,10 @@ fn sandbox(
         password_caption: "Password".into(),
         security_code_caption: None,
         secondary_login_id_caption: None,
-        forgotten_password_url: None,
+        forgotten_password: false,
         stats_ms: [8154, 3820, 7127, 12487],
         color: color.into(),
     }
-}
-
-fn slug(s: &str) -> String {
-    s.chars()
-        .filter_map(|c| {
-            if c.is_ascii_alphanumeric() {
-                Some(c.to_ascii_lowercase())
-            } else {
-                None
-            }
-        })
-        .collect()
 }
 
 fn service(letter: char) -> (&'static str, &'static str, &'static str) {
@@ -234,11 +223,6 @@ fn build_entries(
             };
             let id = format!("{prefix}{n:05}");
             n += 1;
-            let domain = format!(
-                "{}.{}",
-                slug(e.short),
-                if prefix == "NZ" { "co.nz" } else { "com.au" }
-            );
             let login = if letter == 'S' {
                 "Member Number"
             } else if letter == 'G' {
@@ -260,9 +244,7 @@ fn build_entries(
                 .to_string()
             });
             let secondary = (letter == 'B' && rng.random_bool(0.6)).then(|| "User ID".to_string());
-            let forgot = rng
-                .random_bool(0.6)
-                .then(|| format!("https://www.{domain}/forgotten-password"));
+            let forgot = rng.random_bool(0.6);
             let authorization = {
                 let r: f64 = rng.random();
                 if letter == 'G' || r < 0.15 {
@@ -307,7 +289,7 @@ fn build_entries(
                 password_caption: password.into(),
                 security_code_caption: security_code,
                 secondary_login_id_caption: secondary,
-                forgotten_password_url: forgot,
+                forgotten_password: forgot,
                 stats_ms,
                 color,
             });
@@ -442,6 +424,16 @@ fn xml_escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&apos;")
+}
+
+/// The simulator's stand-in for a bank's forgotten-password page.
+pub fn forgotten_password_html(inst: &Institution) -> String {
+    let name = xml_escape(&inst.name);
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{name}: forgotten password</title></head>\
+         <body><h1>{name}</h1><p>This is the Basiq simulator's stand-in for the bank's forgotten-password page. \
+         The sandbox logins are listed in the simulator's README.</p></body></html>"
+    )
 }
 
 /// A generated SVG logo: square (initials) or full (initials and short name).

@@ -28,7 +28,8 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/institutions", get(institutions_list))
         .route("/institutions/{id}", get(institution_one))
         .route("/public/institutions", get(public_institutions))
-        .route("/logos/{file}", get(logo));
+        .route("/logos/{file}", get(logo))
+        .route("/forgotten-password/{id}", get(forgotten_password));
     r = crate::routes_data::add(r);
     if sim.cfg.admin {
         r = crate::routes_admin::add(r);
@@ -311,6 +312,23 @@ async fn logo(State(sim): S, Path(file): Path<String>) -> ApiResult<Response> {
             ),
         ],
         svg,
+    )
+        .into_response())
+}
+
+async fn forgotten_password(State(sim): S, Path(id): Path<String>) -> ApiResult<Response> {
+    let inst = sim
+        .directory
+        .iter()
+        .find(|i| i.id == id && i.forgotten_password)
+        .ok_or_else(|| ApiError::not_found("Page not found."))?;
+    Ok((
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        institutions::forgotten_password_html(inst),
     )
         .into_response())
 }

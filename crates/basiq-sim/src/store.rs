@@ -1,6 +1,6 @@
 //! Users, connections, jobs (steps advancing on the simulated clock), accounts and transactions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -321,7 +321,12 @@ pub struct Store {
     connections: HashMap<String, Connection>,
     jobs: HashMap<String, Job>,
     cursors: HashMap<String, Cursor>,
+    cursor_order: VecDeque<String>,
+    cursor_counter: u64,
 }
+
+/// Paging cursors kept (oldest dropped first).
+pub const MAX_CURSORS: usize = 10_000;
 
 fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -365,6 +370,8 @@ impl Store {
             connections: HashMap::new(),
             jobs: HashMap::new(),
             cursors: HashMap::new(),
+            cursor_order: VecDeque::new(),
+            cursor_counter: 0,
         }
     }
 
@@ -1223,7 +1230,8 @@ impl Store {
             .map(|t| self.txn_json(user_id, t, base))
             .collect();
         let next_cursor = if offset + limit < size {
-            let id = self.next_id("cursor");
+            self.cursor_counter += 1;
+            let id = det_uuid(self.seed, &["cursor", &self.cursor_counter.to_string()]);
             self.cursors.insert(
                 id.clone(),
                 Cursor {
@@ -1233,6 +1241,12 @@ impl Store {
                     offset: offset + limit,
                 },
             );
+            self.cursor_order.push_back(id.clone());
+            while self.cursor_order.len() > MAX_CURSORS {
+                if let Some(old) = self.cursor_order.pop_front() {
+                    self.cursors.remove(&old);
+                }
+            }
             Some(id)
         } else {
             None

@@ -216,3 +216,53 @@ async fn default_limit_is_1500_per_5_minutes() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn versions_2_0_and_3_0() {
+    let sim = sim().await;
+    let c = client();
+    let url = format!("{}/token", sim.base_url());
+    let tok = |version: &'static str, body: &'static str| {
+        c.post(&url)
+            .header("Authorization", format!("Basic {KEY}"))
+            .header("basiq-version", version)
+            .body(body)
+            .send()
+    };
+    let r = tok("2.0", "scope=CLIENT_ACCESS").await.expect("send");
+    assert_eq!(r.status(), 200);
+    let t: TokenResponse = r.json().await.expect("token");
+    assert_eq!(claims(&t.access_token)["version"], "2.0");
+    // 3.0 binds client tokens to a user.
+    expect_error(
+        tok("3.0", "scope=CLIENT_ACCESS").await.expect("send"),
+        400,
+        "parameter-not-supplied",
+    )
+    .await;
+    expect_error(
+        tok("7.7", "scope=SERVER_ACCESS").await.expect("send"),
+        400,
+        "parameter-not-valid",
+    )
+    .await;
+    // A 3.0 token cannot create connections through the API.
+    let server = server_token(&sim).await;
+    let u = create_user(&sim, &server, "v3@example.com").await;
+    let r = c
+        .post(&url)
+        .header("Authorization", format!("Basic {KEY}"))
+        .header("basiq-version", "3.0")
+        .body(format!("scope=CLIENT_ACCESS&userId={u}"))
+        .send()
+        .await
+        .expect("send");
+    let v3: TokenResponse = r.json().await.expect("token");
+    assert_eq!(claims(&v3.access_token)["userid"], u.as_str());
+    let r = post(&sim, &v3.access_token, &format!("/users/{u}/connections"), &serde_json::json!({"loginId": "jared", "password": "django", "institution": {"id": "AU00000"}})).await;
+    let e = expect_error(r, 404, "resource-not-found").await;
+    assert_eq!(
+        e.detail.as_deref(),
+        Some("Route not found for this API version.")
+    );
+}
