@@ -108,7 +108,12 @@ async fn envelope(req: Request, next: Next) -> Response {
             "Method not allowed",
             "Requested method is not allowed on this endpoint.",
         ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::unsupported_content_type("given"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+            status,
+            "unsupported-content-type",
+            "Unsupported content type",
+            "Content type is not supported on requested endpoint.",
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
             status,
             "request-not-valid",
