@@ -1,6 +1,7 @@
 //! `cargo xtask setup | build | dev | test` — the project's automation, in Rust so it runs
 //! wherever cargo does.
 
+mod bench;
 mod setup;
 mod testing;
 
@@ -23,7 +24,8 @@ commands:
   setup   install what building and testing need (idempotent; fast when present)
   build   setup, then build the app into dist/ (trunk, release, offline)
   dev     setup, build, and run the widget at http://127.0.0.1:8080 (sandbox without BASIQ_API_KEY)
-  test    setup, then every check and test suite; ends with 'N passed, N failed'";
+  test    setup, then every check and test suite; ends with 'N passed, N failed'
+  bench server   load figures for the server (oha; server pinned to one core)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Some("build") => setup::run().and_then(|env| build_app(&env)),
         Some("dev") => dev(&args[1..]),
         Some("test") => testing::run(),
+        Some("bench") => bench::run(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
