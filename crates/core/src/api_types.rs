@@ -121,28 +121,3 @@ pub struct RefreshStarted {
     /// The Basiq job to follow.
     pub job_id: String,
 }
-
-/// Masks an account number, keeping the last four characters: `••••1234`.
-pub fn mask_account_number(number: &str) -> String {
-    let chars: Vec<char> = number.chars().filter(|c| !c.is_whitespace()).collect();
-    if chars.len() <= 4 {
-        return format!("••{}", chars.iter().collect::<String>());
-    }
-    format!(
-        "••••{}",
-        chars[chars.len() - 4..].iter().collect::<String>()
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masking_keeps_the_last_four() {
-        assert_eq!(mask_account_number("0136640.00"), "••••0.00");
-        assert_eq!(mask_account_number("123 456 789"), "••••6789");
-        assert_eq!(mask_account_number("1"), "••1");
-        assert!(!mask_account_number("987654321").contains("98765"));
-    }
-}

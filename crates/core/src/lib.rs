@@ -2,7 +2,7 @@
 //!
 //! House rules: no web-sys, no tokio, no clock calls (time is a parameter).
 //!
-//! - [`basiq`]: Basiq 2.1 wire types; [`directory`]: the compact institution list;
+//! - [`api_types`]: the server's own `/api/*` answers; [`basiq`]: Basiq 2.1 wire types; [`directory`]: the compact institution list;
 //!   [`config`]: the public settings; [`money`]: exact amounts.
 //! - [`search`]: the picker's institution search; [`cache`]: the directory's localStorage codec.
 //! - [`flow`]: the connect-flow state machine and the job step view; [`errors`]: failures →
@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+pub mod api_types;
 pub mod basiq;
 pub mod cache;
 pub mod config;

@@ -11,8 +11,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bank_connect_core::api_types::{
     AccountView, ConnectionView, LinkTokenBody, RefreshStarted, TokenGrantBody, TransactionPage,
-    TransactionView, mask_account_number,
+    TransactionView,
 };
+use bank_connect_core::flow::mask_account_number;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;

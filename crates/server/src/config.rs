@@ -90,6 +90,14 @@ pub struct Config {
     #[arg(long, env = "SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
+    /// Lifetime of the simulator's tokens in sandbox mode, in seconds (tests use a few seconds).
+    #[arg(long, env = "SANDBOX_TOKEN_TTL", default_value_t = 3600)]
+    pub sandbox_token_ttl: u64,
+
+    /// Serve the simulator's `/__admin/*` routes in sandbox mode (tests and demos only).
+    #[arg(long, env = "SANDBOX_ADMIN", default_value_t = false)]
+    pub sandbox_admin: bool,
+
     /// Simulator time scale in sandbox mode (1 = realistic job durations).
     #[arg(long, env = "SANDBOX_SPEED", default_value_t = 1.0)]
     pub sandbox_speed: f64,

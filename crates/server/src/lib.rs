@@ -140,6 +140,8 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
             let sim = basiq_sim::Simulator::builder()
                 .api_key(key.clone())
                 .speed(config.sandbox_speed)
+                .token_ttl(Duration::from_secs(config.sandbox_token_ttl))
+                .admin(config.sandbox_admin)
                 .spawn()
                 .await?;
             tracing::info!(

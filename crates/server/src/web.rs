@@ -133,7 +133,7 @@ mod tests {
             },
         );
         assert!(
-            csp.starts_with("default-src 'none'; script-src 'self' 'wasm-unsafe-eval' 'sha256-")
+            csp.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-")
         );
         assert!(!csp.contains("unsafe-inline"));
         assert!(csp.contains("connect-src 'self' https://au-api.basiq.io;"));
