@@ -232,8 +232,12 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
     let wanted = format!("version {WASM_OPT_MAJOR}");
     let local = root().join("node_modules/.bin/wasm-opt");
     let current = || version_of(env, local.to_str().unwrap_or_default(), "--version");
-    if let Some(v) = current().filter(|v| v.contains(&wanted)) {
+    let axe = root().join("node_modules/axe-core/axe.min.js");
+    if let Some(v) = current().filter(|v| v.contains(&wanted))
+        && axe.is_file()
+    {
         say("wasm-opt", &v);
+        say("axe-core", "present (node_modules/axe-core)");
         return Ok(());
     }
     if version_of(env, "npm", "--version").is_none() {
@@ -241,13 +245,20 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
     }
     say(
         "wasm-opt",
-        "installing binaryen from the npm registry (npm install)",
+        "installing binaryen and axe-core from the npm registry (npm install)",
     );
     let mut npm = Command::new("npm");
     npm.args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
         .current_dir(root())
         .env("PATH", &env.path);
     crate::run_ok(npm, "npm install")?;
+    if !axe.is_file() {
+        return Err(Failure(format!(
+            "npm install did not provide {} (package.json lists axe-core)",
+            axe.display()
+        )));
+    }
+    say("axe-core", "installed (node_modules/axe-core)");
     match current() {
         Some(v) if v.contains(&wanted) => {
             say("wasm-opt", &v);
