@@ -217,6 +217,19 @@ struct Folded {
     mask: u64,
     /// [`char_mask`] of the words' first letters.
     initials: u64,
+    /// The first two bytes of `compact` (0 when shorter).
+    head: [u8; 2],
+    /// [`pair_mask`] of `compact`.
+    pairs: u64,
+}
+
+/// A 64-bit Bloom filter of the adjacent byte pairs of `s`: a text contains `s` only if its own
+/// pair mask covers this one.
+fn pair_mask(s: &str) -> u64 {
+    s.as_bytes().windows(2).fold(0, |m, w| {
+        let h = (u32::from(w[0]).wrapping_mul(31) ^ u32::from(w[1]).wrapping_mul(131)) % 64;
+        m | 1 << h
+    })
 }
 
 /// A bit per ASCII letter and digit present in `s` (bit 63 for anything else); a cheap way to
@@ -233,6 +246,11 @@ fn char_mask(s: &str) -> u64 {
 
 impl Folded {
     fn new(text: &str) -> Self {
+        Self::with_spaced(text).0
+    }
+
+    /// The folded form and the spaced [`fold`] it was made from.
+    fn with_spaced(text: &str) -> (Self, String) {
         let spaced = fold(text);
         let mut compact = String::with_capacity(spaced.len());
         let mut starts = Vec::new();
@@ -243,14 +261,21 @@ impl Folded {
         let mask = char_mask(&compact);
         let initials = starts
             .iter()
-            .map(|&s| char_mask(&compact[s..].chars().take(1).collect::<String>()))
+            .map(|&s| char_mask(compact[s..].get(..1).unwrap_or("\u{80}")))
             .fold(0, |a, b| a | b);
-        Self {
+        let b = compact.as_bytes();
+        let folded = Self {
+            head: [
+                b.first().copied().unwrap_or(0),
+                b.get(1).copied().unwrap_or(0),
+            ],
+            pairs: pair_mask(&compact),
             compact,
             starts,
             mask,
             initials,
-        }
+        };
+        (folded, spaced)
     }
 
     fn words(&self) -> impl Iterator<Item = &str> {
@@ -270,6 +295,8 @@ impl Folded {
 struct Entry {
     name: Folded,
     short: Folded,
+    /// The short name folds to the name: match only once.
+    short_is_name: bool,
     service_type: String,
     country: String,
     /// Bit `i` set when alias group `i` names this institution.
@@ -282,10 +309,16 @@ struct Query {
     words: Vec<String>,
     /// [`char_mask`] of the query.
     mask: u64,
+    /// [`pair_mask`] of the compact query.
+    pairs: u64,
+    /// [`pair_mask`] of each query word.
+    word_pairs: Vec<u64>,
     /// How many query words are long enough (five letters) to be matched with a typo.
     long_words: u32,
     /// Letters in the whole compact query.
     compact_chars: usize,
+    /// The first two bytes of `compact` (0 when shorter).
+    head: [u8; 2],
     /// Per word: the [`char_mask`] of the letters a matching word may start with, and whether
     /// the word is long enough for a typo.
     word_starts: Vec<(u64, bool)>,
@@ -320,10 +353,17 @@ impl Query {
                 (char_mask(&w.chars().take(take).collect::<String>()), long)
             })
             .collect();
+        let b = compact.as_bytes();
         Self {
+            head: [
+                b.first().copied().unwrap_or(0),
+                b.get(1).copied().unwrap_or(0),
+            ],
             compact_chars: qlen,
             word_starts,
             mask: char_mask(&compact),
+            pairs: pair_mask(&compact),
+            word_pairs: words.iter().map(|w| pair_mask(w)).collect(),
             long_words: words.iter().filter(|w| w.chars().count() >= 5).count() as u32,
             compact,
             words,
@@ -344,30 +384,47 @@ pub struct SearchIndex {
 impl SearchIndex {
     /// Folds every institution's name and short name and resolves its aliases.
     pub fn new(institutions: &[InstitutionSummary]) -> Self {
-        let alias_phrases: Vec<Vec<Vec<&str>>> = ALIASES
+        // Per alias phrase: its words, and the letters and pairs a text must have to hold it.
+        let alias_phrases: Vec<Vec<(Vec<&str>, u64, u64)>> = ALIASES
             .iter()
-            .map(|(_, targets)| targets.iter().map(|t| t.split(' ').collect()).collect())
+            .map(|(_, targets)| {
+                targets
+                    .iter()
+                    .map(|t| {
+                        let compact = t.replace(' ', "");
+                        (
+                            t.split(' ').collect(),
+                            char_mask(&compact),
+                            pair_mask(&compact),
+                        )
+                    })
+                    .collect()
+            })
             .collect();
+        let mut sort_keys = Vec::with_capacity(institutions.len());
         let entries = institutions
             .iter()
             .map(|inst| {
-                let name = Folded::new(&inst.name);
+                let (name, spaced_name) = Folded::with_spaced(&inst.name);
                 let short = Folded::new(&inst.short_name);
-                let name_words: Vec<&str> = name.words().collect();
-                let short_words: Vec<&str> = short.words().collect();
-                let has = |words: &[&str], phrase: &[&str]| {
-                    !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase)
+                sort_keys.push(spaced_name);
+                let has = |f: &Folded, (phrase, chars, pairs): &(Vec<&str>, u64, u64)| {
+                    chars & !f.mask == 0
+                        && pairs & !f.pairs == 0
+                        && !phrase.is_empty()
+                        && f.words()
+                            .collect::<Vec<_>>()
+                            .windows(phrase.len())
+                            .any(|w| w == phrase.as_slice())
                 };
                 let mut aliases = 0u64;
                 for (i, phrases) in alias_phrases.iter().enumerate() {
-                    if phrases
-                        .iter()
-                        .any(|p| has(&name_words, p) || has(&short_words, p))
-                    {
+                    if phrases.iter().any(|p| has(&name, p) || has(&short, p)) {
                         aliases |= 1 << i;
                     }
                 }
                 Entry {
+                    short_is_name: short.compact == name.compact,
                     name,
                     short,
                     service_type: inst.service_type.clone(),
@@ -378,14 +435,9 @@ impl SearchIndex {
             .collect::<Vec<Entry>>();
         let mut by_rank: Vec<(u8, String, usize)> = institutions
             .iter()
+            .zip(sort_keys)
             .enumerate()
-            .map(|(i, inst)| {
-                (
-                    inst.tier.trim().parse().unwrap_or(u8::MAX),
-                    fold(&inst.name),
-                    i,
-                )
-            })
+            .map(|(i, (inst, key))| (inst.tier.trim().parse().unwrap_or(u8::MAX), key, i))
             .collect();
         by_rank.sort();
         let ordered = by_rank.into_iter().map(|(_, _, i)| i).collect();
@@ -433,17 +485,19 @@ pub fn search(institutions: &[InstitutionSummary], query: &str, filters: &Filter
 
 /// The best way `q` matches one institution, if any.
 fn match_entry(e: &Entry, q: &Query) -> Option<MatchKind> {
-    let direct = [&e.name, &e.short]
-        .into_iter()
-        .filter_map(|f| match_direct(f, q))
-        .min();
+    let fields: &[&Folded] = if e.short_is_name {
+        &[&e.name]
+    } else {
+        &[&e.name, &e.short]
+    };
+    let direct = fields.iter().filter_map(|f| match_direct(f, q)).min();
     if direct.is_some() {
         return direct;
     }
     if e.aliases & q.alias_mask != 0 {
         return Some(MatchKind::Alias);
     }
-    if e.aliases & q.fuzzy_alias_mask != 0 || match_fuzzy(&e.name, q) || match_fuzzy(&e.short, q) {
+    if e.aliases & q.fuzzy_alias_mask != 0 || fields.iter().any(|f| match_fuzzy(f, q)) {
         return Some(MatchKind::Fuzzy);
     }
     None
@@ -456,24 +510,59 @@ fn match_direct(f: &Folded, q: &Query) -> Option<MatchKind> {
     if text.is_empty() || q.mask & !f.mask != 0 {
         return None;
     }
-    if text == qc {
-        return Some(MatchKind::Exact);
+    // Matches on the run-together text need all the query's letter pairs in it; the any-order
+    // word match needs each word's pairs.
+    let whole = q.pairs & !f.pairs == 0;
+    let by_words = q.words.len() > 1 && q.word_pairs.iter().all(|&p| p & !f.pairs == 0);
+    if whole {
+        if text == qc {
+            return Some(MatchKind::Exact);
+        }
+        if has_prefix(text, qc) {
+            return Some(MatchKind::Prefix);
+        }
+        if f.starts.iter().skip(1).any(|&s| has_prefix(&text[s..], qc)) {
+            return Some(MatchKind::WordPrefix);
+        }
     }
-    if text.starts_with(qc) {
-        return Some(MatchKind::Prefix);
-    }
-    if f.starts.iter().skip(1).any(|&s| text[s..].starts_with(qc))
-        || (q.words.len() > 1
-            && q.words
-                .iter()
-                .all(|qw| f.words().any(|w| w.starts_with(qw.as_str()))))
+    if by_words
+        && q.words
+            .iter()
+            .all(|qw| f.words().any(|w| has_prefix(w, qw)))
     {
         return Some(MatchKind::WordPrefix);
     }
-    if text.contains(qc) {
+    if whole && contains(text.as_bytes(), qc.as_bytes()) {
         return Some(MatchKind::Contains);
     }
     None
+}
+
+/// Element-wise equality as a plain loop: on the few bytes compared here a `memcmp` call costs
+/// more than the comparison.
+#[inline]
+fn same<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// `text.starts_with(prefix)` without a `memcmp` call.
+#[inline]
+fn has_prefix(text: &str, prefix: &str) -> bool {
+    let (t, p) = (text.as_bytes(), prefix.as_bytes());
+    t.len() >= p.len() && same(&t[..p.len()], p)
+}
+
+/// Substring test for short texts: a plain scan beats `str::contains`'s set-up cost on names
+/// of a few dozen bytes (and UTF-8 substrings are byte substrings).
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    haystack.len() >= needle.len()
+        && haystack[..=haystack.len() - needle.len()]
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == first && same(&haystack[i + 1..i + needle.len()], rest))
 }
 
 /// One-typo match: every query word starts a word of the text, or — from five letters on — is
@@ -483,9 +572,18 @@ fn match_fuzzy(f: &Folded, q: &Query) -> bool {
     if f.compact.is_empty() || (q.mask & !f.mask).count_ones() > q.long_words.max(1) {
         return false;
     }
-    let whole = q.compact_chars >= 5 && near_prefix(&q.compact, &f.compact);
+    // Cheap pre-checks on inline data before touching the strings (see `near_prefix`).
+    let (q0, q1) = (q.head[0], q.head[1]);
+    let (w0, w1) = (f.head[0], f.head[1]);
+    let whole_possible =
+        q.compact_chars >= 5 && (q0 == w0 || q1 == w1 || q0 == w1 || q1 == w0 || q0 >= 0x80);
+    let words_possible = q.long_words > 0
+        && q.word_starts
+            .iter()
+            .all(|&(starts, _)| f.initials & starts != 0);
+    let whole = whole_possible && near_prefix(&q.compact, &f.compact);
     whole
-        || (q.long_words > 0
+        || (words_possible
             && q.words
                 .iter()
                 .zip(&q.word_starts)
@@ -494,7 +592,7 @@ fn match_fuzzy(f: &Folded, q: &Query) -> bool {
                     // in a long word, its second).
                     f.initials & starts != 0
                         && f.words()
-                            .any(|w| w.starts_with(qw.as_str()) || (long && near_prefix(qw, w)))
+                            .any(|w| has_prefix(w, qw) || (long && near_prefix(qw, w)))
                 }))
 }
 
@@ -548,13 +646,13 @@ pub fn within_one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
         return true; // equal, or one extra trailing element
     }
     if long.len() == short.len() {
-        long[p + 1..] == short[p + 1..]
+        same(&long[p + 1..], &short[p + 1..])
             || (p + 1 < long.len()
                 && long[p] == short[p + 1]
                 && long[p + 1] == short[p]
-                && long[p + 2..] == short[p + 2..])
+                && same(&long[p + 2..], &short[p + 2..]))
     } else {
-        long[p + 1..] == short[p..]
+        same(&long[p + 1..], &short[p..])
     }
 }
 
@@ -896,6 +994,11 @@ mod tests {
                 .filter(|&k| k >= FUZZY_MIN && k <= w.len())
                 .any(|k| edit_distance(&q, &w[..k]) <= 1);
             prop_assert_eq!(near_prefix(&q, &w), expected);
+        }
+
+        #[test]
+        fn contains_agrees_with_str_contains(h in "[ab]{0,12}", n in "[ab]{0,4}") {
+            prop_assert_eq!(contains(h.as_bytes(), n.as_bytes()), h.contains(n.as_str()));
         }
 
         #[test]
