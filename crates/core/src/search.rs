@@ -1013,6 +1013,26 @@ mod tests {
         }
 
         #[test]
+        fn any_piece_of_a_name_finds_it_directly(
+            names in proptest::collection::vec("[A-Za-zé' .]{1,24}", 1..8),
+            pick in any::<proptest::sample::Index>(),
+            from in any::<proptest::sample::Index>(),
+            len in 1usize..6,
+        ) {
+            let dir: Vec<_> = names.iter().enumerate().map(|(i, n)| inst(&i.to_string(), n, "", "1")).collect();
+            let i = pick.index(dir.len());
+            let compact = Folded::new(&dir[i].name).compact;
+            prop_assume!(!compact.is_empty());
+            let start = from.index(compact.len());
+            let piece = &compact[start..(start + len).min(compact.len())];
+            let hits = search(&dir, piece, &Filters::none());
+            prop_assert!(
+                hits.iter().any(|h| h.index == i && h.kind <= MatchKind::Contains),
+                "{:?} not found in {:?}: {:?}", piece, dir[i].name, hits
+            );
+        }
+
+        #[test]
         fn a_whole_name_always_finds_itself_first(i in 0usize..23) {
             let dir = directory();
             let hits = search(&dir, &dir[i].name.to_uppercase(), &Filters::none());
