@@ -7,9 +7,11 @@
 //! - [`search`]: the picker's institution search; [`cache`]: the directory's localStorage codec.
 //! - [`flow`]: the connect-flow state machine and the job step view; [`errors`]: failures →
 //!   user-facing kinds and recoveries; [`validation`]: credential and MFA form checks.
+//! - [`token`]: when the app renews its client token; [`accounts`]: the result screen's rows.
 
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod api_types;
 pub mod basiq;
 pub mod cache;
@@ -19,6 +21,7 @@ pub mod errors;
 pub mod flow;
 pub mod money;
 pub mod search;
+pub mod token;
 pub mod validation;
 
 pub use config::PublicConfig;
