@@ -142,20 +142,30 @@ fn apt_install(packages: &[&str], why: &str) -> Result<(), Failure> {
 fn chromium(env: &ToolEnv) -> Result<(), Failure> {
     let browser = version_of(env, "chromium", "--version");
     let driver = version_of(env, "chromedriver", "--version");
-    if !runs(env, "brotli", "--version") && is_root() {
-        apt_install(&["brotli"], "brotli (precompressed assets)")?;
-    }
+    let brotli = runs(env, "brotli", "--version");
     match (&browser, &driver) {
         (Some(b), Some(d)) => {
             say("chromium", b);
             say("chromedriver", d);
+            if !brotli {
+                if is_root() {
+                    apt_install(&["brotli"], "brotli (precompressed assets)")?;
+                } else {
+                    say(
+                        "brotli",
+                        "not installed: assets get gzip only (sudo apt-get install -y brotli)",
+                    );
+                }
+            }
             Ok(())
         }
         _ => {
-            apt_install(
-                &["chromium", "chromium-driver"],
-                "Chromium (with chromium-driver)",
-            )?;
+            // One apt transaction for everything Debian provides.
+            let mut packages = vec!["chromium", "chromium-driver"];
+            if !brotli {
+                packages.push("brotli");
+            }
+            apt_install(&packages, "Chromium (with chromium-driver)")?;
             let b = version_of(env, "chromium", "--version")
                 .ok_or_else(|| Failure("chromium still does not run after installing it".into()))?;
             say("chromium", &b);

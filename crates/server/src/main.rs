@@ -11,17 +11,30 @@ async fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let config = bank_connect_server::Config::parse();
+    let config = match bank_connect_server::Config::try_parse() {
+        Ok(c) => c,
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) =>
+        {
+            e.exit()
+        }
+        Err(e) => fail(
+            e.to_string()
+                .lines()
+                .next()
+                .unwrap_or("invalid configuration")
+                .trim_start_matches("error: "),
+        ),
+    };
     if let Err(e) = config.validate() {
-        eprintln!("error: {e}");
-        std::process::exit(2);
+        fail(&e);
     }
     let server = match bank_connect_server::start(config).await {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
+        Err(e) => fail(&e.to_string()),
     };
     println!("bank-connect is running at {}", server.url());
     if server.sandbox().is_some() {
@@ -33,6 +46,12 @@ async fn main() {
     shutdown_signal().await;
     println!("stopping");
     server.stop().await;
+}
+
+/// One clear line on stderr, exit code 2.
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(2);
 }
 
 async fn shutdown_signal() {

@@ -375,7 +375,10 @@ async fn the_session_user_sees_refreshes_pages_and_removes_their_connections_onl
         assert_eq!(a["connectionId"], cid.as_str());
         let masked = a["maskedNumber"].as_str().unwrap();
         let visible = masked.chars().filter(|c| c.is_ascii_alphanumeric()).count();
-        assert!(visible <= 4, "at most four characters of an account number are shown: {a}");
+        assert!(
+            visible <= 4,
+            "at most four characters of an account number are shown: {a}"
+        );
         assert!(a["balance"].as_str().unwrap().parse::<f64>().is_ok());
     }
 

@@ -1,0 +1,77 @@
+//! The binary's bad-environment answers: one clear line on stderr and exit code 2.
+
+use std::process::{Command, Output};
+
+fn server(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bank-connect-server"));
+    c.args(args)
+        .env_remove("BASIQ_API_KEY")
+        .env("RUST_LOG", "off");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("the binary runs")
+}
+
+fn one_error_line(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "exit code 2; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let lines: Vec<_> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "exactly one line: {stderr:?}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    lines[0].to_owned()
+}
+
+#[test]
+fn a_malformed_flag_is_one_line() {
+    let line = one_error_line(&server(&["--bind", "not-an-address"], &[]));
+    assert!(line.contains("--bind"), "{line}");
+}
+
+#[test]
+fn an_invalid_setting_is_one_line() {
+    let line = one_error_line(&server(&[], &[("ALLOWED_ORIGINS", "https://ok.example,*")]));
+    assert!(line.contains("ALLOWED_ORIGINS"), "{line}");
+    let line = one_error_line(&server(&[], &[("SESSION_SECRET", "short")]));
+    assert!(
+        line.contains("SESSION_SECRET must be at least 32"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_port_in_use_is_one_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let line = one_error_line(&server(&["--bind", &addr], &[]));
+    assert!(line.contains(&format!("cannot listen on {addr}")), "{line}");
+}
+
+#[tokio::test]
+async fn a_rejected_api_key_is_one_line() {
+    let sim = basiq_sim::Simulator::builder()
+        .api_key("right-key")
+        .spawn()
+        .await
+        .unwrap();
+    let url = sim.base_url().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        server(
+            &["--bind", "127.0.0.1:0"],
+            &[("BASIQ_API_KEY", "wrong-key"), ("BASIQ_API_URL", &url)],
+        )
+    })
+    .await
+    .unwrap();
+    let line = one_error_line(&out);
+    assert!(
+        line.contains("BASIQ_API_KEY was rejected") && line.contains("check your API key"),
+        "{line}"
+    );
+    assert!(!line.contains("wrong-key"));
+}
