@@ -524,8 +524,9 @@ pub enum FlowState {
         job_id: String,
         /// The new connection, when the job named it.
         connection_id: Option<String>,
-        /// Accounts once loaded from `/api/accounts`.
-        accounts: Option<Vec<Account>>,
+        /// The accounts' rows once loaded (see [`crate::accounts::rows_for_connection`] for the
+        /// server's `/api/accounts`, [`account_rows`] for Basiq accounts).
+        accounts: Option<Vec<AccountRow>>,
         /// Why the accounts could not be loaded.
         accounts_error: Option<UserError>,
     },
@@ -587,8 +588,8 @@ pub enum FlowEvent {
     RequestFailed(UserError),
     /// The token could not be renewed, or expired again right after renewal.
     TokenExpired,
-    /// Accounts arrived from `/api/accounts`.
-    AccountsLoaded(Vec<Account>),
+    /// The connected accounts arrived, as result-screen rows.
+    AccountsLoaded(Vec<AccountRow>),
     /// Time passed (drives MFA expiry).
     Tick {
         /// Now.
