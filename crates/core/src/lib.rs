@@ -17,6 +17,7 @@ pub mod basiq;
 pub mod cache;
 pub mod config;
 pub mod directory;
+pub mod embed;
 pub mod errors;
 pub mod flow;
 pub mod money;
