@@ -293,6 +293,7 @@ pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/embed.js", get(embed_js))
         .merge(api)
         .route("/", get(index))
         .route("/index.html", get(index))
@@ -357,6 +358,43 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
         }
     }
     axum::Json(json!({"status": "ready"})).into_response()
+}
+
+/// The host-side script: served to other origins, revalidated every few minutes.
+const EMBED_JS: &str = include_str!("../assets/embed.js");
+
+async fn embed_js(headers: HeaderMap) -> Response {
+    static ETAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let etag = ETAG.get_or_init(|| directory::etag_of(EMBED_JS.as_bytes()));
+    let etag_value = HeaderValue::from_str(etag).expect("etag is ASCII");
+    let cache = (
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    let corp = (
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("cross-origin"),
+    );
+    let hit = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| if_none_match_hits(v, etag));
+    if hit {
+        return (
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag_value), cache, corp],
+        )
+            .into_response();
+    }
+    let content_type = (
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    (
+        [(header::ETAG, etag_value), cache, corp, content_type],
+        EMBED_JS,
+    )
+        .into_response()
 }
 
 async fn healthz() -> impl IntoResponse {

@@ -206,3 +206,34 @@ async fn a_port_in_use_is_a_clear_startup_error() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn embed_js_is_served_to_other_origins_with_an_etag() {
+    let app = spawn_app().await;
+    let res = app.http.get(app.url("/embed.js")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert_eq!(
+        res.headers()["cross-origin-resource-policy"],
+        "cross-origin"
+    );
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("BankConnect") && !body.contains("\"*\""),
+        "never posts to \"*\""
+    );
+    let again = app
+        .http
+        .get(app.url("/embed.js"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+}
