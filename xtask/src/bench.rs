@@ -153,8 +153,8 @@ fn server() -> Result<(), Failure> {
         "\nserver on 1 core (taskset -c 0), oha on another, {seconds} s per row, 64 connections\n"
     );
     println!(
-        "{:<42} {:>10} {:>9} {:>9} {:>9}  {}",
-        "case", "req/s", "p50 ms", "p99 ms", "max ms", "statuses"
+        "{:<42} {:>10} {:>9} {:>9} {:>9}  statuses",
+        "case", "req/s", "p50 ms", "p99 ms", "max ms"
     );
     for (name, extra, url, rate) in cases {
         let report = oha(extra, &url, seconds, rate)?;

@@ -24,6 +24,7 @@ commands:
   setup   install what building and testing need (idempotent; fast when present)
   build   setup, then build the app into dist/ (trunk, release, offline)
   dev     setup, build, and run the widget at http://127.0.0.1:8080 (sandbox without BASIQ_API_KEY)
+          --example-host: also the example host site at http://127.0.0.1:8090
   test    setup, then every check and test suite; ends with 'N passed, N failed'
   bench server   load figures for the server (oha; server pinned to one core)";
 
@@ -122,45 +123,103 @@ fn precompress(env: &setup::ToolEnv) -> Result<(), Failure> {
 }
 
 fn dev(args: &[String]) -> Result<(), Failure> {
-    if let Some(extra) = args.first() {
-        return Err(Failure(format!(
-            "cargo xtask dev takes no options yet (got {extra:?})"
-        )));
-    }
+    let example_host = match args {
+        [] => false,
+        [flag] if flag == "--example-host" => true,
+        other => {
+            return Err(Failure(format!(
+                "cargo xtask dev takes only --example-host (got {other:?})"
+            )));
+        }
+    };
     let env = setup::run()?;
     build_app(&env)?;
-    println!("==> building the server");
-    run_ok(
-        cmd(
-            &env,
-            "cargo",
-            &["build", "--quiet", "-p", "bank-connect-server"],
-        ),
-        "building the server",
-    )?;
-    let exe = root().join("target/debug/bank-connect-server");
-    let mut server = cmd(&env, exe.to_str().unwrap_or_default(), &[])
+    println!(
+        "==> building the server{}",
+        if example_host {
+            " and the example host site"
+        } else {
+            ""
+        }
+    );
+    let mut build = vec!["build", "--quiet", "-p", "bank-connect-server"];
+    if example_host {
+        build.extend(["-p", "bank-connect-example-host"]);
+    }
+    run_ok(cmd(&env, "cargo", &build), "building")?;
+
+    let mut server = cmd(
+        &env,
+        root()
+            .join("target/debug/bank-connect-server")
+            .to_str()
+            .unwrap_or_default(),
+        &[],
+    );
+    server
         .env("DIST_DIR", root().join("dist"))
         .env_remove("BANK_CONNECT_BIND")
-        .arg("--bind")
-        .arg("127.0.0.1:8080")
-        .spawn()
-        .map_err(|e| Failure(format!("cannot start the server: {e}")))?;
-    let pid = server.id();
+        .args(["--bind", "127.0.0.1:8080"]);
+    let secret = random_hex(24)?;
+    if example_host {
+        server
+            .env("ALLOWED_ORIGINS", "http://127.0.0.1:8090")
+            .env("HOST_API_SECRET", &secret);
+    }
+    let mut children = vec![
+        server
+            .spawn()
+            .map_err(|e| Failure(format!("cannot start the server: {e}")))?,
+    ];
+    if example_host {
+        let mut host = cmd(
+            &env,
+            root()
+                .join("target/debug/bank-connect-example-host")
+                .to_str()
+                .unwrap_or_default(),
+            &[],
+        );
+        host.env("HOST_API_SECRET", &secret)
+            .env("WIDGET_URL", "http://127.0.0.1:8080");
+        children.push(
+            host.spawn()
+                .map_err(|e| Failure(format!("cannot start the example host: {e}")))?,
+        );
+    }
+    let pids: Vec<u32> = children.iter().map(|c| c.id()).collect();
     ctrlc::set_handler(move || {
         // The terminal already sent Ctrl-C to the whole process group; SIGTERM (e.g. from a
-        // supervisor) reaches only us, so pass it on to the server we started.
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(pid.to_string())
-            .status();
+        // supervisor) reaches only us, so pass it on to what we started.
+        for pid in &pids {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status();
+        }
     })
     .map_err(|e| Failure(format!("cannot install the Ctrl-C handler: {e}")))?;
     println!("==> the widget: http://127.0.0.1:8080   (Ctrl-C stops it)");
-    let status = server.wait()?;
-    if status.success() || status.code().is_none() {
-        Ok(())
-    } else {
-        Err(Failure(format!("the server exited with {status}")))
+    if example_host {
+        println!("==> the example host site: http://127.0.0.1:8090");
     }
+    let mut failed = None;
+    for mut child in children {
+        let status = child.wait()?;
+        if !(status.success() || status.code().is_none()) {
+            failed = Some(status);
+        }
+    }
+    match failed {
+        None => Ok(()),
+        Some(status) => Err(Failure(format!("a process exited with {status}"))),
+    }
+}
+
+/// `n` random bytes from the OS, hex-encoded.
+fn random_hex(n: usize) -> Result<String, Failure> {
+    use std::io::Read;
+    let mut bytes = vec![0u8; n];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -118,10 +118,10 @@ impl Config {
                 ));
             }
         }
-        if let Some(url) = &self.basiq_api_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(format!("BASIQ_API_URL: {url:?} is not an http(s) URL"));
-            }
+        if let Some(url) = &self.basiq_api_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(format!("BASIQ_API_URL: {url:?} is not an http(s) URL"));
         }
         if !(self.sandbox_speed.is_finite() && self.sandbox_speed > 0.0) {
             return Err(format!(
@@ -129,15 +129,15 @@ impl Config {
                 self.sandbox_speed
             ));
         }
-        if let Some(secret) = &self.session_secret {
-            if secret.expose_secret().len() < 32 {
-                return Err("SESSION_SECRET must be at least 32 characters".into());
-            }
+        if let Some(secret) = &self.session_secret
+            && secret.expose_secret().len() < 32
+        {
+            return Err("SESSION_SECRET must be at least 32 characters".into());
         }
-        if let Some(secret) = &self.host_api_secret {
-            if secret.expose_secret().len() < 16 {
-                return Err("HOST_API_SECRET must be at least 16 characters".into());
-            }
+        if let Some(secret) = &self.host_api_secret
+            && secret.expose_secret().len() < 16
+        {
+            return Err("HOST_API_SECRET must be at least 16 characters".into());
         }
         if self.token_call_cap == 0 || self.token_call_cap > 1500 {
             return Err(format!(

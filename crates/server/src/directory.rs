@@ -93,10 +93,10 @@ impl DirectoryCache {
 
     async fn load(&self, basiq: &BasiqClient) -> Result<(DirectoryBody, Names), ServerError> {
         let mut slot = self.slot.lock().await;
-        if let Some(c) = slot.as_ref() {
-            if c.fetched.elapsed() < self.ttl {
-                return Ok((c.body.clone(), c.names.clone()));
-            }
+        if let Some(c) = slot.as_ref()
+            && c.fetched.elapsed() < self.ttl
+        {
+            return Ok((c.body.clone(), c.names.clone()));
         }
         match basiq.institutions().await {
             Ok(all) => {

@@ -248,8 +248,8 @@ pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
     let mut token_routes = Router::new()
         .route("/api/token", post(api::token))
         .route("/api/link-tokens", post(api::link_tokens));
-    if token_rate_per_ip > 0 {
-        let period_ms = u64::from((1000 / token_rate_per_ip).max(1));
+    if let Some(period) = 1000u32.checked_div(token_rate_per_ip) {
+        let period_ms = u64::from(period.max(1));
         let governor = tower_governor::governor::GovernorConfigBuilder::default()
             .per_millisecond(period_ms)
             .burst_size(token_rate_per_ip.saturating_mul(3))
