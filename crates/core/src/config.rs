@@ -18,4 +18,7 @@ pub struct PublicConfig {
     pub allowed_parent_origins: Vec<String>,
     /// True when the server runs against the built-in simulator.
     pub sandbox: bool,
+    /// Seconds before a connection may be refreshed again (banks limit how often data is fetched).
+    #[serde(default)]
+    pub min_refresh_interval_secs: u64,
 }

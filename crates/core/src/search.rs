@@ -944,6 +944,7 @@ mod tests {
             countries: vec![],
             allowed_parent_origins: vec![],
             sandbox: true,
+            min_refresh_interval_secs: 0,
         };
         assert_eq!(
             ids(&dir, &search(&dir, "", &Filters::from_config(&cfg))),

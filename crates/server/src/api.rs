@@ -381,7 +381,32 @@ pub async fn refresh(
 ) -> Result<Response, ServerError> {
     check_origin(&state, &headers)?;
     let user = require_user(&state, &headers)?;
-    let job = state.basiq.refresh(&user, valid_id(&id)?).await?;
+    let id = valid_id(&id)?;
+    let now = Instant::now();
+    let last = state
+        .last_refresh
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(id)
+        .copied();
+    if let Some(wait) = last
+        .map(|t| {
+            state
+                .min_refresh_interval
+                .saturating_sub(now.duration_since(t))
+        })
+        .filter(|w| !w.is_zero())
+    {
+        return Err(ServerError::RefreshTooSoon {
+            retry_after: wait.as_secs().max(1),
+        });
+    }
+    let job = state.basiq.refresh(&user, id).await?;
+    state
+        .last_refresh
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(id.to_owned(), now);
     Ok((
         StatusCode::ACCEPTED,
         private(Json(RefreshStarted { job_id: job.id })),

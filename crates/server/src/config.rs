@@ -78,6 +78,11 @@ pub struct Config {
     #[arg(long, env = "TOKEN_RATE_PER_IP", default_value_t = 10)]
     pub token_rate_per_ip: u32,
 
+    /// Seconds before a connection may be refreshed again (the app stops offering it; the
+    /// server answers 429 with Retry-After).
+    #[arg(long, env = "MIN_REFRESH_INTERVAL", default_value_t = 300)]
+    pub min_refresh_interval: u64,
+
     /// Upstream TCP connect timeout, in milliseconds.
     #[arg(long, env = "UPSTREAM_CONNECT_TIMEOUT_MS", default_value_t = 1000)]
     pub upstream_connect_timeout_ms: u64,

@@ -72,6 +72,12 @@ pub enum ServerError {
     /// Missing or wrong host secret.
     #[error("bad host credentials")]
     HostUnauthorized,
+    /// The connection was refreshed less than the minimum interval ago.
+    #[error("refreshed too recently; retry in {retry_after} s")]
+    RefreshTooSoon {
+        /// Seconds until a refresh is allowed.
+        retry_after: u64,
+    },
     /// The resource does not exist for this user.
     #[error("not found")]
     NotFound,
@@ -133,6 +139,14 @@ impl ServerError {
                 "rate-limited",
                 format!("Too many sign-ins right now. Try again in {retry_after} seconds."),
             ),
+            RefreshTooSoon { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "refresh-too-soon",
+                format!(
+                    "This bank was refreshed moments ago. You can refresh it again in {} minutes.",
+                    retry_after.div_ceil(60)
+                ),
+            ),
             NoSession => (
                 StatusCode::UNAUTHORIZED,
                 "no-session",
@@ -191,7 +205,8 @@ impl IntoResponse for ServerError {
         )
             .into_response();
         let retry = match &self {
-            ServerError::TokenRateLimited { retry_after } => Some(*retry_after),
+            ServerError::TokenRateLimited { retry_after }
+            | ServerError::RefreshTooSoon { retry_after } => Some(*retry_after),
             ServerError::Upstream {
                 status: 429,
                 retry_after,

@@ -67,6 +67,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// True once Basiq answered a token request.
     pub ready: AtomicBool,
+    /// Minimum time between refreshes of one connection.
+    pub min_refresh_interval: Duration,
+    /// Connection id → when its last refresh was started here.
+    pub last_refresh: Mutex<HashMap<String, Instant>>,
 }
 
 /// A running server; dropping it stops it (and the in-process simulator, if any).
@@ -201,6 +205,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
             countries: config.countries.clone(),
             allowed_parent_origins: config.allowed_origins.clone(),
             sandbox: sandbox.is_some(),
+            min_refresh_interval_secs: config.min_refresh_interval,
         },
         directory: DirectoryCache::new(config.institutions_ttl(), filter),
         basiq,
@@ -212,6 +217,8 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         allowed_origins: config.allowed_origins.clone(),
         secure_cookies: config.secure_cookies,
         ready: AtomicBool::new(ready),
+        min_refresh_interval: Duration::from_secs(config.min_refresh_interval),
+        last_refresh: Mutex::new(HashMap::new()),
     });
 
     let app = router(state, config.token_rate_per_ip);

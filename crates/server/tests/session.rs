@@ -494,6 +494,24 @@ async fn the_session_user_sees_refreshes_pages_and_removes_their_connections_onl
     assert_eq!(refresh.status(), 202);
     let r: Value = refresh.json().await.unwrap();
     assert!(r["job_id"].as_str().is_some_and(|j| !j.is_empty()));
+    let again = me
+        .post(app.url(&format!("/api/connections/{cid}/refresh")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        429,
+        "a second refresh within the minimum interval is refused"
+    );
+    let wait: u64 = again.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=300).contains(&wait), "{wait}");
+    let body: Value = again.json().await.unwrap();
+    assert_eq!(body["code"], "refresh-too-soon");
 
     let del = me
         .delete(app.url(&format!("/api/connections/{cid}")))
