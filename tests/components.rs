@@ -1,12 +1,19 @@
 //! Component tests in headless Chromium: elements are found by role and accessible name.
 #![cfg(target_arch = "wasm32")]
 
-use bank_connect::components::{InstitutionList, PlusButton};
-use bank_connect_core::InstitutionSummary;
+use std::sync::Arc;
+
+use bank_connect::components::{
+    ConnectionProgress, CredentialForm, CredentialSubmit, InstitutionPicker, PlusButton, option_id,
+};
+use bank_connect_core::basiq::Job;
+use bank_connect_core::flow::JobView;
+use bank_connect_core::validation::FormCheck;
+use bank_connect_core::{Filters, InstitutionSummary};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement};
+use web_sys::{Element, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -25,23 +32,68 @@ fn all(root: &Element, selector: &str) -> Vec<Element> {
         .collect()
 }
 
-/// Elements with an implicit or explicit `role` whose accessible name (aria-label or text) matches.
+fn text_of(e: &Element) -> String {
+    e.text_content()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Elements with an implicit or explicit `role` whose accessible name (aria-label or text)
+/// matches (`""` = any).
 fn by_role(root: &Element, role: &str, name: &str) -> Vec<Element> {
     let selector = match role {
         "button" => "button, [role=button]",
-        "list" => "ul, ol, [role=list]",
+        "link" => "a[href]",
+        "heading" => "h1, h2, h3, [role=heading]",
+        "option" => "[role=option]",
+        "listbox" => "[role=listbox]",
+        "combobox" => "[role=combobox]",
+        "status" => "[role=status]",
         "listitem" => "li, [role=listitem]",
         other => panic!("unsupported role {other}"),
     };
     all(root, selector)
         .into_iter()
         .filter(|e| {
-            let label = e
-                .get_attribute("aria-label")
-                .unwrap_or_else(|| e.text_content().unwrap_or_default());
-            name.is_empty() || label.split_whitespace().collect::<Vec<_>>().join(" ") == name
+            let label = e.get_attribute("aria-label").unwrap_or_else(|| text_of(e));
+            name.is_empty() || label == name
         })
         .collect()
+}
+
+/// The input labelled `label` through `<label for>`.
+fn by_label(root: &Element, label: &str) -> HtmlInputElement {
+    let l = all(root, "label")
+        .into_iter()
+        .find(|l| text_of(l) == label)
+        .unwrap_or_else(|| panic!("no label {label:?}"));
+    let id = l.get_attribute("for").expect("label has for");
+    root.query_selector(&format!("#{id}"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("label {label:?} points at a missing input"))
+        .unchecked_into()
+}
+
+fn key(target: &Element, key: &str) {
+    let init = KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let ev = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    target.dispatch_event(&ev).unwrap();
+}
+
+fn type_into(input: &HtmlInputElement, value: &str) {
+    input.set_value(value);
+    let ev = web_sys::Event::new_with_event_init_dict("input", &{
+        let i = web_sys::EventInit::new();
+        i.set_bubbles(true);
+        i
+    })
+    .unwrap();
+    input.dispatch_event(&ev).unwrap();
 }
 
 fn summary(id: &str, name: &str, status: &str, logo: Option<&str>) -> InstitutionSummary {
@@ -64,6 +116,16 @@ fn summary(id: &str, name: &str, status: &str, logo: Option<&str>) -> Institutio
     }
 }
 
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn plus_button_is_a_real_button_that_reports_each_click() {
     let root = container();
@@ -82,99 +144,536 @@ async fn plus_button_is_a_real_button_that_reports_each_click() {
     assert_eq!(clicks.get_untracked(), 2);
 }
 
-#[wasm_bindgen_test]
-async fn institution_list_names_each_bank_and_flags_outages() {
+struct Picker {
+    root: HtmlElement,
+    selected: RwSignal<Option<String>>,
+    escaped: RwSignal<u32>,
+    query: RwSignal<String>,
+    _mounted: Box<dyn std::any::Any>,
+}
+
+fn mount_picker(banks: Vec<InstitutionSummary>) -> Picker {
     let root = container();
-    let heading = document().create_element("h2").unwrap();
-    heading.set_id("banks-heading");
-    heading.set_text_content(Some("Choose your bank"));
-    root.append_child(&heading).unwrap();
-    let data = vec![
-        summary("AU00000", "Hooli Bank", "operational", None),
-        summary("AU00001", "Down Bank", "major-outage", None),
-        summary("AU00002", "Slow Bank", "degraded-performance", None),
-    ];
-    let _mounted = leptos::mount::mount_to(
-        root.clone(),
-        move || view! { <InstitutionList institutions=data.clone() labelled_by="banks-heading" /> },
-    );
+    let selected = RwSignal::new(None::<String>);
+    let escaped = RwSignal::new(0u32);
+    let query = RwSignal::new(String::new());
+    let list = Arc::new(banks);
+    let mounted = leptos::mount::mount_to(root.clone(), move || {
+        let list = list.clone();
+        view! {
+            <InstitutionPicker
+                institutions=Signal::derive(move || list.clone())
+                filters=Signal::derive(Filters::none)
+                query=query
+                on_query=move |q| query.set(q)
+                on_select=move |i: InstitutionSummary| selected.set(Some(i.id))
+                on_escape=move |_| escaped.update(|e| *e += 1)
+            />
+        }
+    });
+    Picker {
+        root,
+        selected,
+        escaped,
+        query,
+        _mounted: Box::new(mounted),
+    }
+}
+
+fn four_banks() -> Vec<InstitutionSummary> {
+    vec![
+        summary("AU00001", "Alpha Bank", "operational", None),
+        summary("AU00002", "Bravo Bank", "major-outage", None),
+        summary("AU00003", "Charlie Bank", "under-maintenance", None),
+        summary("AU00004", "Delta Bank", "degraded-performance", None),
+    ]
+}
+
+#[wasm_bindgen_test]
+async fn picker_is_a_combobox_driving_a_listbox_with_the_keyboard() {
+    let p = mount_picker(four_banks());
     leptos::task::tick().await;
-    let lists = by_role(&root, "list", "");
-    assert_eq!(lists.len(), 1);
+    let combo = by_role(&p.root, "combobox", "").pop().expect("a combobox");
+    let listbox = by_role(&p.root, "listbox", "Banks")
+        .pop()
+        .expect("a listbox named Banks");
     assert_eq!(
-        lists[0].get_attribute("aria-labelledby").as_deref(),
-        Some("banks-heading")
+        combo.get_attribute("aria-controls"),
+        listbox.get_attribute("id")
     );
-    let items = by_role(&lists[0], "listitem", "");
-    assert_eq!(items.len(), 3);
-    let names: Vec<_> = all(&lists[0], ".institution-name")
-        .iter()
-        .map(|e| e.text_content().unwrap())
-        .collect();
-    assert_eq!(names, ["Hooli Bank", "Down Bank", "Slow Bank"]);
-    assert!(
-        items[0].query_selector(".badge").unwrap().is_none(),
-        "operational banks carry no badge"
-    );
+    assert_eq!(by_label(&p.root, "Search for your bank").id(), combo.id());
+    let options = by_role(&listbox, "option", "");
+    assert_eq!(options.len(), 4);
+    assert_eq!(combo.get_attribute("aria-activedescendant"), None);
+
+    let active = |p: &Picker| {
+        let c = by_role(&p.root, "combobox", "").pop().unwrap();
+        c.get_attribute("aria-activedescendant")
+    };
+    key(&combo, "ArrowDown");
+    leptos::task::tick().await;
+    assert_eq!(active(&p), Some(option_id("AU00001")));
+    let first = p
+        .root
+        .query_selector(&format!("#{}", option_id("AU00001")))
+        .unwrap()
+        .unwrap();
     assert_eq!(
-        items[1]
-            .query_selector(".badge")
-            .unwrap()
-            .unwrap()
-            .text_content()
-            .unwrap(),
-        "Unavailable"
+        first.get_attribute("aria-selected").as_deref(),
+        Some("true")
     );
+
+    key(&combo, "ArrowDown");
+    leptos::task::tick().await;
+    assert_eq!(active(&p), Some(option_id("AU00002")));
+    key(&combo, "End");
+    leptos::task::tick().await;
+    assert_eq!(active(&p), Some(option_id("AU00004")));
+    key(&combo, "ArrowDown");
+    leptos::task::tick().await;
     assert_eq!(
-        items[2]
-            .query_selector(".badge")
-            .unwrap()
-            .unwrap()
-            .text_content()
-            .unwrap(),
-        "Slow"
+        active(&p),
+        Some(option_id("AU00004")),
+        "stays on the last option"
     );
+    key(&combo, "Home");
+    leptos::task::tick().await;
+    assert_eq!(active(&p), Some(option_id("AU00001")));
+    key(&combo, "ArrowUp");
+    leptos::task::tick().await;
+    assert_eq!(
+        active(&p),
+        Some(option_id("AU00001")),
+        "stays on the first option"
+    );
+
+    // The major-outage bank is disabled with its reason and cannot be chosen.
+    key(&combo, "ArrowDown");
+    leptos::task::tick().await;
+    let bravo = p
+        .root
+        .query_selector(&format!("#{}", option_id("AU00002")))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        bravo.get_attribute("aria-disabled").as_deref(),
+        Some("true")
+    );
+    assert!(text_of(&bravo).contains("Unavailable right now"));
+    key(&combo, "Enter");
+    leptos::task::tick().await;
+    assert_eq!(p.selected.get_untracked(), None);
+    bravo.unchecked_ref::<HtmlElement>().click();
+    leptos::task::tick().await;
+    assert_eq!(p.selected.get_untracked(), None);
+
+    // Maintenance and slowness are warned but selectable.
+    let charlie = p
+        .root
+        .query_selector(&format!("#{}", option_id("AU00003")))
+        .unwrap()
+        .unwrap();
+    assert!(text_of(&charlie).contains("Under maintenance"));
+    assert_eq!(charlie.get_attribute("aria-disabled"), None);
+    key(&combo, "ArrowDown");
+    key(&combo, "Enter");
+    leptos::task::tick().await;
+    assert_eq!(p.selected.get_untracked().as_deref(), Some("AU00003"));
+
+    // Escape: first leaves the active option, then clears the search, then leaves the picker.
+    p.query.set("bank".into());
+    leptos::task::tick().await;
+    key(&combo, "ArrowDown");
+    leptos::task::tick().await;
+    key(&combo, "Escape");
+    leptos::task::tick().await;
+    assert_eq!(active(&p), None);
+    assert_eq!(p.query.get_untracked(), "bank");
+    key(&combo, "Escape");
+    leptos::task::tick().await;
+    assert_eq!(p.query.get_untracked(), "");
+    assert_eq!(p.escaped.get_untracked(), 0);
+    key(&combo, "Escape");
+    leptos::task::tick().await;
+    assert_eq!(p.escaped.get_untracked(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn picker_searches_with_typos_and_offers_help_when_nothing_matches() {
+    let p = mount_picker(vec![
+        summary("AU00100", "Westpac", "operational", None),
+        summary(
+            "AU00101",
+            "Commonwealth Bank of Australia",
+            "operational",
+            None,
+        ),
+    ]);
+    leptos::task::tick().await;
+    let combo: HtmlInputElement = by_role(&p.root, "combobox", "")
+        .pop()
+        .unwrap()
+        .unchecked_into();
+    type_into(&combo, "westpak");
+    leptos::task::tick().await;
+    let names = || -> Vec<String> {
+        by_role(&p.root, "option", "")
+            .iter()
+            .filter_map(|o| o.query_selector(".bc-option-name").unwrap())
+            .map(|n| text_of(&n))
+            .collect()
+    };
+    assert_eq!(names(), ["Westpac"]);
+    assert_eq!(
+        text_of(&by_role(&p.root, "status", "").pop().unwrap()),
+        "1 bank matches"
+    );
+    type_into(&combo, "cba");
+    leptos::task::tick().await;
+    assert_eq!(names(), ["Commonwealth Bank of Australia"]);
+    key(&combo, "Enter");
+    leptos::task::tick().await;
+    assert_eq!(
+        p.selected.get_untracked().as_deref(),
+        Some("AU00101"),
+        "Enter picks a single match"
+    );
+
+    type_into(&combo, "zzzz bank of nowhere");
+    leptos::task::tick().await;
+    assert!(by_role(&p.root, "option", "").is_empty());
+    assert_eq!(
+        by_role(&p.root, "heading", "Can't find your bank?").len(),
+        1
+    );
+    let clear = by_role(&p.root, "button", "Clear the search")
+        .pop()
+        .expect("a way out");
+    clear.unchecked_ref::<HtmlElement>().click();
+    leptos::task::tick().await;
+    assert_eq!(p.query.get_untracked(), "");
+    assert_eq!(by_role(&p.root, "option", "").len(), 2);
 }
 
 #[wasm_bindgen_test]
 async fn a_logo_that_fails_to_load_falls_back_to_initials() {
-    let root = container();
-    let data = vec![summary(
+    let p = mount_picker(vec![summary(
         "AU00000",
         "Hooli Bank",
         "operational",
         Some("/definitely-missing-logo.svg"),
-    )];
-    let _mounted = leptos::mount::mount_to(
-        root.clone(),
-        move || view! { <InstitutionList institutions=data.clone() labelled_by="x" /> },
-    );
+    )]);
     leptos::task::tick().await;
     assert!(
-        root.query_selector("img.logo").unwrap().is_some(),
+        p.root.query_selector("img.bc-logo").unwrap().is_some(),
         "the image is tried first"
     );
-    // Wait for the browser to report the failed load (bounded).
     for _ in 0..50 {
-        if root.query_selector(".logo-initials").unwrap().is_some() {
+        if p.root
+            .query_selector(".bc-logo-initials")
+            .unwrap()
+            .is_some()
+        {
             break;
         }
-        gloo_timers_sleep(20).await;
+        sleep(20).await;
     }
-    let initials = root
-        .query_selector(".logo-initials")
+    let initials = p
+        .root
+        .query_selector(".bc-logo-initials")
         .unwrap()
         .expect("initials replace the broken image");
     assert_eq!(initials.text_content().unwrap(), "H");
-    assert!(root.query_selector("img.logo").unwrap().is_none());
+    assert!(p.root.query_selector("img.bc-logo").unwrap().is_none());
 }
 
-async fn gloo_timers_sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
+struct Form {
+    root: HtmlElement,
+    submits: RwSignal<Vec<CredentialSubmit>>,
+    check: RwSignal<FormCheck>,
+    _mounted: Box<dyn std::any::Any>,
+}
+
+fn mount_form(inst: InstitutionSummary) -> Form {
+    let root = container();
+    let submits = RwSignal::new(Vec::<CredentialSubmit>::new());
+    let check = RwSignal::new(FormCheck::default());
+    let mounted = leptos::mount::mount_to(root.clone(), move || {
+        let inst = inst.clone();
+        view! {
+            <CredentialForm
+                institution=Signal::derive(move || inst.clone())
+                login_prefill="kept-login".to_string()
+                check=check
+                submitting=Signal::derive(|| false)
+                notice=Signal::derive(|| None)
+                on_submit=move |s: CredentialSubmit| {
+                    check.set(s.check.clone());
+                    submits.update(|v| v.push(s));
+                }
+                on_back=|_| {}
+            />
+        }
     });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    Form {
+        root,
+        submits,
+        check,
+        _mounted: Box::new(mounted),
+    }
+}
+
+fn described_text(root: &Element, input: &Element) -> String {
+    input
+        .get_attribute("aria-describedby")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|id| {
+            root.query_selector(&format!("#{id}"))
+                .unwrap()
+                .map(|e| text_of(&e))
+                .unwrap_or_else(|| panic!("aria-describedby names a missing #{id}"))
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+#[wasm_bindgen_test]
+async fn form_has_one_labelled_input_per_caption_with_warnings_and_required_messages() {
+    let mut inst = summary("AU00005", "Nucleus Bank", "operational", None);
+    inst.login_id_caption = "Customer number".into();
+    inst.secondary_login_id_caption = Some("Member ID".into());
+    inst.password_caption = "Internet banking password".into();
+    inst.security_code_caption = Some("Security code".into());
+    inst.forgotten_password_url = Some("https://bank.example/forgot".into());
+    let f = mount_form(inst);
+    leptos::task::tick().await;
+
+    let heading = by_role(&f.root, "heading", "Log in to Nucleus Bank");
+    assert_eq!(heading.len(), 1);
+    let login = by_label(&f.root, "Customer number");
+    let member = by_label(&f.root, "Member ID");
+    let password = by_label(&f.root, "Internet banking password");
+    let code = by_label(&f.root, "Security code");
+    assert_eq!(all(&f.root, "input").len(), 4, "one input per caption");
+    assert_eq!(login.value(), "kept-login", "the login is pre-filled");
+    assert_eq!(password.type_(), "password");
+    assert_eq!(code.type_(), "password");
+    assert_eq!(
+        password.get_attribute("autocomplete").as_deref(),
+        Some("current-password")
+    );
+
+    let link = by_role(&f.root, "link", "")
+        .pop()
+        .expect("forgot-password link");
+    assert!(text_of(&link).starts_with("Forgot your password?"));
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://bank.example/forgot")
+    );
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+    assert_eq!(
+        link.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+    assert!(text_of(&f.root).contains("never stored"));
+
+    // Show / hide.
+    let show = by_role(&f.root, "button", "Show")
+        .pop()
+        .expect("show button");
+    assert_eq!(show.get_attribute("aria-pressed").as_deref(), Some("false"));
+    show.unchecked_ref::<HtmlElement>().click();
+    leptos::task::tick().await;
+    assert_eq!(password.type_(), "text");
+    let hide = by_role(&f.root, "button", "Hide")
+        .pop()
+        .expect("hide button");
+    assert_eq!(hide.get_attribute("aria-pressed").as_deref(), Some("true"));
+    hide.unchecked_ref::<HtmlElement>().click();
+    leptos::task::tick().await;
+    assert_eq!(password.type_(), "password");
+
+    // Caps lock.
+    let init = KeyboardEventInit::new();
+    init.set_key("A");
+    init.set_modifier_caps_lock(true);
+    init.set_bubbles(true);
+    password
+        .dispatch_event(
+            &KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap(),
+        )
+        .unwrap();
+    leptos::task::tick().await;
+    assert!(described_text(&f.root, &password).contains("Caps Lock is on."));
+
+    // Leading/trailing spaces are warned as the person types.
+    type_into(&member, " M123 ");
+    leptos::task::tick().await;
+    assert!(
+        described_text(&f.root, &member).contains("starts or ends with a space"),
+        "{}",
+        described_text(&f.root, &member)
+    );
+
+    // Submitting with empty fields: messages linked by aria-describedby, nothing to send.
+    type_into(&login, "");
+    let form = f.root.query_selector("form").unwrap().unwrap();
+    let submit = by_role(&form, "button", "Connect").pop().expect("submit");
+    assert_eq!(submit.get_attribute("type").as_deref(), Some("submit"));
+    submit.unchecked_ref::<HtmlElement>().click();
+    leptos::task::tick().await;
+    let first = f.submits.with_untracked(|s| s[0].clone());
+    assert!(
+        first.body.is_none(),
+        "nothing is sent while fields are missing"
+    );
+    assert!(!f.check.get_untracked().can_submit());
+    assert_eq!(
+        described_text(&f.root, &login),
+        "Enter your customer number"
+    );
+    assert_eq!(login.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert!(described_text(&f.root, &code).contains("Enter your security code"));
+
+    // A complete submit sends a body and clears the secrets at once.
+    type_into(&login, "gavinBelson");
+    type_into(&password, "hooli2016");
+    type_into(&code, "1234");
+    leptos::task::tick().await;
+    assert_eq!(
+        described_text(&f.root, &login),
+        "",
+        "the error goes once the field is filled"
+    );
+    submit.unchecked_ref::<HtmlElement>().click();
+    leptos::task::tick().await;
+    let sent = f.submits.with_untracked(|s| s.last().cloned().unwrap());
+    let body: serde_json::Value =
+        serde_json::from_str(sent.body.as_deref().expect("a body")).unwrap();
+    assert_eq!(body["loginId"], "gavinBelson");
+    assert_eq!(body["password"], "hooli2016");
+    assert_eq!(body["securityCode"], "1234");
+    assert_eq!(body["secondaryLoginId"], " M123 ");
+    assert_eq!(body["institution"]["id"], "AU00005");
+    assert_eq!(sent.login_id, "gavinBelson");
+    assert_eq!(
+        password.value(),
+        "",
+        "the password input is cleared right after submit"
+    );
+    assert_eq!(code.value(), "");
+    assert_eq!(login.value(), "gavinBelson", "the login stays");
+    assert!(
+        !format!("{sent:?}").contains("hooli2016"),
+        "Debug never prints the body"
+    );
+}
+
+fn job(json: &str) -> Job {
+    serde_json::from_str(json).unwrap()
+}
+
+const JOB_RETRIEVING: &str = r#"{"type":"job","id":"j1","steps":[
+  {"title":"verify-credentials","status":"success","result":{"type":"link","url":"/users/u/connections/c1"}},
+  {"title":"retrieve-accounts","status":"in-progress","result":null},
+  {"title":"retrieve-transactions","status":"pending","result":null}]}"#;
+
+const JOB_VERIFYING: &str = r#"{"type":"job","id":"j1","steps":[
+  {"title":"verify-credentials","status":"in-progress","result":null},
+  {"title":"retrieve-accounts","status":"pending","result":null},
+  {"title":"retrieve-transactions","status":"pending","result":null}]}"#;
+
+const JOB_FAILED: &str = r#"{"type":"job","id":"j1","steps":[
+  {"title":"verify-credentials","status":"failed","result":{"code":"service-unavailable","title":"Service unavailable","detail":"Service is currently unavailable. Please try again later."}},
+  {"title":"retrieve-accounts","status":"pending","result":null},
+  {"title":"retrieve-transactions","status":"pending","result":null}]}"#;
+
+#[wasm_bindgen_test]
+async fn progress_renders_each_step_from_job_fixtures() {
+    let root = container();
+    let view_signal = RwSignal::new(JobView::from_job(&job(JOB_VERIFYING)));
+    let cancelled = RwSignal::new(false);
+    let background = RwSignal::new(false);
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <ConnectionProgress
+                institution_name="Hooli Bank"
+                view=view_signal
+                usual_secs=Some(32)
+                elapsed_secs=Signal::derive(|| 3)
+                on_cancel=move |_| cancelled.set(true)
+                on_background=move |_| background.set(true)
+            />
+        }
+    });
+    leptos::task::tick().await;
+    assert_eq!(
+        by_role(&root, "heading", "Connecting to Hooli Bank").len(),
+        1
+    );
+    // Each step: its label and its state, as read out (the icon is aria-hidden).
+    let steps = || -> Vec<String> {
+        all(&root, "ol[aria-label='Steps'] > li")
+            .iter()
+            .map(|li| {
+                all(li, "span:not([aria-hidden])")
+                    .iter()
+                    .map(text_of)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    };
+    assert_eq!(
+        steps(),
+        [
+            "Verifying your credentials In progress",
+            "Retrieving your accounts Waiting",
+            "Retrieving your transactions Waiting"
+        ]
+    );
+    let live = root
+        .query_selector("[aria-live='polite']")
+        .unwrap()
+        .expect("a live region");
+    assert_eq!(text_of(&live), "Verifying your credentials…");
+    assert!(text_of(&root).contains("usually takes about 32 s"));
+    assert!(
+        by_role(&root, "button", "Continue in background").is_empty(),
+        "not before the credentials are verified"
+    );
+    let bar = root
+        .query_selector("progress")
+        .unwrap()
+        .expect("a progress bar");
+    assert_eq!(bar.get_attribute("value").as_deref(), Some("0"));
+
+    view_signal.set(JobView::from_job(&job(JOB_RETRIEVING)));
+    leptos::task::tick().await;
+    assert_eq!(
+        steps(),
+        [
+            "Verifying your credentials Done",
+            "Retrieving your accounts In progress",
+            "Retrieving your transactions Waiting"
+        ]
+    );
+    assert_eq!(text_of(&live), "Retrieving your accounts…");
+    assert_eq!(bar.get_attribute("value").as_deref(), Some("33"));
+    let bg = by_role(&root, "button", "Continue in background")
+        .pop()
+        .expect("background button");
+    bg.unchecked_ref::<HtmlElement>().click();
+    by_role(&root, "button", "Cancel")[0]
+        .unchecked_ref::<HtmlElement>()
+        .click();
+    leptos::task::tick().await;
+    assert!(background.get_untracked());
+    assert!(cancelled.get_untracked());
+
+    view_signal.set(JobView::from_job(&job(JOB_FAILED)));
+    leptos::task::tick().await;
+    assert_eq!(steps()[0], "Verifying your credentials Failed");
 }

@@ -80,11 +80,13 @@ impl Harness {
             "bank-connect-server",
             "--bind",
             "127.0.0.1:0",
-            "--sandbox-speed",
-            "50",
             "--dist-dir",
             &dist_arg,
         ];
+        // 50× unless the test asks for its own speed.
+        if !extra.contains(&"--sandbox-speed") {
+            args.extend_from_slice(&["--sandbox-speed", "50"]);
+        }
         args.extend_from_slice(extra);
         let server = bank_connect_server::start(Config::parse_from(args))
             .await
@@ -142,7 +144,17 @@ impl Harness {
         F: FnOnce(Arc<Harness>) -> Fut,
         Fut: Future<Output = ()>,
     {
-        let harness = Arc::new(Harness::start().await);
+        Self::run_with(&[], test).await
+    }
+
+    /// Like [`Harness::run`] with extra server flags (e.g. `--sandbox-speed 5`,
+    /// `--sandbox-token-ttl 3`, `--sandbox-admin`).
+    pub async fn run_with<F, Fut>(extra: &[&str], test: F)
+    where
+        F: FnOnce(Arc<Harness>) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let harness = Arc::new(Harness::start_with(extra).await);
         let outcome = std::panic::AssertUnwindSafe(test(harness.clone()))
             .catch_unwind()
             .await;
@@ -178,6 +190,151 @@ impl Harness {
             xpath_literal(name)
         )))
         .await
+    }
+
+    /// Waits for the input labelled `label` (by `<label for>`).
+    pub async fn field(&self, label: &str) -> WebElement {
+        self.find(By::XPath(format!(
+            "//input[@id=//label[normalize-space()={}]/@for]",
+            xpath_literal(label)
+        )))
+        .await
+    }
+
+    /// Waits for a step heading (`h2`) whose text is `text`.
+    pub async fn heading(&self, text: &str) -> WebElement {
+        self.find(By::XPath(format!(
+            "//h2[normalize-space()={}]",
+            xpath_literal(text)
+        )))
+        .await
+    }
+
+    /// Waits for an option of the bank listbox named `name`.
+    pub async fn option(&self, name: &str) -> WebElement {
+        self.find(By::XPath(format!(
+            "//ul[@role='listbox']/li[@role='option'][.//*[normalize-space()={}]]",
+            xpath_literal(name)
+        )))
+        .await
+    }
+
+    /// The id of the element that has focus.
+    pub async fn focused_id(&self) -> String {
+        let ret = self
+            .driver
+            .execute(
+                "return document.activeElement && document.activeElement.id;",
+                vec![],
+            )
+            .await
+            .expect("script runs");
+        ret.json().as_str().unwrap_or_default().to_string()
+    }
+
+    /// Everything the page keeps where script can read it: localStorage and sessionStorage keys
+    /// and values, IndexedDB database names and `document.cookie`.
+    pub async fn readable_storage(&self) -> String {
+        let ret = self
+            .driver
+            .execute_async(
+                r#"
+const done = arguments[arguments.length - 1];
+const dump = (s) => { const out = {}; for (let i = 0; i < s.length; i++) { const k = s.key(i); out[k] = s.getItem(k); } return out; };
+const result = { local: dump(localStorage), session: dump(sessionStorage), cookie: document.cookie, indexedDB: [] };
+const finish = () => done(JSON.stringify(result));
+if (indexedDB && indexedDB.databases) {
+  indexedDB.databases().then((dbs) => { result.indexedDB = dbs.map((d) => d.name); finish(); }, finish);
+} else { finish(); }
+"#,
+                vec![],
+            )
+            .await
+            .expect("storage script runs");
+        ret.json().as_str().unwrap_or_default().to_string()
+    }
+
+    /// Asserts that nothing script-readable holds a secret: none of `secrets` (passwords,
+    /// answers), no JWT (every Basiq token starts `eyJ`), no token field, and not the
+    /// simulator's API key. Returns the storage dump.
+    pub async fn assert_no_secrets_stored(&self, step: &str, secrets: &[&str]) -> String {
+        let dump = self.readable_storage().await;
+        let api_key = self
+            .server
+            .sandbox()
+            .map(|s| s.api_key().to_string())
+            .unwrap_or_default();
+        for secret in secrets.iter().copied().chain([api_key.as_str()]) {
+            if !secret.is_empty() {
+                assert!(
+                    !dump.contains(secret),
+                    "after {step}: a secret is readable by script in browser storage"
+                );
+            }
+        }
+        for marker in ["eyJ", "access_token", "accessToken", "Bearer"] {
+            assert!(
+                !dump.contains(marker),
+                "after {step}: browser storage holds something token-like ({marker})"
+            );
+        }
+        dump
+    }
+
+    /// Runs axe-core (from `node_modules/axe-core`) on the page and asserts 0 violations.
+    pub async fn assert_accessible(&self, step: &str) {
+        let source =
+            std::fs::read_to_string(workspace_root().join("node_modules/axe-core/axe.min.js"))
+                .expect("node_modules/axe-core/axe.min.js (run `cargo xtask setup`)");
+        self.driver
+            .execute(
+                format!("if (!window.axe) {{ {source}\n }} return typeof window.axe;"),
+                vec![],
+            )
+            .await
+            .expect("axe-core loads");
+        let ret = self
+            .driver
+            .execute_async(
+                r#"
+const done = arguments[arguments.length - 1];
+window.axe.run(document, { resultTypes: ['violations'] })
+  .then((r) => done(JSON.stringify(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ') + ' :: ' + n.failureSummary) })))))
+  .catch((e) => done(JSON.stringify([{ id: 'axe-error', help: String(e) }])));
+"#,
+                vec![],
+            )
+            .await
+            .expect("axe runs");
+        let text = ret.json().as_str().unwrap_or("[]").to_string();
+        let violations: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(
+            violations.as_array().map(Vec::len),
+            Some(0),
+            "axe-core violations on {step}: {}",
+            serde_json::to_string_pretty(&violations).unwrap_or(text)
+        );
+    }
+
+    /// One screen of a flow: storage audit, axe-core, then a screenshot named `name`.
+    pub async fn check_screen(&self, name: &str, secrets: &[&str]) {
+        self.assert_no_secrets_stored(name, secrets).await;
+        self.assert_accessible(name).await;
+        self.screenshot(name).await;
+    }
+
+    /// Blocks requests whose URL matches any pattern (Chrome DevTools `Network.setBlockedURLs`).
+    pub async fn block_urls(&self, patterns: &[&str]) {
+        let cdp = self.driver.cdp();
+        cdp.send_raw("Network.enable", serde_json::json!({}))
+            .await
+            .expect("Network.enable");
+        cdp.send_raw(
+            "Network.setBlockedURLs",
+            serde_json::json!({ "urls": patterns }),
+        )
+        .await
+        .expect("Network.setBlockedURLs");
     }
 
     /// Saves a PNG of the page as `target/e2e-screens/<name>.png`, and under `docs/screens/` when

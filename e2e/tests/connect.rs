@@ -8,30 +8,28 @@ async fn plus_button_lists_the_simulator_institutions() {
     Harness::run(|h| async move {
         h.driver.goto(h.url("/")).await.unwrap();
         let plus = h.button("+ Connect a bank").await;
-        h.screenshot("start").await;
+        h.check_screen("start", &[]).await;
         plus.click().await.unwrap();
 
-        let list = h.find(By::Css("ul.institutions")).await;
-        let heading_id = list
-            .attr("aria-labelledby")
-            .await
-            .unwrap()
-            .expect("the list is labelled");
-        let heading = h.find(By::Id(heading_id)).await;
-        assert_eq!(heading.text().await.unwrap(), "Choose your bank");
-        let hooli = h
-            .find(By::XPath(
-                "//ul[@class='institutions']/li[.//*[normalize-space()='Hooli Bank']]".to_string(),
-            ))
-            .await;
-        assert!(hooli.is_displayed().await.unwrap());
-        let names = list.find_all(By::Css(".institution-name")).await.unwrap();
+        let list = h.find(By::Css("ul[role='listbox']")).await;
+        let search = h.find(By::Css("input[role='combobox']")).await;
+        assert_eq!(
+            search.attr("aria-controls").await.unwrap(),
+            list.attr("id").await.unwrap(),
+            "the search box controls the list"
+        );
+        h.heading("Choose your bank").await;
+        h.find(By::Css("[role='option']")).await;
+        let names = list.find_all(By::Css("[role='option']")).await.unwrap();
         assert!(
             names.len() >= 3,
             "the simulator lists several institutions, got {}",
             names.len()
         );
-        h.screenshot("institutions").await;
+        h.check_screen("institutions", &[]).await;
+        search.send_keys("hooli").await.unwrap();
+        let hooli = h.option("Hooli Bank").await;
+        assert!(hooli.is_displayed().await.unwrap());
     })
     .await;
 }

@@ -1,7 +1,17 @@
-//! Presentational components: data in, events out, no I/O.
+//! Presentational components: data in, events out, no network or storage I/O.
 
-mod institution_list;
+mod connection_progress;
+mod credential_form;
+mod institution_picker;
+mod logo;
+mod mfa_prompt;
 mod plus_button;
+mod result;
 
-pub use institution_list::{InstitutionList, InstitutionLogo};
+pub use connection_progress::ConnectionProgress;
+pub use credential_form::{CredentialForm, CredentialSubmit, message_id};
+pub use institution_picker::{InstitutionPicker, LISTBOX_ID, MAX_SHOWN, SEARCH_ID, option_id};
+pub use logo::InstitutionLogo;
+pub use mfa_prompt::{MfaPrompt, answer_id, clock};
 pub use plus_button::PlusButton;
+pub use result::{ConnectedAccounts, FailureAction, FailureScreen, actions_for};

@@ -10,7 +10,7 @@ pub fn PlusButton(
     on_click: Callback<()>,
 ) -> impl IntoView {
     view! {
-        <button type="button" class="plus-button" on:click=move |_| on_click.run(())>
+        <button id="bc-plus" type="button" class="bc-button bc-primary bc-plus" on:click=move |_| on_click.run(())>
             "+ Connect a bank"
         </button>
     }

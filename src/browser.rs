@@ -1,0 +1,63 @@
+//! Small browser helpers for the container: the clock, an async sleep, focus, and the
+//! institution cache in localStorage (through `gloo-storage`; any storage failure is a miss).
+
+use bank_connect_core::cache::{self, CACHE_KEY, CacheEntry, CacheRead};
+use gloo_storage::Storage;
+use wasm_bindgen::JsCast;
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// Resolves after `ms` milliseconds.
+pub async fn sleep(ms: u64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                ms.min(i32::MAX as u64) as i32,
+            );
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Focuses the element with this id, if it is there.
+pub fn focus(id: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        .is_some_and(|e| e.focus().is_ok())
+}
+
+/// True when localStorage can be used (it throws when disabled, e.g. some private modes).
+fn storage_available() -> bool {
+    web_sys::window().is_some_and(|w| matches!(w.local_storage(), Ok(Some(_))))
+}
+
+/// The cached directory, decoded by core (`Miss` on anything unusable).
+pub fn read_cache(now_ms: u64, ttl_ms: u64) -> CacheRead {
+    let raw = if storage_available() {
+        gloo_storage::LocalStorage::raw()
+            .get_item(CACHE_KEY)
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
+    cache::decode(raw.as_deref(), now_ms, ttl_ms)
+}
+
+/// Stores the directory; a full or disabled storage is ignored (the list works from memory).
+pub fn write_cache(entry: &CacheEntry) {
+    if storage_available() {
+        let _ = gloo_storage::LocalStorage::raw().set_item(CACHE_KEY, &cache::encode(entry));
+    }
+}
+
+/// True unless the browser says it is offline.
+pub fn online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}

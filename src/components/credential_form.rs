@@ -1,0 +1,324 @@
+//! The credential form: one labelled input per caption the institution has, show/hide for
+//! secrets, caps-lock and leading/trailing-space warnings, required-field messages linked with
+//! `aria-describedby`. The values live only in the inputs: on submit the form builds Basiq's
+//! request body (core), clears the secret inputs and hands the body on to be sent straight away.
+
+use bank_connect_core::InstitutionSummary;
+use bank_connect_core::errors::UserError;
+use bank_connect_core::validation::{self, CredentialInput, Field, FieldSpec, FormCheck, Severity};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+
+use super::InstitutionLogo;
+
+/// What a submit produced. `body` (credentials in Basiq's JSON) is present only when the check
+/// passed; send it at once and drop it.
+#[derive(Clone)]
+pub struct CredentialSubmit {
+    /// The login id typed, to pre-fill the form if the bank refuses it.
+    pub login_id: String,
+    /// The form check (no credentials in it).
+    pub check: FormCheck,
+    /// The request body for `POST /users/{id}/connections`.
+    pub body: Option<String>,
+}
+
+impl std::fmt::Debug for CredentialSubmit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the body: it holds the password.
+        f.debug_struct("CredentialSubmit")
+            .field("check", &self.check)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The message element's id for an input (`aria-describedby`).
+pub fn message_id(field: Field) -> String {
+    format!("{}-msg", field.input_id())
+}
+
+fn input(field: Field) -> Option<HtmlInputElement> {
+    document()
+        .get_element_by_id(field.input_id())
+        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+}
+
+fn value(field: Field) -> String {
+    input(field).map(|i| i.value()).unwrap_or_default()
+}
+
+/// Reads every input and checks it with core's rules.
+fn check_now(fields: &[FieldSpec]) -> FormCheck {
+    let (login, secondary, password, code) = (
+        value(Field::LoginId),
+        value(Field::SecondaryLoginId),
+        value(Field::Password),
+        value(Field::SecurityCode),
+    );
+    validation::check_credentials(
+        fields,
+        &CredentialInput {
+            login_id: &login,
+            secondary_login_id: &secondary,
+            password: &password,
+            security_code: &code,
+        },
+    )
+}
+
+/// The form.
+#[component]
+pub fn CredentialForm(
+    /// The chosen institution (fresh details may replace it while the form is open).
+    #[prop(into)]
+    institution: Signal<InstitutionSummary>,
+    /// Login id to pre-fill (after a refusal).
+    #[prop(optional, into)]
+    login_prefill: Option<String>,
+    /// The check of the last submit (errors to show).
+    #[prop(into)]
+    check: Signal<FormCheck>,
+    /// True while the credentials are being sent.
+    #[prop(into)]
+    submitting: Signal<bool>,
+    /// Why the person is back at the form (e.g. the bank refused the details).
+    #[prop(into)]
+    notice: Signal<Option<UserError>>,
+    /// The form was submitted.
+    #[prop(into)]
+    on_submit: Callback<CredentialSubmit>,
+    /// "Choose another bank".
+    #[prop(into)]
+    on_back: Callback<()>,
+) -> impl IntoView {
+    let fields = Memo::new(move |_| institution.with(validation::form_fields));
+    // Warnings (and errors of fields already submitted) as the person types.
+    let live = RwSignal::new(FormCheck::default());
+    let caps_lock = RwSignal::new(false);
+    let revealed = RwSignal::new(false);
+
+    let messages_for = move |field: Field| {
+        let submitted_error =
+            check.with(|c| c.for_field(field).any(|m| m.severity == Severity::Error));
+        live.with(|l| {
+            l.for_field(field)
+                .filter(|m| m.severity == Severity::Warning || submitted_error)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    // On a submit, the flow's check becomes the live one.
+    Effect::new(move |_| live.set(check.get()));
+
+    let on_input = move |_| {
+        let c = fields.with_untracked(|f| check_now(f));
+        live.set(c);
+    };
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        caps_lock.set(ev.get_modifier_state("CapsLock"));
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if submitting.get_untracked() {
+            return;
+        }
+        let fields = fields.get_untracked();
+        let (login, secondary, password, code) = (
+            value(Field::LoginId),
+            value(Field::SecondaryLoginId),
+            value(Field::Password),
+            value(Field::SecurityCode),
+        );
+        let credentials = CredentialInput {
+            login_id: &login,
+            secondary_login_id: &secondary,
+            password: &password,
+            security_code: &code,
+        };
+        let check = validation::check_credentials(&fields, &credentials);
+        let body = check.can_submit().then(|| {
+            validation::connection_request_body(
+                &institution.with_untracked(|i| i.id.clone()),
+                &fields,
+                &credentials,
+            )
+        });
+        if body.is_some() {
+            // The secrets leave the page's inputs the moment they are sent.
+            for field in [Field::Password, Field::SecurityCode] {
+                if let Some(i) = input(field) {
+                    i.set_value("");
+                }
+            }
+            revealed.set(false);
+        } else if let Some(first) = check.first_error().and_then(input) {
+            let _ = first.focus();
+        }
+        on_submit.run(CredentialSubmit {
+            login_id: login.clone(),
+            check,
+            body,
+        });
+    };
+
+    let prefill = login_prefill.unwrap_or_default();
+    let field_view = move |spec: FieldSpec| {
+        let field = spec.field;
+        let id = field.input_id();
+        let msg_id = message_id(field);
+        let secret = field.is_secret();
+        let caps_id = format!("{id}-caps");
+        let has_messages = move || !messages_for(field).is_empty();
+        let described_by = {
+            let msg_id = msg_id.clone();
+            let caps_id = caps_id.clone();
+            move || {
+                let mut ids = Vec::new();
+                if has_messages() {
+                    ids.push(msg_id.clone());
+                }
+                if secret && caps_lock.get() {
+                    ids.push(caps_id.clone());
+                }
+                (!ids.is_empty()).then(|| ids.join(" "))
+            }
+        };
+        let invalid = move || {
+            messages_for(field)
+                .iter()
+                .any(|m| m.severity == Severity::Error)
+                .then_some("true")
+        };
+        let input_type = move || {
+            if secret && !revealed.get() {
+                "password"
+            } else {
+                "text"
+            }
+        };
+        let initial = if field == Field::LoginId {
+            prefill.clone()
+        } else {
+            String::new()
+        };
+        view! {
+            <div class="bc-field">
+                <label class="bc-label" for=id>{spec.caption.clone()}</label>
+                <div class="bc-input-row">
+                    <input
+                        id=id
+                        name=field.basiq_key()
+                        class="bc-input"
+                        type=input_type
+                        autocomplete=field.autocomplete()
+                        autocapitalize="off"
+                        spellcheck="false"
+                        required=true
+                        aria-required="true"
+                        aria-invalid=invalid
+                        aria-describedby=described_by
+                        value=initial
+                        on:input=on_input
+                        on:keydown=on_key
+                        on:keyup=on_key
+                    />
+                    {(field == Field::Password)
+                        .then(|| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="bc-button bc-reveal"
+                                    aria-controls=id
+                                    aria-pressed=move || if revealed.get() { "true" } else { "false" }
+                                    on:click=move |_| revealed.update(|r| *r = !*r)
+                                >
+                                    {move || if revealed.get() { "Hide" } else { "Show" }}
+                                </button>
+                            }
+                        })}
+                </div>
+                <Show when=move || secret && caps_lock.get()>
+                    <p id=caps_id.clone() class="bc-hint bc-hint-warn">"Caps Lock is on."</p>
+                </Show>
+                <Show when=has_messages>
+                    <ul id=msg_id.clone() class="bc-messages">
+                        {move || {
+                            messages_for(field)
+                                .into_iter()
+                                .map(|m| {
+                                    let class = match m.severity {
+                                        Severity::Error => "bc-hint bc-hint-error",
+                                        Severity::Warning => "bc-hint bc-hint-warn",
+                                    };
+                                    view! { <li class=class>{m.text}</li> }
+                                })
+                                .collect_view()
+                        }}
+                    </ul>
+                </Show>
+            </div>
+        }
+    };
+
+    let name = move || institution.with(|i| i.name.clone());
+    let forgot = move || institution.with(|i| i.forgotten_password_url.clone());
+
+    view! {
+        <form class="bc-form" novalidate=true on:submit=submit>
+            <div class="bc-step-head">
+                {move || view! { <InstitutionLogo institution=institution.get() /> }}
+                <h2 id="bc-step-heading" class="bc-step-heading" tabindex="-1">
+                    {move || format!("Log in to {}", name())}
+                </h2>
+            </div>
+            {move || {
+                notice
+                    .get()
+                    .map(|n| {
+                        view! {
+                            <div class="bc-notice" role="alert">
+                                <p class="bc-notice-title">{n.title()}</p>
+                                <p>{n.message()}</p>
+                            </div>
+                        }
+                    })
+            }}
+            <For
+                each=move || fields.get()
+                key=|spec| spec.field
+                children=move |spec| field_view(spec)
+            />
+            {move || {
+                forgot()
+                    .map(|url| {
+                        view! {
+                            <p class="bc-forgot">
+                                <a href=url target="_blank" rel="noopener noreferrer">
+                                    "Forgot your password?"
+                                    <span class="bc-sr-only">" (opens in a new tab)"</span>
+                                </a>
+                            </p>
+                        }
+                    })
+            }}
+            <p class="bc-secure-note">
+                {move || {
+                    format!(
+                        "Your details go straight to {}'s data provider, Basiq, over an encrypted connection. They are never stored.",
+                        name(),
+                    )
+                }}
+            </p>
+            <div class="bc-actions">
+                <button type="button" class="bc-button" on:click=move |_| on_back.run(())>
+                    "Choose another bank"
+                </button>
+                <button type="submit" class="bc-button bc-primary" disabled=move || submitting.get()>
+                    {move || if submitting.get() { "Connecting…" } else { "Connect" }}
+                </button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,268 @@
+//! The institution picker: an ARIA combobox (the search box) controlling a listbox of banks,
+//! navigated with ↑/↓/Home/End, chosen with Enter or a click, left with Escape. Search and
+//! filtering are core's ([`SearchIndex`]); this component only renders and emits events.
+
+use std::sync::Arc;
+
+use bank_connect_core::flow::InstitutionStatus;
+use bank_connect_core::{Filters, InstitutionSummary, SearchIndex};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::InstitutionLogo;
+
+/// The most options rendered at once; typing narrows the rest.
+pub const MAX_SHOWN: usize = 60;
+
+/// Id of the listbox (the combobox's `aria-controls`).
+pub const LISTBOX_ID: &str = "bc-listbox";
+/// Id of the search input.
+pub const SEARCH_ID: &str = "bc-search";
+
+/// The DOM id of an institution's option.
+pub fn option_id(institution_id: &str) -> String {
+    format!("bc-opt-{institution_id}")
+}
+
+/// The picker.
+#[component]
+pub fn InstitutionPicker(
+    /// Every institution of the directory (the picker filters and searches them).
+    #[prop(into)]
+    institutions: Signal<Arc<Vec<InstitutionSummary>>>,
+    /// Service-type and country filters from `/api/config`.
+    #[prop(into)]
+    filters: Signal<Filters>,
+    /// The search text.
+    #[prop(into)]
+    query: Signal<String>,
+    /// The search text changed.
+    #[prop(into)]
+    on_query: Callback<String>,
+    /// A selectable institution was chosen.
+    #[prop(into)]
+    on_select: Callback<InstitutionSummary>,
+    /// Escape on an empty search box: leave the picker.
+    #[prop(into)]
+    on_escape: Callback<()>,
+) -> impl IntoView {
+    let index = Memo::new_with_compare(
+        move |_| Arc::new(SearchIndex::new(&institutions.get())),
+        |_, _| true,
+    );
+    let total = Memo::new(move |_| index.with(|i| i.search("", &filters.get()).len()));
+    let hits = Memo::new(move |_| {
+        let all = index.with(|i| i.search(&query.get(), &filters.get()));
+        all.into_iter().map(|h| h.index).collect::<Vec<_>>()
+    });
+    let shown =
+        Memo::new(move |_| hits.with(|h| h.iter().copied().take(MAX_SHOWN).collect::<Vec<_>>()));
+    // Position of the active option within `shown`.
+    let active = RwSignal::new(None::<usize>);
+    Effect::new(move |_| {
+        query.track();
+        active.set(None);
+    });
+
+    let institution_at = move |pos: usize| -> Option<InstitutionSummary> {
+        let i = shown.with(|s| s.get(pos).copied())?;
+        institutions.with(|all| all.get(i).cloned())
+    };
+    let active_id = move || {
+        active
+            .get()
+            .and_then(institution_at)
+            .map(|inst| option_id(&inst.id))
+    };
+
+    // Keep the active option in view.
+    Effect::new(move |_| {
+        if let Some(id) = active_id()
+            && let Some(el) = document().get_element_by_id(&id)
+        {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
+
+    let choose = move |pos: usize| {
+        if let Some(inst) = institution_at(pos)
+            && InstitutionStatus::parse(&inst.status).is_selectable()
+        {
+            on_select.run(inst);
+        }
+    };
+
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        let count = shown.with(Vec::len);
+        let key = ev.key();
+        match key.as_str() {
+            "ArrowDown" if count > 0 => {
+                ev.prevent_default();
+                active.set(Some(match active.get_untracked() {
+                    Some(p) if p + 1 < count => p + 1,
+                    Some(p) => p,
+                    None => 0,
+                }));
+            }
+            "ArrowUp" if count > 0 => {
+                ev.prevent_default();
+                active.set(Some(match active.get_untracked() {
+                    Some(p) if p > 0 => p - 1,
+                    Some(_) => 0,
+                    None => count - 1,
+                }));
+            }
+            "Home" if count > 0 && active.get_untracked().is_some() => {
+                ev.prevent_default();
+                active.set(Some(0));
+            }
+            "End" if count > 0 && active.get_untracked().is_some() => {
+                ev.prevent_default();
+                active.set(Some(count - 1));
+            }
+            "Enter" => {
+                ev.prevent_default();
+                match active.get_untracked() {
+                    Some(p) => choose(p),
+                    // Enter with a single match picks it.
+                    None if count == 1 => choose(0),
+                    None => {}
+                }
+            }
+            "Escape" => {
+                ev.prevent_default();
+                if active.get_untracked().is_some() {
+                    active.set(None);
+                } else if !query.get_untracked().is_empty() {
+                    on_query.run(String::new());
+                } else {
+                    on_escape.run(());
+                }
+            }
+            _ => {}
+        }
+    };
+
+    let count_text = move || {
+        let n = hits.with(Vec::len);
+        let total = total.get();
+        match (n, query.with(|q| q.trim().is_empty())) {
+            (0, _) => "No banks match your search".to_string(),
+            (n, true) if n > MAX_SHOWN => {
+                format!("{total} banks — showing the first {MAX_SHOWN}, type to find yours")
+            }
+            (n, true) => format!("{n} banks"),
+            (1, false) => "1 bank matches".to_string(),
+            (n, false) if n > MAX_SHOWN => {
+                format!("{n} banks match — showing the first {MAX_SHOWN}")
+            }
+            (n, false) => format!("{n} banks match"),
+        }
+    };
+
+    let options = move || {
+        let list = institutions.get();
+        shown
+            .get()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(pos, i)| list.get(i).cloned().map(|inst| (pos, inst)))
+            .map(|(pos, inst)| {
+                let status = InstitutionStatus::parse(&inst.status);
+                let selectable = status.is_selectable();
+                let badge = status.badge();
+                let badge_class = if selectable {
+                    "bc-badge bc-badge-warn"
+                } else {
+                    "bc-badge bc-badge-down"
+                };
+                let id = option_id(&inst.id);
+                let name = inst.name.clone();
+                let meta = inst.service_type.clone();
+                view! {
+                    <li
+                        id=id
+                        role="option"
+                        class="bc-option"
+                        class:bc-option-active=move || active.get() == Some(pos)
+                        class:bc-option-disabled=!selectable
+                        aria-selected=move || if active.get() == Some(pos) { "true" } else { "false" }
+                        aria-disabled=(!selectable).then_some("true")
+                        on:mousedown=move |ev: web_sys::MouseEvent| ev.prevent_default()
+                        on:click=move |_| {
+                            active.set(Some(pos));
+                            choose(pos);
+                        }
+                    >
+                        <InstitutionLogo institution=inst />
+                        <span class="bc-option-text">
+                            <span class="bc-option-name">{name}</span>
+                            <span class="bc-option-meta">{meta}</span>
+                        </span>
+                        {badge.map(|text| view! { <span class=badge_class>{text}</span> })}
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+
+    let empty = move || hits.with(Vec::is_empty);
+
+    view! {
+        <div class="bc-picker">
+            <label class="bc-label" for=SEARCH_ID>"Search for your bank"</label>
+            <input
+                id=SEARCH_ID
+                class="bc-input bc-search"
+                type="search"
+                role="combobox"
+                autocomplete="off"
+                spellcheck="false"
+                aria-autocomplete="list"
+                aria-expanded="true"
+                aria-controls=LISTBOX_ID
+                aria-describedby="bc-picker-count"
+                aria-activedescendant=active_id
+                placeholder="e.g. CommBank, Westpac, ANZ"
+                prop:value=move || query.get()
+                on:input=move |ev| on_query.run(event_target_value(&ev))
+                on:keydown=on_keydown
+            />
+            <p id="bc-picker-count" class="bc-count" role="status" aria-live="polite">
+                {count_text}
+            </p>
+            <ul
+                id=LISTBOX_ID
+                role="listbox"
+                class="bc-listbox"
+                class:bc-hidden=empty
+                aria-label="Banks"
+            >
+                {options}
+            </ul>
+            <Show when=empty>
+                <div class="bc-empty">
+                    <h3 class="bc-empty-title">"Can't find your bank?"</h3>
+                    <p>
+                        "Check the spelling, or try its short name or initials (for example “CBA” or “NAB”). "
+                        "If your bank still isn't listed, it can't be connected here yet."
+                    </p>
+                    <button
+                        type="button"
+                        class="bc-button"
+                        on:click=move |_| {
+                            on_query.run(String::new());
+                            if let Some(input) = document().get_element_by_id(SEARCH_ID) {
+                                let _ = input.unchecked_into::<web_sys::HtmlElement>().focus();
+                            }
+                        }
+                    >
+                        "Clear the search"
+                    </button>
+                </div>
+            </Show>
+        </div>
+    }
+}

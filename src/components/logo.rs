@@ -1,0 +1,35 @@
+//! An institution's square logo, with its initials when there is none or the image fails.
+
+use bank_connect_core::InstitutionSummary;
+use leptos::prelude::*;
+
+/// The logo (decorative: the name is always shown beside it).
+#[component]
+pub fn InstitutionLogo(
+    /// Whose logo.
+    institution: InstitutionSummary,
+) -> impl IntoView {
+    let failed = RwSignal::new(false);
+    let initials = institution.initials();
+    let logo = institution.logo.clone();
+    move || match (&logo, failed.get()) {
+        (Some(src), false) => view! {
+            <img
+                class="bc-logo"
+                src=src.clone()
+                alt=""
+                width="40"
+                height="40"
+                loading="lazy"
+                on:error=move |_| failed.set(true)
+            />
+        }
+        .into_any(),
+        _ => view! {
+            <span class="bc-logo bc-logo-initials" aria-hidden="true">
+                {initials.clone()}
+            </span>
+        }
+        .into_any(),
+    }
+}
