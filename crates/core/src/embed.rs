@@ -7,6 +7,9 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::errors::{ErrorKind, UserError};
+use crate::flow::{FlowEvent, FlowState, JobView};
+
 /// The `source` of every message.
 pub const SOURCE: &str = "bank-connect";
 /// The protocol version this build speaks.
@@ -209,11 +212,9 @@ pub struct SuccessAccount {
     pub name: String,
     /// Masked account number.
     pub masked_number: String,
-    /// Account type.
-    pub class: String,
-    /// Currency.
-    pub currency: String,
-    /// Balance as a decimal string.
+    /// Account type, in words.
+    pub kind: String,
+    /// Balance as shown (with currency).
     pub balance: String,
 }
 
@@ -280,7 +281,7 @@ impl WidgetMessage {
                     "connection_id": connection_id,
                     "institution": {"id": institution_id, "name": institution_name},
                     "accounts": accounts.iter().map(|a| json!({"id": a.id, "name": a.name, "masked_number": a.masked_number,
-                        "class": a.class, "currency": a.currency, "balance": a.balance})).collect::<Vec<_>>(),
+                        "kind": a.kind, "balance": a.balance})).collect::<Vec<_>>(),
                     "job_id": job_id,
                 }),
             ),
@@ -350,6 +351,187 @@ impl HostMessage {
             _ => Err(ProtocolError::UnknownType),
         }
     }
+}
+
+/// A stable snake_case name for an error kind, for `ERROR` events and `exit` payloads.
+pub fn error_kind_name(kind: &ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::InvalidCredentials => "invalid_credentials",
+        ErrorKind::AccountLocked => "account_locked",
+        ErrorKind::MfaNotSupported => "mfa_not_supported",
+        ErrorKind::MfaRejected => "mfa_rejected",
+        ErrorKind::MfaExpired => "mfa_expired",
+        ErrorKind::UserActionRequired => "user_action_required",
+        ErrorKind::ServiceUnavailable => "service_unavailable",
+        ErrorKind::InstitutionUnavailable => "institution_unavailable",
+        ErrorKind::Maintenance => "maintenance",
+        ErrorKind::InstitutionNotSupported => "institution_not_supported",
+        ErrorKind::AuthorizationFailed => "authorization_failed",
+        ErrorKind::JobTimedOut => "job_timed_out",
+        ErrorKind::SessionExpired => "session_expired",
+        ErrorKind::AccessDenied => "access_denied",
+        ErrorKind::AlreadyConnected => "already_connected",
+        ErrorKind::NotFound => "not_found",
+        ErrorKind::InvalidRequest => "invalid_request",
+        ErrorKind::RateLimited { .. } => "rate_limited",
+        ErrorKind::ServerError => "server_error",
+        ErrorKind::Network => "network",
+        ErrorKind::BadResponse => "bad_response",
+        ErrorKind::Unknown => "unknown",
+    }
+}
+
+/// The view name a state shows, for `TRANSITION_VIEW` events.
+pub fn view_name(state: &FlowState) -> &'static str {
+    match state {
+        FlowState::Idle => "start",
+        FlowState::Picking { .. } => "picker",
+        FlowState::EnteringCredentials { .. } => "credentials",
+        FlowState::Connecting { .. } => "connecting",
+        FlowState::Mfa { .. } => "mfa",
+        FlowState::Succeeded { .. } => "success",
+        FlowState::Failed { .. } => "error",
+    }
+}
+
+fn event(name: &'static str, meta: Value) -> WidgetMessage {
+    let meta = match meta {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    WidgetMessage::Event { name, meta }
+}
+
+fn institution_meta(state: &FlowState) -> Value {
+    state
+        .institution()
+        .map(|i| json!({"institution_id": i.id, "institution_name": i.name}))
+        .unwrap_or_else(|| json!({}))
+}
+
+fn running_step(view: &JobView) -> Option<String> {
+    view.current_label().map(str::to_owned)
+}
+
+/// Why the widget is closing from `state`.
+pub fn exit_for(state: &FlowState) -> WidgetMessage {
+    match state {
+        FlowState::Failed { error, .. } => exit_for_error(error),
+        _ => WidgetMessage::Exit {
+            reason: ExitReason::UserClosed,
+            error: None,
+        },
+    }
+}
+
+fn exit_for_error(error: &UserError) -> WidgetMessage {
+    match error.kind {
+        ErrorKind::InstitutionUnavailable
+        | ErrorKind::Maintenance
+        | ErrorKind::ServiceUnavailable => WidgetMessage::Exit {
+            reason: ExitReason::InstitutionDown,
+            error: None,
+        },
+        _ => WidgetMessage::Exit {
+            reason: ExitReason::Error,
+            error: Some((error_kind_name(&error.kind).to_owned(), error.message())),
+        },
+    }
+}
+
+/// The messages a host hears about one transition of the flow (`before` → `event` → `after`).
+/// Never carries a credential, a token or an MFA answer.
+pub fn messages_for(
+    before: &FlowState,
+    event_in: &FlowEvent,
+    after: &FlowState,
+) -> Vec<WidgetMessage> {
+    let mut out = Vec::new();
+    match event_in {
+        FlowEvent::Open => out.push(event("OPEN", json!({}))),
+        FlowEvent::Search(q) if matches!(after, FlowState::Picking { .. }) => {
+            out.push(event("SEARCH", json!({"query": q})))
+        }
+        FlowEvent::Select(_) if matches!(after, FlowState::EnteringCredentials { .. }) => {
+            out.push(event("SELECT_INSTITUTION", institution_meta(after)))
+        }
+        FlowEvent::Submit { .. }
+            if !matches!(
+                after,
+                FlowState::EnteringCredentials {
+                    submitting: false,
+                    ..
+                }
+            ) =>
+        {
+            out.push(event("SUBMIT_CREDENTIALS", institution_meta(after)))
+        }
+        FlowEvent::MfaSubmitted => out.push(event("SUBMIT_MFA", institution_meta(after))),
+        FlowEvent::Close => out.push(exit_for(before)),
+        _ => {}
+    }
+    if let FlowState::Mfa { challenge, .. } = after {
+        if !matches!(before, FlowState::Mfa { .. }) {
+            out.push(event("MFA_REQUIRED", json!({"method": challenge.method})));
+        }
+    }
+    let step_of = |s: &FlowState| match s {
+        FlowState::Connecting { view, .. } | FlowState::Mfa { view, .. } => running_step(view),
+        _ => None,
+    };
+    if let Some(step) = step_of(after).filter(|s| Some(s) != step_of(before).as_ref()) {
+        out.push(event("STEP", json!({"step": step})));
+    }
+    if let FlowState::Failed { error, .. } = after {
+        if !matches!(before, FlowState::Failed { .. }) {
+            out.push(event(
+                "ERROR",
+                json!({"kind": error_kind_name(&error.kind)}),
+            ));
+        }
+    }
+    if let FlowState::Succeeded {
+        institution,
+        job_id,
+        connection_id,
+        accounts: Some(accounts),
+        ..
+    } = after
+    {
+        let had_accounts = matches!(
+            before,
+            FlowState::Succeeded {
+                accounts: Some(_),
+                ..
+            }
+        );
+        if !had_accounts {
+            out.push(event(
+                "CONNECTED",
+                json!({"institution_id": institution.id}),
+            ));
+            out.push(WidgetMessage::Success {
+                connection_id: connection_id.clone().unwrap_or_default(),
+                institution_id: institution.id.clone(),
+                institution_name: institution.name.clone(),
+                accounts: accounts
+                    .iter()
+                    .map(|a| SuccessAccount {
+                        id: a.id.clone(),
+                        name: a.name.clone(),
+                        masked_number: a.number.clone(),
+                        kind: a.kind.clone(),
+                        balance: a.balance.clone(),
+                    })
+                    .collect(),
+                job_id: job_id.clone(),
+            });
+        }
+    }
+    if view_name(before) != view_name(after) && !matches!(event_in, FlowEvent::Close) {
+        out.push(event("TRANSITION_VIEW", json!({"view": view_name(after)})));
+    }
+    out
 }
 
 /// True when `origin` is exactly one of `allowed` (no wildcards, no prefixes).
@@ -468,6 +650,114 @@ mod tests {
             &["http://127.0.0.1:8090".into()]
         ));
         assert!(!origin_allowed("null", &["null".into()]));
+    }
+
+    fn hooli() -> crate::InstitutionSummary {
+        let json = include_str!("../../../reference/recorded/institutions/getInstitution.json");
+        let i: crate::basiq::Institution = serde_json::from_str(json).unwrap();
+        crate::InstitutionSummary::from_institution(&i)
+    }
+
+    fn names(msgs: &[WidgetMessage]) -> Vec<String> {
+        msgs.iter()
+            .map(|m| match m {
+                WidgetMessage::Event { name, .. } => (*name).to_owned(),
+                other => other.to_value()["type"].as_str().unwrap().to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn transitions_become_host_events() {
+        let open = messages_for(
+            &FlowState::Idle,
+            &FlowEvent::Open,
+            &FlowState::Picking {
+                query: String::new(),
+            },
+        );
+        assert_eq!(names(&open), ["OPEN", "TRANSITION_VIEW"]);
+        assert_eq!(open[1].to_value()["payload"]["meta"]["view"], "picker");
+
+        let picking = FlowState::Picking {
+            query: String::new(),
+        };
+        let after = crate::flow::next(picking.clone(), FlowEvent::Select(hooli()));
+        let select = messages_for(&picking, &FlowEvent::Select(hooli()), &after);
+        assert_eq!(names(&select), ["SELECT_INSTITUTION", "TRANSITION_VIEW"]);
+        assert_eq!(
+            select[0].to_value()["payload"]["meta"]["institution_id"],
+            "AU00000"
+        );
+    }
+
+    #[test]
+    fn closing_reports_why() {
+        let down = FlowState::Failed {
+            institution: Some(hooli()),
+            error: UserError::new(ErrorKind::Maintenance),
+            recovery: ErrorKind::Maintenance.recovery(),
+            login_id: None,
+            resume: crate::flow::Resume::Picker,
+        };
+        let exit = messages_for(&down, &FlowEvent::Close, &FlowState::Idle);
+        assert_eq!(exit.len(), 1);
+        assert_eq!(exit[0].to_value()["payload"]["reason"], "institution_down");
+        let locked = FlowState::Failed {
+            institution: Some(hooli()),
+            error: UserError::new(ErrorKind::AccountLocked),
+            recovery: ErrorKind::AccountLocked.recovery(),
+            login_id: Some("bighead".into()),
+            resume: crate::flow::Resume::Picker,
+        };
+        let v = exit_for(&locked).to_value();
+        assert_eq!(v["payload"]["reason"], "error");
+        assert_eq!(v["payload"]["error"]["kind"], "account_locked");
+        let plain = exit_for(&FlowState::Picking { query: "x".into() }).to_value();
+        assert_eq!(plain["payload"], json!({"reason": "user_closed"}));
+    }
+
+    #[test]
+    fn success_carries_masked_accounts_once() {
+        let rows = vec![crate::flow::AccountRow {
+            id: "a1".into(),
+            name: "Savings".into(),
+            number: "•••• 6789".into(),
+            kind: "Savings".into(),
+            balance: "$10.00".into(),
+            negative: false,
+            available: None,
+        }];
+        let before = FlowState::Succeeded {
+            institution: hooli(),
+            job_id: "j1".into(),
+            connection_id: Some("c1".into()),
+            accounts: None,
+            accounts_error: None,
+        };
+        let after = FlowState::Succeeded {
+            institution: hooli(),
+            job_id: "j1".into(),
+            connection_id: Some("c1".into()),
+            accounts: Some(rows.clone()),
+            accounts_error: None,
+        };
+        let msgs = messages_for(&before, &FlowEvent::AccountsLoaded(rows.clone()), &after);
+        let success = msgs
+            .iter()
+            .find(|m| matches!(m, WidgetMessage::Success { .. }))
+            .expect("a success message")
+            .to_value();
+        assert_eq!(success["payload"]["connection_id"], "c1");
+        assert_eq!(success["payload"]["institution"]["name"], "Hooli Bank");
+        assert_eq!(
+            success["payload"]["accounts"][0]["masked_number"],
+            "•••• 6789"
+        );
+        assert!(
+            messages_for(&after, &FlowEvent::AccountsLoaded(rows), &after).is_empty(),
+            "reported once"
+        );
     }
 
     fn any_json() -> impl Strategy<Value = Value> {
