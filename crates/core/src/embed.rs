@@ -470,10 +470,10 @@ pub fn messages_for(
         FlowEvent::Close => out.push(exit_for(before)),
         _ => {}
     }
-    if let FlowState::Mfa { challenge, .. } = after {
-        if !matches!(before, FlowState::Mfa { .. }) {
-            out.push(event("MFA_REQUIRED", json!({"method": challenge.method})));
-        }
+    if let FlowState::Mfa { challenge, .. } = after
+        && !matches!(before, FlowState::Mfa { .. })
+    {
+        out.push(event("MFA_REQUIRED", json!({"method": challenge.method})));
     }
     let step_of = |s: &FlowState| match s {
         FlowState::Connecting { view, .. } | FlowState::Mfa { view, .. } => running_step(view),
@@ -482,13 +482,13 @@ pub fn messages_for(
     if let Some(step) = step_of(after).filter(|s| Some(s) != step_of(before).as_ref()) {
         out.push(event("STEP", json!({"step": step})));
     }
-    if let FlowState::Failed { error, .. } = after {
-        if !matches!(before, FlowState::Failed { .. }) {
-            out.push(event(
-                "ERROR",
-                json!({"kind": error_kind_name(&error.kind)}),
-            ));
-        }
+    if let FlowState::Failed { error, .. } = after
+        && !matches!(before, FlowState::Failed { .. })
+    {
+        out.push(event(
+            "ERROR",
+            json!({"kind": error_kind_name(&error.kind)}),
+        ));
     }
     if let FlowState::Succeeded {
         institution,
