@@ -8,6 +8,7 @@
 //! - [`flow`]: the connect-flow state machine and the job step view; [`errors`]: failures →
 //!   user-facing kinds and recoveries; [`validation`]: credential and MFA form checks.
 //! - [`token`]: when the app renews its client token; [`accounts`]: the result screen's rows.
+//! - [`connections`]: the connections view (relative times, refresh waits, transaction rows).
 
 #![warn(missing_docs)]
 
@@ -16,6 +17,7 @@ pub mod api_types;
 pub mod basiq;
 pub mod cache;
 pub mod config;
+pub mod connections;
 pub mod directory;
 pub mod embed;
 pub mod errors;
