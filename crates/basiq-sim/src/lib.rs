@@ -246,6 +246,14 @@ impl SimHandle {
             .map(|mut s| s.invalidate_login(login_id))
             .unwrap_or(0)
     }
+    /// Money arrives at the bank for this login id (negative: leaves): the first account of each
+    /// of its connections shows the new balance and a "Deposit" transaction after the next
+    /// refresh, not before (the data Basiq holds is what it last fetched).
+    pub fn bank_deposit(&self, login_id: &str, cents: i64) {
+        if let Ok(mut s) = self.sim.store.lock() {
+            s.bank_deposit(login_id, cents);
+        }
+    }
     /// Moves the simulated clock forward (job steps and MFA expiry follow it).
     pub fn advance_clock(&self, by: Duration) {
         self.sim.clock.advance(by);

@@ -323,6 +323,9 @@ pub struct Store {
     cursors: HashMap<String, Cursor>,
     cursor_order: VecDeque<String>,
     cursor_counter: u64,
+    /// Money that arrived at the bank per login id since the persona data was generated
+    /// (test switch): shows in the first account after the next connection job or refresh.
+    deposits: HashMap<String, i64>,
 }
 
 /// Paging cursors kept (oldest dropped first).
@@ -372,7 +375,23 @@ impl Store {
             cursors: HashMap::new(),
             cursor_order: VecDeque::new(),
             cursor_counter: 0,
+            deposits: HashMap::new(),
         }
+    }
+
+    /// Test switch: `cents` arrive at the bank in the first account of every connection made
+    /// with this login id. Like real bank activity it is seen only after the next refresh (the
+    /// first account's balance moves and a "Deposit" transaction dated today appears).
+    pub fn bank_deposit(&mut self, login: &str, cents: i64) {
+        *self.deposits.entry(login.to_string()).or_insert(0) += cents;
+    }
+
+    fn deposit_for(&self, connection_id: &str) -> i64 {
+        self.connections
+            .get(connection_id)
+            .and_then(|c| self.deposits.get(&c.login_id))
+            .copied()
+            .unwrap_or(0)
     }
 
     fn next_id(&mut self, kind: &str) -> String {
@@ -814,10 +833,13 @@ impl Store {
             return;
         }
         let persona = &PERSONAS[*p];
+        let deposit = self.deposit_for(&job.connection_id);
         let accounts: Vec<Account> = gen_accounts
             .iter()
-            .map(|g| {
+            .enumerate()
+            .map(|(i, g)| {
                 let spec = &persona.accounts[g.spec];
+                let extra = if i == 0 { deposit } else { 0 };
                 Account {
                     id: self.account_id(&job.connection_id, spec.no),
                     connection_id: job.connection_id.clone(),
@@ -826,8 +848,8 @@ impl Store {
                     name: spec.name.into(),
                     class: spec.class.into(),
                     product: format!("{} {}", job.short_name, spec.product),
-                    balance: spec.balance,
-                    available: spec.available,
+                    balance: spec.balance + extra,
+                    available: spec.available + extra,
                     holder: spec.holder.unwrap_or(persona.full_name).into(),
                     last_updated: last_updated.into(),
                     from: g.from,
@@ -855,10 +877,31 @@ impl Store {
             return;
         }
         let persona = &PERSONAS[*p];
+        let deposit = self.deposit_for(&job.connection_id);
         let mut rows = Vec::new();
-        for g in gen_accounts {
+        for (i, g) in gen_accounts.iter().enumerate() {
             let spec = &persona.accounts[g.spec];
             let account_id = self.account_id(&job.connection_id, spec.no);
+            if i == 0 && deposit != 0 {
+                rows.push(Txn {
+                    id: det_uuid(self.seed, &["txn", &job.connection_id, spec.no, "deposit"]),
+                    account_id: account_id.clone(),
+                    connection_id: job.connection_id.clone(),
+                    institution_id: job.institution_id.clone(),
+                    pending: false,
+                    description: "Deposit".into(),
+                    cents: deposit,
+                    balance: spec.balance + deposit,
+                    class: if deposit < 0 {
+                        "payment"
+                    } else {
+                        "direct-credit"
+                    }
+                    .into(),
+                    sub: None,
+                    date: self.today,
+                });
+            }
             for (k, t) in g.txns.iter().enumerate() {
                 rows.push(Txn {
                     id: det_uuid(
