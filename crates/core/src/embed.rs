@@ -377,6 +377,7 @@ pub fn error_kind_name(kind: &ErrorKind) -> &'static str {
         ErrorKind::ServerError => "server_error",
         ErrorKind::Network => "network",
         ErrorKind::BadResponse => "bad_response",
+        ErrorKind::LinkExpired => "link_expired",
         ErrorKind::Unknown => "unknown",
     }
 }

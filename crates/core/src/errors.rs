@@ -55,6 +55,8 @@ pub enum ErrorKind {
     Network,
     /// The answer could not be understood.
     BadResponse,
+    /// The link the host site opened the widget with was already used or has expired.
+    LinkExpired,
     /// Anything else; the failure screen shows Basiq's `detail`.
     Unknown,
 }
@@ -110,6 +112,7 @@ impl ErrorKind {
             Self::ServerError => "Something went wrong on our side",
             Self::Network => "You seem to be offline",
             Self::BadResponse => "We got an answer we didn't understand",
+            Self::LinkExpired => "This link has expired",
             Self::Unknown => "We couldn't connect your bank",
         }
     }
@@ -167,6 +170,10 @@ impl ErrorKind {
             Self::ServerError => "Our server had a problem. Please try again.",
             Self::Network => "We couldn't reach the server. Check your connection and try again.",
             Self::BadResponse => "The server's answer was garbled. Please try again.",
+            Self::LinkExpired => {
+                "The link that opened this window was already used or is too old. \
+                 Close this window and start again from the site you came from."
+            }
             Self::Unknown => "Something unexpected happened. Please try again.",
         }
     }
@@ -187,7 +194,7 @@ impl ErrorKind {
             },
             Self::InstitutionNotSupported | Self::AlreadyConnected => Recovery::PickAnotherBank,
             Self::SessionExpired => Recovery::ReauthenticateOnce,
-            Self::AccessDenied => Recovery::ContactSupport,
+            Self::AccessDenied | Self::LinkExpired => Recovery::ContactSupport,
             Self::ServiceUnavailable
             | Self::AuthorizationFailed
             | Self::JobTimedOut
@@ -322,6 +329,9 @@ pub fn parse_retry_after(value: &str) -> Option<u64> {
 /// Classifies an HTTP error answer from Basiq or our server: the status, the raw body (Basiq's
 /// error envelope when it decodes) and the `Retry-After` header.
 pub fn from_http(status: u16, body: &str, retry_after: Option<&str>) -> UserError {
+    if let Ok(ours) = serde_json::from_str::<crate::api_types::ApiErrorBody>(body) {
+        return from_server(status, &ours, retry_after);
+    }
     match serde_json::from_str::<ErrorEnvelope>(body) {
         Ok(envelope) => from_envelope(status, &envelope, retry_after),
         Err(_) => {
@@ -330,6 +340,30 @@ pub fn from_http(status: u16, body: &str, retry_after: Option<&str>) -> UserErro
             e
         }
     }
+}
+
+/// Classifies an error answer of our own server (`{"code","message"}`).
+pub fn from_server(
+    status: u16,
+    body: &crate::api_types::ApiErrorBody,
+    retry_after: Option<&str>,
+) -> UserError {
+    let kind = match body.code.as_str() {
+        "link-token-invalid" => ErrorKind::LinkExpired,
+        "no-session" => ErrorKind::SessionExpired,
+        "origin-not-allowed" | "misconfigured" => ErrorKind::AccessDenied,
+        "rate-limited" | "refresh-too-soon" => ErrorKind::RateLimited {
+            retry_after_secs: retry_after.and_then(parse_retry_after),
+        },
+        "not-found" => ErrorKind::NotFound,
+        "upstream-unavailable" => ErrorKind::ServiceUnavailable,
+        _ => kind_from_status(status, retry_after),
+    };
+    let mut e = UserError::new(kind);
+    e.status = Some(status);
+    e.code = Some(body.code.clone());
+    e.detail = Some(body.message.clone());
+    e
 }
 
 /// Classifies an HTTP error whose body decoded as Basiq's error envelope.
@@ -762,5 +796,41 @@ mod tests {
             let e = from_http(status, &envelope(&code, None), None);
             prop_assert_eq!(e.code.as_deref(), Some(code.as_str()));
         }
+    }
+}
+
+#[cfg(test)]
+mod server_answer_tests {
+    use super::*;
+
+    #[test]
+    fn our_servers_answers_are_classified() {
+        let used = from_http(
+            401,
+            r#"{"code":"link-token-invalid","message":"This link has already been used."}"#,
+            None,
+        );
+        assert_eq!(used.kind, ErrorKind::LinkExpired);
+        assert_eq!(used.recovery(), Recovery::ContactSupport);
+        let soon = from_http(
+            429,
+            r#"{"code":"refresh-too-soon","message":"later"}"#,
+            Some("120"),
+        );
+        assert_eq!(
+            soon.kind,
+            ErrorKind::RateLimited {
+                retry_after_secs: Some(120)
+            }
+        );
+        let gone = from_http(401, r#"{"code":"no-session","message":"Reload."}"#, None);
+        assert_eq!(gone.kind, ErrorKind::SessionExpired);
+        // A Basiq envelope is still read as Basiq's.
+        let basiq = from_http(
+            403,
+            r#"{"type":"list","data":[{"type":"error","code":"access-denied","title":"Access denied.","detail":"Token has expired"}]}"#,
+            None,
+        );
+        assert_eq!(basiq.kind, ErrorKind::SessionExpired);
     }
 }
