@@ -54,3 +54,316 @@ async fn happy_path_connects_hooli_and_lists_the_accounts() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn invalid_credentials_return_to_the_form_with_the_login_kept() {
+    Harness::run(|h| async move {
+        let secrets = ["not-the-password"];
+        open_bank(&h, "hooli", "Hooli Bank").await;
+        log_in(&h, "gavinBelson", "not-the-password").await;
+        let notice = h
+            .find(By::XPath(
+                "//*[@role='alert'][.//*[normalize-space()=\"Those details didn't work\"]]",
+            ))
+            .await;
+        assert!(notice.text().await.unwrap().contains("didn't accept"));
+        h.heading("Log in to Hooli Bank").await;
+        assert_eq!(
+            h.field("Login").await.value().await.unwrap().as_deref(),
+            Some("gavinBelson")
+        );
+        let password = h.field("Password").await;
+        assert_eq!(password.value().await.unwrap().as_deref(), Some(""));
+        assert_eq!(
+            h.focused_id().await,
+            "bc-password",
+            "focus is on the password"
+        );
+        h.check_screen("invalid-credentials", &secrets).await;
+        // The kept login and a corrected password connect.
+        password.send_keys(HOOLI_PASSWORD).await.unwrap();
+        h.button("Connect").await.click().await.unwrap();
+        h.heading("Hooli Bank is connected").await;
+        h.assert_no_secrets_stored("second attempt", &[HOOLI_PASSWORD, "not-the-password"])
+            .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn mfa_at_pied_piper_asks_again_after_a_wrong_answer() {
+    // Slower than the default so the challenge (120 s of simulated time) stays open.
+    Harness::run_with(&["--sandbox-speed", "5"], |h| async move {
+        // The right answer, "Hooli", is also Hooli Bank's public short name in the cached
+        // directory, so only the password and the wrong answer can be told apart there.
+        let secrets = [HOOLI_PASSWORD, "Aviato"];
+        open_bank(&h, "pied piper", "Pied Piper Bank").await;
+        log_in(&h, "gavinBelson", HOOLI_PASSWORD).await;
+        h.heading("Connecting to Pied Piper Bank").await;
+        h.heading("Answer your bank's security question").await;
+        let answer = h.field("What's your first company?").await;
+        assert!(
+            h.find(By::XPath("//*[starts-with(normalize-space(), 'Time left to answer:')]"))
+                .await
+                .is_displayed()
+                .await
+                .unwrap()
+        );
+        h.check_screen("mfa", &secrets).await;
+        answer.send_keys("Aviato").await.unwrap();
+        h.button("Continue").await.click().await.unwrap();
+        h.find(By::XPath(
+            "//*[@role='alert'][normalize-space()=\"That answer wasn't accepted. Please try again.\"]"
+                ,
+        ))
+        .await;
+        h.check_screen("mfa-wrong-answer", &secrets).await;
+        let answer = h.field("What's your first company?").await;
+        assert_eq!(answer.value().await.unwrap().as_deref(), Some(""));
+        answer.send_keys("Hooli").await.unwrap();
+        h.button("Continue").await.click().await.unwrap();
+        h.heading("Pied Piper Bank is connected").await;
+        h.find(By::Css("ul[aria-label='Accounts'] > li")).await;
+        h.assert_no_secrets_stored("mfa answered", &secrets).await;
+    })
+    .await;
+}
+
+/// Logs in as a persona that fails and returns the failure screen's message.
+async fn failing_persona(h: &Harness, login: &str, password: &str, title: &str, shot: &str) {
+    open_bank(h, "hooli", "Hooli Bank").await;
+    log_in(h, login, password).await;
+    h.heading(title).await;
+    h.check_screen(shot, &[password]).await;
+}
+
+#[tokio::test]
+async fn erlich_is_asked_to_act_at_the_bank() {
+    Harness::run(|h| async move {
+        failing_persona(
+            &h,
+            "erlich",
+            "aviato",
+            "Your bank needs something from you",
+            "user-action-required",
+        )
+        .await;
+        assert!(
+            h.find(By::Css("[role='alert']"))
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("Log in to your bank")
+        );
+        h.button("Choose another bank").await;
+        h.button("Back to the login form")
+            .await
+            .click()
+            .await
+            .unwrap();
+        h.heading("Log in to Hooli Bank").await;
+        assert_eq!(
+            h.field("Login").await.value().await.unwrap().as_deref(),
+            Some("erlich")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn jian_yang_is_offered_a_retry() {
+    Harness::run(|h| async move {
+        failing_persona(
+            &h,
+            "jianYang",
+            "nothotdog",
+            "The service is busy",
+            "service-unavailable",
+        )
+        .await;
+        h.button("Try again").await.click().await.unwrap();
+        h.heading("Log in to Hooli Bank").await;
+        assert_eq!(
+            h.field("Password").await.value().await.unwrap().as_deref(),
+            Some("")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bighead_is_told_the_account_is_locked() {
+    Harness::run(|h| async move {
+        failing_persona(
+            &h,
+            "bighead",
+            "password",
+            "Your bank account is locked",
+            "account-locked",
+        )
+        .await;
+        assert!(
+            h.find(By::Css("[role='alert']"))
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("Contact your bank")
+        );
+        h.button("Choose another bank").await.click().await.unwrap();
+        h.heading("Choose your bank").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_major_outage_bank_is_shown_but_cannot_be_chosen() {
+    Harness::run(|h| async move {
+        h.driver.goto(h.url("/")).await.unwrap();
+        h.button("+ Connect a bank").await.click().await.unwrap();
+        let search = h.find(By::Css("input[role='combobox']")).await;
+        let down = h
+            .driver
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+fetch('/api/institutions').then((r) => r.json()).then((d) => {
+  const i = d.institutions.find((i) => i.status === 'major-outage');
+  done(i ? i.name : '');
+});"#,
+                vec![],
+            )
+            .await
+            .unwrap();
+        let name = down.json().as_str().unwrap().to_string();
+        assert!(
+            !name.is_empty(),
+            "the simulator has banks in a major outage"
+        );
+        search.send_keys(&name).await.unwrap();
+        let option = h.option(&name).await;
+        assert_eq!(
+            option.attr("aria-disabled").await.unwrap().as_deref(),
+            Some("true")
+        );
+        assert!(
+            option
+                .text()
+                .await
+                .unwrap()
+                .contains("Unavailable right now")
+        );
+        h.check_screen("major-outage", &[]).await;
+        option.click().await.unwrap();
+        search.send_keys(Key::Enter).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        h.heading("Choose your bank").await;
+        assert!(
+            h.driver
+                .find(By::XPath(
+                    "//h2[starts-with(normalize-space(), 'Log in to')]"
+                ))
+                .await
+                .is_err(),
+            "an unavailable bank does not open the form"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_expired_token_mid_connection_is_renewed_without_the_person_noticing() {
+    // Real-time jobs (several seconds) and 3-second tokens: the app renews early, and when
+    // every token is revoked mid-job the next poll gets 403 "Token has expired", renews once and
+    // carries on.
+    Harness::run_with(&["--sandbox-speed", "1", "--sandbox-token-ttl", "3"], |h| async move {
+        open_bank(&h, "hooli", "Hooli Bank").await;
+        log_in(&h, "gavinBelson", HOOLI_PASSWORD).await;
+        h.heading("Connecting to Hooli Bank").await;
+        h.find(By::XPath("//ol[@aria-label='Steps']/li[contains(., 'In progress')]")).await;
+        h.check_screen("progress", &[HOOLI_PASSWORD]).await;
+        h.server.sandbox().expect("sandbox mode").expire_all_tokens();
+        h.assert_no_secrets_stored("token expiry", &[HOOLI_PASSWORD]).await;
+        let done = h
+            .driver
+            .query(By::XPath(
+                "//h2[normalize-space()='Hooli Bank is connected' or normalize-space()='Your session expired']",
+            ))
+            .wait(std::time::Duration::from_secs(40), bank_connect_e2e::POLL)
+            .first()
+            .await
+            .expect("the connection ends");
+        assert_eq!(done.text().await.unwrap(), "Hooli Bank is connected");
+        h.find(By::Css("ul[aria-label='Accounts'] > li")).await;
+        h.assert_no_secrets_stored("connected after expiry", &[HOOLI_PASSWORD]).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_picker_works_from_the_cache_when_the_directory_cannot_be_fetched() {
+    Harness::run(|h| async move {
+        // A first visit fills the cache.
+        h.driver.goto(h.url("/")).await.unwrap();
+        h.button("+ Connect a bank").await.click().await.unwrap();
+        h.find(By::Css("[role='option']")).await;
+        let stored = h.readable_storage().await;
+        assert!(
+            stored.contains("bank-connect.institutions"),
+            "the directory is cached"
+        );
+        // Then the directory endpoint fails.
+        h.block_urls(&["*/api/institutions*"]).await;
+        h.driver.refresh().await.unwrap();
+        h.button("+ Connect a bank").await.click().await.unwrap();
+        let search = h.find(By::Css("input[role='combobox']")).await;
+        search.send_keys("hooli").await.unwrap();
+        h.option("Hooli Bank").await.click().await.unwrap();
+        h.heading("Log in to Hooli Bank").await;
+        h.check_screen("form-from-cache", &[]).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_widget_fits_320_pixels_in_dark_mode() {
+    Harness::run(|h| async move {
+        h.driver.set_window_rect(0, 0, 320, 720).await.unwrap();
+        h.driver
+            .cdp()
+            .send_raw(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }),
+            )
+            .await
+            .unwrap();
+        h.driver
+            .cdp()
+            .send_raw(
+                "Emulation.setDeviceMetricsOverride",
+                serde_json::json!({ "width": 320, "height": 720, "deviceScaleFactor": 1, "mobile": true }),
+            )
+            .await
+            .unwrap();
+        let fits = || async {
+            let ret = h
+                .driver
+                .execute(
+                    "return document.documentElement.scrollWidth <= window.innerWidth && window.innerWidth <= 320;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            ret.json().as_bool().unwrap_or(false)
+        };
+        open_bank(&h, "hooli", "Hooli Bank").await;
+        assert!(fits().await, "no horizontal scrolling at 320 px (form)");
+        h.check_screen("dark-320-form", &[]).await;
+        h.button("Choose another bank").await.click().await.unwrap();
+        h.heading("Choose your bank").await;
+        h.find(By::Css("[role='option']")).await;
+        assert!(fits().await, "no horizontal scrolling at 320 px (picker)");
+        h.check_screen("dark-320-picker", &[]).await;
+    })
+    .await;
+}
