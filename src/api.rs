@@ -69,8 +69,17 @@ pub async fn fetch_institutions(etag: Option<&str>) -> Result<DirectoryAnswer, U
 }
 
 /// `POST /api/token`: a CLIENT token for this browser session's Basiq user (kept in memory only).
+///
+/// Embedded, the first call exchanges the host's single-use link token (from its `init`
+/// message, never a URL) for the session of the host's user.
 pub async fn fetch_token() -> Result<TokenGrantBody, UserError> {
-    decode(send(Request::post("/api/token").build()).await?).await
+    let request = match crate::embed::link_token().await {
+        Some(link_token) => {
+            Request::post("/api/token").json(&serde_json::json!({ "link_token": link_token }))
+        }
+        None => Request::post("/api/token").build(),
+    };
+    decode(send(request).await?).await
 }
 
 /// `GET /api/accounts`: the session user's accounts, numbers masked by the server.
@@ -141,5 +150,124 @@ impl Basiq {
         } else {
             Err(fail(response).await)
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connections view (issue 6): the server's connection routes, and Basiq's credential update
+// with the client token. Server errors (`{"code","message"}`) become core's `ActionError`,
+// which keeps `Retry-After` and whether the connection needs the person's password.
+// ---------------------------------------------------------------------------------------------
+
+use bank_connect_core::api_types::{ConnectionView, RefreshStarted, TransactionPage};
+use bank_connect_core::connections::{self as view_logic, ActionError};
+
+/// A path segment for an id (ids are UUID-like; anything else cannot add segments).
+fn segment(id: &str) -> String {
+    String::from(js_sys::encode_uri_component(id))
+}
+
+async fn server_send(request: Result<Request, gloo_net::Error>) -> Result<Response, ActionError> {
+    let response = send(request)
+        .await
+        .map_err(|e| ActionError::from_user_error(&e))?;
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let retry_after = response.headers().get("retry-after");
+    let body = response.text().await.unwrap_or_default();
+    Err(view_logic::from_server(status, &body, retry_after.as_deref()))
+}
+
+async fn server_json<T: DeserializeOwned>(
+    request: Result<Request, gloo_net::Error>,
+) -> Result<T, ActionError> {
+    let response = server_send(request).await?;
+    let status = response.status();
+    response
+        .json::<T>()
+        .await
+        .map_err(|_| ActionError::from_user_error(&errors::undecodable_body(status)))
+}
+
+/// `GET /api/connections`: the session user's connections.
+pub async fn list_connections() -> Result<Vec<ConnectionView>, ActionError> {
+    server_json(
+        Request::get("/api/connections")
+            .header("Accept", "application/json")
+            .build(),
+    )
+    .await
+}
+
+/// `GET /api/accounts` for the connections view.
+pub async fn list_accounts() -> Result<Vec<AccountView>, ActionError> {
+    server_json(
+        Request::get("/api/accounts")
+            .header("Accept", "application/json")
+            .build(),
+    )
+    .await
+}
+
+/// `GET /api/connections/{id}/transactions?account=&limit=&next=`: one page of an account's
+/// transactions, newest first, and the cursor of the next page.
+pub async fn list_transactions(
+    connection_id: &str,
+    account_id: &str,
+    limit: u32,
+    next: Option<&str>,
+) -> Result<TransactionPage, ActionError> {
+    let mut url = format!(
+        "/api/connections/{}/transactions?account={}&limit={limit}",
+        segment(connection_id),
+        String::from(js_sys::encode_uri_component(account_id)),
+    );
+    if let Some(n) = next {
+        url.push_str("&next=");
+        url.push_str(&String::from(js_sys::encode_uri_component(n)));
+    }
+    server_json(Request::get(&url).header("Accept", "application/json").build()).await
+}
+
+/// `POST /api/connections/{id}/refresh`: starts a refresh; the job id to follow.
+pub async fn start_refresh(connection_id: &str) -> Result<String, ActionError> {
+    let started: RefreshStarted = server_json(
+        Request::post(&format!(
+            "/api/connections/{}/refresh",
+            segment(connection_id)
+        ))
+        .header("Accept", "application/json")
+        .build(),
+    )
+    .await?;
+    Ok(started.job_id)
+}
+
+/// `DELETE /api/connections/{id}`.
+pub async fn remove_connection(connection_id: &str) -> Result<(), ActionError> {
+    server_send(Request::delete(&format!("/api/connections/{}", segment(connection_id))).build())
+        .await
+        .map(|_| ())
+}
+
+impl Basiq {
+    /// `POST /users/{id}/connections/{connectionId}` (Basiq 2.x credential update) with the
+    /// credentials body built by the form at the moment of sending; Basiq answers with a job.
+    pub async fn update_connection(
+        &self,
+        token: &str,
+        user_id: &str,
+        connection_id: &str,
+        body: &str,
+    ) -> Result<Job, UserError> {
+        let request = self
+            .post(
+                &format!("/users/{}/connections/{}", segment(user_id), segment(connection_id)),
+                token,
+            )
+            .body(body.to_string());
+        decode(send(request).await?).await
     }
 }

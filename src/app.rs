@@ -28,14 +28,14 @@ const POLL_FAILURES_TOLERATED: u32 = 3;
 
 /// The CLIENT token and its user, in memory only (never Web Storage or cookies).
 #[derive(Clone)]
-struct Session {
-    token: String,
-    user_id: String,
+pub(crate) struct Session {
+    pub(crate) token: String,
+    pub(crate) user_id: String,
     clock: TokenClock,
 }
 
 /// Why a Basiq call failed after the one silent token renewal.
-enum CallError {
+pub(crate) enum CallError {
     /// The token expired again right after renewal (or could not be renewed).
     Expired,
     /// Anything else.
@@ -77,7 +77,7 @@ fn screen_of(state: &FlowState) -> Screen {
 
 /// Everything the container shares with its tasks; `Copy`, so closures capture it freely.
 #[derive(Clone, Copy)]
-struct Ctx {
+pub(crate) struct Ctx {
     flow: RwSignal<FlowState>,
     session: RwSignal<Option<Session>>,
     config: RwSignal<Option<PublicConfig>>,
@@ -94,7 +94,15 @@ impl Ctx {
     fn dispatch(&self, event: FlowEvent) {
         self.flow.update(|s| {
             let current = std::mem::replace(s, FlowState::Idle);
-            *s = flow::next(current, event);
+            if crate::embed::active() {
+                // Embedded: the host hears about the transition (core decides what it hears).
+                let before = current.clone();
+                let observed = event.clone();
+                *s = flow::next(current, event);
+                crate::embed::observe(&before, &observed, s);
+            } else {
+                *s = flow::next(current, event);
+            }
         });
     }
 
@@ -149,7 +157,7 @@ impl Ctx {
     }
 
     /// Calls Basiq with the token; a 401 or 403 "Token has expired" renews it once and retries.
-    async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, CallError>
+    pub(crate) async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, CallError>
     where
         F: Fn(Basiq, Session) -> Fut,
         Fut: Future<Output = Result<T, UserError>>,
@@ -406,6 +414,10 @@ pub fn App() -> impl IntoView {
     // Config and directory straight away: the picker is ready the moment it opens.
     spawn_local(async move {
         if let Ok(c) = api::fetch_config().await {
+            // Embedded by `embed.js`: open the flow once the host's init arrives.
+            crate::embed::start(c.allowed_parent_origins.clone(), move || {
+                ctx.dispatch(FlowEvent::Open)
+            });
             ctx.config.set(Some(c));
         }
     });

@@ -7,5 +7,6 @@ pub mod api;
 pub mod app;
 pub mod browser;
 pub mod components;
+pub mod embed;
 
 pub use app::App;
