@@ -130,6 +130,8 @@ pub fn run() -> Result<(), Failure> {
             ],
         ),
     );
+    // The app with its browser tests; core as its dependency (core's own tests and benches use
+    // proptest and criterion, which are native-only).
     t.check(
         "clippy (wasm32)",
         cmd(
@@ -139,8 +141,6 @@ pub fn run() -> Result<(), Failure> {
                 "clippy",
                 "-p",
                 "bank-connect",
-                "-p",
-                "bank-connect-core",
                 "--all-targets",
                 "--target",
                 "wasm32-unknown-unknown",
