@@ -177,7 +177,11 @@ async fn server_send(request: Result<Request, gloo_net::Error>) -> Result<Respon
     let status = response.status();
     let retry_after = response.headers().get("retry-after");
     let body = response.text().await.unwrap_or_default();
-    Err(view_logic::from_server(status, &body, retry_after.as_deref()))
+    Err(view_logic::from_server(
+        status,
+        &body,
+        retry_after.as_deref(),
+    ))
 }
 
 async fn server_json<T: DeserializeOwned>(
@@ -228,7 +232,12 @@ pub async fn list_transactions(
         url.push_str("&next=");
         url.push_str(&String::from(js_sys::encode_uri_component(n)));
     }
-    server_json(Request::get(&url).header("Accept", "application/json").build()).await
+    server_json(
+        Request::get(&url)
+            .header("Accept", "application/json")
+            .build(),
+    )
+    .await
 }
 
 /// `POST /api/connections/{id}/refresh`: starts a refresh; the job id to follow.
@@ -264,7 +273,11 @@ impl Basiq {
     ) -> Result<Job, UserError> {
         let request = self
             .post(
-                &format!("/users/{}/connections/{}", segment(user_id), segment(connection_id)),
+                &format!(
+                    "/users/{}/connections/{}",
+                    segment(user_id),
+                    segment(connection_id)
+                ),
                 token,
             )
             .body(body.to_string());

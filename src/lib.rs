@@ -7,6 +7,7 @@ pub mod api;
 pub mod app;
 pub mod browser;
 pub mod components;
+pub mod connections;
 pub mod embed;
 
 pub use app::App;

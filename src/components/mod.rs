@@ -1,17 +1,25 @@
 //! Presentational components: data in, events out, no network or storage I/O.
 
+mod confirm_dialog;
 mod connection_progress;
+mod connections_list;
 mod credential_form;
 mod institution_picker;
 mod logo;
 mod mfa_prompt;
 mod plus_button;
 mod result;
+mod transactions;
 
+pub use confirm_dialog::{ConfirmDialog, DIALOG_CANCEL_ID, DIALOG_MESSAGE_ID, DIALOG_TITLE_ID};
 pub use connection_progress::ConnectionProgress;
+pub use connections_list::{
+    AccountItem, ConnectionCard, RefreshOffer, card_heading_id, remove_button_id,
+};
 pub use credential_form::{CredentialForm, CredentialSubmit, message_id};
 pub use institution_picker::{InstitutionPicker, LISTBOX_ID, MAX_SHOWN, SEARCH_ID, option_id};
 pub use logo::InstitutionLogo;
 pub use mfa_prompt::{MfaPrompt, answer_id, clock};
 pub use plus_button::PlusButton;
 pub use result::{ConnectedAccounts, FailureAction, FailureScreen, actions_for};
+pub use transactions::TransactionList;

@@ -2,6 +2,7 @@
 //! wording, when a refresh may be offered again, the server's `{code, message}` errors, and the
 //! transaction rows of an account.
 
+use crate::InstitutionSummary;
 use crate::api_types::{ApiErrorBody, ConnectionView, TransactionView};
 use crate::errors::{self, ErrorKind, UserError};
 use crate::money::{format_amount, parse_minor_units};
@@ -363,6 +364,32 @@ pub fn refresh_all_targets<'a>(
         .filter(|c| wait_of(&c.id).is_none())
         .map(|c| c.id.as_str())
         .collect()
+}
+
+/// The institution of a connection when neither the directory nor Basiq can say more: its id,
+/// name and logo, with the usual captions, so the credential form can still be shown.
+pub fn fallback_institution(connection: &ConnectionView) -> InstitutionSummary {
+    InstitutionSummary {
+        id: connection.institution_id.clone(),
+        name: connection.institution_name.clone(),
+        short_name: connection.institution_name.clone(),
+        service_type: String::new(),
+        country: String::new(),
+        tier: String::new(),
+        status: "operational".into(),
+        authorization: if connection.mfa_enabled {
+            "user-mfa".into()
+        } else {
+            "user".into()
+        },
+        login_id_caption: "Login ID".into(),
+        password_caption: "Password".into(),
+        security_code_caption: None,
+        secondary_login_id_caption: None,
+        forgotten_password_url: None,
+        logo: connection.institution_logo.clone(),
+        average_duration_ms: None,
+    }
 }
 
 #[cfg(test)]

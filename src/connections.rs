@@ -1,0 +1,1164 @@
+//! The connections view's container (issue 6): the person's connected banks with status, last
+//! refresh and accounts; refresh (one or all) followed in the connect flow's progress component,
+//! MFA on refresh, transactions with "load more", credential update for a connection whose
+//! password the bank refused, and removal behind a confirmation dialog.
+//!
+//! It owns its state (created once by the app, so it survives screen changes) and does its I/O
+//! through `api.rs`; Basiq calls go through the app's in-memory client token (`Ctx::with_token`).
+//! A running refresh never blocks the rest of the view, and a failed one leaves the old data on
+//! screen with the error beside it.
+
+use std::collections::HashMap;
+
+use bank_connect_core::InstitutionSummary;
+use bank_connect_core::accounts;
+use bank_connect_core::api_types::{AccountView, ConnectionView, TransactionView};
+use bank_connect_core::basiq::MfaChallenge;
+use bank_connect_core::connections::{self as logic, ActionError, ConnectionStatus};
+use bank_connect_core::errors::{ErrorKind, UserError};
+use bank_connect_core::flow::{self, AccountRow, JobOutcome, JobView, MFA_REFUSED};
+use bank_connect_core::validation::FormCheck;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::app::{CallError, Ctx};
+use crate::browser::{self, now_ms};
+use crate::components::{
+    AccountItem, ConfirmDialog, ConnectionCard, ConnectionProgress, CredentialForm,
+    CredentialSubmit, MfaPrompt, RefreshOffer, TransactionList, remove_button_id,
+};
+
+/// The view's heading id (focus moves there when it opens).
+pub const HEADING_ID: &str = "bc-connections-heading";
+/// Transactions per page.
+pub const PAGE_SIZE: u32 = 10;
+/// Consecutive failed job polls tolerated before the refresh is shown as failed.
+const POLL_FAILURES_TOLERATED: u32 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobKind {
+    Refresh,
+    Update,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MfaUi {
+    challenge: MfaChallenge,
+    received_ms: u64,
+    sending: bool,
+    error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Running {
+    kind: JobKind,
+    job_id: Option<String>,
+    view: JobView,
+    started_ms: u64,
+    mfa: Option<MfaUi>,
+    /// The challenge last answered (the same one polled again means "still checking").
+    answered: Option<MfaChallenge>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ConnUi {
+    running: Option<Running>,
+    error: Option<String>,
+    last_started_ms: Option<u64>,
+    blocked_until_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct TxUi {
+    rows: Vec<TransactionView>,
+    next: Option<String>,
+    loading: bool,
+    loaded: bool,
+    error: Option<String>,
+    expanded: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct UpdateUi {
+    connection_id: String,
+    institution: InstitutionSummary,
+    check: FormCheck,
+    submitting: bool,
+    notice: Option<UserError>,
+}
+
+/// Which job area a card shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum JobArea {
+    None,
+    Compact,
+    Progress,
+    Mfa,
+}
+
+/// The connections view's state: created once by the app, shared by its screens.
+#[derive(Clone, Copy)]
+pub struct ConnectionsState {
+    open: RwSignal<bool>,
+    connections: RwSignal<Option<Vec<ConnectionView>>>,
+    accounts: RwSignal<Vec<AccountView>>,
+    load_error: RwSignal<Option<String>>,
+    min_interval_secs: RwSignal<u64>,
+    config_loaded: StoredValue<bool>,
+    ui: RwSignal<HashMap<String, ConnUi>>,
+    tx: RwSignal<HashMap<String, TxUi>>,
+    watching: RwSignal<Option<String>>,
+    updating: RwSignal<Option<UpdateUi>>,
+    confirm_remove: RwSignal<Option<String>>,
+    note: RwSignal<Option<String>>,
+    now: RwSignal<u64>,
+}
+
+impl Default for ConnectionsState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn call_error(e: CallError) -> ActionError {
+    match e {
+        CallError::Expired => {
+            ActionError::from_user_error(&UserError::new(ErrorKind::SessionExpired))
+        }
+        CallError::Failed(e) => ActionError::from_user_error(&e),
+    }
+}
+
+fn focus_soon(id: String) {
+    spawn_local(async move {
+        browser::sleep(60).await;
+        browser::focus(&id);
+    });
+}
+
+impl ConnectionsState {
+    /// Fresh state with a one-second clock.
+    pub fn new() -> Self {
+        let now = RwSignal::new(now_ms());
+        let _ =
+            set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(1));
+        Self {
+            open: RwSignal::new(false),
+            connections: RwSignal::new(None),
+            accounts: RwSignal::new(Vec::new()),
+            load_error: RwSignal::new(None),
+            min_interval_secs: RwSignal::new(300),
+            config_loaded: StoredValue::new(false),
+            ui: RwSignal::new(HashMap::new()),
+            tx: RwSignal::new(HashMap::new()),
+            watching: RwSignal::new(None),
+            updating: RwSignal::new(None),
+            confirm_remove: RwSignal::new(None),
+            note: RwSignal::new(None),
+            now,
+        }
+    }
+
+    /// Opens the full view (e.g. right after a bank was connected).
+    pub fn show(&self) {
+        self.open.set(true);
+        focus_soon(HEADING_ID.to_string());
+    }
+
+    fn name_of(&self, id: &str) -> String {
+        self.connections
+            .with_untracked(|l| {
+                l.as_ref()
+                    .and_then(|l| l.iter().find(|c| c.id == id))
+                    .map(|c| c.institution_name.clone())
+            })
+            .unwrap_or_else(|| "This bank".into())
+    }
+
+    fn set_ui(&self, id: &str, f: impl FnOnce(&mut ConnUi)) {
+        self.ui.update(|m| f(m.entry(id.to_string()).or_default()));
+    }
+
+    fn running_job(&self, id: &str) -> Option<Running> {
+        self.ui
+            .with_untracked(|m| m.get(id).and_then(|u| u.running.clone()))
+    }
+
+    /// Seconds before `id` may be refreshed again, `None` when it may be now.
+    fn wait_of(&self, id: &str, now: u64) -> Option<u64> {
+        let min = self.min_interval_secs.get();
+        self.ui.with(|m| {
+            m.get(id).and_then(|u| {
+                logic::refresh_wait_secs(u.last_started_ms, u.blocked_until_ms, min, now)
+            })
+        })
+    }
+
+    /// Loads (or reloads) connections and accounts; what is shown stays until the answer.
+    fn load(&self) {
+        let st = *self;
+        spawn_local(async move {
+            if !st.config_loaded.get_value()
+                && let Ok(c) = api::fetch_config().await
+            {
+                st.min_interval_secs.set(c.min_refresh_interval_secs);
+                st.config_loaded.set_value(true);
+            }
+            match api::list_connections().await {
+                Ok(list) => {
+                    st.connections.set(Some(list));
+                    st.load_error.set(None);
+                }
+                Err(e) if e.session_ended => {
+                    // No session yet: nothing connected in this browser.
+                    if st.connections.with_untracked(Option::is_none) {
+                        st.connections.set(Some(Vec::new()));
+                    }
+                }
+                Err(e) => {
+                    if st.connections.with_untracked(Option::is_none) {
+                        st.connections.set(Some(Vec::new()));
+                    }
+                    st.load_error.set(Some(e.message));
+                }
+            }
+            if let Ok(list) = api::list_accounts().await {
+                st.accounts.set(list);
+            }
+        });
+    }
+
+    /// Reloads after a job finished, and the first page of each open transaction list of
+    /// that connection.
+    fn reload_after_job(&self, connection_id: &str) {
+        let st = *self;
+        let id = connection_id.to_string();
+        spawn_local(async move {
+            if let Ok(list) = api::list_connections().await {
+                st.connections.set(Some(list));
+            }
+            if let Ok(list) = api::list_accounts().await {
+                st.accounts.set(list);
+            }
+            let open: Vec<String> = st.tx.with_untracked(|m| {
+                m.iter()
+                    .filter(|(_, t)| t.expanded)
+                    .map(|(a, _)| a.clone())
+                    .collect()
+            });
+            for account in open {
+                let belongs = st
+                    .accounts
+                    .with_untracked(|l| l.iter().any(|a| a.id == account && a.connection_id == id));
+                if belongs {
+                    st.load_page(&id, &account, false);
+                }
+            }
+        });
+    }
+
+    fn start_refresh(&self, app: Ctx, id: String, watch: bool) {
+        if self.running_job(&id).is_some() {
+            return;
+        }
+        let now = now_ms();
+        let previous = self
+            .ui
+            .with_untracked(|m| m.get(&id).and_then(|u| u.last_started_ms));
+        self.set_ui(&id, |u| {
+            u.error = None;
+            u.last_started_ms = Some(now);
+            u.running = Some(Running {
+                kind: JobKind::Refresh,
+                job_id: None,
+                view: JobView::starting(),
+                started_ms: now,
+                mfa: None,
+                answered: None,
+            });
+        });
+        if watch {
+            self.watching.set(Some(id.clone()));
+        }
+        self.note
+            .set(Some(format!("Refreshing {}…", self.name_of(&id))));
+        let st = *self;
+        spawn_local(async move {
+            match api::start_refresh(&id).await {
+                Ok(job_id) => {
+                    st.set_ui(&id, |u| {
+                        if let Some(r) = &mut u.running {
+                            r.job_id = Some(job_id.clone());
+                        }
+                    });
+                    st.poll(app, id, job_id);
+                }
+                Err(e) => {
+                    let too_soon = e.code.as_deref() == Some("refresh-too-soon");
+                    st.set_ui(&id, |u| {
+                        u.running = None;
+                        u.last_started_ms = previous;
+                        if let Some(s) = e.retry_after_secs {
+                            u.blocked_until_ms = Some(now_ms() + s * 1000);
+                        }
+                        if !too_soon {
+                            u.error = Some(e.message.clone());
+                        }
+                    });
+                    st.unwatch(&id);
+                    st.note.set(Some(if too_soon {
+                        e.message.clone()
+                    } else {
+                        format!("{} couldn't be refreshed.", st.name_of(&id))
+                    }));
+                    if e.needs_password {
+                        st.reload_after_job(&id);
+                    }
+                }
+            }
+        });
+    }
+
+    fn unwatch(&self, id: &str) {
+        if self.watching.with_untracked(|w| w.as_deref() == Some(id)) {
+            self.watching.set(None);
+        }
+    }
+
+    fn following(&self, id: &str, job_id: &str) -> bool {
+        self.ui.with_untracked(|m| {
+            m.get(id)
+                .and_then(|u| u.running.as_ref())
+                .and_then(|r| r.job_id.as_deref())
+                == Some(job_id)
+        })
+    }
+
+    /// Polls the job until it ends, the person stops following it, or another job replaces it.
+    fn poll(&self, app: Ctx, id: String, job_id: String) {
+        let st = *self;
+        spawn_local(async move {
+            let mut failures = 0;
+            loop {
+                let elapsed = st
+                    .running_job(&id)
+                    .map(|r| now_ms().saturating_sub(r.started_ms))
+                    .unwrap_or(0);
+                browser::sleep(flow::poll_delay_ms(elapsed)).await;
+                if !st.following(&id, &job_id) {
+                    break;
+                }
+                if st
+                    .running_job(&id)
+                    .is_some_and(|r| r.mfa.as_ref().is_some_and(|m| m.sending))
+                {
+                    continue;
+                }
+                let answer = app
+                    .with_token(|basiq, s| {
+                        let job_id = job_id.clone();
+                        async move { basiq.job(&s.token, &job_id).await }
+                    })
+                    .await;
+                if !st.following(&id, &job_id) {
+                    break;
+                }
+                match answer {
+                    Ok(job) => {
+                        failures = 0;
+                        if st.job_updated(&id, JobView::from_job(&job)) {
+                            break;
+                        }
+                    }
+                    Err(CallError::Failed(e))
+                        if failures + 1 < POLL_FAILURES_TOLERATED
+                            && matches!(
+                                e.kind,
+                                ErrorKind::Network
+                                    | ErrorKind::ServerError
+                                    | ErrorKind::ServiceUnavailable
+                                    | ErrorKind::BadResponse
+                                    | ErrorKind::RateLimited { .. }
+                            ) =>
+                    {
+                        failures += 1;
+                    }
+                    Err(e) => {
+                        st.job_failed(&id, call_error(e).message);
+                        break;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Applies a polled job; true when it ended.
+    fn job_updated(&self, id: &str, view: JobView) -> bool {
+        let name = self.name_of(id);
+        match view.outcome.clone() {
+            JobOutcome::Succeeded { .. } => {
+                let kind = self.running_job(id).map(|r| r.kind);
+                self.set_ui(id, |u| u.running = None);
+                self.unwatch(id);
+                self.note.set(Some(match kind {
+                    Some(JobKind::Update) => format!("{name} is connected again."),
+                    _ => format!("{name} refreshed."),
+                }));
+                self.reload_after_job(id);
+                true
+            }
+            JobOutcome::Failed(e) => {
+                self.job_failed(id, ActionError::from_user_error(&e).message);
+                true
+            }
+            JobOutcome::NeedsMfa(challenge) => {
+                let now = now_ms();
+                let mut ask = false;
+                self.set_ui(id, |u| {
+                    if let Some(r) = &mut u.running {
+                        r.view = view;
+                        let same_as_answered = r.answered.as_ref() == Some(&challenge);
+                        let already_shown =
+                            r.mfa.as_ref().is_some_and(|m| m.challenge == challenge);
+                        if !same_as_answered && !already_shown {
+                            let refused = r.answered.take().is_some();
+                            r.mfa = Some(MfaUi {
+                                challenge,
+                                received_ms: now,
+                                sending: false,
+                                error: refused.then(|| MFA_REFUSED.to_string()),
+                            });
+                            ask = true;
+                        }
+                    }
+                });
+                if ask && self.watching.with_untracked(Option::is_none) {
+                    self.watching.set(Some(id.to_string()));
+                }
+                false
+            }
+            JobOutcome::InProgress => {
+                self.set_ui(id, |u| {
+                    if let Some(r) = &mut u.running {
+                        r.view = view;
+                    }
+                });
+                false
+            }
+        }
+    }
+
+    fn job_failed(&self, id: &str, message: String) {
+        let name = self.name_of(id);
+        self.set_ui(id, |u| {
+            u.running = None;
+            u.error = Some(message);
+        });
+        self.unwatch(id);
+        self.note
+            .set(Some(format!("{name} couldn't be refreshed.")));
+        self.reload_after_job(id);
+    }
+
+    fn stop_following(&self, id: &str) {
+        self.set_ui(id, |u| u.running = None);
+        self.unwatch(id);
+        self.note.set(Some(format!(
+            "Stopped following {}. Its data updates when the bank finishes.",
+            self.name_of(id)
+        )));
+        self.reload_after_job(id);
+    }
+
+    fn submit_mfa(&self, app: Ctx, id: String, body: String) {
+        let Some(job_id) = self.running_job(&id).and_then(|r| r.job_id) else {
+            return;
+        };
+        self.set_ui(&id, |u| {
+            if let Some(m) = u.running.as_mut().and_then(|r| r.mfa.as_mut()) {
+                m.sending = true;
+                m.error = None;
+            }
+        });
+        let st = *self;
+        spawn_local(async move {
+            let result = app
+                .with_token(|basiq, s| {
+                    let (body, job_id) = (body.clone(), job_id.clone());
+                    async move { basiq.answer_mfa(&s.token, &job_id, &body).await }
+                })
+                .await;
+            drop(body);
+            st.set_ui(&id, |u| {
+                if let Some(r) = &mut u.running {
+                    match result {
+                        Ok(()) => {
+                            r.answered = r.mfa.take().map(|m| m.challenge);
+                        }
+                        Err(e) => {
+                            if let Some(m) = &mut r.mfa {
+                                m.sending = false;
+                                m.error = Some(call_error(e).message);
+                            }
+                        }
+                    }
+                }
+            });
+        });
+    }
+
+    /// Opens the credential form for `id`, pre-filled with nothing but its institution.
+    fn open_update(&self, app: Ctx, id: String) {
+        let Some(conn) = self.connections.with_untracked(|l| {
+            l.as_ref()
+                .and_then(|l| l.iter().find(|c| c.id == id).cloned())
+        }) else {
+            return;
+        };
+        let cached = browser::read_cache(now_ms(), u64::MAX)
+            .into_entry()
+            .and_then(|e| {
+                e.directory
+                    .institutions
+                    .into_iter()
+                    .find(|i| i.id == conn.institution_id)
+            });
+        let mut institution = cached.unwrap_or_else(|| logic::fallback_institution(&conn));
+        if institution.logo.is_none() {
+            institution.logo = conn.institution_logo.clone();
+        }
+        self.updating.set(Some(UpdateUi {
+            connection_id: id.clone(),
+            institution,
+            check: FormCheck::default(),
+            submitting: false,
+            notice: None,
+        }));
+        focus_soon("bc-step-heading".into());
+        // Fresh captions from Basiq (the cached or fallback ones stay on failure).
+        let st = *self;
+        let inst_id = conn.institution_id.clone();
+        spawn_local(async move {
+            let answer = app
+                .with_token(|basiq, s| {
+                    let inst_id = inst_id.clone();
+                    async move { basiq.institution(&s.token, &inst_id).await }
+                })
+                .await;
+            if let Ok(i) = answer {
+                let mut fresh = InstitutionSummary::from_institution(&i);
+                st.updating.update(|u| {
+                    if let Some(u) = u.as_mut().filter(|u| u.connection_id == id) {
+                        if fresh.logo.is_none() {
+                            fresh.logo = u.institution.logo.clone();
+                        }
+                        u.institution = fresh;
+                    }
+                });
+            }
+        });
+    }
+
+    fn submit_update(&self, app: Ctx, submit: CredentialSubmit) {
+        let CredentialSubmit { check, body, .. } = submit;
+        let Some(id) = self
+            .updating
+            .with_untracked(|u| u.as_ref().map(|u| u.connection_id.clone()))
+        else {
+            return;
+        };
+        let Some(body) = body else {
+            self.updating.update(|u| {
+                if let Some(u) = u {
+                    u.check = check;
+                }
+            });
+            return;
+        };
+        self.updating.update(|u| {
+            if let Some(u) = u {
+                u.check = check;
+                u.submitting = true;
+                u.notice = None;
+            }
+        });
+        let st = *self;
+        spawn_local(async move {
+            let result = app
+                .with_token(|basiq, s| {
+                    let (body, id) = (body.clone(), id.clone());
+                    async move {
+                        basiq
+                            .update_connection(&s.token, &s.user_id, &id, &body)
+                            .await
+                    }
+                })
+                .await;
+            drop(body);
+            match result {
+                Ok(job) => {
+                    let now = now_ms();
+                    st.set_ui(&id, |u| {
+                        u.error = None;
+                        u.running = Some(Running {
+                            kind: JobKind::Update,
+                            job_id: Some(job.id.clone()),
+                            view: JobView::starting(),
+                            started_ms: now,
+                            mfa: None,
+                            answered: None,
+                        });
+                    });
+                    st.watching.set(Some(id.clone()));
+                    st.updating.set(None);
+                    st.note.set(Some(format!(
+                        "Checking your new details with {}…",
+                        st.name_of(&id)
+                    )));
+                    focus_soon("bc-step-heading".into());
+                    st.poll(app, id, job.id);
+                }
+                Err(e) => {
+                    let notice = match e {
+                        CallError::Expired => UserError::new(ErrorKind::SessionExpired),
+                        CallError::Failed(e) => e,
+                    };
+                    st.updating.update(|u| {
+                        if let Some(u) = u {
+                            u.submitting = false;
+                            u.notice = Some(notice);
+                        }
+                    });
+                }
+            }
+        });
+    }
+
+    fn remove(&self, id: String) {
+        self.confirm_remove.set(None);
+        let name = self.name_of(&id);
+        self.note.set(Some(format!("Removing {name}…")));
+        self.set_ui(&id, |u| u.error = None);
+        let st = *self;
+        spawn_local(async move {
+            match api::remove_connection(&id).await {
+                Ok(()) => {
+                    st.connections.update(|l| {
+                        if let Some(l) = l {
+                            l.retain(|c| c.id != id);
+                        }
+                    });
+                    let gone: Vec<String> = st.accounts.with_untracked(|l| {
+                        l.iter()
+                            .filter(|a| a.connection_id == id)
+                            .map(|a| a.id.clone())
+                            .collect()
+                    });
+                    st.accounts.update(|l| l.retain(|a| a.connection_id != id));
+                    st.tx.update(|m| m.retain(|a, _| !gone.contains(a)));
+                    st.ui.update(|m| {
+                        m.remove(&id);
+                    });
+                    st.unwatch(&id);
+                    st.note.set(Some(format!("{name} was removed.")));
+                    focus_soon(HEADING_ID.to_string());
+                }
+                Err(e) => {
+                    st.set_ui(&id, |u| u.error = Some(e.message.clone()));
+                    st.note.set(Some(format!("{name} couldn't be removed.")));
+                }
+            }
+        });
+    }
+
+    fn toggle_transactions(&self, connection_id: &str, account_id: &str) {
+        let mut load = false;
+        self.tx.update(|m| {
+            let t = m.entry(account_id.to_string()).or_default();
+            t.expanded = !t.expanded;
+            load = t.expanded && !t.loaded && !t.loading;
+        });
+        if load {
+            self.load_page(connection_id, account_id, false);
+        }
+    }
+
+    /// Loads the first page (`more` = false, replacing the rows) or the next one.
+    fn load_page(&self, connection_id: &str, account_id: &str, more: bool) {
+        let next = self
+            .tx
+            .with_untracked(|m| m.get(account_id).and_then(|t| t.next.clone()));
+        if more && next.is_none() {
+            return;
+        }
+        self.tx.update(|m| {
+            let t = m.entry(account_id.to_string()).or_default();
+            t.loading = true;
+            t.error = None;
+        });
+        let st = *self;
+        let (cid, aid) = (connection_id.to_string(), account_id.to_string());
+        spawn_local(async move {
+            let cursor = if more { next } else { None };
+            let result = api::list_transactions(&cid, &aid, PAGE_SIZE, cursor.as_deref()).await;
+            st.tx.update(|m| {
+                let t = m.entry(aid.clone()).or_default();
+                t.loading = false;
+                match result {
+                    Ok(page) => {
+                        if more {
+                            logic::append_page(&mut t.rows, page.transactions);
+                        } else {
+                            t.rows = page.transactions;
+                        }
+                        t.next = page.next;
+                        t.loaded = true;
+                    }
+                    Err(e) => t.error = Some(e.message),
+                }
+            });
+        });
+    }
+}
+
+/// The connections view on the widget's start screen: a button to open it once a bank is
+/// connected, then the banks themselves.
+pub(crate) fn connections_home(app: Ctx, state: ConnectionsState) -> impl IntoView {
+    let st = state;
+    st.load();
+    let count = move || st.connections.with(|l| l.as_ref().map_or(0, Vec::len));
+    let entry = move || {
+        (count() > 0).then(|| {
+            view! {
+                <button type="button" class="bc-button bc-conn-open" on:click=move |_| st.show()>
+                    {move || match count() {
+                        1 => "Your connected bank (1)".to_string(),
+                        n => format!("Your connected banks ({n})"),
+                    }}
+                </button>
+            }
+        })
+    };
+    view! {
+        <Show when=move || st.open.get() fallback=entry>
+            {connections_view(app, st)}
+        </Show>
+    }
+}
+
+fn connections_view(app: Ctx, state: ConnectionsState) -> impl IntoView {
+    let st = state;
+    let ids = move || {
+        st.connections.with(|l| {
+            l.as_ref()
+                .map(|l| l.iter().map(|c| c.id.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    let refresh_all_targets = move || {
+        let now = st.now.get();
+        st.connections.with(|l| {
+            l.as_ref()
+                .map(|l| {
+                    logic::refresh_all_targets(l, |id| {
+                        if st
+                            .ui
+                            .with(|m| m.get(id).is_some_and(|u| u.running.is_some()))
+                        {
+                            Some(1)
+                        } else {
+                            st.wait_of(id, now)
+                        }
+                    })
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    let refresh_all = move |_| {
+        for (i, id) in refresh_all_targets().into_iter().enumerate() {
+            st.start_refresh(app, id, i == 0);
+        }
+    };
+    let updating = move || st.updating.with(Option::is_some);
+    let list = move || {
+        view! {
+            <div class="bc-actions bc-conn-toolbar">
+                <Show when=move || !refresh_all_targets().is_empty()>
+                    <button type="button" class="bc-button bc-primary" on:click=refresh_all>
+                        "Refresh all"
+                    </button>
+                </Show>
+                <button type="button" class="bc-button" on:click=move |_| st.open.set(false)>
+                    "Hide connected banks"
+                </button>
+            </div>
+            <Show
+                when=move || !ids().is_empty()
+                fallback=|| view! { <p class="bc-live">"No banks are connected."</p> }
+            >
+                <ul class="bc-conn-list" aria-label="Connected banks">
+                    <For each=ids key=|id| id.clone() let:id>
+                        {connection_item(app, st, id)}
+                    </For>
+                </ul>
+            </Show>
+        }
+    };
+    let form = move || {
+        let institution = Signal::derive(move || {
+            st.updating
+                .with(|u| u.as_ref().map(|u| u.institution.clone()))
+                .unwrap_or_else(|| {
+                    logic::fallback_institution(&ConnectionView {
+                        id: String::new(),
+                        status: String::new(),
+                        institution_id: String::new(),
+                        institution_name: String::new(),
+                        institution_logo: None,
+                        last_used: None,
+                        created_date: None,
+                        mfa_enabled: false,
+                    })
+                })
+        });
+        let check = Signal::derive(move || {
+            st.updating
+                .with(|u| u.as_ref().map(|u| u.check.clone()))
+                .unwrap_or_default()
+        });
+        let submitting = Signal::derive(move || {
+            st.updating
+                .with(|u| u.as_ref().is_some_and(|u| u.submitting))
+        });
+        let notice = Signal::derive(move || {
+            st.updating
+                .with(|u| u.as_ref().and_then(|u| u.notice.clone()))
+        });
+        view! {
+            <p class="bc-conn-hint">
+                "Enter the details you use at your bank now. Your accounts stay connected."
+            </p>
+            <CredentialForm
+                institution=institution
+                check=check
+                submitting=submitting
+                notice=notice
+                on_submit=move |s| st.submit_update(app, s)
+                on_back=move |_| {
+                    let id = st.updating.with_untracked(|u| u.as_ref().map(|u| u.connection_id.clone()));
+                    st.updating.set(None);
+                    if let Some(id) = id {
+                        focus_soon(remove_button_id(&id));
+                    }
+                }
+            />
+        }
+    };
+    let dialog = move || {
+        st.confirm_remove.get().map(|id| {
+            let name = st.name_of(&id);
+            let (confirm_id, cancel_id) = (id.clone(), id.clone());
+            view! {
+                <ConfirmDialog
+                    title=format!("Remove {name}?")
+                    message=format!(
+                        "{name} and its accounts will no longer be shown or updated here. You can connect it again at any time.",
+                    )
+                    confirm_label="Remove"
+                    on_confirm=move |_| st.remove(confirm_id.clone())
+                    on_cancel=move |_| {
+                        st.confirm_remove.set(None);
+                        focus_soon(remove_button_id(&cancel_id));
+                    }
+                />
+            }
+        })
+    };
+    view! {
+        <section class="bc-connections" aria-labelledby=HEADING_ID>
+            <h2 id=HEADING_ID class="bc-step-heading" tabindex="-1">
+                "Your connected banks"
+            </h2>
+            <p class="bc-live" role="status">
+                {move || st.note.get().unwrap_or_default()}
+            </p>
+            {move || {
+                st.load_error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <div class="bc-notice" role="alert">
+                                <p class="bc-notice-title">"We couldn't update this list"</p>
+                                <p>{e}</p>
+                                <button type="button" class="bc-button" on:click=move |_| st.load()>
+                                    "Try again"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+            <Show when=updating fallback=list>
+                {form}
+            </Show>
+            {dialog}
+        </section>
+    }
+}
+
+fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
+    let st = state;
+    let initial = st.connections.with_untracked(|l| {
+        l.as_ref()
+            .and_then(|l| l.iter().find(|c| c.id == id).cloned())
+    });
+    let Some(initial) = initial else {
+        return ().into_any();
+    };
+    let cid = StoredValue::new(id.clone());
+    let connection = Memo::new(move |prev: Option<&ConnectionView>| {
+        st.connections
+            .with(|l| {
+                l.as_ref()
+                    .and_then(|l| l.iter().find(|c| c.id == cid.get_value()).cloned())
+            })
+            .or_else(|| prev.cloned())
+            .unwrap_or_else(|| initial.clone())
+    });
+    let offer = Signal::derive(move || {
+        let id = cid.get_value();
+        let status = connection.with(|c| ConnectionStatus::parse(&c.status));
+        if st
+            .ui
+            .with(|m| m.get(&id).is_some_and(|u| u.running.is_some()))
+        {
+            RefreshOffer::Running
+        } else if !status.can_refresh() {
+            RefreshOffer::NotPossible
+        } else {
+            match st.wait_of(&id, st.now.get()) {
+                Some(s) => RefreshOffer::Wait(s),
+                None => RefreshOffer::Offered,
+            }
+        }
+    });
+    let error = Signal::derive(move || {
+        st.ui
+            .with(|m| m.get(&cid.get_value()).and_then(|u| u.error.clone()))
+    });
+    let area = Memo::new(move |_| {
+        let id = cid.get_value();
+        let watched = st.watching.with(|w| w.as_deref() == Some(id.as_str()));
+        st.ui
+            .with(|m| match m.get(&id).and_then(|u| u.running.as_ref()) {
+                None => JobArea::None,
+                Some(_) if !watched => JobArea::Compact,
+                Some(r) if r.mfa.is_some() => JobArea::Mfa,
+                Some(_) => JobArea::Progress,
+            })
+    });
+    let running = move || {
+        st.ui
+            .with(|m| m.get(&cid.get_value()).and_then(|u| u.running.clone()))
+    };
+    let name = move || connection.with(|c| c.institution_name.clone());
+
+    let job_area = move || match area.get() {
+        JobArea::None => ().into_any(),
+        JobArea::Compact => {
+            let status = move || {
+                running()
+                    .map(|r| {
+                        if r.mfa.is_some() {
+                            format!("{} needs you to confirm it's you.", name())
+                        } else {
+                            let step = r.view.current_label().unwrap_or("Finishing").to_string();
+                            match r.kind {
+                                JobKind::Refresh => format!("Refreshing: {step}…"),
+                                JobKind::Update => format!("Checking your details: {step}…"),
+                            }
+                        }
+                    })
+                    .unwrap_or_default()
+            };
+            let asks = move || running().is_some_and(|r| r.mfa.is_some());
+            view! {
+                <div class="bc-conn-job">
+                    <p class="bc-live" role="status">{status}</p>
+                    <button
+                        type="button"
+                        class="bc-button"
+                        on:click=move |_| {
+                            st.watching.set(Some(cid.get_value()));
+                            focus_soon("bc-step-heading".into());
+                        }
+                    >
+                        {move || if asks() { "Answer your bank" } else { "Show progress" }}
+                    </button>
+                </div>
+            }
+            .into_any()
+        }
+        JobArea::Progress => {
+            let view_signal =
+                Signal::derive(move || running().map(|r| r.view).unwrap_or_else(JobView::starting));
+            let elapsed = Signal::derive(move || {
+                let started = running().map(|r| r.started_ms).unwrap_or_else(now_ms);
+                st.now.get().saturating_sub(started) / 1000
+            });
+            view! {
+                <div class="bc-conn-job">
+                    <ConnectionProgress
+                        institution_name=name()
+                        view=view_signal
+                        usual_secs=None
+                        elapsed_secs=elapsed
+                        on_cancel=move |_| st.stop_following(&cid.get_value())
+                        on_background=move |_| st.watching.set(None)
+                    />
+                </div>
+            }
+            .into_any()
+        }
+        JobArea::Mfa => {
+            let mfa = move || running().and_then(|r| r.mfa);
+            let fallback = mfa().map(|m| m.challenge);
+            let Some(first) = fallback else {
+                return ().into_any();
+            };
+            let challenge =
+                Signal::derive(move || mfa().map(|m| m.challenge).unwrap_or_else(|| first.clone()));
+            let error = Signal::derive(move || mfa().and_then(|m| m.error));
+            let busy = Signal::derive(move || mfa().is_some_and(|m| m.sending));
+            let seconds_left = Signal::derive(move || {
+                let now = st.now.get();
+                mfa().and_then(|m| {
+                    m.challenge
+                        .expiry_ms
+                        .map(|e| (m.received_ms + e).saturating_sub(now).div_ceil(1000))
+                })
+            });
+            view! {
+                <div class="bc-conn-job">
+                    <MfaPrompt
+                        institution_name=name()
+                        challenge=challenge
+                        error=error
+                        seconds_left=seconds_left
+                        busy=busy
+                        on_submit=move |body| st.submit_mfa(app, cid.get_value(), body)
+                        on_cancel=move |_| st.stop_following(&cid.get_value())
+                    />
+                </div>
+            }
+            .into_any()
+        }
+    };
+
+    let account_ids = Memo::new(move |_| {
+        let id = cid.get_value();
+        st.accounts.with(|l| {
+            l.iter()
+                .filter(|a| a.connection_id == id)
+                .map(|a| a.id.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+    let account_item = move |aid: String| {
+        let aid_value = StoredValue::new(aid.clone());
+        let initial_row = AccountRow {
+            id: aid.clone(),
+            name: String::new(),
+            number: String::new(),
+            kind: String::new(),
+            balance: String::new(),
+            negative: false,
+            available: None,
+        };
+        let row = Memo::new(move |prev: Option<&AccountRow>| {
+            let (id, inst) = (
+                cid.get_value(),
+                connection.with(|c| c.institution_id.clone()),
+            );
+            st.accounts
+                .with(|l| {
+                    accounts::rows_for_connection(l, Some(&id), &inst)
+                        .into_iter()
+                        .find(|r| r.id == aid_value.get_value())
+                })
+                .or_else(|| prev.cloned())
+                .unwrap_or_else(|| initial_row.clone())
+        });
+        let account = move || {
+            st.accounts.with(|l| {
+                l.iter()
+                    .find(|a| a.id == aid_value.get_value())
+                    .map(|a| (a.currency.clone(), a.last_updated.clone()))
+            })
+        };
+        let tx = move || {
+            st.tx
+                .with(|m| m.get(&aid_value.get_value()).cloned().unwrap_or_default())
+        };
+        let expanded = Signal::derive(move || tx().expanded);
+        let rows = Signal::derive(move || {
+            let currency = account().map(|a| a.0).unwrap_or_else(|| "AUD".into());
+            logic::transaction_rows(&tx().rows, &currency)
+        });
+        let note = Signal::derive(move || {
+            let updated = account().and_then(|a| a.1);
+            let fallback = connection.with(|c| c.last_used.clone());
+            logic::fetched_note(updated.or(fallback).as_deref(), st.now.get())
+        });
+        let loading = Signal::derive(move || tx().loading);
+        let has_more = Signal::derive(move || tx().next.is_some());
+        let tx_error = Signal::derive(move || tx().error);
+        let account_name = move || row.with(|r| r.name.clone());
+        view! {
+            <AccountItem
+                row=row
+                expanded=expanded
+                on_toggle=move |_| st.toggle_transactions(&cid.get_value(), &aid_value.get_value())
+            >
+                <TransactionList
+                    account_name=account_name()
+                    rows=rows
+                    note=note
+                    loading=loading
+                    has_more=has_more
+                    error=tx_error
+                    on_more=move |_| {
+                        let more = tx().loaded;
+                        st.load_page(&cid.get_value(), &aid_value.get_value(), more)
+                    }
+                />
+            </AccountItem>
+        }
+    };
+
+    view! {
+        <ConnectionCard
+            connection=connection
+            now_ms=st.now
+            offer=offer
+            error=error
+            on_refresh=move |_| st.start_refresh(app, cid.get_value(), true)
+            on_update=move |_| st.open_update(app, cid.get_value())
+            on_remove=move |_| st.confirm_remove.set(Some(cid.get_value()))
+        >
+            {job_area}
+            <Show
+                when=move || !account_ids.with(Vec::is_empty)
+                fallback=|| view! { <p class="bc-live">"No accounts from this bank yet."</p> }
+            >
+                <ul class="bc-accounts" aria-label=move || format!("Accounts at {}", name())>
+                    <For each=move || account_ids.get() key=|a| a.clone() children=account_item />
+                </ul>
+            </Show>
+        </ConnectionCard>
+    }
+    .into_any()
+}
