@@ -66,7 +66,17 @@ pub fn ConnectionCard(
     let status = move || connection.with(|c| ConnectionStatus::parse(&c.status));
     let name = move || connection.with(|c| c.institution_name.clone());
     let refreshed = move || {
-        connection.with(|c| connections::last_refreshed_text(c.last_used.as_deref(), now_ms.get()))
+        let last = connection.with(|c| c.last_used.clone());
+        match last.as_deref().and_then(connections::parse_timestamp_ms) {
+            Some(t) => view! {
+                "Last refreshed "
+                <time datetime=last.clone().unwrap_or_default()>
+                    {connections::relative_time(t, now_ms.get())}
+                </time>
+            }
+            .into_any(),
+            None => "Not refreshed yet".into_any(),
+        }
     };
     let needs_password = move || status() == ConnectionStatus::NeedsPassword;
     let update_class = move || {

@@ -1,0 +1,473 @@
+//! The connections view end to end against the server and its simulator: two banks connected
+//! through the widget, refresh (balance and "last refreshed" change, not offered again too
+//! soon, MFA on refresh, Basiq's 429 with its wait), a password changed at the bank → "Needs
+//! your password" → update → connected again, transactions with "load more", and removal
+//! behind an accessible dialog. Every new screen gets the storage audit and axe-core, and a
+//! screenshot.
+
+use std::time::Duration;
+
+use bank_connect_e2e::thirtyfour::prelude::*;
+use bank_connect_e2e::{Harness, xpath_literal};
+use basiq_sim::{FaultKind, FaultRule};
+
+const HOOLI_PASSWORD: &str = "hooli2016";
+const JARED_PASSWORD: &str = "django";
+
+/// Opens the widget, picks `bank` by typing `search`, and waits for its login form.
+async fn open_bank(h: &Harness, search: &str, bank: &str) {
+    h.button("+ Connect a bank").await.click().await.unwrap();
+    let input = h.find(By::Css("input[role='combobox']")).await;
+    input.send_keys(search).await.unwrap();
+    h.option(bank).await.click().await.unwrap();
+    h.heading(&format!("Log in to {bank}")).await;
+}
+
+async fn log_in(h: &Harness, login: &str, password: &str) {
+    let login_input = h.field("Login").await;
+    login_input.clear().await.unwrap();
+    login_input.send_keys(login).await.unwrap();
+    h.field("Password").await.send_keys(password).await.unwrap();
+    h.button("Connect").await.click().await.unwrap();
+}
+
+/// Connects Hooli Bank as Gavin Belson and opens the connections view from the result screen.
+async fn connect_hooli(h: &Harness) {
+    open_bank(h, "hooli", "Hooli Bank").await;
+    log_in(h, "gavinBelson", HOOLI_PASSWORD).await;
+    h.heading("Hooli Bank is connected").await;
+    h.button("See all your connected banks")
+        .await
+        .click()
+        .await
+        .unwrap();
+    h.heading("Your connected banks").await;
+    card(h, "Hooli Bank").await;
+}
+
+/// Connects Pied Piper Bank (a bank that asks for a one-time code every time) as Jared.
+async fn connect_pied_piper(h: &Harness) {
+    open_bank(h, "pied piper", "Pied Piper Bank").await;
+    log_in(h, "jared", JARED_PASSWORD).await;
+    h.heading("Enter the code from your bank").await;
+    h.field("OTP Password")
+        .await
+        .send_keys("1234")
+        .await
+        .unwrap();
+    h.button("Continue").await.click().await.unwrap();
+    h.heading("Pied Piper Bank is connected").await;
+    h.button("See all your connected banks")
+        .await
+        .click()
+        .await
+        .unwrap();
+    h.heading("Your connected banks").await;
+}
+
+/// The card (`li`) of a connected bank, found by its heading.
+async fn card(h: &Harness, bank: &str) -> WebElement {
+    h.find(By::XPath(format!(
+        "//ul[@aria-label='Connected banks']/li[.//h3[normalize-space()={}]]",
+        xpath_literal(bank)
+    )))
+    .await
+}
+
+async fn cards(h: &Harness) -> Vec<WebElement> {
+    h.driver
+        .find_all(By::Css("ul[aria-label='Connected banks'] > li"))
+        .await
+        .unwrap()
+}
+
+/// Text of the first element matching `css` inside `el`.
+async fn text_in(el: &WebElement, css: &str) -> String {
+    el.find(By::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+/// Polls `check` until it is true (or fails after 30 s with `what`).
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    for _ in 0..300 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// `fetch(path)` from the page (its session cookie); returns status and body.
+async fn page_fetch(h: &Harness, method: &str, path: &str) -> (u64, String) {
+    let ret = h
+        .driver
+        .execute_async(
+            r#"
+const [method, path, done] = arguments;
+fetch(path, { method, credentials: 'same-origin' })
+  .then(async (r) => done(JSON.stringify({ status: r.status, body: await r.text() })))
+  .catch((e) => done(JSON.stringify({ status: 0, body: String(e) })));
+"#,
+            vec![method.into(), path.into()],
+        )
+        .await
+        .expect("fetch runs");
+    let v: serde_json::Value =
+        serde_json::from_str(ret.json().as_str().unwrap_or("{}")).unwrap_or_default();
+    (
+        v["status"].as_u64().unwrap_or(0),
+        v["body"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+async fn api_connections(h: &Harness) -> Vec<serde_json::Value> {
+    let (status, body) = page_fetch(h, "GET", "/api/connections").await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str::<Vec<serde_json::Value>>(&body).unwrap()
+}
+
+#[tokio::test]
+async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
+    // Slow enough for a person to answer the MFA challenge (120 s of simulated time).
+    Harness::run_with(&["--sandbox-speed", "5"], |h| async move {
+        let secrets = [HOOLI_PASSWORD, JARED_PASSWORD];
+        h.driver.goto(h.url("/")).await.unwrap();
+        connect_hooli(&h).await;
+        connect_pied_piper(&h).await;
+        card(&h, "Pied Piper Bank").await;
+        assert_eq!(cards(&h).await.len(), 2, "both banks are listed");
+        assert_eq!(api_connections(&h).await.len(), 2);
+        let hooli = card(&h, "Hooli Bank").await;
+        let status = text_in(&hooli, ".bc-badge").await;
+        assert_eq!(status, "Connected");
+        assert!(
+            text_in(&hooli, ".bc-conn-fresh")
+                .await
+                .starts_with("Last refreshed"),
+        );
+        hooli
+            .find(By::Css("ul.bc-accounts > li"))
+            .await
+            .expect("accounts with balances");
+        h.check_screen("connections", &secrets).await;
+
+        // Money arrives at the bank; only a refresh shows it.
+        let first_balance =
+            || async { text_in(&card(&h, "Hooli Bank").await, ".bc-account-balance").await };
+        let last_refreshed = || async {
+            card(&h, "Hooli Bank")
+                .await
+                .find(By::Css(".bc-conn-fresh time"))
+                .await
+                .unwrap()
+                .attr("datetime")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+        };
+        let balance_before = first_balance().await;
+        let refreshed_before = last_refreshed().await;
+        h.server
+            .sandbox()
+            .expect("sandbox")
+            .bank_deposit("gavinBelson", 12_345);
+        // lastUsed has a one-second resolution.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        h.button("Refresh Hooli Bank").await.click().await.unwrap();
+        h.heading("Connecting to Hooli Bank").await;
+        // The rest of the view stays usable while it runs.
+        assert!(
+            card(&h, "Pied Piper Bank")
+                .await
+                .find(By::XPath(
+                    ".//button[normalize-space()='Remove Pied Piper Bank']"
+                ))
+                .await
+                .unwrap()
+                .is_enabled()
+                .await
+                .unwrap()
+        );
+        h.check_screen("connections-refreshing", &secrets).await;
+        h.find(By::XPath(
+            "//p[@role='status'][normalize-space()='Hooli Bank refreshed.']",
+        ))
+        .await;
+        eventually("the balance changes in place", || async {
+            first_balance().await != balance_before
+        })
+        .await;
+        assert_ne!(
+            last_refreshed().await,
+            refreshed_before,
+            "last refreshed moves"
+        );
+
+        // Too soon: not offered again, and the server refuses it too.
+        let hooli = card(&h, "Hooli Bank").await;
+        assert!(
+            hooli
+                .find_all(By::XPath(
+                    ".//button[starts-with(normalize-space(), 'Refresh')]"
+                ))
+                .await
+                .unwrap()
+                .is_empty(),
+            "no refresh offered within the minimum interval"
+        );
+        let wait = text_in(&hooli, ".bc-conn-wait").await;
+        assert!(wait.starts_with("You can refresh again in"), "{wait}");
+        let hooli_id = api_connections(&h)
+            .await
+            .into_iter()
+            .find(|c| c["institutionName"] == "Hooli Bank")
+            .and_then(|c| c["id"].as_str().map(str::to_string))
+            .unwrap();
+        let (status, body) =
+            page_fetch(&h, "POST", &format!("/api/connections/{hooli_id}/refresh")).await;
+        assert_eq!(status, 429, "{body}");
+        assert!(body.contains("refresh-too-soon"));
+        h.check_screen("connections-refreshed", &secrets).await;
+
+        // Refresh all: only Pied Piper is due; it asks for its code again.
+        h.button("Refresh all").await.click().await.unwrap();
+        h.heading("Enter the code from your bank").await;
+        h.check_screen("connections-refresh-mfa", &secrets).await;
+        h.field("OTP Password")
+            .await
+            .send_keys("1234")
+            .await
+            .unwrap();
+        h.button("Continue").await.click().await.unwrap();
+        h.find(By::XPath(
+            "//p[@role='status'][normalize-space()='Pied Piper Bank refreshed.']",
+        ))
+        .await;
+        assert!(
+            h.driver
+                .find_all(By::XPath("//button[normalize-space()='Refresh all']"))
+                .await
+                .unwrap()
+                .is_empty(),
+            "nothing left to refresh"
+        );
+        h.assert_no_secrets_stored("after the refreshes", &secrets)
+            .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn basiq_rate_limit_is_shown_with_its_wait_and_the_old_data_stays() {
+    Harness::run(|h| async move {
+        h.driver.goto(h.url("/")).await.unwrap();
+        connect_hooli(&h).await;
+        let balance = text_in(&card(&h, "Hooli Bank").await, ".bc-account-balance").await;
+        h.server.sandbox().expect("sandbox").add_fault(
+            FaultRule::new(
+                "POST",
+                "/users/*/connections/*/refresh",
+                FaultKind::RateLimit { retry_after: 42 },
+            )
+            .times(1),
+        );
+        h.button("Refresh Hooli Bank").await.click().await.unwrap();
+        let alert = h
+            .find(By::XPath(
+                "//li[.//h3[normalize-space()='Hooli Bank']]//*[@role='alert']",
+            ))
+            .await;
+        let text = alert.text().await.unwrap();
+        assert!(text.contains("42 seconds"), "the wait is shown: {text}");
+        let hooli = card(&h, "Hooli Bank").await;
+        assert_eq!(text_in(&hooli, ".bc-account-balance").await, balance);
+        let wait = text_in(&hooli, ".bc-conn-wait").await;
+        assert!(
+            wait.starts_with("You can refresh again in 4") && wait.ends_with("seconds."),
+            "not offered again until the wait is over: {wait}"
+        );
+        h.check_screen("connections-rate-limited", &[HOOLI_PASSWORD])
+            .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn password_changed_at_the_bank_then_updated_is_active_again() {
+    Harness::run(|h| async move {
+        let secrets = [HOOLI_PASSWORD];
+        h.driver.goto(h.url("/")).await.unwrap();
+        connect_hooli(&h).await;
+        assert_eq!(
+            h.server
+                .sandbox()
+                .expect("sandbox")
+                .invalidate_connections_of("gavinBelson"),
+            1
+        );
+        // A new visit: the start screen offers the connected bank.
+        h.driver.goto(h.url("/")).await.unwrap();
+        h.button("Your connected bank (1)")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let hooli = card(&h, "Hooli Bank").await;
+        assert_eq!(text_in(&hooli, ".bc-badge").await, "Needs your password");
+        assert!(
+            hooli
+                .find_all(By::XPath(
+                    ".//button[starts-with(normalize-space(), 'Refresh')]"
+                ))
+                .await
+                .unwrap()
+                .is_empty(),
+            "an invalid connection cannot be refreshed"
+        );
+        h.check_screen("connections-needs-password", &secrets).await;
+        h.button("Update password for Hooli Bank")
+            .await
+            .click()
+            .await
+            .unwrap();
+        h.heading("Log in to Hooli Bank").await;
+        let login = h.field("Login").await;
+        assert_eq!(
+            login.value().await.unwrap().as_deref(),
+            Some(""),
+            "nothing but the institution is pre-filled"
+        );
+        h.check_screen("connections-update-form", &secrets).await;
+        log_in(&h, "gavinBelson", HOOLI_PASSWORD).await;
+        h.find(By::XPath(
+            "//p[@role='status'][normalize-space()='Hooli Bank is connected again.']",
+        ))
+        .await;
+        eventually("the badge says connected", || async {
+            text_in(&card(&h, "Hooli Bank").await, ".bc-badge").await == "Connected"
+        })
+        .await;
+        let api = api_connections(&h).await;
+        assert_eq!(api[0]["status"], "active");
+        h.assert_no_secrets_stored("after the update", &secrets)
+            .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn transactions_load_more_and_remove_with_the_dialog() {
+    Harness::run(|h| async move {
+        let secrets = [HOOLI_PASSWORD];
+        h.driver.goto(h.url("/")).await.unwrap();
+        connect_hooli(&h).await;
+
+        // Transactions of the first account, ten at a time.
+        let toggle = h
+            .find(By::XPath(
+                "//button[starts-with(normalize-space(), 'Show transactions')]",
+            ))
+            .await;
+        assert_eq!(
+            toggle.attr("aria-expanded").await.unwrap().as_deref(),
+            Some("false")
+        );
+        toggle.click().await.unwrap();
+        let rows = "//ul[@aria-label='Transactions']/li";
+        eventually("the first page", || async {
+            h.driver.find_all(By::XPath(rows)).await.unwrap().len() == 10
+        })
+        .await;
+        let note = h.find(By::Css(".bc-txns-note")).await.text().await.unwrap();
+        assert!(note.starts_with("Last fetched from the bank"), "{note}");
+        let first = h.find(By::Css(".bc-txn")).await.text().await.unwrap();
+        assert!(first.contains('$'), "amounts with currency: {first}");
+        h.check_screen("connections-transactions", &secrets).await;
+        h.button("Load more").await.click().await.unwrap();
+        eventually("the second page", || async {
+            h.driver.find_all(By::XPath(rows)).await.unwrap().len() == 20
+        })
+        .await;
+
+        // Remove: an accessible dialog; Escape cancels and focus goes back.
+        let remove_id = card(&h, "Hooli Bank")
+            .await
+            .find(By::XPath(
+                ".//button[normalize-space()='Remove Hooli Bank']",
+            ))
+            .await
+            .unwrap()
+            .id()
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        h.button("Remove Hooli Bank").await.click().await.unwrap();
+        h.find(By::Css("[role='dialog'][aria-modal='true']")).await;
+        eventually("focus in the dialog", || async {
+            h.focused_id().await == "bc-dialog-cancel"
+        })
+        .await;
+        h.check_screen("connections-remove-dialog", &secrets).await;
+        // Tab stays inside: Cancel → Remove → Cancel.
+        h.driver
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(Key::Tab.value().to_string())
+            .await
+            .unwrap();
+        assert_eq!(h.focused_id().await, "", "on the dialog's Remove button");
+        let active_text = h
+            .driver
+            .execute("return document.activeElement.textContent;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(active_text.json().as_str(), Some("Remove"));
+        h.driver
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(Key::Tab.value().to_string())
+            .await
+            .unwrap();
+        assert_eq!(h.focused_id().await, "bc-dialog-cancel");
+        h.driver
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(Key::Escape.value().to_string())
+            .await
+            .unwrap();
+        eventually("the dialog closes and focus returns", || async {
+            h.driver
+                .find_all(By::Css("[role='dialog']"))
+                .await
+                .unwrap()
+                .is_empty()
+                && h.focused_id().await == remove_id
+        })
+        .await;
+
+        h.button("Remove Hooli Bank").await.click().await.unwrap();
+        h.find(By::Css("[role='dialog']")).await;
+        h.find(By::XPath(
+            "//div[@role='dialog']//button[normalize-space()='Remove']",
+        ))
+        .await
+        .click()
+        .await
+        .unwrap();
+        h.find(By::XPath(
+            "//p[@role='status'][normalize-space()='Hooli Bank was removed.']",
+        ))
+        .await;
+        assert!(cards(&h).await.is_empty(), "gone from the view");
+        assert!(api_connections(&h).await.is_empty(), "gone from the server");
+        h.check_screen("connections-removed", &secrets).await;
+    })
+    .await;
+}
