@@ -387,7 +387,28 @@ impl Ctx {
         ctx.accounts_error.set(None);
         spawn_local(async move {
             match api::fetch_accounts().await {
-                Ok(list) => ctx.accounts.set(Some(list)),
+                Ok(list) => {
+                    if crate::embed::active() {
+                        // The host's `success` message carries these rows (core builds it
+                        // from the state when they arrive).
+                        let rows = ctx.flow.with_untracked(|f| match f {
+                            FlowState::Succeeded {
+                                institution,
+                                connection_id,
+                                ..
+                            } => Some(accounts::rows_for_connection(
+                                &list,
+                                connection_id.as_deref(),
+                                &institution.id,
+                            )),
+                            _ => None,
+                        });
+                        if let Some(rows) = rows {
+                            ctx.dispatch(FlowEvent::AccountsLoaded(rows));
+                        }
+                    }
+                    ctx.accounts.set(Some(list))
+                }
                 Err(e) => ctx.accounts_error.set(Some(e)),
             }
         });
@@ -410,14 +431,28 @@ pub fn App() -> impl IntoView {
         poll_generation: StoredValue::new(0),
     };
     let flow = ctx.flow;
+    let connections = crate::connections::ConnectionsState::new();
 
     // Config and directory straight away: the picker is ready the moment it opens.
     spawn_local(async move {
         if let Ok(c) = api::fetch_config().await {
             // Embedded by `embed.js`: open the flow once the host's init arrives.
-            crate::embed::start(c.allowed_parent_origins.clone(), move || {
-                ctx.dispatch(FlowEvent::Open)
-            });
+            crate::embed::start(
+                c.allowed_parent_origins.clone(),
+                move || {
+                    ctx.dispatch(FlowEvent::Open);
+                    // Exchange the host's link token now: a used or expired one gets its own
+                    // screen at once instead of surfacing later in the flow.
+                    spawn_local(async move {
+                        if let Err(e) = ctx.session(false).await
+                            && e.kind == ErrorKind::LinkExpired
+                        {
+                            ctx.dispatch(FlowEvent::RequestFailed(e));
+                        }
+                    });
+                },
+                move || ctx.dispatch(FlowEvent::Close),
+            );
             ctx.config.set(Some(c));
         }
     });
@@ -509,6 +544,7 @@ pub fn App() -> impl IntoView {
                         .get()
                         .map(|n| view! { <p class="bc-live" role="status">{n}</p> })
                 }}
+                {crate::connections::connections_home(ctx, connections)}
                 <PlusButton on_click=move |_| {
                     ctx.background_note.set(None);
                     ctx.dispatch(FlowEvent::Open)
@@ -672,6 +708,16 @@ pub fn App() -> impl IntoView {
                         on_reload=move |_| ctx.load_accounts()
                         on_another=move |_| ctx.dispatch(FlowEvent::PickAnother)
                     />
+                    <button
+                        type="button"
+                        class="bc-button bc-conn-open"
+                        on:click=move |_| {
+                            connections.show();
+                            ctx.dispatch(FlowEvent::Close)
+                        }
+                    >
+                        "See all your connected banks"
+                    </button>
                 }
                 .into_any()
             }

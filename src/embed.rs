@@ -132,12 +132,24 @@ pub fn apply_theme(theme: &Theme) {
 }
 
 /// Starts listening to the host: `on_init` runs once the host's `init` arrived (the app opens
-/// the flow then). `allowed` is the parent-origin allowlist from `/api/config`.
-pub fn start(allowed: Vec<String>, on_init: impl Fn() + 'static) {
+/// the flow then); `on_escape` when the person presses Escape and nothing in the widget used
+/// it (a modal dialog closes on Escape, and the host page cannot see keys typed in the frame).
+/// `allowed` is the parent-origin allowlist from `/api/config`.
+pub fn start(allowed: Vec<String>, on_init: impl Fn() + 'static, on_escape: impl Fn() + 'static) {
     let Some(mode) = mode() else { return };
     let Some(window) = web_sys::window() else {
         return;
     };
+    if mode == Mode::Modal {
+        let escape =
+            Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+                if e.key() == "Escape" && !e.default_prevented() && active() {
+                    on_escape();
+                }
+            });
+        let _ = window.add_event_listener_with_callback("keydown", escape.as_ref().unchecked_ref());
+        escape.forget();
+    }
     STATE.with(|s| s.borrow_mut().allowed = allowed.clone());
     let on_init = Rc::new(on_init);
     let listener =

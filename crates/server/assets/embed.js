@@ -177,18 +177,28 @@
       } else {
         iframe.remove();
       }
+      current = null;
+    }
+
+    function restoreFocus() {
       if (returnFocus && typeof returnFocus.focus === "function") {
         try {
           returnFocus.focus({ preventScroll: true });
         } catch (e) {}
       }
-      current = null;
     }
 
     function finish(payload) {
       if (closed) return;
       teardown();
-      call(options.onExit, payload);
+      call(options.onExit, payload); // the host may re-enable the element that had focus
+      restoreFocus();
+    }
+
+    function destroy() {
+      if (closed) return;
+      teardown();
+      restoreFocus();
     }
 
     window.addEventListener("message", onMessage);
@@ -196,7 +206,7 @@
       close: function () {
         finish({ reason: "user_closed" });
       },
-      destroy: teardown,
+      destroy: destroy,
       frame: iframe,
     };
     current = { handle: handle };

@@ -18,8 +18,12 @@
     log.appendChild(item);
   }
 
+  // The button stays enabled (and focused) while the widget is open, so focus can return to it.
+  var busy = false;
   button.addEventListener("click", function () {
-    button.disabled = true;
+    if (busy) return;
+    busy = true;
+    button.setAttribute("aria-busy", "true");
     fetch("/mint", { method: "POST" })
       .then(function (r) {
         if (!r.ok) throw new Error("could not start: " + r.status);
@@ -38,13 +42,15 @@
           onSuccess: function (p) { record("success", p); },
           onExit: function (p) {
             record("exit", p);
-            button.disabled = false;
+            busy = false;
+            button.removeAttribute("aria-busy");
           },
         });
       })
       .catch(function (e) {
         record("error", { message: String(e.message || e) });
-        button.disabled = false;
+        busy = false;
+        button.removeAttribute("aria-busy");
       });
   });
 })();

@@ -1,0 +1,439 @@
+//! Embedding end to end: the example host site on one origin, the widget on another, a third
+//! origin trying to interfere — all on 127.0.0.1, different ports, in headless Chromium.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bank_connect_e2e::thirtyfour::prelude::*;
+use bank_connect_e2e::{Harness, POLL, WAIT};
+use secrecy::SecretString;
+use serde_json::Value;
+
+const HOST_SECRET: &str = "e2e-host-secret-0123456789";
+
+struct Sites {
+    host: String,
+    third: String,
+}
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    url
+}
+
+/// A page on a third origin: it frames the widget (which CSP must refuse) and, when opened
+/// with `#attack`, posts forged messages to the window that opened the host page.
+fn third_site(widget: &str) -> axum::Router {
+    let page = format!(
+        r##"<!doctype html><html lang="en"><head><title>Third party</title></head><body>
+<h1>Not allowed</h1><iframe id="framed" title="widget" src="{widget}/?embed=inline"></iframe>
+<script>
+if (location.hash === "#attack" && window.opener) {{
+  const forged = {{ source: "bank-connect", version: 1, type: "success",
+    payload: {{ connection_id: "forged", institution: {{ id: "X", name: "Forged" }}, accounts: [], job_id: "j" }} }};
+  window.opener.postMessage(forged, "*");
+  const init = {{ source: "bank-connect", version: 1, type: "init", payload: {{ theme: {{ mode: "dark", accent: "#ff0000" }} }} }};
+  for (let i = 0; i < window.opener.frames.length; i++) window.opener.frames[i].postMessage(init, "*");
+  document.title = "sent";
+}}
+</script></body></html>"##
+    );
+    axum::Router::new().route(
+        "/",
+        axum::routing::get(move || async move { axum::response::Html(page) }),
+    )
+}
+
+/// Starts the example host (knowing the widget's URL) and the third site.
+async fn sites(h: &Harness, host_listener: tokio::net::TcpListener) -> Sites {
+    let host = format!("http://{}", host_listener.local_addr().unwrap());
+    let app =
+        bank_connect_example_host::app(&h.url(""), SecretString::from(HOST_SECRET.to_owned()));
+    tokio::spawn(async move {
+        let _ = axum::serve(host_listener, app).await;
+    });
+    let third = serve(third_site(&h.url(""))).await;
+    Sites { host, third }
+}
+
+/// Runs `test` with the widget allowed to be embedded by a host on a pre-bound port.
+async fn with_sites<F, Fut>(test: F)
+where
+    F: FnOnce(Arc<Harness>, Sites) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let flags = [
+        "--allowed-origins",
+        &origin,
+        "--host-api-secret",
+        HOST_SECRET,
+    ];
+    Harness::run_with(&flags, |h| async move {
+        let s = sites(&h, listener).await;
+        test(h, s).await;
+    })
+    .await;
+}
+
+async fn log_types(h: &Harness) -> Vec<(String, Value)> {
+    let ret = h
+        .driver
+        .execute(
+            "return Array.from(document.querySelectorAll('#log li')).map(li => [li.dataset.type, li.querySelector('code').textContent]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    ret.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| {
+            (
+                pair[0].as_str().unwrap().to_owned(),
+                serde_json::from_str(pair[1].as_str().unwrap()).unwrap_or(Value::Null),
+            )
+        })
+        .collect()
+}
+
+async fn wait_for_log(h: &Harness, kind: &str) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some((_, v)) = log_types(h)
+            .await
+            .into_iter()
+            .rev()
+            .find(|(t, _)| t == kind)
+        {
+            return v;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "the host never logged {kind}: {:?}",
+            log_types(h).await
+        );
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Every URL the page and its frames loaded (navigation + resources), as the browser recorded.
+async fn urls_seen(h: &Harness) -> Vec<String> {
+    let script = "return [location.href].concat(performance.getEntries().map(e => e.name));";
+    let mut all: Vec<String> = h
+        .driver
+        .execute(script, vec![])
+        .await
+        .unwrap()
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    if h.driver.enter_frame(0).await.is_ok() {
+        if let Ok(ret) = h.driver.execute(script, vec![]).await {
+            all.extend(
+                ret.json()
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned)),
+            );
+        }
+        h.driver.enter_default_frame().await.unwrap();
+    }
+    all
+}
+
+fn assert_no_token_in_urls(urls: &[String]) {
+    for u in urls {
+        let lower = u.to_ascii_lowercase();
+        assert!(
+            !lower.contains("token") && !lower.contains("eyj"),
+            "a token-like value in a URL: {u}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn modal_connects_hooli_reports_success_and_closes_back_to_the_host() {
+    with_sites(|h, s| async move {
+        h.driver.goto(&s.host).await.unwrap();
+        h.driver
+            .execute("window.scrollTo(0, 300);", vec![])
+            .await
+            .unwrap();
+        let connect = h.button("Connect a bank").await;
+        connect.click().await.unwrap();
+        let dialog = h.find(By::Css("[role='dialog'][aria-modal='true']")).await;
+        // Where the host page stood when the widget opened (the click scrolled the button into view).
+        let scroll_at_open = h
+            .driver
+            .execute("return window.scrollY;", vec![])
+            .await
+            .unwrap()
+            .json()
+            .clone();
+        assert!(
+            scroll_at_open.as_f64().is_some_and(|y| y > 0.0),
+            "the host page is scrolled: {scroll_at_open}"
+        );
+        assert_eq!(
+            dialog.attr("aria-label").await.unwrap().as_deref(),
+            Some("Connect your bank")
+        );
+        let ready = wait_for_log(&h, "ready").await;
+        assert!(ready.is_object());
+        h.screenshot("embed-modal-open").await;
+
+        h.driver.enter_frame(0).await.unwrap();
+        let input = h.find(By::Css("input[role='combobox']")).await;
+        input.send_keys("hooli").await.unwrap();
+        h.option("Hooli Bank").await.click().await.unwrap();
+        h.heading("Log in to Hooli Bank").await;
+        h.field("Login")
+            .await
+            .send_keys("gavinBelson")
+            .await
+            .unwrap();
+        h.field("Password")
+            .await
+            .send_keys("hooli2016")
+            .await
+            .unwrap();
+        h.button("Connect").await.click().await.unwrap();
+        h.heading("Hooli Bank is connected").await;
+        h.find(By::Css("ul[aria-label='Accounts'] > li")).await;
+        h.driver.enter_default_frame().await.unwrap();
+
+        let success = wait_for_log(&h, "success").await;
+        assert_eq!(success["institution"]["id"], "AU00000");
+        assert_eq!(success["institution"]["name"], "Hooli Bank");
+        assert!(
+            success["connection_id"]
+                .as_str()
+                .is_some_and(|c| !c.is_empty())
+        );
+        let accounts = success["accounts"].as_array().unwrap();
+        assert!(!accounts.is_empty());
+        assert!(
+            accounts
+                .iter()
+                .all(|a| a["masked_number"].is_string() && a.get("account_no").is_none())
+        );
+        let events: Vec<String> = log_types(&h)
+            .await
+            .into_iter()
+            .filter(|(t, _)| t == "event")
+            .map(|(_, v)| v["name"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        for expected in [
+            "OPEN",
+            "SELECT_INSTITUTION",
+            "SUBMIT_CREDENTIALS",
+            "STEP",
+            "CONNECTED",
+            "TRANSITION_VIEW",
+        ] {
+            assert!(
+                events.iter().any(|e| e == expected),
+                "missing event {expected} in {events:?}"
+            );
+        }
+        h.screenshot("embed-modal-success").await;
+        let log_text = h.find(By::Css("#log")).await.text().await.unwrap();
+        assert!(
+            !log_text.contains("hooli2016"),
+            "no credential reaches the host"
+        );
+
+        // Escape closes the dialog: exit user_closed, focus and scroll back where they were.
+        h.driver
+            .action_chain()
+            .send_keys(Key::Escape)
+            .perform()
+            .await
+            .unwrap();
+        let exit = wait_for_log(&h, "exit").await;
+        assert_eq!(exit["reason"], "user_closed");
+        let gone = h
+            .driver
+            .query(By::Css("[role='dialog']"))
+            .wait(WAIT, POLL)
+            .not_exists()
+            .await
+            .unwrap();
+        assert!(gone, "the dialog is removed");
+        let state = h
+            .driver
+            .execute(
+                "return [document.activeElement && document.activeElement.id, window.scrollY];",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .json()
+            .clone();
+        assert_eq!(state[0], "connect", "focus returns to the host's button");
+        assert_eq!(
+            state[1], scroll_at_open,
+            "the host page's scroll is restored"
+        );
+        assert_no_token_in_urls(&urls_seen(&h).await);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn inline_mode_resizes_to_its_content() {
+    with_sites(|h, s| async move {
+        h.driver.goto(&s.host).await.unwrap();
+        h.find(By::Css("input[name='mode'][value='inline']"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        h.button("Connect a bank").await.click().await.unwrap();
+        let frame = h.find(By::Css("#inline-slot iframe")).await;
+        wait_for_log(&h, "ready").await;
+        let started = std::time::Instant::now();
+        let height = loop {
+            let style = frame.attr("style").await.unwrap().unwrap_or_default();
+            let h_px: Option<f64> = style.split(';').find_map(|d| {
+                d.trim()
+                    .strip_prefix("height:")
+                    .map(|v| v.trim().trim_end_matches("px").parse().unwrap_or(0.0))
+            });
+            if let Some(px) = h_px.filter(|px| (*px - 480.0).abs() > 1.0) {
+                break px;
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "the inline frame never resized: {style}"
+            );
+            tokio::time::sleep(POLL).await;
+        };
+        assert!(height > 100.0, "a plausible content height: {height}");
+        h.screenshot("embed-inline").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_replayed_link_token_is_refused_with_an_exit() {
+    with_sites(|h, s| async move {
+        h.driver.goto(&s.host).await.unwrap();
+        // Mint one token and use it, as the host's own backend would.
+        let token: String = h
+            .driver
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; fetch('/mint', {method: 'POST'}).then(r => r.json()).then(b => done(b.link_token));",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .json()
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let open = "const t = arguments[0]; window.__events = []; window.__h = BankConnect.open({ linkToken: t, \
+            onEvent: e => window.__events.push(['event', e]), onExit: e => window.__events.push(['exit', e]) });";
+        h.driver.execute(open, vec![Value::String(token.clone())]).await.unwrap();
+        h.driver.enter_frame(0).await.unwrap();
+        h.heading("Choose your bank").await;
+        h.driver.enter_default_frame().await.unwrap();
+        h.driver.execute("window.__h.destroy();", vec![]).await.unwrap();
+
+        // The same token again: refused, a clear screen, and an exit when the person closes it.
+        h.driver.execute(open, vec![Value::String(token)]).await.unwrap();
+        h.driver.enter_frame(0).await.unwrap();
+        h.heading("This link has expired").await;
+        h.screenshot("embed-link-expired").await;
+        h.driver.action_chain().send_keys(Key::Escape).perform().await.unwrap();
+        h.driver.enter_default_frame().await.unwrap();
+        let started = std::time::Instant::now();
+        let exit = loop {
+            let events = h.driver.execute("return window.__events;", vec![]).await.unwrap().json().clone();
+            if let Some(e) = events.as_array().unwrap().iter().find(|e| e[0] == "exit") {
+                break e[1].clone();
+            }
+            assert!(started.elapsed() < WAIT, "no exit after a refused link token: {events}");
+            tokio::time::sleep(POLL).await;
+        };
+        assert_eq!(exit["reason"], "error", "{exit}");
+        assert_eq!(exit["error"]["kind"], "link_expired", "{exit}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn other_origins_can_neither_frame_the_widget_nor_talk_to_it() {
+    with_sites(|h, s| async move {
+        // Framing from a non-allowed origin is blocked by frame-ancestors.
+        h.driver.goto(&s.third).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        h.driver.enter_frame(0).await.unwrap();
+        let framed = h
+            .driver
+            .execute(
+                "return document.body ? document.body.innerText : '';",
+                vec![],
+            )
+            .await;
+        let text = framed
+            .map(|r| r.json().as_str().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        assert!(
+            !text.contains("Connect your bank") && !text.contains("Choose your bank"),
+            "the widget rendered inside a foreign frame: {text}"
+        );
+        h.driver.enter_default_frame().await.unwrap();
+
+        // Forged messages from the third origin change nothing on the host or in the widget.
+        h.driver.goto(&s.host).await.unwrap();
+        h.button("Connect a bank").await.click().await.unwrap();
+        wait_for_log(&h, "ready").await;
+        h.driver.enter_frame(0).await.unwrap();
+        h.heading("Choose your bank").await;
+        h.driver.enter_default_frame().await.unwrap();
+        let host_window = h.driver.window().await.unwrap();
+        h.driver
+            .execute(
+                &format!("window.open('{}/#attack', 'attacker');", s.third),
+                vec![],
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        h.driver.switch_to_window(host_window).await.unwrap();
+        let types: Vec<String> = log_types(&h).await.into_iter().map(|(t, _)| t).collect();
+        assert!(
+            !types.iter().any(|t| t == "success"),
+            "a forged success reached the host: {types:?}"
+        );
+        h.driver.enter_frame(0).await.unwrap();
+        let theme = h
+            .driver
+            .execute(
+                "return document.documentElement.getAttribute('data-bc-theme');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_ne!(
+            theme.json().as_str(),
+            Some("dark"),
+            "a forged init changed the widget's theme"
+        );
+        h.heading("Choose your bank").await;
+        h.driver.enter_default_frame().await.unwrap();
+    })
+    .await;
+}
