@@ -177,7 +177,7 @@ async fn invalid_connection_needs_the_password_and_cannot_be_refreshed() {
                     on_update=move |_| updates.update(|n| *n += 1)
                     on_remove=move |_| removes.update(|n| *n += 1)
                 >
-                    {()}
+                    <span class="none"></span>
                 </ConnectionCard>
             </ul>
         }

@@ -354,10 +354,10 @@ pub fn append_page(shown: &mut Vec<TransactionView>, page: Vec<TransactionView>)
 
 /// The connections a "refresh all" starts: active ones whose wait is over, given each one's
 /// wait (`wait_of`).
-pub fn refresh_all_targets<'a>(
-    connections: &'a [ConnectionView],
+pub fn refresh_all_targets(
+    connections: &[ConnectionView],
     wait_of: impl Fn(&str) -> Option<u64>,
-) -> Vec<&'a str> {
+) -> Vec<&str> {
     connections
         .iter()
         .filter(|c| ConnectionStatus::parse(&c.status).can_refresh())
