@@ -414,10 +414,15 @@ fn running_step(view: &JobView) -> Option<String> {
     view.current_label().map(str::to_owned)
 }
 
-/// Why the widget is closing from `state`.
+/// Why the widget is closing from `state`. Closing the picker in the middle of a search counts
+/// as "institution not found" (the person searched and gave up).
 pub fn exit_for(state: &FlowState) -> WidgetMessage {
     match state {
         FlowState::Failed { error, .. } => exit_for_error(error),
+        FlowState::Picking { query } if !query.trim().is_empty() => WidgetMessage::Exit {
+            reason: ExitReason::InstitutionNotFound,
+            error: None,
+        },
         _ => WidgetMessage::Exit {
             reason: ExitReason::UserClosed,
             error: None,
@@ -714,8 +719,16 @@ mod tests {
         let v = exit_for(&locked).to_value();
         assert_eq!(v["payload"]["reason"], "error");
         assert_eq!(v["payload"]["error"]["kind"], "account_locked");
-        let plain = exit_for(&FlowState::Picking { query: "x".into() }).to_value();
+        let plain = exit_for(&FlowState::Picking { query: " ".into() }).to_value();
         assert_eq!(plain["payload"], json!({"reason": "user_closed"}));
+        let searched = exit_for(&FlowState::Picking {
+            query: "my little bank".into(),
+        })
+        .to_value();
+        assert_eq!(
+            searched["payload"],
+            json!({"reason": "institution_not_found"})
+        );
     }
 
     #[test]
