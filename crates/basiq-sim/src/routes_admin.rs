@@ -1,5 +1,5 @@
 //! `/__admin/*` routes (only with the admin flag): faults, token expiry, connection
-//! invalidation and the clock.
+//! invalidation, bank deposits and the clock.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -28,6 +28,7 @@ pub fn add(r: Router<Arc<Sim>>) -> Router<Arc<Sim>> {
     )
     .route("/__admin/tokens/expire", post(expire_tokens))
     .route("/__admin/connections/invalidate", post(invalidate))
+    .route("/__admin/bank-deposit", post(bank_deposit))
     .route("/__admin/clock/advance", post(advance))
 }
 
@@ -75,6 +76,25 @@ async fn invalidate(State(sim): S, body: Bytes) -> ApiResult<Response> {
         .map(|mut s| s.invalidate_login(login))
         .unwrap_or(0);
     Ok(json_status(StatusCode::OK, json!({"invalidated": n})))
+}
+
+/// `{"loginId": "gavinBelson", "cents": 12345}`: money arrives at the bank (seen after the
+/// next refresh).
+async fn bank_deposit(State(sim): S, body: Bytes) -> ApiResult<Response> {
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::invalid_content("Posted body is not in valid format."))?;
+    let login = v
+        .get("loginId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::not_supplied("Login ID parameter is required."))?;
+    let cents = v
+        .get("cents")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| ApiError::not_supplied("Cents parameter is required."))?;
+    if let Ok(mut s) = sim.store.lock() {
+        s.bank_deposit(login, cents);
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn advance(State(sim): S, body: Bytes) -> ApiResult<Response> {

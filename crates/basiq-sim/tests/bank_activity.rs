@@ -1,7 +1,9 @@
-//! The `bank_deposit` test switch: money that arrives at the bank shows only after a refresh.
+//! The `bank_deposit` test switch (and its admin route): money that arrives at the bank shows
+//! only after a refresh.
 
 mod common;
 
+use basiq_sim::{SimHandle, Simulator};
 use common::*;
 use serde_json::{Value, json};
 
@@ -15,6 +17,43 @@ fn first_balance(accounts: &Value) -> String {
 #[tokio::test]
 async fn a_deposit_at_the_bank_shows_after_the_next_refresh() {
     let sim = sim().await;
+    deposit_then_refresh(&sim, async |sim: &SimHandle| {
+        sim.bank_deposit("gavinBelson", 12_345)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_admin_route_deposits_too() {
+    let sim = Simulator::builder()
+        .api_key(KEY)
+        .seed(42)
+        .speed(200.0)
+        .admin(true)
+        .spawn()
+        .await
+        .expect("sim starts");
+    let url = format!("{}/__admin/bank-deposit", sim.base_url());
+    let r = client()
+        .post(&url)
+        .json(&json!({"loginId": "gavinBelson"}))
+        .send()
+        .await
+        .expect("send");
+    expect_error(r, 400, "parameter-not-supplied").await;
+    deposit_then_refresh(&sim, async |sim: &SimHandle| {
+        let r = client()
+            .post(format!("{}/__admin/bank-deposit", sim.base_url()))
+            .json(&json!({"loginId": "gavinBelson", "cents": 12_345}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), 204);
+    })
+    .await;
+}
+
+async fn deposit_then_refresh(sim: &SimHandle, deposit: impl AsyncFnOnce(&SimHandle)) {
     let t = server_token(&sim).await;
     let u = create_user(&sim, &t, "deposit@example.com").await;
     let (_, j) = connect(&sim, &t, &u, "AU00000", "gavinBelson", "hooli2016").await;
@@ -23,19 +62,16 @@ async fn a_deposit_at_the_bank_shows_after_the_next_refresh() {
         .as_str()
         .expect("url")
         .to_string();
-    let accounts = |t: String, u: String| {
-        let sim = &sim;
-        async move {
-            get(sim, &t, &format!("/users/{u}/accounts"))
-                .await
-                .json::<Value>()
-                .await
-                .expect("accounts")
-        }
+    let accounts = |t: String, u: String| async move {
+        get(sim, &t, &format!("/users/{u}/accounts"))
+            .await
+            .json::<Value>()
+            .await
+            .expect("accounts")
     };
     let before = accounts(t.clone(), u.clone()).await;
 
-    sim.bank_deposit("gavinBelson", 12_345);
+    deposit(sim).await;
     let unchanged = accounts(t.clone(), u.clone()).await;
     assert_eq!(
         first_balance(&before),
