@@ -54,10 +54,10 @@ async fn the_admin_route_deposits_too() {
 }
 
 async fn deposit_then_refresh(sim: &SimHandle, deposit: impl AsyncFnOnce(&SimHandle)) {
-    let t = server_token(&sim).await;
-    let u = create_user(&sim, &t, "deposit@example.com").await;
-    let (_, j) = connect(&sim, &t, &u, "AU00000", "gavinBelson", "hooli2016").await;
-    let j = wait_job(&sim, &t, &j, finished).await;
+    let t = server_token(sim).await;
+    let u = create_user(sim, &t, "deposit@example.com").await;
+    let (_, j) = connect(sim, &t, &u, "AU00000", "gavinBelson", "hooli2016").await;
+    let j = wait_job(sim, &t, &j, finished).await;
     let conn_path = step(&j, "verify-credentials").result.as_ref().expect("r")["url"]
         .as_str()
         .expect("url")
@@ -79,10 +79,10 @@ async fn deposit_then_refresh(sim: &SimHandle, deposit: impl AsyncFnOnce(&SimHan
         "not before a refresh"
     );
 
-    let r = post(&sim, &t, &format!("{conn_path}/refresh"), &json!({})).await;
+    let r = post(sim, &t, &format!("{conn_path}/refresh"), &json!({})).await;
     assert_eq!(r.status(), 202);
     let job: Value = r.json().await.expect("job");
-    wait_job(&sim, &t, job["id"].as_str().expect("id"), finished).await;
+    wait_job(sim, &t, job["id"].as_str().expect("id"), finished).await;
     let after = accounts(t.clone(), u.clone()).await;
     let cents = |s: &str| (s.parse::<f64>().expect("number") * 100.0).round() as i64;
     assert_eq!(
