@@ -57,8 +57,6 @@ async fn app_for(upstream: &MockServer, extra: &[&str]) -> common::TestApp {
         SESSION_SECRET,
         "--token-rate-per-ip",
         "0",
-        "--upstream-timeout-ms",
-        "300",
     ];
     args.extend_from_slice(extra);
     spawn_with(test_config(&args)).await
@@ -247,7 +245,7 @@ async fn timeouts_are_retried_then_reported() {
         )
         .mount(&upstream)
         .await;
-    let app = app_for(&upstream, &[]).await;
+    let app = app_for(&upstream, &["--upstream-timeout-ms", "300"]).await;
     let res = app
         .http
         .get(app.url("/api/institutions"))
