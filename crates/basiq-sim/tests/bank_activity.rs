@@ -91,7 +91,7 @@ async fn deposit_then_refresh(sim: &SimHandle, deposit: impl AsyncFnOnce(&SimHan
     );
     let account = after["data"][0]["id"].as_str().expect("id").to_string();
     let txns: Value = get(
-        &sim,
+        sim,
         &t,
         &format!("/users/{u}/transactions?filter=account.id.eq('{account}')&limit=5"),
     )
