@@ -26,7 +26,7 @@ use crate::app::{CallError, Ctx};
 use crate::browser::{self, now_ms};
 use crate::components::{
     AccountItem, ConfirmDialog, ConnectionCard, ConnectionProgress, CredentialForm,
-    CredentialSubmit, MfaPrompt, RefreshOffer, TransactionList, remove_button_id,
+    CredentialSubmit, MfaPrompt, RefreshOffer, TransactionList, card_heading_id, remove_button_id,
 };
 
 /// The view's heading id (focus moves there when it opens).
@@ -127,6 +127,24 @@ fn call_error(e: CallError) -> ActionError {
             ActionError::from_user_error(&UserError::new(ErrorKind::SessionExpired))
         }
         CallError::Failed(e) => ActionError::from_user_error(&e),
+    }
+}
+
+/// True when focus sits in a card's job area (progress or MFA) or nowhere in particular: a
+/// job that ends may then move it to the card's heading without taking it from elsewhere.
+fn focus_in_job_area() -> bool {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return false;
+    };
+    match doc.active_element() {
+        None => true,
+        Some(a) => {
+            a.closest(".bc-conn-job").ok().flatten().is_some()
+                || doc.body().is_some_and(|b| {
+                    let b: &web_sys::Node = b.as_ref();
+                    b.is_same_node(Some(a.as_ref()))
+                })
+        }
     }
 }
 
@@ -322,7 +340,11 @@ impl ConnectionsState {
 
     fn unwatch(&self, id: &str) {
         if self.watching.with_untracked(|w| w.as_deref() == Some(id)) {
+            let move_focus = focus_in_job_area();
             self.watching.set(None);
+            if move_focus {
+                focus_soon(card_heading_id(id));
+            }
         }
     }
 
@@ -728,9 +750,27 @@ pub(crate) fn connections_home(app: Ctx, state: ConnectionsState) -> impl IntoVi
     let st = state;
     st.load();
     let count = move || st.connections.with(|l| l.as_ref().map_or(0, Vec::len));
+    let attention = move || {
+        st.connections.with(|l| {
+            l.as_ref()
+                .map(|l| {
+                    l.iter()
+                        .filter(|c| {
+                            ConnectionStatus::parse(&c.status) == ConnectionStatus::NeedsPassword
+                        })
+                        .map(|c| format!("{} needs your password.", c.institution_name))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default()
+        })
+    };
     let entry = move || {
         (count() > 0).then(|| {
             view! {
+                <Show when=move || !attention().is_empty()>
+                    <p class="bc-conn-attention">{attention}</p>
+                </Show>
                 <button type="button" class="bc-button bc-conn-open" on:click=move |_| st.show()>
                     {move || match count() {
                         1 => "Your connected bank (1)".to_string(),

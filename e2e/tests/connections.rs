@@ -262,16 +262,17 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
 }
 
 #[tokio::test]
-async fn basiq_rate_limit_is_shown_with_its_wait_and_the_old_data_stays() {
+async fn basiq_rate_limit_and_a_failed_refresh_keep_the_old_data_with_the_error_beside() {
     Harness::run(|h| async move {
         h.driver.goto(h.url("/")).await.unwrap();
         connect_hooli(&h).await;
         let balance = text_in(&card(&h, "Hooli Bank").await, ".bc-account-balance").await;
-        h.server.sandbox().expect("sandbox").add_fault(
+        let sim = h.server.sandbox().expect("sandbox");
+        sim.add_fault(
             FaultRule::new(
                 "POST",
                 "/users/*/connections/*/refresh",
-                FaultKind::RateLimit { retry_after: 42 },
+                FaultKind::RateLimit { retry_after: 3 },
             )
             .times(1),
         );
@@ -282,15 +283,55 @@ async fn basiq_rate_limit_is_shown_with_its_wait_and_the_old_data_stays() {
             ))
             .await;
         let text = alert.text().await.unwrap();
-        assert!(text.contains("42 seconds"), "the wait is shown: {text}");
+        assert!(text.contains("3 seconds"), "the wait is shown: {text}");
         let hooli = card(&h, "Hooli Bank").await;
         assert_eq!(text_in(&hooli, ".bc-account-balance").await, balance);
         let wait = text_in(&hooli, ".bc-conn-wait").await;
         assert!(
-            wait.starts_with("You can refresh again in 4") && wait.ends_with("seconds."),
+            wait.starts_with("You can refresh again in") && wait.contains("second"),
             "not offered again until the wait is over: {wait}"
         );
         h.check_screen("connections-rate-limited", &[HOOLI_PASSWORD])
+            .await;
+
+        // Offered again after the wait; this time the bank data provider fails while the job
+        // is followed: the error stands beside the old balance.
+        let refresh = h.button("Refresh Hooli Bank").await;
+        sim.add_fault(
+            FaultRule::status(
+                "GET",
+                "/jobs/*",
+                503,
+                "service-unavailable",
+                "Service Unavailable",
+                "down",
+            )
+            .times(20),
+        );
+        refresh.click().await.unwrap();
+        eventually("the failure beside the connection", || async {
+            match card(&h, "Hooli Bank")
+                .await
+                .find(By::Css("[role='alert']"))
+                .await
+            {
+                Ok(a) => a.text().await.unwrap().contains("busy"),
+                Err(_) => false,
+            }
+        })
+        .await;
+        sim.clear_faults();
+        let hooli = card(&h, "Hooli Bank").await;
+        assert_eq!(
+            text_in(&hooli, ".bc-account-balance").await,
+            balance,
+            "nothing lost"
+        );
+        h.find(By::XPath(
+            "//p[@role='status'][normalize-space()=\"Hooli Bank couldn't be refreshed.\"]",
+        ))
+        .await;
+        h.check_screen("connections-refresh-failed", &[HOOLI_PASSWORD])
             .await;
     })
     .await;
@@ -311,6 +352,10 @@ async fn password_changed_at_the_bank_then_updated_is_active_again() {
         );
         // A new visit: the start screen offers the connected bank.
         h.driver.goto(h.url("/")).await.unwrap();
+        h.find(By::XPath(
+            "//p[normalize-space()='Hooli Bank needs your password.']",
+        ))
+        .await;
         h.button("Your connected bank (1)")
             .await
             .click()

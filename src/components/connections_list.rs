@@ -95,7 +95,7 @@ pub fn ConnectionCard(
                     }
                 }}
                 <div class="bc-conn-title">
-                    <h3 id=heading_id class="bc-conn-name">{name}</h3>
+                    <h3 id=heading_id class="bc-conn-name" tabindex="-1">{name}</h3>
                     <p class="bc-conn-fresh">{refreshed}</p>
                 </div>
                 <span class=move || status().class()>{move || status().label()}</span>

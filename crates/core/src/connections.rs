@@ -223,10 +223,10 @@ impl ActionError {
             ErrorKind::RateLimited { retry_after_secs } => retry_after_secs,
             _ => None,
         };
-        let mut message = format!("{} {}", e.title(), e.message());
-        if let Some(s) = retry_after_secs {
-            message = format!("{} {}", e.title(), wait_phrase(s));
-        }
+        let message = match retry_after_secs {
+            Some(s) => format!("{}. {}", e.title(), wait_phrase(s)),
+            None => format!("{}. {}", e.title(), e.message()),
+        };
         Self {
             code: e.code.clone(),
             message,
@@ -527,7 +527,15 @@ mod tests {
         );
         let e = ActionError::from_user_error(&basiq);
         assert_eq!(e.retry_after_secs, Some(12));
-        assert!(e.message.contains("12 seconds"), "{}", e.message);
+        assert_eq!(
+            e.message,
+            "Too many attempts. Please wait 12 seconds and try again."
+        );
+        let e = ActionError::from_user_error(&errors::network_failure());
+        assert_eq!(
+            e.message,
+            "You seem to be offline. We couldn't reach the server. Check your connection and try again."
+        );
     }
 
     fn txn(id: &str, date: Option<&str>, amount: &str, pending: bool) -> TransactionView {
