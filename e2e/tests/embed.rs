@@ -437,3 +437,29 @@ async fn other_origins_can_neither_frame_the_widget_nor_talk_to_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn loading_twice_and_opening_twice_make_one_widget() {
+    with_sites(|h, s| async move {
+        h.driver.goto(&s.host).await.unwrap();
+        let widget = h.url("");
+        let script = "const src = arguments[0] + '/embed.js'; const done = arguments[arguments.length - 1]; \
+            const first = window.BankConnect; const tag = document.createElement('script'); tag.src = src; \
+            tag.onload = () => done(window.BankConnect === first); document.head.appendChild(tag);";
+        let same = h.driver.execute_async(script, vec![Value::String(widget)]).await.unwrap();
+        assert_eq!(same.json(), &Value::Bool(true), "a second embed.js keeps the first BankConnect");
+        let count = h
+            .driver
+            .execute(
+                "const a = BankConnect.open({}); const b = BankConnect.open({}); \
+                 return [a === b, document.querySelectorAll('iframe').length, document.querySelectorAll('[role=dialog]').length];",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .json()
+            .clone();
+        assert_eq!(count, serde_json::json!([true, 1, 1]));
+    })
+    .await;
+}
