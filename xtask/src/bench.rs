@@ -22,12 +22,13 @@ impl Drop for Stop {
     }
 }
 
-/// Runs the benchmark named by `args` (only `server` exists).
+/// Runs the benchmark named by `args` (`server` or `app`).
 pub fn run(args: &[String]) -> Result<(), Failure> {
     match args.first().map(String::as_str) {
         Some("server") => server(),
+        Some("app") => app(),
         other => Err(Failure(format!(
-            "cargo xtask bench: unknown target {other:?} (try `cargo xtask bench server`)"
+            "cargo xtask bench: unknown target {other:?} (try `cargo xtask bench server` or `cargo xtask bench app`)"
         ))),
     }
 }
@@ -231,4 +232,174 @@ fn header_value(headers: &str, name: &str) -> Option<String> {
             .eq_ignore_ascii_case(name)
             .then(|| v.trim().to_owned())
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// cargo xtask bench app
+// ---------------------------------------------------------------------------------------------
+
+/// Budgets from issue 5.
+const FIRST_VIEW_BROTLI_BUDGET: u64 = 150_000;
+const FILTER_P95_BUDGET_MS: f64 = 1.0;
+const PICKER_USABLE_BUDGET_MS: f64 = 150.0;
+
+/// Bytes of one file compressed by `program args… -c` (gzip -9 / brotli -q 11).
+fn compressed_len(
+    env: &crate::setup::ToolEnv,
+    program: &str,
+    args: &[&str],
+    file: &std::path::Path,
+) -> Result<u64, Failure> {
+    let out = crate::cmd(env, program, args)
+        .arg(file)
+        .output()
+        .map_err(|e| Failure(format!("{program}: {e}")))?;
+    if !out.status.success() {
+        return Err(Failure(format!("{program} failed on {}", file.display())));
+    }
+    Ok(out.stdout.len() as u64)
+}
+
+/// The `BENCH <name> k=v …` line a test printed, as its key/value pairs.
+fn bench_line(output: &str, name: &str) -> Option<Vec<(String, String)>> {
+    output
+        .lines()
+        .find_map(|l| l.split_once(&format!("BENCH {name} ")))
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+}
+
+fn value(pairs: &[(String, String)], key: &str) -> f64 {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn run_capture(mut c: Command, what: &str) -> Result<String, Failure> {
+    c.current_dir(root()).stderr(Stdio::inherit());
+    let out = c.output().map_err(|e| Failure(format!("{what}: {e}")))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        return Err(Failure(format!("{what} failed:\n{text}")));
+    }
+    Ok(text)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "ok" } else { "OVER BUDGET" }
+}
+
+/// Release first-view bytes, filter time in wasm in Chromium, navigation → usable picker.
+fn app() -> Result<(), Failure> {
+    let env = crate::setup::run()?;
+    crate::build_app(&env)?;
+
+    // 1. The first view: index.html and the CSS, JS and wasm it loads.
+    let dist = root().join("dist");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dist)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name == "index.html"
+                || name.ends_with(".css")
+                || name.ends_with(".js")
+                || name.ends_with(".wasm")
+        })
+        .collect();
+    files.sort();
+    println!("==> first view (release dist/; gzip -9, brotli -q 11)");
+    println!(
+        "    {:<44} {:>10} {:>10} {:>10}",
+        "file", "raw", "gzip", "brotli"
+    );
+    let (mut raw, mut gz, mut br) = (0u64, 0u64, 0u64);
+    for f in &files {
+        let r = std::fs::metadata(f)?.len();
+        let g = compressed_len(&env, "gzip", &["-9", "-n", "-c"], f)?;
+        let b = compressed_len(&env, "brotli", &["-q", "11", "-c"], f)?;
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        println!("    {name:<44} {r:>10} {g:>10} {b:>10}");
+        raw += r;
+        gz += g;
+        br += b;
+    }
+    println!("    {:<44} {raw:>10} {gz:>10} {br:>10}", "total");
+
+    // 2. Search over 5,000 institutions, release wasm in headless Chromium.
+    println!("==> filter time: 5,000 institutions, wasm (release) in Chromium");
+    let mut wasm = crate::cmd(
+        &env,
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "bank-connect",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "search_bench",
+            "--",
+            "--nocapture",
+        ],
+    );
+    wasm.current_dir(root());
+    let out = run_capture(wasm, "the wasm search benchmark")?;
+    let filter = bench_line(&out, "filter_5000")
+        .ok_or_else(|| Failure(format!("no BENCH filter_5000 line in:\n{out}")))?;
+
+    // 3. Navigation → usable picker with a warm cache, through the e2e harness.
+    println!("==> navigation → usable picker, warm cache (headless Chromium)");
+    let mut e2e = crate::cmd(
+        &env,
+        "cargo",
+        &[
+            "test",
+            "--quiet",
+            "-p",
+            "bank-connect-e2e",
+            "--test",
+            "bench",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ],
+    );
+    e2e.current_dir(root());
+    let out = run_capture(e2e, "the picker benchmark")?;
+    let usable = bench_line(&out, "picker_usable")
+        .ok_or_else(|| Failure(format!("no BENCH picker_usable line in:\n{out}")))?;
+    let mounted = bench_line(&out, "widget_mounted").unwrap_or_default();
+
+    let (f_med, f_p95) = (value(&filter, "median_ms"), value(&filter, "p95_ms"));
+    let (u_med, u_p95) = (value(&usable, "median_ms"), value(&usable, "p95_ms"));
+    println!();
+    println!("app budget report");
+    println!(
+        "  first view (HTML+CSS+JS+wasm)  raw {raw} B, gzip {gz} B, brotli {br} B   budget ≤ {FIRST_VIEW_BROTLI_BUDGET} B brotli: {}",
+        verdict(br <= FIRST_VIEW_BROTLI_BUDGET)
+    );
+    println!(
+        "  filter 5,000 institutions      median {f_med:.3} ms, p95 {f_p95:.3} ms ({} samples; index build {:.1} ms)   budget p95 ≤ {FILTER_P95_BUDGET_MS} ms: {}",
+        value(&filter, "samples"),
+        value(&filter, "index_build_ms"),
+        verdict(f_p95 <= FILTER_P95_BUDGET_MS)
+    );
+    println!(
+        "  navigation → widget mounted    median {:.1} ms, p95 {:.1} ms",
+        value(&mounted, "median_ms"),
+        value(&mounted, "p95_ms")
+    );
+    println!(
+        "  navigation → picker usable     median {u_med:.1} ms, p95 {u_p95:.1} ms ({} runs)   budget ≤ {PICKER_USABLE_BUDGET_MS} ms: {}",
+        value(&usable, "runs"),
+        verdict(u_med <= PICKER_USABLE_BUDGET_MS)
+    );
+    Ok(())
 }

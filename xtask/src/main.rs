@@ -26,7 +26,8 @@ commands:
   dev     setup, build, and run the widget at http://127.0.0.1:8080 (sandbox without BASIQ_API_KEY)
           --example-host: also the example host site at http://127.0.0.1:8090
   test    setup, then every check and test suite; ends with 'N passed, N failed'
-  bench server   load figures for the server (oha; server pinned to one core)";
+  bench server   load figures for the server (oha; server pinned to one core)
+  bench app      the app's budgets: first-view bytes, filter time in wasm, navigation → picker";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
