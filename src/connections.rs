@@ -64,6 +64,8 @@ struct Running {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct ConnUi {
     running: Option<Running>,
+    /// The login id of the update being checked, in memory only.
+    update_login: Option<String>,
     error: Option<String>,
     last_started_ms: Option<u64>,
     blocked_until_ms: Option<u64>,
@@ -82,6 +84,8 @@ struct TxUi {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct UpdateUi {
     connection_id: String,
+    /// The login id typed last, put back after the bank refused the details (not a secret).
+    login_prefill: Option<String>,
     institution: InstitutionSummary,
     check: FormCheck,
     submitting: bool,
@@ -389,7 +393,7 @@ impl ConnectionsState {
                 match answer {
                     Ok(job) => {
                         failures = 0;
-                        if st.job_updated(&id, JobView::from_job(&job)) {
+                        if st.job_updated(app, &id, JobView::from_job(&job)) {
                             break;
                         }
                     }
@@ -416,12 +420,15 @@ impl ConnectionsState {
     }
 
     /// Applies a polled job; true when it ended.
-    fn job_updated(&self, id: &str, view: JobView) -> bool {
+    fn job_updated(&self, app: Ctx, id: &str, view: JobView) -> bool {
         let name = self.name_of(id);
         match view.outcome.clone() {
             JobOutcome::Succeeded { .. } => {
                 let kind = self.running_job(id).map(|r| r.kind);
-                self.set_ui(id, |u| u.running = None);
+                self.set_ui(id, |u| {
+                    u.running = None;
+                    u.update_login = None;
+                });
                 self.unwatch(id);
                 self.note.set(Some(match kind {
                     Some(JobKind::Update) => format!("{name} is connected again."),
@@ -431,7 +438,27 @@ impl ConnectionsState {
                 true
             }
             JobOutcome::Failed(e) => {
+                let update = self
+                    .running_job(id)
+                    .is_some_and(|r| r.kind == JobKind::Update);
                 self.job_failed(id, ActionError::from_user_error(&e).message);
+                if update && e.kind == ErrorKind::InvalidCredentials {
+                    // As in the connect flow: back to the form, the bank's refusal on top.
+                    let login = self
+                        .ui
+                        .with_untracked(|m| m.get(id).and_then(|u| u.update_login.clone()));
+                    self.set_ui(id, |u| u.error = None);
+                    self.open_update(app, id.to_string(), login);
+                    self.note.set(Some(format!(
+                        "{} didn't accept those details.",
+                        self.name_of(id)
+                    )));
+                    self.updating.update(|u| {
+                        if let Some(u) = u {
+                            u.notice = Some(e.clone());
+                        }
+                    });
+                }
                 true
             }
             JobOutcome::NeedsMfa(challenge) => {
@@ -531,7 +558,7 @@ impl ConnectionsState {
     }
 
     /// Opens the credential form for `id`, pre-filled with nothing but its institution.
-    fn open_update(&self, app: Ctx, id: String) {
+    fn open_update(&self, app: Ctx, id: String, login_prefill: Option<String>) {
         let Some(conn) = self.connections.with_untracked(|l| {
             l.as_ref()
                 .and_then(|l| l.iter().find(|c| c.id == id).cloned())
@@ -552,6 +579,7 @@ impl ConnectionsState {
         }
         self.updating.set(Some(UpdateUi {
             connection_id: id.clone(),
+            login_prefill,
             institution,
             check: FormCheck::default(),
             submitting: false,
@@ -583,7 +611,11 @@ impl ConnectionsState {
     }
 
     fn submit_update(&self, app: Ctx, submit: CredentialSubmit) {
-        let CredentialSubmit { check, body, .. } = submit;
+        let CredentialSubmit {
+            login_id,
+            check,
+            body,
+        } = submit;
         let Some(id) = self
             .updating
             .with_untracked(|u| u.as_ref().map(|u| u.connection_id.clone()))
@@ -623,6 +655,7 @@ impl ConnectionsState {
                     let now = now_ms();
                     st.set_ui(&id, |u| {
                         u.error = None;
+                        u.update_login = Some(login_id.clone());
                         u.running = Some(Running {
                             kind: JobKind::Update,
                             job_id: Some(job.id.clone()),
@@ -884,6 +917,10 @@ fn connections_view(app: Ctx, state: ConnectionsState) -> impl IntoView {
             </p>
             <CredentialForm
                 institution=institution
+                login_prefill=st
+                    .updating
+                    .with_untracked(|u| u.as_ref().and_then(|u| u.login_prefill.clone()))
+                    .unwrap_or_default()
                 check=check
                 submitting=submitting
                 notice=notice
@@ -1186,7 +1223,7 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
             offer=offer
             error=error
             on_refresh=move |_| st.start_refresh(app, cid.get_value(), true)
-            on_update=move |_| st.open_update(app, cid.get_value())
+            on_update=move |_| st.open_update(app, cid.get_value(), None)
             on_remove=move |_| st.confirm_remove.set(Some(cid.get_value()))
         >
             {job_area}

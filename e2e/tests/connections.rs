@@ -340,7 +340,7 @@ async fn basiq_rate_limit_and_a_failed_refresh_keep_the_old_data_with_the_error_
 #[tokio::test]
 async fn password_changed_at_the_bank_then_updated_is_active_again() {
     Harness::run(|h| async move {
-        let secrets = [HOOLI_PASSWORD];
+        let secrets = [HOOLI_PASSWORD, "not-the-password"];
         h.driver.goto(h.url("/")).await.unwrap();
         connect_hooli(&h).await;
         assert_eq!(
@@ -387,7 +387,24 @@ async fn password_changed_at_the_bank_then_updated_is_active_again() {
             "nothing but the institution is pre-filled"
         );
         h.check_screen("connections-update-form", &secrets).await;
-        log_in(&h, "gavinBelson", HOOLI_PASSWORD).await;
+        // A wrong password: back at the form with the bank's refusal, the login kept.
+        log_in(&h, "gavinBelson", "not-the-password").await;
+        h.find(By::XPath(
+            "//*[@role='alert'][.//*[normalize-space()=\"Those details didn't work\"]]",
+        ))
+        .await;
+        h.heading("Log in to Hooli Bank").await;
+        assert_eq!(
+            h.field("Login").await.value().await.unwrap().as_deref(),
+            Some("gavinBelson")
+        );
+        assert_eq!(
+            h.field("Password").await.value().await.unwrap().as_deref(),
+            Some("")
+        );
+        let password = h.field("Password").await;
+        password.send_keys(HOOLI_PASSWORD).await.unwrap();
+        h.button("Connect").await.click().await.unwrap();
         h.find(By::XPath(
             "//p[@role='status'][normalize-space()='Hooli Bank is connected again.']",
         ))
