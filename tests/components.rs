@@ -4,9 +4,12 @@
 use std::sync::Arc;
 
 use bank_connect::components::{
-    ConnectionProgress, CredentialForm, CredentialSubmit, InstitutionPicker, PlusButton, option_id,
+    ConnectionProgress, CredentialForm, CredentialSubmit, FailureAction, FailureScreen,
+    InstitutionPicker, MfaPrompt, PlusButton, option_id,
 };
 use bank_connect_core::basiq::Job;
+use bank_connect_core::basiq::MfaChallenge;
+use bank_connect_core::errors::{self, ErrorKind, Recovery, UserError};
 use bank_connect_core::flow::JobView;
 use bank_connect_core::validation::FormCheck;
 use bank_connect_core::{Filters, InstitutionSummary};
@@ -676,4 +679,168 @@ async fn progress_renders_each_step_from_job_fixtures() {
     view_signal.set(JobView::from_job(&job(JOB_FAILED)));
     leptos::task::tick().await;
     assert_eq!(steps()[0], "Verifying your credentials Failed");
+}
+
+fn challenge(method: &str, inputs: &[&str]) -> MfaChallenge {
+    MfaChallenge {
+        kind: "mfa".into(),
+        method: method.into(),
+        description: None,
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        expiry_ms: Some(120_000),
+        links: None,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn mfa_prompt_words_codes_and_questions_and_sends_trimmed_answers() {
+    let root = container();
+    let current = RwSignal::new(challenge("token", &["OTP Password"]));
+    let error = RwSignal::new(None::<String>);
+    let sent = RwSignal::new(Vec::<String>::new());
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <MfaPrompt
+                institution_name="Pied Piper Bank"
+                challenge=current
+                error=error
+                seconds_left=Signal::derive(|| Some(65))
+                busy=Signal::derive(|| false)
+                on_submit=move |body: String| sent.update(|v| v.push(body))
+                on_cancel=|_| {}
+            />
+        }
+    });
+    leptos::task::tick().await;
+    assert_eq!(
+        by_role(&root, "heading", "Enter the code from your bank").len(),
+        1
+    );
+    let code = by_label(&root, "OTP Password");
+    assert_eq!(
+        code.get_attribute("autocomplete").as_deref(),
+        Some("one-time-code")
+    );
+    assert!(text_of(&root).contains("Time left to answer: 1:05"));
+
+    let submit = by_role(&root, "button", "Continue").pop().expect("submit");
+    submit.unchecked_ref::<HtmlElement>().click();
+    leptos::task::tick().await;
+    assert!(sent.get_untracked().is_empty(), "an empty code is not sent");
+    assert_eq!(described_text(&root, &code), "Enter the code");
+    assert_eq!(code.get_attribute("aria-invalid").as_deref(), Some("true"));
+    type_into(&code, " 1234 ");
+    submit.unchecked_ref::<HtmlElement>().click();
+    leptos::task::tick().await;
+    assert_eq!(sent.get_untracked(), [r#"{"mfa-response":["1234"]}"#]);
+    assert_eq!(code.value(), "", "the answer leaves the input once sent");
+
+    // Two security questions, then a refused answer.
+    current.set(challenge(
+        "security-questions",
+        &[
+            "What's your favourite company?",
+            "What's the ID of this institution?",
+        ],
+    ));
+    error.set(Some(
+        "That answer wasn't accepted. Please try again.".into(),
+    ));
+    leptos::task::tick().await;
+    assert_eq!(
+        by_role(&root, "heading", "Answer your bank's security questions").len(),
+        1
+    );
+    let alert = root
+        .query_selector("[role=alert]")
+        .unwrap()
+        .expect("the refusal is announced");
+    assert_eq!(
+        text_of(&alert),
+        "That answer wasn't accepted. Please try again."
+    );
+    let first = by_label(&root, "What's your favourite company?");
+    let second = by_label(&root, "What's the ID of this institution?");
+    type_into(&first, "Basiq");
+    let submit = by_role(&root, "button", "Continue").pop().expect("submit");
+    submit.unchecked_ref::<HtmlElement>().click();
+    leptos::task::tick().await;
+    assert_eq!(described_text(&root, &second), "Enter your answer");
+    assert_eq!(sent.get_untracked().len(), 1);
+    type_into(&second, "AU00002");
+    submit.unchecked_ref::<HtmlElement>().click();
+    leptos::task::tick().await;
+    assert_eq!(
+        sent.get_untracked().last().map(String::as_str),
+        Some(r#"{"mfa-response":["Basiq","AU00002"]}"#)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn failure_screens_offer_the_way_out_of_their_kind() {
+    let cases: Vec<(UserError, &str, Vec<&str>)> = vec![
+        (
+            errors::from_job_code(
+                "account-not-accessible-requires-user-action",
+                None,
+                Some("An action is required from end-user before account details can be returned."),
+            ),
+            "Your bank needs something from you",
+            vec!["Back to the login form", "Choose another bank"],
+        ),
+        (
+            errors::from_job_code("service-unavailable", None, None),
+            "The service is busy",
+            vec!["Try again", "Choose another bank"],
+        ),
+        (
+            errors::from_job_code("maintenance", None, None),
+            "Your bank is under maintenance",
+            vec!["Choose another bank", "Try again"],
+        ),
+        (
+            UserError::new(ErrorKind::SessionExpired),
+            "Your session expired",
+            vec!["Try again", "Choose another bank"],
+        ),
+        (
+            errors::from_job_code("mystery-code", None, Some("Basiq says why")),
+            "We couldn't connect your bank",
+            vec!["Try again", "Choose another bank"],
+        ),
+    ];
+    for (error, title, buttons) in cases {
+        let root = container();
+        let pressed = RwSignal::new(None::<FailureAction>);
+        let recovery = match error.recovery() {
+            Recovery::ReauthenticateOnce => Recovery::Retry,
+            r => r,
+        };
+        let shown = error.clone();
+        let _mounted = leptos::mount::mount_to(root.clone(), move || {
+            view! {
+                <FailureScreen
+                    error=shown.clone()
+                    recovery=recovery
+                    institution_name=Some("Hooli Bank".to_string())
+                    on_action=move |a| pressed.set(Some(a))
+                />
+            }
+        });
+        leptos::task::tick().await;
+        assert_eq!(by_role(&root, "heading", title).len(), 1, "{title}");
+        let names: Vec<String> = by_role(&root, "button", "").iter().map(text_of).collect();
+        assert_eq!(names, buttons, "{title}");
+        let alert = root
+            .query_selector("[role=alert]")
+            .unwrap()
+            .expect("an alert");
+        assert_eq!(text_of(&alert), error.message());
+        by_role(&root, "button", "")[0]
+            .unchecked_ref::<HtmlElement>()
+            .click();
+        leptos::task::tick().await;
+        assert!(pressed.get_untracked().is_some());
+        root.remove();
+    }
 }
