@@ -31,6 +31,8 @@ use crate::components::{
 
 /// The view's heading id (focus moves there when it opens).
 pub const HEADING_ID: &str = "bc-connections-heading";
+/// The start screen's "Your connected banks" button id.
+pub const ENTRY_ID: &str = "bc-conn-open";
 /// Transactions per page.
 pub const PAGE_SIZE: u32 = 10;
 /// Consecutive failed job polls tolerated before the refresh is shown as failed.
@@ -804,7 +806,12 @@ pub(crate) fn connections_home(app: Ctx, state: ConnectionsState) -> impl IntoVi
                 <Show when=move || !attention().is_empty()>
                     <p class="bc-conn-attention">{attention}</p>
                 </Show>
-                <button type="button" class="bc-button bc-conn-open" on:click=move |_| st.show()>
+                <button
+                    type="button"
+                    id=ENTRY_ID
+                    class="bc-button bc-conn-open"
+                    on:click=move |_| st.show()
+                >
                     {move || match count() {
                         1 => "Your connected bank (1)".to_string(),
                         n => format!("Your connected banks ({n})"),
@@ -865,7 +872,14 @@ fn connections_view(app: Ctx, state: ConnectionsState) -> impl IntoView {
                         "Refresh all"
                     </button>
                 </Show>
-                <button type="button" class="bc-button" on:click=move |_| st.open.set(false)>
+                <button
+                    type="button"
+                    class="bc-button"
+                    on:click=move |_| {
+                        st.open.set(false);
+                        focus_soon(ENTRY_ID.to_string());
+                    }
+                >
                     "Hide connected banks"
                 </button>
             </div>

@@ -356,6 +356,7 @@ async fn password_changed_at_the_bank_then_updated_is_active_again() {
             "//p[normalize-space()='Hooli Bank needs your password.']",
         ))
         .await;
+        h.check_screen("start-with-connections", &secrets).await;
         h.button("Your connected bank (1)")
             .await
             .click()
@@ -530,6 +531,80 @@ async fn transactions_load_more_and_remove_with_the_dialog() {
         assert!(cards(&h).await.is_empty(), "gone from the view");
         assert!(api_connections(&h).await.is_empty(), "gone from the server");
         h.check_screen("connections-removed", &secrets).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_connections_view_fits_320_pixels_in_dark_mode() {
+    Harness::run(|h| async move {
+        let secrets = [HOOLI_PASSWORD];
+        h.driver.set_window_rect(0, 0, 320, 720).await.unwrap();
+        h.driver
+            .cdp()
+            .send_raw(
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }),
+            )
+            .await
+            .unwrap();
+        h.driver
+            .cdp()
+            .send_raw(
+                "Emulation.setDeviceMetricsOverride",
+                serde_json::json!({ "width": 320, "height": 720, "deviceScaleFactor": 1, "mobile": true }),
+            )
+            .await
+            .unwrap();
+        let fits = || async {
+            let ret = h
+                .driver
+                .execute(
+                    "return document.documentElement.scrollWidth <= window.innerWidth && window.innerWidth <= 320;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            ret.json().as_bool().unwrap_or(false)
+        };
+        h.driver.goto(h.url("/")).await.unwrap();
+        connect_hooli(&h).await;
+        h.find(By::XPath(
+            "//button[starts-with(normalize-space(), 'Show transactions')]",
+        ))
+        .await
+        .click()
+        .await
+        .unwrap();
+        h.button("Load more").await;
+        assert!(fits().await, "no horizontal scrolling at 320 px (connections)");
+        h.check_screen("dark-320-connections", &secrets).await;
+
+        // Hiding the list puts focus back on the start screen's button.
+        h.button("Hide connected banks").await.click().await.unwrap();
+        eventually("focus on the entry button", || async {
+            h.focused_id().await == "bc-conn-open"
+        })
+        .await;
+
+        h.server
+            .sandbox()
+            .expect("sandbox")
+            .invalidate_connections_of("gavinBelson");
+        h.driver.goto(h.url("/")).await.unwrap();
+        h.button("Your connected bank (1)")
+            .await
+            .click()
+            .await
+            .unwrap();
+        h.find(By::XPath(
+            "//span[normalize-space()='Needs your password']",
+        ))
+        .await;
+        h.button("Remove Hooli Bank").await.click().await.unwrap();
+        h.find(By::Css("[role='dialog']")).await;
+        assert!(fits().await, "no horizontal scrolling at 320 px (dialog)");
+        h.check_screen("dark-320-connections-dialog", &secrets).await;
     })
     .await;
 }
