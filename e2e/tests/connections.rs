@@ -608,3 +608,38 @@ async fn the_connections_view_fits_320_pixels_in_dark_mode() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_expired_client_token_during_a_refresh_is_renewed_silently() {
+    // Short-lived tokens (as in the connect flow's expiry test): revoking every token while the
+    // refresh is followed makes the next poll a 403 "Token has expired"; the app renews once.
+    Harness::run_with(
+        &["--sandbox-speed", "2", "--sandbox-token-ttl", "3"],
+        |h| async move {
+            h.driver.goto(h.url("/")).await.unwrap();
+            connect_hooli(&h).await;
+            h.button("Refresh Hooli Bank").await.click().await.unwrap();
+            h.find(By::XPath(
+                "//ol[@aria-label='Steps']/li[contains(., 'In progress')]",
+            ))
+            .await;
+            h.server.sandbox().expect("sandbox").expire_all_tokens();
+            h.find(By::XPath(
+                "//p[@role='status'][normalize-space()='Hooli Bank refreshed.']",
+            ))
+            .await;
+            assert!(
+                card(&h, "Hooli Bank")
+                    .await
+                    .find_all(By::Css("[role='alert']"))
+                    .await
+                    .unwrap()
+                    .is_empty(),
+                "no error shown"
+            );
+            h.assert_no_secrets_stored("after the renewal", &[HOOLI_PASSWORD])
+                .await;
+        },
+    )
+    .await;
+}

@@ -584,6 +584,27 @@ mod tests {
     }
 
     #[test]
+    fn fallback_institution_keeps_name_logo_and_mfa() {
+        let c = ConnectionView {
+            id: "c".into(),
+            status: "invalid".into(),
+            institution_id: "AU00002".into(),
+            institution_name: "Pied Piper Bank".into(),
+            institution_logo: Some("/logos/AU00002.svg".into()),
+            last_used: None,
+            created_date: None,
+            mfa_enabled: true,
+        };
+        let i = fallback_institution(&c);
+        assert_eq!(i.id, "AU00002");
+        assert_eq!(i.name, "Pied Piper Bank");
+        assert_eq!(i.logo.as_deref(), Some("/logos/AU00002.svg"));
+        assert_eq!(i.authorization, "user-mfa");
+        assert_eq!(i.initials(), "PP");
+        assert!(i.security_code_caption.is_none());
+    }
+
+    #[test]
     fn refresh_all_skips_invalid_and_waiting_connections() {
         let conn = |id: &str, status: &str| ConnectionView {
             id: id.into(),
