@@ -1,0 +1,79 @@
+//! The institution cache in the browser's localStorage: what the app writes it reads back; a
+//! corrupt, old or missing value is a miss, never an error.
+#![cfg(target_arch = "wasm32")]
+
+use bank_connect::browser::{read_cache, write_cache};
+use bank_connect_core::InstitutionSummary;
+use bank_connect_core::cache::{CACHE_KEY, CacheEntry, CacheRead, MissReason};
+use bank_connect_core::directory::{DIRECTORY_SCHEMA_VERSION, InstitutionDirectory};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+fn entry(fetched_at_ms: u64) -> CacheEntry {
+    CacheEntry {
+        fetched_at_ms,
+        etag: Some("\"abc\"".into()),
+        directory: InstitutionDirectory {
+            version: DIRECTORY_SCHEMA_VERSION,
+            institutions: vec![InstitutionSummary {
+                id: "AU00000".into(),
+                name: "Hooli Bank".into(),
+                short_name: "Hooli".into(),
+                service_type: "Test".into(),
+                country: "Australia".into(),
+                tier: "4".into(),
+                status: "operational".into(),
+                authorization: "user".into(),
+                login_id_caption: "Login".into(),
+                password_caption: "Password".into(),
+                security_code_caption: None,
+                secondary_login_id_caption: None,
+                forgotten_password_url: None,
+                logo: None,
+                average_duration_ms: Some(31_588),
+            }],
+        },
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_cache_round_trips_and_ages() {
+    storage().remove_item(CACHE_KEY).unwrap();
+    assert_eq!(
+        read_cache(1_000, 10_000),
+        CacheRead::Miss(MissReason::Absent)
+    );
+    write_cache(&entry(1_000));
+    match read_cache(2_000, 10_000) {
+        CacheRead::Fresh(e) => assert_eq!(e, entry(1_000)),
+        other => panic!("expected a fresh entry, got {other:?}"),
+    }
+    assert!(matches!(read_cache(20_000, 10_000), CacheRead::Stale(_)));
+    assert_eq!(read_cache(2_000, 10_000).etag(), Some("\"abc\""));
+    storage().remove_item(CACHE_KEY).unwrap();
+}
+
+#[wasm_bindgen_test]
+fn corrupt_or_old_values_are_misses() {
+    storage().set_item(CACHE_KEY, "{not json").unwrap();
+    assert_eq!(
+        read_cache(1_000, 10_000),
+        CacheRead::Miss(MissReason::Corrupt)
+    );
+    storage()
+        .set_item(
+            CACHE_KEY,
+            r#"{"schema":0,"fetched_at_ms":1,"etag":null,"directory":{}}"#,
+        )
+        .unwrap();
+    assert!(matches!(
+        read_cache(1_000, 10_000),
+        CacheRead::Miss(MissReason::WrongSchema { .. })
+    ));
+    storage().remove_item(CACHE_KEY).unwrap();
+}
