@@ -938,6 +938,8 @@ fn connections_view(app: Ctx, state: ConnectionsState) -> impl IntoView {
                 check=check
                 submitting=submitting
                 notice=notice
+                back_label="Cancel"
+                submit_labels=("Update", "Checking…")
                 on_submit=move |s| st.submit_update(app, s)
                 on_back=move |_| {
                     let id = st.updating.with_untracked(|u| u.as_ref().map(|u| u.connection_id.clone()));

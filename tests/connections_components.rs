@@ -4,11 +4,13 @@
 #![cfg(target_arch = "wasm32")]
 
 use bank_connect::components::{
-    AccountItem, ConfirmDialog, ConnectionCard, DIALOG_CANCEL_ID, RefreshOffer, TransactionList,
+    AccountItem, ConfirmDialog, ConnectionCard, CredentialForm, DIALOG_CANCEL_ID, RefreshOffer,
+    TransactionList,
 };
 use bank_connect_core::api_types::ConnectionView;
 use bank_connect_core::connections::TransactionRow;
 use bank_connect_core::flow::AccountRow;
+use bank_connect_core::validation::FormCheck;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -378,4 +380,34 @@ async fn confirm_dialog_traps_focus_and_escape_cancels() {
     one(&root, "button", "Remove").click();
     assert_eq!(confirmed.get_untracked(), 1);
     assert_eq!(cancelled.get_untracked(), 1, "clicks inside do not cancel");
+}
+
+#[wasm_bindgen_test]
+async fn credential_form_for_an_update_says_cancel_and_update() {
+    let root = container();
+    let backs = RwSignal::new(0);
+    let conn = connection("invalid", None);
+    let institution = bank_connect_core::connections::fallback_institution(&conn);
+    let _m = leptos::mount::mount_to(root.clone(), move || {
+        let institution = institution.clone();
+        view! {
+            <CredentialForm
+                institution=Signal::derive(move || institution.clone())
+                check=Signal::derive(FormCheck::default)
+                submitting=Signal::derive(|| false)
+                notice=Signal::derive(|| None)
+                on_submit=|_| {}
+                on_back=move |_| backs.update(|n| *n += 1)
+                back_label="Cancel"
+                submit_labels=("Update", "Checking…")
+            />
+        }
+    });
+    leptos::task::tick().await;
+    one(&root, "heading", "Log in to Hooli Bank");
+    assert!(by_role(&root, "button", "Choose another bank").is_empty());
+    assert!(by_role(&root, "button", "Connect").is_empty());
+    one(&root, "button", "Update");
+    one(&root, "button", "Cancel").click();
+    assert_eq!(backs.get_untracked(), 1);
 }

@@ -389,7 +389,14 @@ async fn password_changed_at_the_bank_then_updated_is_active_again() {
         );
         h.check_screen("connections-update-form", &secrets).await;
         // A wrong password: back at the form with the bank's refusal, the login kept.
-        log_in(&h, "gavinBelson", "not-the-password").await;
+        let login_input = h.field("Login").await;
+        login_input.send_keys("gavinBelson").await.unwrap();
+        h.field("Password")
+            .await
+            .send_keys("not-the-password")
+            .await
+            .unwrap();
+        h.button("Update").await.click().await.unwrap();
         h.find(By::XPath(
             "//*[@role='alert'][.//*[normalize-space()=\"Those details didn't work\"]]",
         ))
@@ -405,7 +412,7 @@ async fn password_changed_at_the_bank_then_updated_is_active_again() {
         );
         let password = h.field("Password").await;
         password.send_keys(HOOLI_PASSWORD).await.unwrap();
-        h.button("Connect").await.click().await.unwrap();
+        h.button("Update").await.click().await.unwrap();
         h.find(By::XPath(
             "//p[@role='status'][normalize-space()='Hooli Bank is connected again.']",
         ))

@@ -91,6 +91,12 @@ pub fn CredentialForm(
     /// "Choose another bank".
     #[prop(into)]
     on_back: Callback<()>,
+    /// The back button's text (default "Choose another bank"; "Cancel" when updating).
+    #[prop(optional, into)]
+    back_label: Option<String>,
+    /// The submit button's text and its text while sending (default "Connect", "Connecting…").
+    #[prop(optional)]
+    submit_labels: Option<(&'static str, &'static str)>,
 ) -> impl IntoView {
     let fields = Memo::new(move |_| institution.with(validation::form_fields));
     // Warnings (and errors of fields already submitted) as the person types.
@@ -313,10 +319,13 @@ pub fn CredentialForm(
             </p>
             <div class="bc-actions">
                 <button type="button" class="bc-button" on:click=move |_| on_back.run(())>
-                    "Choose another bank"
+                    {back_label.unwrap_or_else(|| "Choose another bank".to_string())}
                 </button>
                 <button type="submit" class="bc-button bc-primary" disabled=move || submitting.get()>
-                    {move || if submitting.get() { "Connecting…" } else { "Connect" }}
+                    {move || {
+                        let (idle, busy) = submit_labels.unwrap_or(("Connect", "Connecting…"));
+                        if submitting.get() { busy } else { idle }
+                    }}
                 </button>
             </div>
         </form>
