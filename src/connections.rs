@@ -112,6 +112,8 @@ pub struct ConnectionsState {
     load_error: RwSignal<Option<String>>,
     min_interval_secs: RwSignal<u64>,
     config_loaded: StoredValue<bool>,
+    /// True while a loop reloads the list because a connection is still `pending`.
+    watching_pending: StoredValue<bool>,
     ui: RwSignal<HashMap<String, ConnUi>>,
     tx: RwSignal<HashMap<String, TxUi>>,
     watching: RwSignal<Option<String>>,
@@ -174,6 +176,7 @@ impl ConnectionsState {
             load_error: RwSignal::new(None),
             min_interval_secs: RwSignal::new(300),
             config_loaded: StoredValue::new(false),
+            watching_pending: StoredValue::new(false),
             ui: RwSignal::new(HashMap::new()),
             tx: RwSignal::new(HashMap::new()),
             watching: RwSignal::new(None),
@@ -250,6 +253,48 @@ impl ConnectionsState {
             if let Ok(list) = api::list_accounts().await {
                 st.accounts.set(list);
             }
+            st.follow_pending();
+        });
+    }
+
+    /// A connection is still `pending`, or active without accounts yet (its job goes on in
+    /// the background).
+    fn any_unfinished(&self) -> bool {
+        self.connections.with_untracked(|l| {
+            l.as_ref().is_some_and(|l| {
+                l.iter().any(|c| match ConnectionStatus::parse(&c.status) {
+                    ConnectionStatus::Pending => true,
+                    ConnectionStatus::Active => self
+                        .accounts
+                        .with_untracked(|a| !a.iter().any(|a| a.connection_id == c.id)),
+                    _ => false,
+                })
+            })
+        })
+    }
+
+    /// While a connection is unfinished (e.g. continued in the background), reloads the list
+    /// and the accounts every few seconds (for at most two minutes) so they appear in place.
+    fn follow_pending(&self) {
+        if !self.any_unfinished() || self.watching_pending.get_value() {
+            return;
+        }
+        self.watching_pending.set_value(true);
+        let st = *self;
+        spawn_local(async move {
+            for _ in 0..40 {
+                browser::sleep(3_000).await;
+                if let Ok(list) = api::list_connections().await {
+                    st.connections.set(Some(list));
+                }
+                if let Ok(list) = api::list_accounts().await {
+                    st.accounts.set(list);
+                }
+                if !st.any_unfinished() {
+                    break;
+                }
+            }
+            st.watching_pending.set_value(false);
         });
     }
 

@@ -650,3 +650,36 @@ async fn an_expired_client_token_during_a_refresh_is_renewed_silently() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_connection_continued_in_the_background_fills_in_on_the_start_screen() {
+    // Real-time jobs, so there is time to leave the progress screen.
+    Harness::run_with(&["--sandbox-speed", "1"], |h| async move {
+        h.driver.goto(h.url("/")).await.unwrap();
+        open_bank(&h, "hooli", "Hooli Bank").await;
+        log_in(&h, "gavinBelson", HOOLI_PASSWORD).await;
+        h.button("Continue in background")
+            .await
+            .click()
+            .await
+            .unwrap();
+        h.button("Your connected bank (1)")
+            .await
+            .click()
+            .await
+            .unwrap();
+        card(&h, "Hooli Bank").await;
+        let accounts = "//ul[starts-with(@aria-label, 'Accounts at')]/li";
+        h.driver
+            .query(By::XPath(accounts))
+            .wait(Duration::from_secs(40), bank_connect_e2e::POLL)
+            .first()
+            .await
+            .expect("the accounts appear without a reload");
+        assert_eq!(
+            text_in(&card(&h, "Hooli Bank").await, ".bc-badge").await,
+            "Connected"
+        );
+    })
+    .await;
+}
