@@ -941,7 +941,7 @@ fn connections_view(app: Ctx, state: ConnectionsState) -> impl IntoView {
         }
     };
     let form = move || {
-        let institution = Signal::derive(move || {
+        let institution = Memo::new(move |_| {
             st.updating
                 .with(|u| u.as_ref().map(|u| u.institution.clone()))
                 .unwrap_or_else(|| {
@@ -957,16 +957,16 @@ fn connections_view(app: Ctx, state: ConnectionsState) -> impl IntoView {
                     })
                 })
         });
-        let check = Signal::derive(move || {
+        let check = Memo::new(move |_| {
             st.updating
                 .with(|u| u.as_ref().map(|u| u.check.clone()))
                 .unwrap_or_default()
         });
-        let submitting = Signal::derive(move || {
+        let submitting = Memo::new(move |_| {
             st.updating
                 .with(|u| u.as_ref().is_some_and(|u| u.submitting))
         });
-        let notice = Signal::derive(move || {
+        let notice = Memo::new(move |_| {
             st.updating
                 .with(|u| u.as_ref().and_then(|u| u.notice.clone()))
         });
@@ -1066,7 +1066,7 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
             .or_else(|| prev.cloned())
             .unwrap_or_else(|| initial.clone())
     });
-    let offer = Signal::derive(move || {
+    let offer = Memo::new(move |_| {
         let id = cid.get_value();
         let status = connection.with(|c| ConnectionStatus::parse(&c.status));
         if st
@@ -1083,7 +1083,7 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
             }
         }
     });
-    let error = Signal::derive(move || {
+    let error = Memo::new(move |_| {
         st.ui
             .with(|m| m.get(&cid.get_value()).and_then(|u| u.error.clone()))
     });
@@ -1142,8 +1142,8 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
         }
         JobArea::Progress => {
             let view_signal =
-                Signal::derive(move || running().map(|r| r.view).unwrap_or_else(JobView::starting));
-            let elapsed = Signal::derive(move || {
+                Memo::new(move |_| running().map(|r| r.view).unwrap_or_else(JobView::starting));
+            let elapsed = Memo::new(move |_| {
                 let started = running().map(|r| r.started_ms).unwrap_or_else(now_ms);
                 st.now.get().saturating_sub(started) / 1000
             });
@@ -1168,10 +1168,10 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
                 return ().into_any();
             };
             let challenge =
-                Signal::derive(move || mfa().map(|m| m.challenge).unwrap_or_else(|| first.clone()));
-            let error = Signal::derive(move || mfa().and_then(|m| m.error));
-            let busy = Signal::derive(move || mfa().is_some_and(|m| m.sending));
-            let seconds_left = Signal::derive(move || {
+                Memo::new(move |_| mfa().map(|m| m.challenge).unwrap_or_else(|| first.clone()));
+            let error = Memo::new(move |_| mfa().and_then(|m| m.error));
+            let busy = Memo::new(move |_| mfa().is_some_and(|m| m.sending));
+            let seconds_left = Memo::new(move |_| {
                 let now = st.now.get();
                 mfa().and_then(|m| {
                     m.challenge
@@ -1241,19 +1241,19 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
             st.tx
                 .with(|m| m.get(&aid_value.get_value()).cloned().unwrap_or_default())
         };
-        let expanded = Signal::derive(move || tx().expanded);
-        let rows = Signal::derive(move || {
+        let expanded = Memo::new(move |_| tx().expanded);
+        let rows = Memo::new(move |_| {
             let currency = account().map(|a| a.0).unwrap_or_else(|| "AUD".into());
             logic::transaction_rows(&tx().rows, &currency)
         });
-        let note = Signal::derive(move || {
+        let note = Memo::new(move |_| {
             let updated = account().and_then(|a| a.1);
             let fallback = connection.with(|c| c.last_used.clone());
             logic::fetched_note(updated.or(fallback).as_deref(), st.now.get())
         });
-        let loading = Signal::derive(move || tx().loading);
-        let has_more = Signal::derive(move || tx().next.is_some());
-        let tx_error = Signal::derive(move || tx().error);
+        let loading = Memo::new(move |_| tx().loading);
+        let has_more = Memo::new(move |_| tx().next.is_some());
+        let tx_error = Memo::new(move |_| tx().error);
         let account_name = move || row.with(|r| r.name.clone());
         view! {
             <AccountItem

@@ -267,6 +267,24 @@ async fn basiq_rate_limit_and_a_failed_refresh_keep_the_old_data_with_the_error_
         h.driver.goto(h.url("/")).await.unwrap();
         connect_hooli(&h).await;
         let balance = text_in(&card(&h, "Hooli Bank").await, ".bc-account-balance").await;
+        // The view's one-second clock does not re-create a focused button.
+        h.driver
+            .execute(
+                "Array.from(document.querySelectorAll('button')).find((b) => b.textContent.trim().replace(/\\s+/g, ' ') === 'Refresh Hooli Bank').focus();",
+                vec![],
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(2200)).await;
+        let focused = h
+            .driver
+            .execute(
+                "return document.activeElement.textContent.trim().replace(/\\s+/g, ' ');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(focused.json().as_str(), Some("Refresh Hooli Bank"));
         let sim = h.server.sandbox().expect("sandbox");
         sim.add_fault(
             FaultRule::new(
