@@ -257,6 +257,37 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
         );
         h.assert_no_secrets_stored("after the refreshes", &secrets)
             .await;
+
+        // A new visit forgets when this page refreshed; the server still refuses, and its
+        // wait (Retry-After) takes the button away.
+        h.driver.goto(h.url("/")).await.unwrap();
+        h.button("Your connected banks (2)")
+            .await
+            .click()
+            .await
+            .unwrap();
+        h.button("Refresh Hooli Bank").await.click().await.unwrap();
+        let wait = h
+            .find(By::XPath(
+                "//li[.//h3[normalize-space()='Hooli Bank']]//p[@class='bc-conn-wait']",
+            ))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            wait.starts_with("You can refresh again in") && wait.ends_with("minutes."),
+            "{wait}"
+        );
+        assert!(
+            card(&h, "Hooli Bank")
+                .await
+                .find_all(By::Css("[role='alert']"))
+                .await
+                .unwrap()
+                .is_empty(),
+            "too soon is a wait, not an error"
+        );
     })
     .await;
 }
