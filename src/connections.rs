@@ -1151,6 +1151,10 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
                 <div class="bc-conn-job">
                     <ConnectionProgress
                         institution_name=name()
+                        heading=match running().map(|r| r.kind) {
+                            Some(JobKind::Update) => format!("Checking your details with {}", name()),
+                            _ => format!("Refreshing {}", name()),
+                        }
                         view=view_signal
                         usual_secs=None
                         elapsed_secs=elapsed

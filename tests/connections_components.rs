@@ -4,12 +4,12 @@
 #![cfg(target_arch = "wasm32")]
 
 use bank_connect::components::{
-    AccountItem, ConfirmDialog, ConnectionCard, CredentialForm, DIALOG_CANCEL_ID, RefreshOffer,
-    TransactionList,
+    AccountItem, ConfirmDialog, ConnectionCard, ConnectionProgress, CredentialForm,
+    DIALOG_CANCEL_ID, RefreshOffer, TransactionList,
 };
 use bank_connect_core::api_types::ConnectionView;
 use bank_connect_core::connections::TransactionRow;
-use bank_connect_core::flow::AccountRow;
+use bank_connect_core::flow::{AccountRow, JobView};
 use bank_connect_core::validation::FormCheck;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -410,4 +410,26 @@ async fn credential_form_for_an_update_says_cancel_and_update() {
     one(&root, "button", "Update");
     one(&root, "button", "Cancel").click();
     assert_eq!(backs.get_untracked(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn progress_for_a_refresh_is_headed_as_one() {
+    let root = container();
+    let _m = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <ConnectionProgress
+                institution_name="Hooli Bank"
+                view=Signal::derive(JobView::starting)
+                usual_secs=None
+                elapsed_secs=Signal::derive(|| 3)
+                on_cancel=|_| {}
+                on_background=|_| {}
+                heading="Refreshing Hooli Bank"
+            />
+        }
+    });
+    leptos::task::tick().await;
+    one(&root, "heading", "Refreshing Hooli Bank");
+    assert!(by_role(&root, "heading", "Connecting to Hooli Bank").is_empty());
+    one(&root, "button", "Cancel");
 }

@@ -178,7 +178,7 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
         // lastUsed has a one-second resolution.
         tokio::time::sleep(Duration::from_millis(1100)).await;
         h.button("Refresh Hooli Bank").await.click().await.unwrap();
-        h.heading("Connecting to Hooli Bank").await;
+        h.heading("Refreshing Hooli Bank").await;
         // The rest of the view stays usable while it runs.
         assert!(
             card(&h, "Pied Piper Bank")

@@ -55,6 +55,9 @@ pub fn ConnectionProgress(
     /// "Continue in background".
     #[prop(into)]
     on_background: Callback<()>,
+    /// The heading (default "Connecting to {bank}"; e.g. "Refreshing {bank}").
+    #[prop(optional, into)]
+    heading: Option<String>,
 ) -> impl IntoView {
     let percent = move || view.with(|v| (v.fraction_done() * 100.0).round() as u32);
     let live = move || {
@@ -91,7 +94,7 @@ pub fn ConnectionProgress(
     view! {
         <section class="bc-progress-view" aria-labelledby="bc-step-heading">
             <h2 id="bc-step-heading" class="bc-step-heading" tabindex="-1">
-                {format!("Connecting to {institution_name}")}
+                {heading.unwrap_or_else(|| format!("Connecting to {institution_name}"))}
             </h2>
             <p class="bc-live" role="status" aria-live="polite">{live}</p>
             <progress
