@@ -483,17 +483,19 @@ async fn form_has_one_labelled_input_per_caption_with_warnings_and_required_mess
     assert!(text_of(&f.root).contains("never stored"));
 
     // Show / hide.
-    let show = by_role(&f.root, "button", "Show")
+    let show = by_role(&f.root, "button", "Show password")
         .pop()
         .expect("show button");
-    assert_eq!(show.get_attribute("aria-pressed").as_deref(), Some("false"));
+    assert_eq!(
+        show.get_attribute("aria-controls").as_deref(),
+        Some(password.id().as_str())
+    );
     show.unchecked_ref::<HtmlElement>().click();
     leptos::task::tick().await;
     assert_eq!(password.type_(), "text");
-    let hide = by_role(&f.root, "button", "Hide")
+    let hide = by_role(&f.root, "button", "Hide password")
         .pop()
-        .expect("hide button");
-    assert_eq!(hide.get_attribute("aria-pressed").as_deref(), Some("true"));
+        .expect("the button now hides");
     hide.unchecked_ref::<HtmlElement>().click();
     leptos::task::tick().await;
     assert_eq!(password.type_(), "password");

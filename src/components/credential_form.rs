@@ -237,10 +237,10 @@ pub fn CredentialForm(
                                     type="button"
                                     class="bc-button bc-reveal"
                                     aria-controls=id
-                                    aria-pressed=move || if revealed.get() { "true" } else { "false" }
                                     on:click=move |_| revealed.update(|r| *r = !*r)
                                 >
                                     {move || if revealed.get() { "Hide" } else { "Show" }}
+                                    <span class="bc-sr-only">" password"</span>
                                 </button>
                             }
                         })}
