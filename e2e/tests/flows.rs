@@ -38,6 +38,7 @@ async fn happy_path_connects_hooli_and_lists_the_accounts() {
         log_in(&h, "gavinBelson", HOOLI_PASSWORD).await;
         h.heading("Hooli Bank is connected").await;
         let accounts = h.find(By::Css("ul[aria-label='Accounts'] > li")).await;
+        assert_eq!(h.focused_id().await, "bc-step-heading", "focus follows to the result");
         let text = accounts.text().await.unwrap();
         assert!(text.contains("account"), "account types are shown: {text}");
         assert!(text.contains('$'), "balances are shown: {text}");
@@ -102,6 +103,7 @@ async fn mfa_at_pied_piper_asks_again_after_a_wrong_answer() {
         h.heading("Connecting to Pied Piper Bank").await;
         h.heading("Answer your bank's security question").await;
         let answer = h.field("What's your first company?").await;
+        assert_eq!(h.focused_id().await, "bc-step-heading", "focus follows to the challenge");
         assert!(
             h.find(By::XPath("//*[starts-with(normalize-space(), 'Time left to answer:')]"))
                 .await
