@@ -38,7 +38,11 @@ async fn happy_path_connects_hooli_and_lists_the_accounts() {
         log_in(&h, "gavinBelson", HOOLI_PASSWORD).await;
         h.heading("Hooli Bank is connected").await;
         let accounts = h.find(By::Css("ul[aria-label='Accounts'] > li")).await;
-        assert_eq!(h.focused_id().await, "bc-step-heading", "focus follows to the result");
+        assert_eq!(
+            h.focused_id().await,
+            "bc-step-heading",
+            "focus follows to the result"
+        );
         let text = accounts.text().await.unwrap();
         assert!(text.contains("account"), "account types are shown: {text}");
         assert!(text.contains('$'), "balances are shown: {text}");
