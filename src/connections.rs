@@ -532,6 +532,10 @@ impl ConnectionsState {
                 if ask && self.watching.with_untracked(Option::is_none) {
                     self.watching.set(Some(id.to_string()));
                 }
+                if ask && self.watching.with_untracked(|w| w.as_deref() == Some(id)) {
+                    // The bank is waiting for the person: take them to the question.
+                    focus_soon("bc-step-heading".into());
+                }
                 false
             }
             JobOutcome::InProgress => {

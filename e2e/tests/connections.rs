@@ -236,6 +236,10 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
         // Refresh all: only Pied Piper is due; it asks for its code again.
         h.button("Refresh all").await.click().await.unwrap();
         h.heading("Enter the code from your bank").await;
+        eventually("focus on the bank's question", || async {
+            h.focused_id().await == "bc-step-heading"
+        })
+        .await;
         h.check_screen("connections-refresh-mfa", &secrets).await;
         h.field("OTP Password")
             .await
