@@ -69,6 +69,46 @@ fn received(upstream_requests: &[Request], p: &str) -> usize {
         .count()
 }
 
+/// `/institutions` answers `failure` `times` times, then the directory.
+async fn institutions_fail_then_succeed(
+    upstream: &MockServer,
+    failure: ResponseTemplate,
+    times: u64,
+) {
+    Mock::given(method("GET"))
+        .and(path("/institutions"))
+        .and(header("authorization", "Bearer server-token"))
+        .respond_with(failure)
+        .up_to_n_times(times)
+        .with_priority(1)
+        .mount(upstream)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/institutions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(institutions_json()))
+        .with_priority(2)
+        .mount(upstream)
+        .await;
+}
+
+/// `/institutions` always answers `response`.
+async fn institutions_answer(upstream: &MockServer, response: ResponseTemplate) {
+    Mock::given(method("GET"))
+        .and(path("/institutions"))
+        .respond_with(response)
+        .mount(upstream)
+        .await;
+}
+
+/// `GET /api/institutions` on the app.
+async fn get_directory(app: &common::TestApp) -> reqwest::Response {
+    app.http
+        .get(app.url("/api/institutions"))
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_thousand_concurrent_token_requests_for_one_session_make_one_upstream_call() {
     let upstream = MockServer::start().await;
@@ -125,31 +165,14 @@ async fn a_thousand_concurrent_token_requests_for_one_session_make_one_upstream_
 async fn idempotent_calls_are_retried_after_5xx() {
     let upstream = MockServer::start().await;
     server_token_mock(&upstream, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/institutions"))
-        .and(header("authorization", "Bearer server-token"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(envelope(
-            "internal-server-error",
-            "Internal",
-            "boom",
-        )))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&upstream)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/institutions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(institutions_json()))
-        .with_priority(2)
-        .mount(&upstream)
-        .await;
+    let boom = ResponseTemplate::new(500).set_body_json(envelope(
+        "internal-server-error",
+        "Internal",
+        "boom",
+    ));
+    institutions_fail_then_succeed(&upstream, boom, 2).await;
     let app = app_for(&upstream, &[]).await;
-    let res = app
-        .http
-        .get(app.url("/api/institutions"))
-        .send()
-        .await
-        .unwrap();
+    let res = get_directory(&app).await;
     assert_eq!(res.status(), 200);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["institutions"][0]["name"], "Mock Bank");
@@ -166,22 +189,17 @@ async fn idempotent_calls_are_retried_after_5xx() {
 async fn a_lasting_503_gives_up_after_three_retries_with_a_clear_message() {
     let upstream = MockServer::start().await;
     server_token_mock(&upstream, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/institutions"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(envelope(
+    institutions_answer(
+        &upstream,
+        ResponseTemplate::new(503).set_body_json(envelope(
             "service-unavailable",
             "Unavailable",
             "Service is currently unavailable.",
-        )))
-        .mount(&upstream)
-        .await;
+        )),
+    )
+    .await;
     let app = app_for(&upstream, &[]).await;
-    let res = app
-        .http
-        .get(app.url("/api/institutions"))
-        .send()
-        .await
-        .unwrap();
+    let res = get_directory(&app).await;
     assert_eq!(res.status(), 503);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["code"], "upstream-unavailable");
@@ -214,12 +232,7 @@ async fn basiq_429_passes_its_retry_after_on() {
         .mount(&upstream)
         .await;
     let app = app_for(&upstream, &[]).await;
-    let res = app
-        .http
-        .get(app.url("/api/institutions"))
-        .send()
-        .await
-        .unwrap();
+    let res = get_directory(&app).await;
     assert_eq!(res.status(), 429);
     assert_eq!(res.headers()["retry-after"], "7");
     assert_eq!(
@@ -236,22 +249,15 @@ async fn basiq_429_passes_its_retry_after_on() {
 async fn timeouts_are_retried_then_reported() {
     let upstream = MockServer::start().await;
     server_token_mock(&upstream, 1).await;
-    Mock::given(method("GET"))
-        .and(path("/institutions"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(institutions_json())
-                .set_delay(Duration::from_secs(2)),
-        )
-        .mount(&upstream)
-        .await;
+    institutions_answer(
+        &upstream,
+        ResponseTemplate::new(200)
+            .set_body_json(institutions_json())
+            .set_delay(Duration::from_secs(2)),
+    )
+    .await;
     let app = app_for(&upstream, &["--upstream-timeout-ms", "300"]).await;
-    let res = app
-        .http
-        .get(app.url("/api/institutions"))
-        .send()
-        .await
-        .unwrap();
+    let res = get_directory(&app).await;
     assert_eq!(res.status(), 504);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["code"], "upstream-timeout");
@@ -262,18 +268,13 @@ async fn malformed_and_truncated_json_are_upstream_errors_not_panics() {
     for body in ["{not json", "{\"type\":\"list\",\"data\":[", "", "[]"] {
         let upstream = MockServer::start().await;
         server_token_mock(&upstream, 1).await;
-        Mock::given(method("GET"))
-            .and(path("/institutions"))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
-            .mount(&upstream)
-            .await;
+        institutions_answer(
+            &upstream,
+            ResponseTemplate::new(200).set_body_raw(body, "application/json"),
+        )
+        .await;
         let app = app_for(&upstream, &[]).await;
-        let res = app
-            .http
-            .get(app.url("/api/institutions"))
-            .send()
-            .await
-            .unwrap();
+        let res = get_directory(&app).await;
         assert_eq!(res.status(), 502, "body {body:?}");
         let v: Value = res.json().await.unwrap();
         assert_eq!(v["code"], "upstream-error");
@@ -294,30 +295,14 @@ async fn malformed_and_truncated_json_are_upstream_errors_not_panics() {
 async fn an_expired_server_token_is_renewed_once_and_the_call_retried() {
     let upstream = MockServer::start().await;
     server_token_mock(&upstream, 2).await;
-    Mock::given(method("GET"))
-        .and(path("/institutions"))
-        .respond_with(ResponseTemplate::new(403).set_body_json(envelope(
-            "access-denied",
-            "Access denied.",
-            "Token has expired",
-        )))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&upstream)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/institutions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(institutions_json()))
-        .with_priority(2)
-        .mount(&upstream)
-        .await;
+    let expired = ResponseTemplate::new(403).set_body_json(envelope(
+        "access-denied",
+        "Access denied.",
+        "Token has expired",
+    ));
+    institutions_fail_then_succeed(&upstream, expired, 1).await;
     let app = app_for(&upstream, &[]).await;
-    let res = app
-        .http
-        .get(app.url("/api/institutions"))
-        .send()
-        .await
-        .unwrap();
+    let res = get_directory(&app).await;
     assert_eq!(res.status(), 200);
     upstream.verify().await;
 }
