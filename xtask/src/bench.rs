@@ -391,6 +391,9 @@ fn app() -> Result<(), Failure> {
         value(&filter, "index_build_ms"),
         verdict(f_p95 <= FILTER_P95_BUDGET_MS)
     );
+    if let Some((_, slowest)) = filter.iter().find(|(k, _)| k == "slowest") {
+        println!("    slowest queries (median ms): {slowest}");
+    }
     println!(
         "  navigation → widget mounted    median {:.1} ms, p95 {:.1} ms",
         value(&mounted, "median_ms"),
