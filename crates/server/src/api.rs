@@ -97,6 +97,9 @@ fn json_body<T: for<'de> Deserialize<'de> + Default>(
 struct TokenRequest {
     #[serde(default)]
     link_token: Option<String>,
+    /// Basiq refused the token this server handed out (revoked early): mint a new one.
+    #[serde(default)]
+    fresh: bool,
 }
 
 /// `POST /api/token`: a CLIENT_ACCESS token for this session's Basiq user (created on first use),
@@ -108,6 +111,7 @@ pub async fn token(
 ) -> Result<Response, ServerError> {
     check_origin(&state, &headers)?;
     let request: TokenRequest = json_body(&headers, &body)?;
+    let embedded = request.link_token.is_some();
     let (user, new_session) = match request.link_token {
         Some(t) => match state.link_tokens.redeem(t.trim(), Instant::now()) {
             Ok(user) => (user, true),
@@ -129,6 +133,9 @@ pub async fn token(
             }
         },
     };
+    if request.fresh {
+        state.basiq.forget_client_token(&user).await;
+    }
     let grant = state.basiq.client_token(&user).await?;
     let mut response = Json(TokenGrantBody {
         access_token: grant.access_token.expose_secret().to_owned(),
@@ -142,6 +149,7 @@ pub async fn token(
         let cookie = session::set_cookie(
             &state.sessions.sign(&user, now_unix()),
             state.secure_cookies,
+            embedded,
         );
         h.insert(
             header::SET_COOKIE,

@@ -25,6 +25,7 @@ const MAX_RETRIES: u32 = 3;
 #[derive(Clone)]
 struct CachedToken {
     value: SecretString,
+    fetched_at: Instant,
     expires_at: Instant,
 }
 
@@ -166,6 +167,7 @@ impl BasiqClient {
         let token: TokenResponse = decode(status, response).await?;
         Ok(CachedToken {
             value: SecretString::from(token.access_token),
+            fetched_at: Instant::now(),
             expires_at: started + Duration::from_secs(token.expires_in),
         })
     }
@@ -184,6 +186,26 @@ impl BasiqClient {
 
     async fn forget_server_token(&self) {
         *self.server_token.lock().await = None;
+    }
+
+    /// Drops the cached CLIENT token of `user_id` when it is older than a second (so a
+    /// burst of "fresh" requests still makes one upstream call).
+    pub async fn forget_client_token(&self, user_id: &str) {
+        let slot = self
+            .client_tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(user_id)
+            .cloned();
+        if let Some(slot) = slot {
+            let mut slot = slot.lock().await;
+            if slot
+                .as_ref()
+                .is_some_and(|t| t.fetched_at.elapsed() >= Duration::from_secs(1))
+            {
+                *slot = None;
+            }
+        }
     }
 
     /// A CLIENT_ACCESS token bound to `user_id`, cached per user like the server token.

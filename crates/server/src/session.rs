@@ -76,10 +76,19 @@ pub fn cookie_value(header: &str) -> Option<&str> {
         .map(|(_, v)| v)
 }
 
-/// `Set-Cookie` for a session value.
-pub fn set_cookie(value: &str, secure: bool) -> String {
+/// `Set-Cookie` for a session value: `SameSite=Lax`, and `Secure` over HTTPS. A session started
+/// by a link token lives in a host site's iframe, where browsers send only `SameSite=None`
+/// cookies to a cross-site widget; over HTTPS it is `SameSite=None; Secure; Partitioned` (a
+/// cookie kept for that one host site only). Plain HTTP (local development) keeps Lax, which the
+/// browser still sends between ports of one host.
+pub fn set_cookie(value: &str, secure: bool, embedded: bool) -> String {
+    let same_site = if secure && embedded {
+        "None; Partitioned"
+    } else {
+        "Lax"
+    };
     format!(
-        "{COOKIE_NAME}={value}; Path=/api; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        "{COOKIE_NAME}={value}; Path=/api; HttpOnly; SameSite={same_site}; Max-Age={}{}",
         SESSION_LIFETIME.as_secs(),
         if secure { "; Secure" } else { "" }
     )
@@ -174,8 +183,17 @@ mod tests {
     fn cookie_header_parsing() {
         assert_eq!(cookie_value("a=1; bc_session=xyz; b=2"), Some("xyz"));
         assert_eq!(cookie_value("bc_sessionx=1"), None);
-        assert!(set_cookie("v", true).contains("; Secure"));
-        let plain = set_cookie("v", false);
+        assert!(set_cookie("v", true, false).contains("; Secure"));
+        let framed = set_cookie("v", true, true);
+        assert!(
+            framed.contains("SameSite=None; Partitioned") && framed.contains("; Secure"),
+            "{framed}"
+        );
+        assert!(
+            set_cookie("v", false, true).contains("SameSite=Lax"),
+            "no SameSite=None without Secure"
+        );
+        let plain = set_cookie("v", false, false);
         assert!(
             plain.contains("HttpOnly")
                 && plain.contains("SameSite=Lax")

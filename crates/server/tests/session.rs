@@ -570,3 +570,50 @@ async fn readiness_and_per_ip_rate_limits() {
     let v: Value = refused.json().await.unwrap();
     assert_eq!(v["code"], "rate-limited");
 }
+
+#[tokio::test]
+async fn a_token_basiq_revoked_early_is_replaced_on_request() {
+    let app = app_with(&[]).await;
+    let me = cookie_client();
+    let first = grant(&app, &me).await;
+    app.server.sandbox().unwrap().expire_all_tokens();
+    let basiq = app.server.basiq_url().to_owned();
+    let refused = reqwest::Client::new()
+        .get(format!("{basiq}/users/{}", first.user_id))
+        .bearer_auth(&first.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403, "the simulator revoked it");
+
+    let cached: Grant = me
+        .post(app.url("/api/token"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        cached.access_token, first.access_token,
+        "without asking, the cache answers"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let res = me
+        .post(app.url("/api/token"))
+        .json(&json!({"fresh": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let fresh: Grant = res.json().await.unwrap();
+    assert_ne!(fresh.access_token, first.access_token);
+    assert_eq!(fresh.user_id, first.user_id);
+    let works = reqwest::Client::new()
+        .get(format!("{basiq}/jobs/does-not-exist"))
+        .bearer_auth(&fresh.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(works.status(), 403, "the new token is accepted");
+}
