@@ -72,11 +72,15 @@ pub async fn fetch_institutions(etag: Option<&str>) -> Result<DirectoryAnswer, U
 ///
 /// Embedded, the first call exchanges the host's single-use link token (from its `init`
 /// message, never a URL) for the session of the host's user.
-pub async fn fetch_token() -> Result<TokenGrantBody, UserError> {
-    let request = match crate::embed::link_token().await {
-        Some(link_token) => {
-            Request::post("/api/token").json(&serde_json::json!({ "link_token": link_token }))
-        }
+pub async fn fetch_token(fresh: bool) -> Result<TokenGrantBody, UserError> {
+    let body = match crate::embed::link_token().await {
+        Some(link_token) => Some(serde_json::json!({ "link_token": link_token })),
+        // Basiq refused our token: ask the server for a new one, not its cached copy.
+        None if fresh => Some(serde_json::json!({ "fresh": true })),
+        None => None,
+    };
+    let request = match body {
+        Some(body) => Request::post("/api/token").json(&body),
         None => Request::post("/api/token").build(),
     };
     decode(send(request).await?).await

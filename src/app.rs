@@ -125,7 +125,7 @@ impl Ctx {
             return Ok(s);
         }
         let issued_at_ms = now_ms();
-        let grant = api::fetch_token().await?;
+        let grant = api::fetch_token(force).await?;
         let s = Session {
             token: grant.access_token,
             user_id: grant.user_id,

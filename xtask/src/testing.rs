@@ -155,7 +155,13 @@ pub fn run() -> Result<(), Failure> {
         cmd(
             &env,
             "cargo",
-            &["test", "--workspace", "--exclude", "bank-connect-e2e"],
+            &[
+                "test",
+                "--workspace",
+                "--exclude",
+                "bank-connect-e2e",
+                "--no-fail-fast",
+            ],
         ),
     );
     t.check(
@@ -185,7 +191,14 @@ pub fn run() -> Result<(), Failure> {
         let mut e2e = cmd(
             &env,
             "cargo",
-            &["test", "-p", "bank-connect-e2e", "--", "--test-threads=1"],
+            &[
+                "test",
+                "-p",
+                "bank-connect-e2e",
+                "--no-fail-fast",
+                "--",
+                "--test-threads=1",
+            ],
         );
         e2e.env("BANK_CONNECT_DIST", root().join("dist"));
         t.suite(
@@ -218,6 +231,7 @@ fn browser_tests(env: &ToolEnv) -> Command {
             "test",
             "-p",
             "bank-connect",
+            "--no-fail-fast",
             "--target",
             "wasm32-unknown-unknown",
         ],
