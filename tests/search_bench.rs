@@ -4,124 +4,10 @@
 //! run it takes a few rounds and checks the search still finds what people type.
 #![cfg(target_arch = "wasm32")]
 
-use bank_connect_core::InstitutionSummary;
 use bank_connect_core::search::{Filters, SearchIndex};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-const FIRST: &[&str] = &[
-    "Northern",
-    "Southern",
-    "Coastal",
-    "Heritage",
-    "Pioneer",
-    "Regional",
-    "Summit",
-    "Harbour",
-    "Golden",
-    "Unity",
-    "Riverina",
-    "Capricorn",
-    "Illawarra",
-    "Tasman",
-    "Otago",
-    "Waikato",
-    "Gippsland",
-    "Murray",
-    "Hunter",
-    "Société",
-];
-const SECOND: &[&str] = &[
-    "Mutual",
-    "Community",
-    "Teachers",
-    "Police",
-    "Health",
-    "Farmers",
-    "Miners",
-    "Defence",
-    "Family",
-    "Peoples",
-    "Members",
-    "Savings",
-    "Trust",
-    "Citizens",
-    "Federal",
-    "Country",
-];
-const KIND: &[&str] = &[
-    "Bank",
-    "Credit Union",
-    "Building Society",
-    "Banking Group",
-    "Financial Services",
-    "Super Fund",
-    "Card Services",
-    "Cooperative",
-];
-const REAL: &[&str] = &[
-    "Commonwealth Bank of Australia",
-    "National Australia Bank",
-    "ANZ",
-    "Westpac",
-    "St.George Bank",
-    "Bank of Queensland",
-    "ING",
-    "HSBC Australia",
-    "AMP Bank",
-    "Bank of Melbourne",
-    "Bankwest",
-    "UBank",
-    "Macquarie Bank",
-    "Kiwibank",
-    "ASB Bank",
-    "Bank of New Zealand",
-    "Hooli Bank",
-];
-
-/// `n` institutions with made-up but realistic names, deterministic (as core's criterion bench).
-fn synthetic(n: usize) -> Vec<InstitutionSummary> {
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (seed >> 33) as usize
-    };
-    (0..n)
-        .map(|i| {
-            let name = if i < REAL.len() {
-                REAL[i].to_string()
-            } else {
-                format!(
-                    "{} {} {}",
-                    FIRST[next() % FIRST.len()],
-                    SECOND[next() % SECOND.len()],
-                    KIND[next() % KIND.len()]
-                )
-            };
-            let short = name.split(' ').take(2).collect::<Vec<_>>().join(" ");
-            InstitutionSummary {
-                id: format!("AU{i:05}"),
-                name,
-                short_name: short,
-                service_type: ["Personal Banking", "Business Banking"][next() % 2].into(),
-                country: ["Australia", "New Zealand"][next() % 2].into(),
-                tier: ((next() % 4) + 1).to_string(),
-                status: "operational".into(),
-                authorization: "user".into(),
-                login_id_caption: "Login".into(),
-                password_caption: "Password".into(),
-                security_code_caption: None,
-                secondary_login_id_caption: None,
-                forgotten_password_url: None,
-                logo: None,
-                average_duration_ms: None,
-            }
-        })
-        .collect()
-}
 
 /// What people type, keystroke by keystroke, plus typos, aliases and misses.
 const QUERIES: &[&str] = &[
@@ -163,7 +49,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[wasm_bindgen_test]
 fn filtering_5000_institutions() {
-    let institutions = synthetic(5_000);
+    let institutions = bank_connect_core::synthetic::directory(5_000);
     let started = now();
     let index = SearchIndex::new(&institutions);
     let index_ms = now() - started;

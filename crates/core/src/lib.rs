@@ -24,6 +24,7 @@ pub mod errors;
 pub mod flow;
 pub mod money;
 pub mod search;
+pub mod synthetic;
 pub mod token;
 pub mod validation;
 
