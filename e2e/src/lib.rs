@@ -363,6 +363,57 @@ window.axe.run(document, { resultTypes: ['violations'] })
         .expect("Network.setBlockedURLs");
     }
 
+    /// Picks `bank` in the open picker by typing `search`, and waits for its login form.
+    pub async fn pick_bank(&self, search: &str, bank: &str) {
+        let input = self.find(By::Css("input[role='combobox']")).await;
+        input.send_keys(search).await.unwrap();
+        self.option(bank).await.click().await.unwrap();
+        self.heading(&format!("Log in to {bank}")).await;
+    }
+
+    /// Fills the login form (the Hooli-style "Login" / "Password" captions) and submits it.
+    pub async fn log_in(&self, login: &str, password: &str) {
+        let login_input = self.field("Login").await;
+        login_input.clear().await.unwrap();
+        login_input.send_keys(login).await.unwrap();
+        self.field("Password")
+            .await
+            .send_keys(password)
+            .await
+            .unwrap();
+        self.button("Connect").await.click().await.unwrap();
+    }
+
+    /// A 320 px wide phone in dark mode (Chrome DevTools emulation).
+    pub async fn emulate_small_dark_screen(&self) {
+        self.driver.set_window_rect(0, 0, 320, 720).await.unwrap();
+        let cdp = self.driver.cdp();
+        cdp.send_raw(
+            "Emulation.setEmulatedMedia",
+            serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }),
+        )
+        .await
+        .unwrap();
+        cdp.send_raw(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({ "width": 320, "height": 720, "deviceScaleFactor": 1, "mobile": true }),
+        )
+        .await
+        .unwrap();
+    }
+
+    /// True when the page has no horizontal scrolling at a width of at most 320 px.
+    pub async fn fits_320(&self) -> bool {
+        let script = "return document.documentElement.scrollWidth <= window.innerWidth && window.innerWidth <= 320;";
+        self.driver
+            .execute(script, vec![])
+            .await
+            .unwrap()
+            .json()
+            .as_bool()
+            .unwrap_or(false)
+    }
+
     /// Saves a PNG of the page as `target/e2e-screens/<name>.png`, and under `docs/screens/` when
     /// `BANK_CONNECT_UPDATE_DOCS=1`. Returns the first path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {

@@ -17,24 +17,13 @@ const JARED_PASSWORD: &str = "django";
 /// Opens the widget, picks `bank` by typing `search`, and waits for its login form.
 async fn open_bank(h: &Harness, search: &str, bank: &str) {
     h.button("+ Connect a bank").await.click().await.unwrap();
-    let input = h.find(By::Css("input[role='combobox']")).await;
-    input.send_keys(search).await.unwrap();
-    h.option(bank).await.click().await.unwrap();
-    h.heading(&format!("Log in to {bank}")).await;
-}
-
-async fn log_in(h: &Harness, login: &str, password: &str) {
-    let login_input = h.field("Login").await;
-    login_input.clear().await.unwrap();
-    login_input.send_keys(login).await.unwrap();
-    h.field("Password").await.send_keys(password).await.unwrap();
-    h.button("Connect").await.click().await.unwrap();
+    h.pick_bank(search, bank).await;
 }
 
 /// Connects Hooli Bank as Gavin Belson and opens the connections view from the result screen.
 async fn connect_hooli(h: &Harness) {
     open_bank(h, "hooli", "Hooli Bank").await;
-    log_in(h, "gavinBelson", HOOLI_PASSWORD).await;
+    h.log_in("gavinBelson", HOOLI_PASSWORD).await;
     h.heading("Hooli Bank is connected").await;
     h.button("See all your connected banks")
         .await
@@ -48,7 +37,7 @@ async fn connect_hooli(h: &Harness) {
 /// Connects Pied Piper Bank (a bank that asks for a one-time code every time) as Jared.
 async fn connect_pied_piper(h: &Harness) {
     open_bank(h, "pied piper", "Pied Piper Bank").await;
-    log_in(h, "jared", JARED_PASSWORD).await;
+    h.log_in("jared", JARED_PASSWORD).await;
     h.heading("Enter the code from your bank").await;
     h.field("OTP Password")
         .await
@@ -599,34 +588,7 @@ async fn transactions_load_more_and_remove_with_the_dialog() {
 async fn the_connections_view_fits_320_pixels_in_dark_mode() {
     Harness::run(|h| async move {
         let secrets = [HOOLI_PASSWORD];
-        h.driver.set_window_rect(0, 0, 320, 720).await.unwrap();
-        h.driver
-            .cdp()
-            .send_raw(
-                "Emulation.setEmulatedMedia",
-                serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }),
-            )
-            .await
-            .unwrap();
-        h.driver
-            .cdp()
-            .send_raw(
-                "Emulation.setDeviceMetricsOverride",
-                serde_json::json!({ "width": 320, "height": 720, "deviceScaleFactor": 1, "mobile": true }),
-            )
-            .await
-            .unwrap();
-        let fits = || async {
-            let ret = h
-                .driver
-                .execute(
-                    "return document.documentElement.scrollWidth <= window.innerWidth && window.innerWidth <= 320;",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            ret.json().as_bool().unwrap_or(false)
-        };
+        h.emulate_small_dark_screen().await;
         h.driver.goto(h.url("/")).await.unwrap();
         connect_hooli(&h).await;
         h.find(By::XPath(
@@ -637,11 +599,18 @@ async fn the_connections_view_fits_320_pixels_in_dark_mode() {
         .await
         .unwrap();
         h.button("Load more").await;
-        assert!(fits().await, "no horizontal scrolling at 320 px (connections)");
+        assert!(
+            h.fits_320().await,
+            "no horizontal scrolling at 320 px (connections)"
+        );
         h.check_screen("dark-320-connections", &secrets).await;
 
         // Hiding the list puts focus back on the start screen's button.
-        h.button("Hide connected banks").await.click().await.unwrap();
+        h.button("Hide connected banks")
+            .await
+            .click()
+            .await
+            .unwrap();
         eventually("focus on the entry button", || async {
             h.focused_id().await == "bc-conn-open"
         })
@@ -657,14 +626,16 @@ async fn the_connections_view_fits_320_pixels_in_dark_mode() {
             .click()
             .await
             .unwrap();
-        h.find(By::XPath(
-            "//span[normalize-space()='Needs your password']",
-        ))
-        .await;
+        h.find(By::XPath("//span[normalize-space()='Needs your password']"))
+            .await;
         h.button("Remove Hooli Bank").await.click().await.unwrap();
         h.find(By::Css("[role='dialog']")).await;
-        assert!(fits().await, "no horizontal scrolling at 320 px (dialog)");
-        h.check_screen("dark-320-connections-dialog", &secrets).await;
+        assert!(
+            h.fits_320().await,
+            "no horizontal scrolling at 320 px (dialog)"
+        );
+        h.check_screen("dark-320-connections-dialog", &secrets)
+            .await;
     })
     .await;
 }
@@ -710,7 +681,7 @@ async fn a_connection_continued_in_the_background_fills_in_on_the_start_screen()
     Harness::run_with(&["--sandbox-speed", "1"], |h| async move {
         h.driver.goto(h.url("/")).await.unwrap();
         open_bank(&h, "hooli", "Hooli Bank").await;
-        log_in(&h, "gavinBelson", HOOLI_PASSWORD).await;
+        h.log_in("gavinBelson", HOOLI_PASSWORD).await;
         h.button("Continue in background")
             .await
             .click()

@@ -10,18 +10,7 @@ const HOOLI_PASSWORD: &str = "hooli2016";
 async fn open_bank(h: &Harness, search: &str, bank: &str) {
     h.driver.goto(h.url("/")).await.unwrap();
     h.button("+ Connect a bank").await.click().await.unwrap();
-    let input = h.find(By::Css("input[role='combobox']")).await;
-    input.send_keys(search).await.unwrap();
-    h.option(bank).await.click().await.unwrap();
-    h.heading(&format!("Log in to {bank}")).await;
-}
-
-async fn log_in(h: &Harness, login: &str, password: &str) {
-    let login_input = h.field("Login").await;
-    login_input.clear().await.unwrap();
-    login_input.send_keys(login).await.unwrap();
-    h.field("Password").await.send_keys(password).await.unwrap();
-    h.button("Connect").await.click().await.unwrap();
+    h.pick_bank(search, bank).await;
 }
 
 #[tokio::test]
@@ -35,7 +24,7 @@ async fn happy_path_connects_hooli_and_lists_the_accounts() {
             "focus moves to the step heading"
         );
         h.check_screen("form", &secrets).await;
-        log_in(&h, "gavinBelson", HOOLI_PASSWORD).await;
+        h.log_in("gavinBelson", HOOLI_PASSWORD).await;
         h.heading("Hooli Bank is connected").await;
         let accounts = h.find(By::Css("ul[aria-label='Accounts'] > li")).await;
         assert_eq!(
@@ -65,7 +54,7 @@ async fn invalid_credentials_return_to_the_form_with_the_login_kept() {
     Harness::run(|h| async move {
         let secrets = ["not-the-password"];
         open_bank(&h, "hooli", "Hooli Bank").await;
-        log_in(&h, "gavinBelson", "not-the-password").await;
+        h.log_in("gavinBelson", "not-the-password").await;
         let notice = h
             .find(By::XPath(
                 "//*[@role='alert'][.//*[normalize-space()=\"Those details didn't work\"]]",
@@ -103,7 +92,7 @@ async fn mfa_at_pied_piper_asks_again_after_a_wrong_answer() {
         // directory, so only the password and the wrong answer can be told apart there.
         let secrets = [HOOLI_PASSWORD, "Aviato"];
         open_bank(&h, "pied piper", "Pied Piper Bank").await;
-        log_in(&h, "gavinBelson", HOOLI_PASSWORD).await;
+        h.log_in("gavinBelson", HOOLI_PASSWORD).await;
         h.heading("Connecting to Pied Piper Bank").await;
         h.heading("Answer your bank's security question").await;
         let answer = h.field("What's your first company?").await;
@@ -138,7 +127,7 @@ async fn mfa_at_pied_piper_asks_again_after_a_wrong_answer() {
 /// Logs in as a persona that fails and returns the failure screen's message.
 async fn failing_persona(h: &Harness, login: &str, password: &str, title: &str, shot: &str) {
     open_bank(h, "hooli", "Hooli Bank").await;
-    log_in(h, login, password).await;
+    h.log_in(login, password).await;
     h.heading(title).await;
     h.check_screen(shot, &[password]).await;
 }
@@ -280,7 +269,7 @@ fetch('/api/institutions').then((r) => r.json()).then((d) => {
 /// Connects Hooli with real-time jobs, revokes every token mid-job, and expects the accounts.
 async fn connect_through_a_revoked_token(h: &Harness) {
     open_bank(h, "hooli", "Hooli Bank").await;
-    log_in(h, "gavinBelson", HOOLI_PASSWORD).await;
+    h.log_in("gavinBelson", HOOLI_PASSWORD).await;
     h.heading("Connecting to Hooli Bank").await;
     h.find(By::XPath(
         "//ol[@aria-label='Steps']/li[contains(., 'In progress')]",
@@ -362,41 +351,20 @@ async fn the_picker_works_from_the_cache_when_the_directory_cannot_be_fetched() 
 #[tokio::test]
 async fn the_widget_fits_320_pixels_in_dark_mode() {
     Harness::run(|h| async move {
-        h.driver.set_window_rect(0, 0, 320, 720).await.unwrap();
-        h.driver
-            .cdp()
-            .send_raw(
-                "Emulation.setEmulatedMedia",
-                serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }),
-            )
-            .await
-            .unwrap();
-        h.driver
-            .cdp()
-            .send_raw(
-                "Emulation.setDeviceMetricsOverride",
-                serde_json::json!({ "width": 320, "height": 720, "deviceScaleFactor": 1, "mobile": true }),
-            )
-            .await
-            .unwrap();
-        let fits = || async {
-            let ret = h
-                .driver
-                .execute(
-                    "return document.documentElement.scrollWidth <= window.innerWidth && window.innerWidth <= 320;",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            ret.json().as_bool().unwrap_or(false)
-        };
+        h.emulate_small_dark_screen().await;
         open_bank(&h, "hooli", "Hooli Bank").await;
-        assert!(fits().await, "no horizontal scrolling at 320 px (form)");
+        assert!(
+            h.fits_320().await,
+            "no horizontal scrolling at 320 px (form)"
+        );
         h.check_screen("dark-320-form", &[]).await;
         h.button("Choose another bank").await.click().await.unwrap();
         h.heading("Choose your bank").await;
         h.find(By::Css("[role='option']")).await;
-        assert!(fits().await, "no horizontal scrolling at 320 px (picker)");
+        assert!(
+            h.fits_320().await,
+            "no horizontal scrolling at 320 px (picker)"
+        );
         h.check_screen("dark-320-picker", &[]).await;
     })
     .await;
