@@ -291,6 +291,8 @@ async fn basiq_rate_limit_and_a_failed_refresh_keep_the_old_data_with_the_error_
         h.driver.goto(h.url("/")).await.unwrap();
         connect_hooli(&h).await;
         let balance = text_in(&card(&h, "Hooli Bank").await, ".bc-account-balance").await;
+        // Let the view settle first: it moves focus to its heading once its data is in.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
         // The view's one-second clock does not re-create a focused button.
         h.driver
             .execute(
