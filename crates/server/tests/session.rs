@@ -441,33 +441,13 @@ async fn the_session_user_sees_refreshes_pages_and_removes_their_connections_onl
     // Someone else cannot touch it.
     let other = cookie_client();
     grant(&app, &other).await;
-    assert_eq!(
-        other
-            .get(app.url(&format!("/api/connections/{cid}/transactions")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    assert_eq!(
-        other
-            .delete(app.url(&format!("/api/connections/{cid}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    assert_eq!(
-        other
-            .post(app.url(&format!("/api/connections/{cid}/refresh")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    for request in [
+        other.get(app.url(&format!("/api/connections/{cid}/transactions"))),
+        other.delete(app.url(&format!("/api/connections/{cid}"))),
+        other.post(app.url(&format!("/api/connections/{cid}/refresh"))),
+    ] {
+        assert_eq!(request.send().await.unwrap().status(), 404);
+    }
     let theirs: Vec<Value> = other
         .get(app.url("/api/connections"))
         .send()
