@@ -19,6 +19,8 @@ use crate::components::{
     ConnectedAccounts, ConnectionProgress, CredentialForm, CredentialSubmit, FailureAction,
     FailureScreen, InstitutionPicker, MfaPrompt, PlusButton,
 };
+use crate::connections::ConnectionsState;
+use crate::split::{ChunkError, call_split, lazy_view, preload};
 
 /// How long a cached directory is used without refetching first (the server keeps it 6 h).
 pub const DIRECTORY_TTL_MS: u64 = 6 * 60 * 60 * 1000;
@@ -431,7 +433,9 @@ pub fn App() -> impl IntoView {
         poll_generation: StoredValue::new(0),
     };
     let flow = ctx.flow;
-    let connections = crate::connections::ConnectionsState::new();
+    let connections = ConnectionsState::new();
+    // The picker's module, right after the first view: ready by the time "+" is pressed.
+    preload!(preload_picker);
 
     // Config and directory straight away: the picker is ready the moment it opens.
     spawn_local(async move {
@@ -480,18 +484,7 @@ pub fn App() -> impl IntoView {
                 Screen::Picking if ctx.directory.with_untracked(Option::is_none) => {
                     ctx.load_directory();
                 }
-                Screen::Form(id)
-                    if !matches!(
-                        previous,
-                        Some(Screen::Progress(_)) | Some(Screen::Mfa(_)) | Some(Screen::Failed)
-                    ) =>
-                {
-                    ctx.refresh_institution(id.clone());
-                }
-                Screen::Progress(job) if !matches!(&previous, Some(Screen::Mfa(j)) if j == job) => {
-                    ctx.poll(job.clone());
-                }
-                Screen::Success(_) => ctx.load_accounts(),
+                // The later steps' own effects start in `flow_screen`, in their module.
                 _ => {}
             }
             if matches!(current, Screen::Picking) && ctx.session.with_untracked(Option::is_none) {
@@ -517,28 +510,19 @@ pub fn App() -> impl IntoView {
                 _ => Some("bc-step-heading"),
             };
             if let Some(id) = target {
-                request_animation_frame(move || {
-                    browser::focus(id);
-                });
+                browser::focus_when_shown(id);
             }
         }
         current
     });
 
-    let on_failure_action = move |a: FailureAction| {
-        ctx.dispatch(match a {
-            FailureAction::Retry => FlowEvent::Retry,
-            FailureAction::BackToForm => FlowEvent::Back,
-            FailureAction::PickAnother => FlowEvent::PickAnother,
-            FailureAction::Close => FlowEvent::Close,
-        })
-    };
-
+    let shown = StoredValue::new(None::<Screen>);
     let body = move || {
         let current = screen.get();
-        let state = flow.get_untracked();
-        match (current, state) {
-            (Screen::Idle, _) => view! {
+        let previous = shown.get_value();
+        shown.set_value(Some(current.clone()));
+        match current {
+            Screen::Idle => view! {
                 {move || {
                     ctx.background_note
                         .get()
@@ -551,194 +535,22 @@ pub fn App() -> impl IntoView {
                 } />
             }
             .into_any(),
-            (Screen::Picking, _) => picker_screen(ctx).into_any(),
-            (
-                Screen::Form(_),
-                FlowState::EnteringCredentials {
-                    institution,
-                    login_id,
-                    ..
-                },
-            ) => {
-                let inst = Signal::derive(move || {
-                    flow.with(|f| f.institution().cloned())
-                        .unwrap_or_else(|| institution.clone())
-                });
-                let check = Signal::derive(move || {
-                    flow.with(|f| match f {
-                        FlowState::EnteringCredentials { check, .. } => check.clone(),
-                        _ => Default::default(),
-                    })
-                });
-                let submitting = Signal::derive(move || {
-                    flow.with(|f| {
-                        matches!(
-                            f,
-                            FlowState::EnteringCredentials {
-                                submitting: true,
-                                ..
-                            }
-                        )
-                    })
-                });
-                let notice = Signal::derive(move || {
-                    flow.with(|f| match f {
-                        FlowState::EnteringCredentials { notice, .. } => notice.clone(),
-                        _ => None,
-                    })
-                });
-                view! {
-                    <CredentialForm
-                        institution=inst
-                        login_prefill=login_id.unwrap_or_default()
-                        check=check
-                        submitting=submitting
-                        notice=notice
-                        on_submit=move |s| ctx.submit_credentials(s)
-                        on_back=move |_| ctx.dispatch(FlowEvent::Back)
-                    />
-                }
+            Screen::Picking => {
+                // The next steps' module, while the person searches.
+                preload!(preload_flow);
+                lazy_view(move || async move { call_split!(picker_screen(ctx)) }).into_any()
+            }
+            current => {
+                let state = flow.get_untracked();
+                lazy_view(move || {
+                    let (current, state) = (current.clone(), state.clone());
+                    let previous = previous.clone();
+                    async move {
+                        call_split!(flow_screen(ctx, connections, current, previous, state))
+                    }
+                })
                 .into_any()
             }
-            (
-                Screen::Progress(_),
-                FlowState::Connecting {
-                    institution,
-                    started_at_ms,
-                    ..
-                },
-            ) => {
-                let view_signal = Signal::derive(move || {
-                    flow.with(|f| match f {
-                        FlowState::Connecting { view, .. } | FlowState::Mfa { view, .. } => {
-                            view.clone()
-                        }
-                        _ => JobView::starting(),
-                    })
-                });
-                let elapsed =
-                    Signal::derive(move || ctx.now.get().saturating_sub(started_at_ms) / 1000);
-                let name = institution.name.clone();
-                view! {
-                    <ConnectionProgress
-                        institution_name=institution.name.clone()
-                        view=view_signal
-                        usual_secs=flow::usual_seconds(&institution)
-                        elapsed_secs=elapsed
-                        on_cancel=move |_| ctx.dispatch(FlowEvent::Cancel)
-                        on_background=move |_| {
-                            ctx.background_note.set(Some(format!(
-                                "We'll finish connecting {name} in the background."
-                            )));
-                            ctx.dispatch(FlowEvent::ContinueInBackground)
-                        }
-                    />
-                }
-                .into_any()
-            }
-            (
-                Screen::Mfa(_),
-                FlowState::Mfa {
-                    institution,
-                    challenge,
-                    ..
-                },
-            ) => {
-                let challenge_signal = Signal::derive(move || {
-                    flow.with(|f| match f {
-                        FlowState::Mfa { challenge, .. } => Some(challenge.clone()),
-                        _ => None,
-                    })
-                    .unwrap_or_else(|| challenge.clone())
-                });
-                let error = Signal::derive(move || {
-                    flow.with(|f| match f {
-                        FlowState::Mfa { error, .. } => error.clone(),
-                        _ => None,
-                    })
-                });
-                let busy = Signal::derive(move || {
-                    flow.with(|f| {
-                        matches!(
-                            f,
-                            FlowState::Mfa { sending: true, .. }
-                                | FlowState::Mfa { answered: true, .. }
-                        )
-                    })
-                });
-                let seconds_left = Signal::derive(move || {
-                    let now = ctx.now.get();
-                    flow.with(|f| f.mfa_time_left_ms(now))
-                        .map(|ms| ms.div_ceil(1000))
-                });
-                view! {
-                    <MfaPrompt
-                        institution_name=institution.name.clone()
-                        challenge=challenge_signal
-                        error=error
-                        seconds_left=seconds_left
-                        busy=busy
-                        on_submit=move |body| ctx.submit_mfa(body)
-                        on_cancel=move |_| ctx.dispatch(FlowEvent::Cancel)
-                    />
-                }
-                .into_any()
-            }
-            (
-                Screen::Success(_),
-                FlowState::Succeeded {
-                    institution,
-                    connection_id,
-                    ..
-                },
-            ) => {
-                let inst_id = institution.id.clone();
-                let rows = Signal::derive(move || -> Option<Vec<AccountRow>> {
-                    ctx.accounts.with(|a| {
-                        a.as_ref().map(|list| {
-                            accounts::rows_for_connection(list, connection_id.as_deref(), &inst_id)
-                        })
-                    })
-                });
-                view! {
-                    <ConnectedAccounts
-                        institution_name=institution.name.clone()
-                        rows=rows
-                        error=ctx.accounts_error
-                        on_reload=move |_| ctx.load_accounts()
-                        on_another=move |_| ctx.dispatch(FlowEvent::PickAnother)
-                    />
-                    <button
-                        type="button"
-                        class="bc-button bc-conn-open"
-                        on:click=move |_| {
-                            connections.show();
-                            ctx.dispatch(FlowEvent::Close)
-                        }
-                    >
-                        "See all your connected banks"
-                    </button>
-                }
-                .into_any()
-            }
-            (
-                Screen::Failed,
-                FlowState::Failed {
-                    institution,
-                    error,
-                    recovery,
-                    ..
-                },
-            ) => view! {
-                <FailureScreen
-                    error=error
-                    recovery=recovery
-                    institution_name=institution.map(|i| i.name)
-                    on_action=on_failure_action
-                />
-            }
-            .into_any(),
-            _ => ().into_any(),
         }
     };
 
@@ -763,7 +575,255 @@ pub fn App() -> impl IntoView {
     }
 }
 
-fn picker_screen(ctx: Ctx) -> impl IntoView {
+/// The steps after the picker: form, progress, MFA, accounts, failure (split point `flow`).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(
+        flow,
+        wasm_split_path = ::leptos::wasm_split,
+        fallible,
+        preload(preload_flow)
+    )
+)]
+fn flow_screen(
+    ctx: Ctx,
+    connections: ConnectionsState,
+    current: Screen,
+    previous: Option<Screen>,
+    state: FlowState,
+) -> Result<AnyView, ChunkError> {
+    let flow = ctx.flow;
+    // Entering the step: fresh captions, polling the job, the accounts.
+    match &current {
+        Screen::Form(id)
+            if !matches!(
+                previous,
+                Some(Screen::Progress(_)) | Some(Screen::Mfa(_)) | Some(Screen::Failed)
+            ) =>
+        {
+            ctx.refresh_institution(id.clone());
+        }
+        Screen::Progress(job) if !matches!(&previous, Some(Screen::Mfa(j)) if j == job) => {
+            ctx.poll(job.clone());
+        }
+        Screen::Success(_) => ctx.load_accounts(),
+        _ => {}
+    }
+    let on_failure_action = move |a: FailureAction| {
+        ctx.dispatch(match a {
+            FailureAction::Retry => FlowEvent::Retry,
+            FailureAction::BackToForm => FlowEvent::Back,
+            FailureAction::PickAnother => FlowEvent::PickAnother,
+            FailureAction::Close => FlowEvent::Close,
+        })
+    };
+
+    Ok(match (current, state) {
+        (
+            Screen::Form(_),
+            FlowState::EnteringCredentials {
+                institution,
+                login_id,
+                ..
+            },
+        ) => {
+            let inst = Signal::derive(move || {
+                flow.with(|f| f.institution().cloned())
+                    .unwrap_or_else(|| institution.clone())
+            });
+            let check = Signal::derive(move || {
+                flow.with(|f| match f {
+                    FlowState::EnteringCredentials { check, .. } => check.clone(),
+                    _ => Default::default(),
+                })
+            });
+            let submitting = Signal::derive(move || {
+                flow.with(|f| {
+                    matches!(
+                        f,
+                        FlowState::EnteringCredentials {
+                            submitting: true,
+                            ..
+                        }
+                    )
+                })
+            });
+            let notice = Signal::derive(move || {
+                flow.with(|f| match f {
+                    FlowState::EnteringCredentials { notice, .. } => notice.clone(),
+                    _ => None,
+                })
+            });
+            view! {
+                <CredentialForm
+                    institution=inst
+                    login_prefill=login_id.unwrap_or_default()
+                    check=check
+                    submitting=submitting
+                    notice=notice
+                    on_submit=move |s| ctx.submit_credentials(s)
+                    on_back=move |_| ctx.dispatch(FlowEvent::Back)
+                />
+            }
+            .into_any()
+        }
+        (
+            Screen::Progress(_),
+            FlowState::Connecting {
+                institution,
+                started_at_ms,
+                ..
+            },
+        ) => {
+            let view_signal = Signal::derive(move || {
+                flow.with(|f| match f {
+                    FlowState::Connecting { view, .. } | FlowState::Mfa { view, .. } => {
+                        view.clone()
+                    }
+                    _ => JobView::starting(),
+                })
+            });
+            let elapsed =
+                Signal::derive(move || ctx.now.get().saturating_sub(started_at_ms) / 1000);
+            let name = institution.name.clone();
+            view! {
+                <ConnectionProgress
+                    institution_name=institution.name.clone()
+                    view=view_signal
+                    usual_secs=flow::usual_seconds(&institution)
+                    elapsed_secs=elapsed
+                    on_cancel=move |_| ctx.dispatch(FlowEvent::Cancel)
+                    on_background=move |_| {
+                        ctx.background_note.set(Some(format!(
+                            "We'll finish connecting {name} in the background."
+                        )));
+                        ctx.dispatch(FlowEvent::ContinueInBackground)
+                    }
+                />
+            }
+            .into_any()
+        }
+        (
+            Screen::Mfa(_),
+            FlowState::Mfa {
+                institution,
+                challenge,
+                ..
+            },
+        ) => {
+            let challenge_signal = Signal::derive(move || {
+                flow.with(|f| match f {
+                    FlowState::Mfa { challenge, .. } => Some(challenge.clone()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| challenge.clone())
+            });
+            let error = Signal::derive(move || {
+                flow.with(|f| match f {
+                    FlowState::Mfa { error, .. } => error.clone(),
+                    _ => None,
+                })
+            });
+            let busy = Signal::derive(move || {
+                flow.with(|f| {
+                    matches!(
+                        f,
+                        FlowState::Mfa { sending: true, .. }
+                            | FlowState::Mfa { answered: true, .. }
+                    )
+                })
+            });
+            let seconds_left = Signal::derive(move || {
+                let now = ctx.now.get();
+                flow.with(|f| f.mfa_time_left_ms(now))
+                    .map(|ms| ms.div_ceil(1000))
+            });
+            view! {
+                <MfaPrompt
+                    institution_name=institution.name.clone()
+                    challenge=challenge_signal
+                    error=error
+                    seconds_left=seconds_left
+                    busy=busy
+                    on_submit=move |body| ctx.submit_mfa(body)
+                    on_cancel=move |_| ctx.dispatch(FlowEvent::Cancel)
+                />
+            }
+            .into_any()
+        }
+        (
+            Screen::Success(_),
+            FlowState::Succeeded {
+                institution,
+                connection_id,
+                ..
+            },
+        ) => {
+            let inst_id = institution.id.clone();
+            let rows = Signal::derive(move || -> Option<Vec<AccountRow>> {
+                ctx.accounts.with(|a| {
+                    a.as_ref().map(|list| {
+                        accounts::rows_for_connection(list, connection_id.as_deref(), &inst_id)
+                    })
+                })
+            });
+            view! {
+                <ConnectedAccounts
+                    institution_name=institution.name.clone()
+                    rows=rows
+                    error=ctx.accounts_error
+                    on_reload=move |_| ctx.load_accounts()
+                    on_another=move |_| ctx.dispatch(FlowEvent::PickAnother)
+                />
+                <button
+                    type="button"
+                    class="bc-button bc-conn-open"
+                    on:click=move |_| {
+                        connections.show();
+                        ctx.dispatch(FlowEvent::Close)
+                    }
+                >
+                    "See all your connected banks"
+                </button>
+            }
+            .into_any()
+        }
+        (
+            Screen::Failed,
+            FlowState::Failed {
+                institution,
+                error,
+                recovery,
+                ..
+            },
+        ) => view! {
+            <FailureScreen
+                error=error
+                recovery=recovery
+                institution_name=institution.map(|i| i.name)
+                on_action=on_failure_action
+            />
+        }
+        .into_any(),
+        _ => ().into_any(),
+    })
+}
+
+/// The institution picker (split point `picker`).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(
+        picker,
+        wasm_split_path = ::leptos::wasm_split,
+        fallible,
+        preload(preload_picker)
+    )
+)]
+fn picker_screen(ctx: Ctx) -> Result<AnyView, ChunkError> {
+    Ok(picker_view(ctx).into_any())
+}
+
+fn picker_view(ctx: Ctx) -> impl IntoView {
     let flow = ctx.flow;
     let query = Signal::derive(move || {
         flow.with(|f| match f {

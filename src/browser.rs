@@ -32,6 +32,19 @@ pub fn focus(id: &str) -> bool {
         .is_some_and(|e| e.focus().is_ok())
 }
 
+/// Focuses the element with this id once it is in the page: a screen from a split module can
+/// appear a few frames after its step begins. Gives up after about two seconds.
+pub fn focus_when_shown(id: &'static str) {
+    fn attempt(id: &'static str, frames_left: u32) {
+        leptos::prelude::request_animation_frame(move || {
+            if !focus(id) && frames_left > 0 {
+                attempt(id, frames_left - 1);
+            }
+        });
+    }
+    attempt(id, 120);
+}
+
 /// True when localStorage can be used (it throws when disabled, e.g. some private modes).
 fn storage_available() -> bool {
     web_sys::window().is_some_and(|w| matches!(w.local_storage(), Ok(Some(_))))

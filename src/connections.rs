@@ -28,6 +28,7 @@ use crate::components::{
     AccountItem, ConfirmDialog, ConnectionCard, ConnectionProgress, CredentialForm,
     CredentialSubmit, MfaPrompt, RefreshOffer, TransactionList, card_heading_id, remove_button_id,
 };
+use crate::split::{ChunkError, call_split, lazy_view, preload};
 
 /// The view's heading id (focus moves there when it opens).
 pub const HEADING_ID: &str = "bc-connections-heading";
@@ -851,6 +852,8 @@ pub(crate) fn connections_home(app: Ctx, state: ConnectionsState) -> impl IntoVi
     };
     let entry = move || {
         (count() > 0).then(|| {
+            // The view's module, now that there is something to show in it.
+            preload!(preload_connections);
             view! {
                 <Show when=move || !attention().is_empty()>
                     <p class="bc-conn-attention">{attention}</p>
@@ -871,9 +874,23 @@ pub(crate) fn connections_home(app: Ctx, state: ConnectionsState) -> impl IntoVi
     };
     view! {
         <Show when=move || st.open.get() fallback=entry>
-            {connections_view(app, st)}
+            {lazy_view(move || async move { call_split!(connections_screen(app, st)) })}
         </Show>
     }
+}
+
+/// The connected-banks view (split point `connections`).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(
+        connections,
+        wasm_split_path = ::leptos::wasm_split,
+        fallible,
+        preload(preload_connections)
+    )
+)]
+fn connections_screen(app: Ctx, state: ConnectionsState) -> Result<AnyView, ChunkError> {
+    Ok(connections_view(app, state).into_any())
 }
 
 fn connections_view(app: Ctx, state: ConnectionsState) -> impl IntoView {

@@ -9,5 +9,6 @@ pub mod browser;
 pub mod components;
 pub mod connections;
 pub mod embed;
+pub mod split;
 
 pub use app::App;

@@ -1,6 +1,7 @@
 //! `cargo xtask setup | build | dev | test` — the project's automation, in Rust so it runs
 //! wherever cargo does.
 
+mod app_build;
 mod bench;
 mod setup;
 mod testing;
@@ -22,7 +23,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   setup   install what building and testing need (idempotent; fast when present)
-  build   setup, then build the app into dist/ (trunk, release, offline)
+  build   setup, then build the release app into dist/ (wasm split into lazily loaded chunks)
   dev     setup, build, and run the widget at http://127.0.0.1:8080 (sandbox without BASIQ_API_KEY)
           --example-host: also the example host site at http://127.0.0.1:8090
   test    setup, then every check and test suite; ends with 'N passed, N failed'
@@ -79,48 +80,9 @@ pub fn run_ok(mut c: Command, what: &str) -> Result<(), Failure> {
     }
 }
 
-/// `trunk build --release --offline` into dist/.
+/// The release app in dist/ (see `app_build`).
 pub fn build_app(env: &setup::ToolEnv) -> Result<(), Failure> {
-    println!("==> building the app (trunk build --release --offline)");
-    run_ok(
-        cmd(env, "trunk", &["build", "--release", "--offline"]),
-        "trunk build",
-    )?;
-    precompress(env)
-}
-
-/// Writes `.gz` (and `.br` when brotli is installed) beside each asset of dist/, which the
-/// server serves to browsers that accept them.
-fn precompress(env: &setup::ToolEnv) -> Result<(), Failure> {
-    let dist = root().join("dist");
-    let has_brotli = setup::runs(env, "brotli", "--version");
-    let mut assets = Vec::new();
-    for entry in std::fs::read_dir(&dist)? {
-        let path = entry?.path();
-        if path
-            .extension()
-            .is_some_and(|e| e == "js" || e == "wasm" || e == "css")
-        {
-            assets.push(path);
-        }
-    }
-    for asset in &assets {
-        let name = asset.to_string_lossy().into_owned();
-        run_ok(cmd(env, "gzip", &["-9", "-k", "-f", "-n", &name]), "gzip")?;
-        if has_brotli {
-            run_ok(
-                cmd(env, "brotli", &["-q", "11", "-k", "-f", &name]),
-                "brotli",
-            )?;
-        }
-    }
-    let note = if has_brotli {
-        " + brotli"
-    } else {
-        "; brotli is not installed"
-    };
-    println!("    precompressed {} assets (gzip{note})", assets.len());
-    Ok(())
+    app_build::build(env)
 }
 
 fn dev(args: &[String]) -> Result<(), Failure> {

@@ -1,0 +1,88 @@
+//! Code splitting: screens the release build downloads on demand, each from its own wasm module.
+//!
+//! The first view (header, "+ Connect a bank", the connected-banks entry) is the main module.
+//! Three split points hold the rest, each fetched ahead of need so a person rarely waits:
+//! - `picker`: the institution picker and search — fetched once the first view is up;
+//! - `flow`: credential form, progress, MFA, accounts and failure screens — fetched when the
+//!   picker opens;
+//! - `connections`: the connected-banks view — fetched when there are connections to show.
+//!
+//! Split functions carry `#[cfg_attr(feature = "split", wasm_split(…))]`. With the `split`
+//! feature (`cargo xtask build`) calling one downloads its module first; without it (`trunk
+//! serve`, browser tests) it is an ordinary function. [`call_split!`] hides the difference, and
+//! [`lazy_view`] turns a split view into something a parent can render, with a way out when the
+//! download fails.
+
+use leptos::prelude::*;
+
+/// A split module could not be downloaded (offline, server gone, a deploy replaced it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("This part of the app could not be downloaded.")]
+pub struct ChunkError;
+
+#[cfg(feature = "split")]
+impl From<leptos::wasm_split::SplitLoaderError> for ChunkError {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        ChunkError
+    }
+}
+
+/// Calls a split function inside an `async` block: awaits its module in the split build,
+/// calls it directly otherwise.
+macro_rules! call_split {
+    ($f:ident ( $($arg:expr),* $(,)? )) => {{
+        #[cfg(feature = "split")]
+        let out = $f($($arg),*).await;
+        #[cfg(not(feature = "split"))]
+        let out = $f($($arg),*);
+        out
+    }};
+}
+pub(crate) use call_split;
+
+/// Starts downloading a split module without waiting for it (a failure is retried on use).
+macro_rules! preload {
+    ($preload:ident) => {{
+        #[cfg(feature = "split")]
+        leptos::task::spawn_local(async move {
+            let _ = $preload().await;
+        });
+    }};
+}
+pub(crate) use preload;
+
+/// Renders the view `load` produces once its module is there; if the download fails, a notice
+/// with "Try again" (which loads again) and whatever `on_close` offers.
+pub fn lazy_view<L, Fut>(load: L) -> impl IntoView
+where
+    L: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<AnyView, ChunkError>> + Send + 'static,
+{
+    let attempt = RwSignal::new(0u32);
+    move || {
+        attempt.track();
+        let load = load.clone();
+        Suspend::new(async move {
+            match load().await {
+                Ok(view) => view,
+                Err(e) => chunk_failed(e, attempt).into_any(),
+            }
+        })
+    }
+}
+
+fn chunk_failed(e: ChunkError, attempt: RwSignal<u32>) -> impl IntoView {
+    view! {
+        <div class="bc-notice" role="alert">
+            <p class="bc-notice-title">{e.to_string()}</p>
+            <p>"Check your connection, then try again."</p>
+            <button
+                type="button"
+                class="bc-button bc-primary"
+                on:click=move |_| attempt.update(|n| *n += 1)
+            >
+                "Try again"
+            </button>
+        </div>
+    }
+}

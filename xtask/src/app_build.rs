@@ -1,0 +1,250 @@
+//! `cargo xtask build`: the release app in dist/, split into lazily loaded wasm chunks.
+//!
+//! trunk cannot split wasm (trunk-rs/trunk#1022), so the release pipeline lives here:
+//!
+//! 1. `cargo build --profile wasm-release --features split` with `--emit-relocs`, so the
+//!    splitter can move code and data between modules;
+//! 2. `wasm_split_cli_support` cuts the binary at the app's split points (`src/split.rs`) into
+//!    the main module, one module per split point and shared chunks, plus the small loader
+//!    `__wasm_split.js` the main module imports;
+//! 3. `wasm-bindgen --target web` on the main module, `wasm-opt -Oz` on every module;
+//! 4. everything goes into `dist/app-<content hash>/` (so the server can mark it immutable),
+//!    with `dist/index.html` made from the root `index.html` (trunk's tags swapped for ours);
+//! 5. gzip and brotli copies beside each asset.
+//!
+//! The new dist/ is assembled beside the old one and swapped in by a rename, so a reader never
+//! sees a half-written app. `trunk serve` still builds the unsplit app from the same sources
+//! for development.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::setup::ToolEnv;
+use crate::{Failure, cmd, root, run_ok};
+
+/// The file name wasm-bindgen gives the main module's JS (`--out-name`).
+const MAIN_JS: &str = "bank-connect.js";
+const MAIN_WASM: &str = "bank-connect_bg.wasm";
+/// The loader the main module imports; relative to the main JS.
+const LINK_JS: &str = "__wasm_split.js";
+/// Features every browser we support has, and rustc's default wasm32 target enables.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// Builds the release app into dist/.
+pub fn build(env: &ToolEnv) -> Result<(), Failure> {
+    println!("==> building the app (release wasm, split into lazily loaded chunks)");
+    let mut cargo = cmd(
+        env,
+        "cargo",
+        &[
+            "build",
+            "--profile",
+            "wasm-release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--bin",
+            "bank-connect",
+            "--features",
+            "split",
+        ],
+    );
+    // Replaces `.cargo/config.toml`'s wasm32 rustflags, so it repeats them.
+    cargo.env(
+        "CARGO_ENCODED_RUSTFLAGS",
+        ["--cfg", "erase_components", "-Clink-args=--emit-relocs"].join("\u{1f}"),
+    );
+    run_ok(cargo, "cargo build (wasm32, wasm-release)")?;
+    let wasm = target_dir().join("wasm32-unknown-unknown/wasm-release/bank-connect.wasm");
+
+    let stage = target_dir().join("app-build");
+    if stage.exists() {
+        std::fs::remove_dir_all(&stage)?;
+    }
+    std::fs::create_dir_all(&stage)?;
+    let split_main = stage.join("main.wasm");
+    let input = std::fs::read(&wasm)
+        .map_err(|e| Failure(format!("cannot read {}: {e}", wasm.display())))?;
+    let main_module = format!("./{MAIN_JS}");
+    let link_name = format!("./{LINK_JS}");
+    let split = wasm_split_cli_support::transform({
+        let mut o = wasm_split_cli_support::Options::new(&input);
+        o.output_dir = &stage;
+        o.main_out_path = &split_main;
+        o.main_module = &main_module;
+        o.link_name = &link_name;
+        o
+    })
+    .map_err(|e| Failure(format!("splitting the wasm: {e:#}")))?;
+
+    let stage_arg = stage.to_string_lossy().into_owned();
+    let main_arg = split_main.to_string_lossy().into_owned();
+    run_ok(
+        cmd(
+            env,
+            "wasm-bindgen",
+            &[
+                "--target",
+                "web",
+                "--keep-lld-exports",
+                "--no-typescript",
+                "--out-name",
+                "bank-connect",
+                "--out-dir",
+                &stage_arg,
+                &main_arg,
+            ],
+        ),
+        "wasm-bindgen",
+    )?;
+    std::fs::remove_file(&split_main)?;
+
+    let mut modules = vec![stage.join(MAIN_WASM)];
+    modules.extend(split.split_modules.iter().cloned());
+    for m in &modules {
+        let path = m.to_string_lossy().into_owned();
+        let mut args = vec!["-Oz"];
+        args.extend_from_slice(WASM_FEATURES);
+        args.extend(["--strip-debug", "--strip-producers", &path, "-o", &path]);
+        run_ok(cmd(env, "wasm-opt", &args), "wasm-opt")?;
+    }
+    std::fs::copy(root().join("style/main.css"), stage.join("main.css"))?;
+
+    let dir = format!("app-{}", content_hash(&stage)?);
+    let dist = root().join("dist");
+    let next = root().join(format!("dist.next-{}", std::process::id()));
+    if next.exists() {
+        std::fs::remove_dir_all(&next)?;
+    }
+    std::fs::create_dir_all(&next)?;
+    std::fs::rename(&stage, next.join(&dir))?;
+    let template = std::fs::read_to_string(root().join("index.html"))?;
+    std::fs::write(next.join("index.html"), index_html(&template, &dir)?)?;
+    precompress(env, &next.join(&dir))?;
+
+    let old = root().join(format!("dist.old-{}", std::process::id()));
+    if dist.exists() {
+        std::fs::rename(&dist, &old)?;
+    }
+    std::fs::rename(&next, &dist)?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old)?;
+    }
+    println!(
+        "    dist/{dir}: main module + {} lazily loaded module(s)",
+        split.split_modules.len()
+    );
+    Ok(())
+}
+
+/// 16 hex digits of SHA-256 over the stage's file names and contents.
+fn content_hash(dir: &Path) -> Result<String, Failure> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.file_name().unwrap_or_default().as_encoded_bytes());
+        h.update(std::fs::read(&f)?);
+    }
+    Ok(h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// The root `index.html` with trunk's `data-trunk` tags replaced by the built assets: the
+/// stylesheet, preloads, and the one inline module the server's CSP allows by its hash.
+pub fn index_html(template: &str, dir: &str) -> Result<String, Failure> {
+    let kept: Vec<&str> = template
+        .lines()
+        .filter(|l| !l.contains("data-trunk"))
+        .collect();
+    let mut html = kept.join("\n");
+    html.push('\n');
+    let tags = format!(
+        r#"    <link rel="stylesheet" href="/{dir}/main.css" />
+    <link rel="modulepreload" href="/{dir}/{MAIN_JS}" />
+    <link rel="modulepreload" href="/{dir}/{LINK_JS}" />
+    <link rel="preload" href="/{dir}/{MAIN_WASM}" as="fetch" type="application/wasm" crossorigin />
+    <script type="module">import init from '/{dir}/{MAIN_JS}';await init({{ module_or_path: '/{dir}/{MAIN_WASM}' }});</script>
+  </head>"#
+    );
+    match html.find("  </head>") {
+        Some(at) => {
+            html.replace_range(at..at + "  </head>".len(), &tags);
+            Ok(html)
+        }
+        None => Err(Failure("index.html has no `  </head>` line".into())),
+    }
+}
+
+/// Writes `.gz` (and `.br` when brotli is installed) beside each asset, which the server
+/// serves to browsers that accept them.
+fn precompress(env: &ToolEnv, dir: &Path) -> Result<(), Failure> {
+    let has_brotli = crate::setup::runs(env, "brotli", "--version");
+    let mut assets = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path
+            .extension()
+            .is_some_and(|e| e == "js" || e == "wasm" || e == "css")
+        {
+            assets.push(path);
+        }
+    }
+    for asset in &assets {
+        let name = asset.to_string_lossy().into_owned();
+        run_ok(cmd(env, "gzip", &["-9", "-k", "-f", "-n", &name]), "gzip")?;
+        if has_brotli {
+            run_ok(
+                cmd(env, "brotli", &["-q", "11", "-k", "-f", &name]),
+                "brotli",
+            )?;
+        }
+    }
+    let note = if has_brotli {
+        " + brotli"
+    } else {
+        "; brotli is not installed"
+    };
+    println!("    precompressed {} assets (gzip{note})", assets.len());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index_html;
+
+    #[test]
+    fn index_swaps_trunk_tags_for_the_built_assets() {
+        let template = "<html>\n  <head>\n    <title>x</title>\n    <link data-trunk rel=\"css\" href=\"style/main.css\" />\n    <link data-trunk rel=\"rust\" />\n  </head>\n  <body></body>\n</html>\n";
+        let html = index_html(template, "app-0123").unwrap();
+        assert!(!html.contains("data-trunk"));
+        assert!(html.contains("<title>x</title>"));
+        assert!(html.contains(r#"<link rel="stylesheet" href="/app-0123/main.css" />"#));
+        assert!(html.contains("import init from '/app-0123/bank-connect.js'"));
+        assert!(html.contains("module_or_path: '/app-0123/bank-connect_bg.wasm'"));
+        assert_eq!(html.matches("<script").count(), 1);
+        assert!(html.find("</script>").unwrap() < html.find("</head>").unwrap());
+    }
+
+    #[test]
+    fn index_without_a_head_is_an_error() {
+        assert!(index_html("<html><body></body></html>", "app-1").is_err());
+    }
+}
