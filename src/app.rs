@@ -101,7 +101,7 @@ impl Ctx {
                 let before = current.clone();
                 let observed = event.clone();
                 *s = flow::next(current, event);
-                crate::embed::observe(&before, &observed, s);
+                crate::embed::observe(before, observed, s.clone());
             } else {
                 *s = flow::next(current, event);
             }

@@ -12,8 +12,11 @@ use std::rc::Rc;
 use bank_connect_core::embed::{self, HostMessage, Theme, ThemeMode, WidgetMessage};
 use bank_connect_core::flow::{FlowEvent, FlowState};
 use futures::channel::oneshot;
+use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+
+use crate::split::{ChunkError, call_split};
 
 /// How the host shows the widget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,14 +82,30 @@ pub fn post(message: &WidgetMessage) {
     }
 }
 
-/// Reports one flow transition to the host (no-op when not embedded).
-pub fn observe(before: &FlowState, event: &FlowEvent, after: &FlowState) {
-    if STATE.with(|s| s.borrow().parent_origin.is_none()) {
+/// Reports one flow transition to the host (no-op when not embedded). The protocol code is in
+/// the `embed` module, which `start` already loaded before any host could be talking to us.
+pub fn observe(before: FlowState, event: FlowEvent, after: FlowState) {
+    if !active() {
         return;
     }
-    for message in embed::messages_for(before, event, after) {
+    spawn_local(async move {
+        let _ = call_split!(observe_in_module(before, event, after));
+    });
+}
+
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(embed, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn observe_in_module(
+    before: FlowState,
+    event: FlowEvent,
+    after: FlowState,
+) -> Result<(), ChunkError> {
+    for message in embed::messages_for(&before, &event, &after) {
         post(&message);
     }
+    Ok(())
 }
 
 /// The link token from the host's `init`, once (waits for `init` when embedded).
@@ -135,10 +154,37 @@ pub fn apply_theme(theme: &Theme) {
 /// the flow then); `on_escape` when the person presses Escape and nothing in the widget used
 /// it (a modal dialog closes on Escape, and the host page cannot see keys typed in the frame).
 /// `allowed` is the parent-origin allowlist from `/api/config`.
+///
+/// Only embedded pages need the protocol, so it lives in its own module (split point `embed`);
+/// a failed download is retried a few times, backing off.
 pub fn start(allowed: Vec<String>, on_init: impl Fn() + 'static, on_escape: impl Fn() + 'static) {
     let Some(mode) = mode() else { return };
+    let on_init: Rc<dyn Fn()> = Rc::new(on_init);
+    let on_escape: Rc<dyn Fn()> = Rc::new(on_escape);
+    spawn_local(async move {
+        for wait_ms in [500, 1_000, 2_000, 4_000, 0] {
+            let (allowed, on_init, on_escape) =
+                (allowed.clone(), on_init.clone(), on_escape.clone());
+            if call_split!(listen(mode, allowed, on_init, on_escape)).is_ok() || wait_ms == 0 {
+                return;
+            }
+            crate::browser::sleep(wait_ms).await;
+        }
+    });
+}
+
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(embed, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn listen(
+    mode: Mode,
+    allowed: Vec<String>,
+    on_init: Rc<dyn Fn()>,
+    on_escape: Rc<dyn Fn()>,
+) -> Result<(), ChunkError> {
     let Some(window) = web_sys::window() else {
-        return;
+        return Ok(());
     };
     if mode == Mode::Modal {
         let escape =
@@ -151,7 +197,6 @@ pub fn start(allowed: Vec<String>, on_init: impl Fn() + 'static, on_escape: impl
         escape.forget();
     }
     STATE.with(|s| s.borrow_mut().allowed = allowed.clone());
-    let on_init = Rc::new(on_init);
     let listener =
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             let from_parent = match (event.source(), parent()) {
@@ -215,6 +260,7 @@ pub fn start(allowed: Vec<String>, on_init: impl Fn() + 'static, on_escape: impl
     for origin in targets {
         post_to(&origin, &WidgetMessage::Ready.to_value());
     }
+    Ok(())
 }
 
 /// The embedding page's origin as Chromium and Safari report it (`location.ancestorOrigins`,

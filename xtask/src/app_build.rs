@@ -193,6 +193,21 @@ pub fn index_html(template: &str, dir: &str) -> Result<String, Failure> {
     }
 }
 
+/// The assets `index.html` loads up front (paths relative to dist/, in page order): its
+/// stylesheet, module preloads and preloaded wasm.
+pub fn first_view_assets(index: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in index.split("href=\"/").skip(1) {
+        if let Some(end) = part.find('"') {
+            let asset = &part[..end];
+            if !out.iter().any(|a| a == asset) {
+                out.push(asset.to_owned());
+            }
+        }
+    }
+    out
+}
+
 /// Writes `.gz` (and `.br` when brotli is installed) beside each asset, which the server
 /// serves to browsers that accept them.
 fn precompress(env: &ToolEnv, dir: &Path) -> Result<(), Failure> {
@@ -241,6 +256,20 @@ mod tests {
         assert!(html.contains("module_or_path: '/app-0123/bank-connect_bg.wasm'"));
         assert_eq!(html.matches("<script").count(), 1);
         assert!(html.find("</script>").unwrap() < html.find("</head>").unwrap());
+    }
+
+    #[test]
+    fn first_view_is_what_the_index_loads_up_front() {
+        let html = index_html("<html>\n  <head>\n  </head>\n</html>\n", "app-9").unwrap();
+        assert_eq!(
+            super::first_view_assets(&html),
+            [
+                "app-9/main.css",
+                "app-9/bank-connect.js",
+                "app-9/__wasm_split.js",
+                "app-9/bank-connect_bg.wasm"
+            ]
+        );
     }
 
     #[test]
