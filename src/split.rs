@@ -74,7 +74,10 @@ where
 fn chunk_failed(e: ChunkError, attempt: RwSignal<u32>) -> impl IntoView {
     view! {
         <div class="bc-notice" role="alert">
-            <p class="bc-notice-title">{e.to_string()}</p>
+            // Where the step's focus lands (the step's own heading never arrived).
+            <p id="bc-step-heading" class="bc-notice-title" tabindex="-1">
+                {e.to_string()}
+            </p>
             <p>"Check your connection, then try again."</p>
             <button
                 type="button"

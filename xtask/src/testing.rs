@@ -150,6 +150,27 @@ pub fn run() -> Result<(), Failure> {
             ],
         ),
     );
+    // The release build's split points (`--features split`, see src/split.rs).
+    t.check(
+        "clippy (wasm32, split build)",
+        cmd(
+            &env,
+            "cargo",
+            &[
+                "clippy",
+                "-p",
+                "bank-connect",
+                "--bins",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--features",
+                "split",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+    );
     t.suite(
         "native tests",
         cmd(
@@ -183,10 +204,19 @@ pub fn run() -> Result<(), Failure> {
         browser_tests(&env),
     );
 
-    println!("\n==> app build (trunk)");
+    // What `trunk serve` serves (unsplit, dev profile) still builds from index.html/Trunk.toml.
+    t.check(
+        "trunk build (dev, unsplit)",
+        cmd(
+            &env,
+            "trunk",
+            &["build", "--offline", "--dist", "target/trunk-dist"],
+        ),
+    );
+    println!("\n==> app build (release, split)");
     let build_started = Instant::now();
     let built = crate::build_app(&env).is_ok();
-    t.record_check("app build (trunk)", built, build_started);
+    t.record_check("app build (release, split)", built, build_started);
     if built {
         let mut e2e = cmd(
             &env,

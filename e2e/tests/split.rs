@@ -1,0 +1,76 @@
+//! The release build's split modules (src/split.rs): later screens download on demand, and a
+//! failed download says so and offers "Try again" instead of leaving a blank step.
+
+use bank_connect_e2e::thirtyfour::prelude::*;
+use bank_connect_e2e::{Harness, dist_dir};
+
+/// The app directory of dist/ (`dist/app-<hash>/`).
+fn app_dir() -> std::path::PathBuf {
+    std::fs::read_dir(dist_dir())
+        .expect("dist/ is built")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("app-"))
+        })
+        .expect("dist/ holds the split release build (cargo xtask build)")
+}
+
+#[tokio::test]
+async fn the_first_view_loads_without_the_later_modules_and_a_failed_download_can_be_retried() {
+    let dir = app_dir();
+    for module in [
+        "split_picker.wasm",
+        "split_flow.wasm",
+        "split_connections.wasm",
+    ] {
+        assert!(dir.join(module).is_file(), "{module} is built");
+    }
+    Harness::run(|h| async move {
+        // The later steps' module cannot be downloaded (as when offline or mid-deploy).
+        h.block_urls(&["*split_flow.wasm*"]).await;
+        h.driver.goto(h.url("/")).await.unwrap();
+        let plus = h.button("+ Connect a bank").await;
+        let fetched: Vec<String> = h
+            .driver
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => e.name)",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .convert()
+            .unwrap();
+        assert!(
+            !fetched.iter().any(|u| u.contains("split_flow")),
+            "the later steps are not part of the first view: {fetched:?}"
+        );
+
+        plus.click().await.unwrap();
+        let search = h.find(By::Css("input[role='combobox']")).await;
+        search.send_keys("hooli").await.unwrap();
+        h.option("Hooli Bank").await.click().await.unwrap();
+        let alert = h
+            .find(By::XPath(
+                "//*[@role='alert'][contains(., 'could not be downloaded')]",
+            ))
+            .await;
+        let text = alert.text().await.unwrap();
+        assert!(text.contains("try again"), "a way out is offered: {text}");
+        assert_eq!(
+            h.focused_id().await,
+            "bc-step-heading",
+            "focus lands on the notice"
+        );
+        h.check_screen("module-download-failed", &[]).await;
+
+        // Back online: "Try again" downloads it and the step appears, focused, and works.
+        h.block_urls(&[]).await;
+        h.button("Try again").await.click().await.unwrap();
+        h.heading("Log in to Hooli Bank").await;
+        h.log_in("gavinBelson", "hooli2016").await;
+        h.heading("Hooli Bank is connected").await;
+    })
+    .await;
+}
