@@ -510,7 +510,7 @@ pub fn App() -> impl IntoView {
                 _ => Some("bc-step-heading"),
             };
             if let Some(id) = target {
-                browser::focus_when_shown(id);
+                browser::focus_when_shown(id.to_string());
             }
         }
         current

@@ -34,10 +34,10 @@ pub fn focus(id: &str) -> bool {
 
 /// Focuses the element with this id once it is in the page: a screen from a split module can
 /// appear a few frames after its step begins. Gives up after about two seconds.
-pub fn focus_when_shown(id: &'static str) {
-    fn attempt(id: &'static str, frames_left: u32) {
+pub fn focus_when_shown(id: String) {
+    fn attempt(id: String, frames_left: u32) {
         leptos::prelude::request_animation_frame(move || {
-            if !focus(id) && frames_left > 0 {
+            if !focus(&id) && frames_left > 0 {
                 attempt(id, frames_left - 1);
             }
         });

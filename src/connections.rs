@@ -160,7 +160,8 @@ fn focus_in_job_area() -> bool {
 fn focus_soon(id: String) {
     spawn_local(async move {
         browser::sleep(60).await;
-        browser::focus(&id);
+        // The view's module may still be on its way.
+        browser::focus_when_shown(id);
     });
 }
 

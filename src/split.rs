@@ -78,14 +78,28 @@ fn chunk_failed(e: ChunkError, attempt: RwSignal<u32>) -> impl IntoView {
             <p id="bc-step-heading" class="bc-notice-title" tabindex="-1">
                 {e.to_string()}
             </p>
-            <p>"Check your connection, then try again."</p>
-            <button
-                type="button"
-                class="bc-button bc-primary"
-                on:click=move |_| attempt.update(|n| *n += 1)
-            >
-                "Try again"
-            </button>
+            <p>"Check your connection, then try again. If this keeps happening, reload the page."</p>
+            <div class="bc-actions">
+                <button
+                    type="button"
+                    class="bc-button bc-primary"
+                    on:click=move |_| attempt.update(|n| *n += 1)
+                >
+                    "Try again"
+                </button>
+                // A new release replaced the modules this page was built with.
+                <button
+                    type="button"
+                    class="bc-button"
+                    on:click=|_| {
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.location().reload();
+                        }
+                    }
+                >
+                    "Reload the page"
+                </button>
+            </div>
         </div>
     }
 }

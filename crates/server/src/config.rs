@@ -34,7 +34,7 @@ pub struct Config {
     #[arg(long, env = "BASIQ_VERSION", default_value = "2.1")]
     pub basiq_version: String,
 
-    /// Directory of the built app (trunk's dist/).
+    /// Directory of the built app (`cargo xtask build` writes dist/).
     #[arg(long, env = "DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,
 

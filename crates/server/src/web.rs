@@ -27,7 +27,7 @@ pub struct CspInputs<'a> {
 
 const NOT_BUILT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>bank-connect</title></head>\
 <body><main><h1>bank-connect</h1><p>The app is not built in this server's DIST_DIR. Run <code>cargo xtask dev</code>, \
-or <code>trunk build</code> and point DIST_DIR at its dist/ folder.</p></main></body></html>";
+or <code>cargo xtask build</code> and point DIST_DIR at its dist/ folder.</p></main></body></html>";
 
 impl Site {
     /// Loads `dist/index.html` (or the explanation page) and derives the CSP from it.
@@ -48,7 +48,7 @@ impl Site {
     }
 }
 
-/// The `script-src` hashes of every inline `<script>` in `html` (trunk's bootstrap module).
+/// The `script-src` hashes of every inline `<script>` in `html` (the app's bootstrap module).
 pub fn inline_script_hashes(html: &str) -> Vec<String> {
     let mut hashes = Vec::new();
     let mut rest = html;
