@@ -6,7 +6,6 @@
 //! network (and memory) as if nothing had been cached.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::directory::{DIRECTORY_SCHEMA_VERSION, InstitutionDirectory};
 
@@ -101,6 +100,12 @@ struct Stored {
     directory: InstitutionDirectory,
 }
 
+/// Just the stored value's layout version (any number; the other fields are skimmed).
+#[derive(Deserialize)]
+struct SchemaProbe {
+    schema: serde_json::Number,
+}
+
 /// Serialises an entry for localStorage.
 pub fn encode(entry: &CacheEntry) -> String {
     let stored = Stored {
@@ -118,17 +123,16 @@ pub fn decode(raw: Option<&str>, now_ms: u64, ttl_ms: u64) -> CacheRead {
     let Some(raw) = raw else {
         return CacheRead::Miss(MissReason::Absent);
     };
-    let Ok(value) = serde_json::from_str::<Value>(raw) else {
+    // The layout version first (skimming the rest): another version is not "corrupt".
+    let Ok(probe) = serde_json::from_str::<SchemaProbe>(raw) else {
         return CacheRead::Miss(MissReason::Corrupt);
     };
-    match value.get("schema") {
-        Some(Value::Number(n)) if n.as_u64() == Some(u64::from(CACHE_SCHEMA)) => {}
-        Some(Value::Number(n)) => {
-            return CacheRead::Miss(MissReason::WrongSchema { found: n.as_u64() });
-        }
-        _ => return CacheRead::Miss(MissReason::Corrupt),
+    if probe.schema.as_u64() != Some(u64::from(CACHE_SCHEMA)) {
+        return CacheRead::Miss(MissReason::WrongSchema {
+            found: probe.schema.as_u64(),
+        });
     }
-    let Ok(stored) = serde_json::from_value::<Stored>(value) else {
+    let Ok(stored) = serde_json::from_str::<Stored>(raw) else {
         return CacheRead::Miss(MissReason::Corrupt);
     };
     if stored.directory.version != DIRECTORY_SCHEMA_VERSION {
@@ -156,6 +160,7 @@ mod tests {
     use super::*;
     use crate::directory::InstitutionSummary;
     use proptest::prelude::*;
+    use serde_json::Value;
 
     const HOUR: u64 = 3_600_000;
 
