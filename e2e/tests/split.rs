@@ -69,6 +69,12 @@ async fn the_first_view_loads_without_the_later_modules_and_a_failed_download_ca
         h.block_urls(&[]).await;
         h.button("Try again").await.click().await.unwrap();
         h.heading("Log in to Hooli Bank").await;
+        let body = h.find(By::Tag("body")).await.text().await.unwrap();
+        assert!(
+            !body.contains("Loading…"),
+            "no loading line is left: {body}"
+        );
+        assert!(!body.contains("could not be downloaded"), "{body}");
         h.log_in("gavinBelson", "hooli2016").await;
         h.heading("Hooli Bank is connected").await;
     })
