@@ -33,16 +33,34 @@ pub fn focus(id: &str) -> bool {
 }
 
 /// Focuses the element with this id once it is in the page: a screen from a split module can
-/// appear a few frames after its step begins. Gives up after about two seconds.
+/// appear a few frames after its step begins. Gives up after about two seconds, or as soon as
+/// the person has put focus somewhere else meanwhile.
 pub fn focus_when_shown(id: String) {
-    fn attempt(id: String, frames_left: u32) {
+    fn active() -> Option<web_sys::Element> {
+        web_sys::window()?.document()?.active_element()
+    }
+    fn moved_on(before: &Option<web_sys::Element>) -> bool {
+        let body = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body());
+        match active() {
+            None => false,
+            Some(now) => {
+                before.as_ref() != Some(&now) && body.is_none_or(|b| !js_sys::Object::is(&b, &now))
+            }
+        }
+    }
+    fn attempt(id: String, before: Option<web_sys::Element>, frames_left: u32) {
         leptos::prelude::request_animation_frame(move || {
+            if moved_on(&before) {
+                return;
+            }
             if !focus(&id) && frames_left > 0 {
-                attempt(id, frames_left - 1);
+                attempt(id, before, frames_left - 1);
             }
         });
     }
-    attempt(id, 120);
+    attempt(id, active(), 120);
 }
 
 /// True when localStorage can be used (it throws when disabled, e.g. some private modes).

@@ -4,17 +4,14 @@
 use bank_connect_e2e::thirtyfour::prelude::*;
 use bank_connect_e2e::{Harness, dist_dir};
 
-/// The app directory of dist/ (`dist/app-<hash>/`).
+/// The app directory dist/index.html loads (`dist/app-<hash>/`).
 fn app_dir() -> std::path::PathBuf {
-    std::fs::read_dir(dist_dir())
-        .expect("dist/ is built")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("app-"))
-        })
-        .expect("dist/ holds the split release build (cargo xtask build)")
+    let index = std::fs::read_to_string(dist_dir().join("index.html")).expect("dist/ is built");
+    let at = index
+        .find("/app-")
+        .expect("dist/ holds the split release build (cargo xtask build)");
+    let dir = index[at + 1..].split('/').next().unwrap_or_default();
+    dist_dir().join(dir)
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@
 //! 3. `wasm-bindgen --target web` on the main module, `wasm-opt -Oz` on every module;
 //! 4. everything goes into `dist/app-<content hash>/` (so the server can mark it immutable),
 //!    with `dist/index.html` made from the root `index.html` (trunk's tags swapped for ours);
+//!    the previous build's directory stays beside it for pages opened before this build;
 //! 5. gzip and brotli copies beside each asset.
 //!
 //! The new dist/ is assembled beside the old one and swapped in by a rename, so a reader never
@@ -135,6 +136,13 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
     std::fs::write(next.join("index.html"), index_html(&template, &dir)?)?;
     precompress(env, &next.join(&dir))?;
 
+    // The build the live index.html points to stays one more release, so pages opened before
+    // this build can still fetch their split modules; anything older goes.
+    if let Some(previous) = live_app_dir(&dist)
+        && previous != dir
+    {
+        std::fs::rename(dist.join(&previous), next.join(&previous))?;
+    }
     let old = root().join(format!("dist.old-{}", std::process::id()));
     if dist.exists() {
         std::fs::rename(&dist, &old)?;
@@ -148,6 +156,14 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
         split.split_modules.len()
     );
     Ok(())
+}
+
+/// The `app-<hash>` directory `dist/index.html` loads, when it is there.
+fn live_app_dir(dist: &Path) -> Option<String> {
+    let index = std::fs::read_to_string(dist.join("index.html")).ok()?;
+    let first = first_view_assets(&index).into_iter().next()?;
+    let dir = first.split('/').next()?.to_owned();
+    (dir.starts_with("app-") && dist.join(&dir).is_dir()).then_some(dir)
 }
 
 /// 16 hex digits of SHA-256 over the stage's file names and contents.
@@ -270,6 +286,18 @@ mod tests {
                 "app-9/bank-connect_bg.wasm"
             ]
         );
+    }
+
+    #[test]
+    fn the_live_build_is_the_one_index_html_loads() {
+        let dist = std::env::temp_dir().join(format!("bc-live-app-{}", std::process::id()));
+        std::fs::create_dir_all(dist.join("app-old")).unwrap();
+        let html = index_html("<html>\n  <head>\n  </head>\n</html>\n", "app-live").unwrap();
+        std::fs::write(dist.join("index.html"), html).unwrap();
+        assert_eq!(super::live_app_dir(&dist), None, "its directory is gone");
+        std::fs::create_dir_all(dist.join("app-live")).unwrap();
+        assert_eq!(super::live_app_dir(&dist).as_deref(), Some("app-live"));
+        std::fs::remove_dir_all(&dist).unwrap();
     }
 
     #[test]
