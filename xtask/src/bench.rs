@@ -243,6 +243,29 @@ const FIRST_VIEW_BROTLI_BUDGET: u64 = 150_000;
 const FILTER_P95_BUDGET_MS: f64 = 1.0;
 const PICKER_USABLE_BUDGET_MS: f64 = 150.0;
 
+/// dist/index.html and the assets it loads up front.
+fn first_view_files() -> Result<Vec<std::path::PathBuf>, Failure> {
+    let dist = root().join("dist");
+    let index = std::fs::read_to_string(dist.join("index.html"))
+        .map_err(|e| Failure(format!("dist/index.html: {e}")))?;
+    Ok(std::iter::once(dist.join("index.html"))
+        .chain(
+            crate::app_build::first_view_assets(&index)
+                .iter()
+                .map(|a| dist.join(a)),
+        )
+        .collect())
+}
+
+/// The size budget `cargo xtask test` enforces on the built dist/ (a byte count, so it cannot
+/// flake): the first view's brotli bytes must stay within [`FIRST_VIEW_BROTLI_BUDGET`].
+/// Returns (bytes, within budget).
+pub fn first_view_budget(env: &crate::setup::ToolEnv) -> Result<(u64, bool), Failure> {
+    let (_, _, br) = size_table(env, &first_view_files()?)?;
+    println!("    first view {br} B brotli, budget ≤ {FIRST_VIEW_BROTLI_BUDGET} B");
+    Ok((br, br <= FIRST_VIEW_BROTLI_BUDGET))
+}
+
 /// Bytes of one file compressed by `program args… -c` (gzip -9 / brotli -q 11).
 fn compressed_len(
     env: &crate::setup::ToolEnv,
@@ -328,15 +351,7 @@ fn app() -> Result<(), Failure> {
 
     // 1. The first view: index.html and what it loads before anything shows (its stylesheet,
     //    module preloads and wasm); then the modules fetched later, on demand.
-    let dist = root().join("dist");
-    let index = std::fs::read_to_string(dist.join("index.html"))?;
-    let first: Vec<std::path::PathBuf> = std::iter::once(dist.join("index.html"))
-        .chain(
-            crate::app_build::first_view_assets(&index)
-                .iter()
-                .map(|a| dist.join(a)),
-        )
-        .collect();
+    let first = first_view_files()?;
     let app_dir = first
         .last()
         .and_then(|p| p.parent())

@@ -1,8 +1,9 @@
 //! `cargo xtask test`: every check and suite, in order, then one line `N passed, N failed`.
 //!
 //! Test suites count their tests (parsed from libtest's and wasm-bindgen-test's `test result:`
-//! lines); checks (fmt, clippy, wasm check, app build) count as one each. A suite that fails
-//! before reporting (for instance a compile error) counts as one failure.
+//! lines); checks (fmt, clippy, wasm check, app build, first-view size budget) count as one
+//! each. A suite that fails before reporting (for instance a compile error) counts as one
+//! failure.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -218,6 +219,19 @@ pub fn run() -> Result<(), Failure> {
     let built = crate::build_app(&env).is_ok();
     t.record_check("app build (release, split)", built, build_started);
     if built {
+        println!("\n==> first-view size budget (brotli -q 11)");
+        let started = Instant::now();
+        match crate::bench::first_view_budget(&env) {
+            Ok((bytes, ok)) => t.record_check(
+                &format!("first view ≤ 150,000 B brotli ({bytes} B)"),
+                ok,
+                started,
+            ),
+            Err(e) => {
+                println!("cannot measure: {}", e.0);
+                t.record_check("first view size budget", false, started);
+            }
+        }
         let mut e2e = cmd(
             &env,
             "cargo",
