@@ -15,6 +15,27 @@ fn app_dir() -> std::path::PathBuf {
 }
 
 #[tokio::test]
+async fn the_picker_and_its_list_come_back_after_a_failed_download() {
+    Harness::run(|h| async move {
+        h.block_urls(&["*split_picker.wasm*"]).await;
+        h.driver.goto(h.url("/")).await.unwrap();
+        h.button("+ Connect a bank").await.click().await.unwrap();
+        h.find(By::XPath(
+            "//*[@role='alert'][contains(., 'could not be downloaded')]",
+        ))
+        .await;
+        h.block_urls(&[]).await;
+        h.button("Try again").await.click().await.unwrap();
+        // The list (whose loading is in the same module) arrives without a second "Try again".
+        h.heading("Choose your bank").await;
+        let search = h.find(By::Css("input[role='combobox']")).await;
+        search.send_keys("hooli").await.unwrap();
+        h.option("Hooli Bank").await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_first_view_loads_without_the_later_modules_and_a_failed_download_can_be_retried() {
     let dir = app_dir();
     for module in [
