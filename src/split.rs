@@ -1,11 +1,12 @@
 //! Code splitting: screens the release build downloads on demand, each from its own wasm module.
 //!
 //! The first view (header, "+ Connect a bank", the connected-banks entry) is the main module.
-//! Three split points hold the rest, each fetched ahead of need so a person rarely waits:
+//! Four split points hold the rest, each fetched ahead of need so a person rarely waits:
 //! - `picker`: the institution picker and search — fetched once the first view is up;
 //! - `flow`: credential form, progress, MFA, accounts and failure screens — fetched when the
 //!   picker opens;
-//! - `connections`: the connected-banks view — fetched when there are connections to show.
+//! - `connections`: the connected-banks view — fetched when there are connections to show;
+//! - `embed`: the host-page protocol (src/embed.rs) — fetched only by a page in a frame.
 //!
 //! Split functions carry `#[cfg_attr(feature = "split", wasm_split(…))]`. With the `split`
 //! feature (`cargo xtask build`) calling one downloads its module first; without it (`trunk
