@@ -25,9 +25,6 @@ use crate::split::{ChunkError, call_split, lazy_view, preload};
 /// How long a cached directory is used without refetching first (the server keeps it 6 h).
 pub const DIRECTORY_TTL_MS: u64 = 6 * 60 * 60 * 1000;
 
-/// Consecutive failed polls tolerated before the flow shows the failure.
-const POLL_FAILURES_TOLERATED: u32 = 3;
-
 /// The CLIENT token and its user, in memory only (never Web Storage or cookies).
 #[derive(Clone)]
 pub(crate) struct Session {
@@ -365,15 +362,7 @@ impl Ctx {
                         });
                     }
                     Err(CallError::Failed(e))
-                        if failures + 1 < POLL_FAILURES_TOLERATED
-                            && matches!(
-                                e.kind,
-                                ErrorKind::Network
-                                    | ErrorKind::ServerError
-                                    | ErrorKind::ServiceUnavailable
-                                    | ErrorKind::BadResponse
-                                    | ErrorKind::RateLimited { .. }
-                            ) =>
+                        if flow::rides_out_poll_failure(&e.kind, failures) =>
                     {
                         failures += 1;
                     }

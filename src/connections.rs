@@ -36,8 +36,6 @@ pub const HEADING_ID: &str = "bc-connections-heading";
 pub const ENTRY_ID: &str = "bc-conn-open";
 /// Transactions per page.
 pub const PAGE_SIZE: u32 = 10;
-/// Consecutive failed job polls tolerated before the refresh is shown as failed.
-const POLL_FAILURES_TOLERATED: u32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum JobKind {
@@ -447,15 +445,7 @@ impl ConnectionsState {
                         }
                     }
                     Err(CallError::Failed(e))
-                        if failures + 1 < POLL_FAILURES_TOLERATED
-                            && matches!(
-                                e.kind,
-                                ErrorKind::Network
-                                    | ErrorKind::ServerError
-                                    | ErrorKind::ServiceUnavailable
-                                    | ErrorKind::BadResponse
-                                    | ErrorKind::RateLimited { .. }
-                            ) =>
+                        if flow::rides_out_poll_failure(&e.kind, failures) =>
                     {
                         failures += 1;
                     }

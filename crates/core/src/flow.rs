@@ -361,6 +361,24 @@ pub fn poll_delay_ms(elapsed_ms: u64) -> u64 {
     }
 }
 
+/// Consecutive failed job polls a view rides out before it shows the failure.
+pub const POLL_FAILURES_TOLERATED: u32 = 3;
+
+/// Whether a failed job poll is ridden out (polled again at the next tick) instead of shown:
+/// only a transient failure, and only while fewer than [`POLL_FAILURES_TOLERATED`] polls in a
+/// row failed (`failed_before` counts the earlier ones).
+pub fn rides_out_poll_failure(kind: &ErrorKind, failed_before: u32) -> bool {
+    failed_before + 1 < POLL_FAILURES_TOLERATED
+        && matches!(
+            kind,
+            ErrorKind::Network
+                | ErrorKind::ServerError
+                | ErrorKind::ServiceUnavailable
+                | ErrorKind::BadResponse
+                | ErrorKind::RateLimited { .. }
+        )
+}
+
 /// An account number for display: the last four characters behind dots ("•••• 6789"); short
 /// numbers are shown as they are.
 pub fn mask_account_number(number: &str) -> String {
@@ -2000,6 +2018,10 @@ mod tests {
         assert_eq!(poll_delay_ms(9_999), 1_000);
         assert_eq!(poll_delay_ms(10_000), 2_000);
         assert_eq!(poll_delay_ms(600_000), 5_000);
+        assert!(rides_out_poll_failure(&ErrorKind::Network, 0));
+        assert!(rides_out_poll_failure(&ErrorKind::ServerError, 1));
+        assert!(!rides_out_poll_failure(&ErrorKind::ServerError, 2));
+        assert!(!rides_out_poll_failure(&ErrorKind::InvalidCredentials, 0));
         assert_eq!(mask_account_number("123 456 789"), "•••• 6789");
         assert_eq!(mask_account_number("12"), "12");
     }
