@@ -8,10 +8,10 @@
 //! Also here: the step view of a Basiq [`Job`] ([`JobView`]), institution status badges, the
 //! polling schedule and account-number masking.
 
+use crate::accounts::money;
 use crate::basiq::{Account, Job, JobStep, MfaChallenge, StepResult, StepStatus};
 use crate::directory::InstitutionSummary;
 use crate::errors::{self, ErrorKind, Recovery, UserError};
-use crate::money::{format_amount, parse_minor_units};
 use crate::validation::FormCheck;
 
 // ---------------------------------------------------------------------------------------------
@@ -428,10 +428,6 @@ pub fn account_kind_label(kind: &str) -> String {
 
 /// The result screen's rows for the connected accounts.
 pub fn account_rows(accounts: &[Account]) -> Vec<AccountRow> {
-    let money = |text: &str, currency: &str| match parse_minor_units(text) {
-        Ok(cents) => (format_amount(cents, currency), cents < 0),
-        Err(_) => (text.trim().to_string(), text.trim_start().starts_with('-')),
-    };
     accounts
         .iter()
         .map(|a| {
