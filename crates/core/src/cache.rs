@@ -166,21 +166,10 @@ mod tests {
 
     fn summary(id: &str, name: &str) -> InstitutionSummary {
         InstitutionSummary {
-            id: id.into(),
-            name: name.into(),
-            short_name: name.into(),
-            service_type: "Personal Banking".into(),
-            country: "Australia".into(),
-            tier: "1".into(),
-            status: "operational".into(),
-            authorization: "user".into(),
-            login_id_caption: "Login".into(),
-            password_caption: "Password".into(),
-            security_code_caption: None,
             secondary_login_id_caption: Some("Member number".into()),
-            forgotten_password_url: None,
             logo: Some("/logos/AU00000.svg".into()),
             average_duration_ms: Some(1234),
+            ..InstitutionSummary::basic(id, name, name)
         }
     }
 

@@ -59,6 +59,29 @@ pub struct InstitutionSummary {
 }
 
 impl InstitutionSummary {
+    /// A personal-banking institution in Australia, tier 1, operational, asking for a login and
+    /// a password, with nothing else known: the base of generated directories (`synthetic`) and
+    /// of test fixtures, which change what they need.
+    pub fn basic(id: &str, name: &str, short_name: &str) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            short_name: short_name.into(),
+            service_type: "Personal Banking".into(),
+            country: "Australia".into(),
+            tier: "1".into(),
+            status: "operational".into(),
+            authorization: "user".into(),
+            login_id_caption: "Login".into(),
+            password_caption: "Password".into(),
+            security_code_caption: None,
+            secondary_login_id_caption: None,
+            forgotten_password_url: None,
+            logo: None,
+            average_duration_ms: None,
+        }
+    }
+
     /// Projects a full Basiq institution to the compact form.
     pub fn from_institution(i: &Institution) -> Self {
         Self {
@@ -126,23 +149,7 @@ mod tests {
     use super::*;
 
     fn summary(name: &str, short: &str) -> InstitutionSummary {
-        InstitutionSummary {
-            id: "AU00000".into(),
-            name: name.into(),
-            short_name: short.into(),
-            service_type: "Personal Banking".into(),
-            country: "Australia".into(),
-            tier: "1".into(),
-            status: "operational".into(),
-            authorization: "user".into(),
-            login_id_caption: "Login".into(),
-            password_caption: "Password".into(),
-            security_code_caption: None,
-            secondary_login_id_caption: None,
-            forgotten_password_url: None,
-            logo: None,
-            average_duration_ms: None,
-        }
+        InstitutionSummary::basic("AU00000", name, short)
     }
 
     #[test]

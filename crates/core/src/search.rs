@@ -691,21 +691,8 @@ mod tests {
 
     fn inst(id: &str, name: &str, short: &str, tier: &str) -> InstitutionSummary {
         InstitutionSummary {
-            id: id.into(),
-            name: name.into(),
-            short_name: short.into(),
-            service_type: "Personal Banking".into(),
-            country: "Australia".into(),
             tier: tier.into(),
-            status: "operational".into(),
-            authorization: "user".into(),
-            login_id_caption: "Login".into(),
-            password_caption: "Password".into(),
-            security_code_caption: None,
-            secondary_login_id_caption: None,
-            forgotten_password_url: None,
-            logo: None,
-            average_duration_ms: None,
+            ..InstitutionSummary::basic(id, name, short)
         }
     }
 

@@ -96,21 +96,10 @@ pub fn directory(n: usize) -> Vec<InstitutionSummary> {
             };
             let short = name.split(' ').take(2).collect::<Vec<_>>().join(" ");
             InstitutionSummary {
-                id: format!("AU{i:05}"),
-                name,
-                short_name: short,
                 service_type: ["Personal Banking", "Business Banking"][next() % 2].into(),
                 country: ["Australia", "New Zealand"][next() % 2].into(),
                 tier: ((next() % 4) + 1).to_string(),
-                status: "operational".into(),
-                authorization: "user".into(),
-                login_id_caption: "Login".into(),
-                password_caption: "Password".into(),
-                security_code_caption: None,
-                secondary_login_id_caption: None,
-                forgotten_password_url: None,
-                logo: None,
-                average_duration_ms: None,
+                ..InstitutionSummary::basic(&format!("AU{i:05}"), &name, &short)
             }
         })
         .collect()

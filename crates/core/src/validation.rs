@@ -275,21 +275,9 @@ mod tests {
 
     fn inst() -> InstitutionSummary {
         InstitutionSummary {
-            id: "AU00000".into(),
-            name: "Hooli Bank".into(),
-            short_name: "Hooli".into(),
-            service_type: "Personal Banking".into(),
-            country: "Australia".into(),
             tier: "4".into(),
-            status: "operational".into(),
-            authorization: "user".into(),
             login_id_caption: "Customer ID".into(),
-            password_caption: "Password".into(),
-            security_code_caption: None,
-            secondary_login_id_caption: None,
-            forgotten_password_url: None,
-            logo: None,
-            average_duration_ms: None,
+            ..InstitutionSummary::basic("AU00000", "Hooli Bank", "Hooli")
         }
     }
 
