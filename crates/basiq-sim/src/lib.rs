@@ -286,3 +286,26 @@ pub fn directory_json(seed: u64, extra: usize, base_url: &str) -> String {
         .collect();
     serde_json::to_string(&items).unwrap_or_default()
 }
+
+/// Resolves on Ctrl-C or SIGTERM: when a binary (this simulator, or the server that embeds it)
+/// should stop gracefully.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

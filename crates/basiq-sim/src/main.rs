@@ -80,29 +80,8 @@ async fn main() -> std::process::ExitCode {
         handle.base_url(),
         handle.api_key()
     );
-    shutdown_signal().await;
+    basiq_sim::shutdown_signal().await;
     tracing::info!("basiq-sim shutting down");
     let _ = tokio::time::timeout(Duration::from_secs(10), handle.stop()).await;
     std::process::ExitCode::SUCCESS
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
 }
