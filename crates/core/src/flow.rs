@@ -938,20 +938,29 @@ pub fn next(state: FlowState, event: FlowEvent) -> FlowState {
         ) => picking(),
 
         // ---- connecting
-        (st @ S::Connecting { .. }, E::JobUpdated { job, now_ms }) => {
-            let S::Connecting {
+        // A job update while connecting or answering MFA: only for the job followed, and not
+        // while an MFA answer is in flight (a poll can only show the old challenge then).
+        (st @ (S::Connecting { .. } | S::Mfa { .. }), E::JobUpdated { job, now_ms }) => {
+            if st.job_to_poll() != Some(job.id.as_str()) {
+                return st;
+            }
+            let (S::Connecting {
                 institution,
                 job_id,
                 started_at_ms,
                 login_id,
                 ..
-            } = &st
+            }
+            | S::Mfa {
+                institution,
+                job_id,
+                started_at_ms,
+                login_id,
+                ..
+            }) = &st
             else {
                 return st;
             };
-            if job.id != *job_id {
-                return st;
-            }
             let (institution, job_id, started_at_ms, login_id) = (
                 institution.clone(),
                 job_id.clone(),
@@ -1083,38 +1092,6 @@ pub fn next(state: FlowState, event: FlowEvent) -> FlowState {
             view,
             login_id,
         },
-        (st @ S::Mfa { .. }, E::JobUpdated { job, now_ms }) => {
-            let S::Mfa {
-                institution,
-                job_id,
-                started_at_ms,
-                login_id,
-                sending,
-                ..
-            } = &st
-            else {
-                return st;
-            };
-            // While the answer is in flight a poll can only show the old challenge.
-            if job.id != *job_id || *sending {
-                return st;
-            }
-            let (institution, job_id, started_at_ms, login_id) = (
-                institution.clone(),
-                job_id.clone(),
-                *started_at_ms,
-                login_id.clone(),
-            );
-            on_job(
-                st,
-                &job,
-                now_ms,
-                institution,
-                job_id,
-                started_at_ms,
-                login_id,
-            )
-        }
         (
             S::Mfa {
                 institution,
