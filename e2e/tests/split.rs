@@ -14,16 +14,21 @@ fn app_dir() -> std::path::PathBuf {
     dist_dir().join(dir)
 }
 
+/// Waits for the notice a failed module download shows.
+async fn download_failed_notice(h: &Harness) -> WebElement {
+    h.find(By::XPath(
+        "//*[@role='alert'][contains(., 'could not be downloaded')]",
+    ))
+    .await
+}
+
 #[tokio::test]
 async fn the_picker_and_its_list_come_back_after_a_failed_download() {
     Harness::run(|h| async move {
         h.block_urls(&["*split_picker.wasm*"]).await;
         h.driver.goto(h.url("/")).await.unwrap();
         h.button("+ Connect a bank").await.click().await.unwrap();
-        h.find(By::XPath(
-            "//*[@role='alert'][contains(., 'could not be downloaded')]",
-        ))
-        .await;
+        download_failed_notice(&h).await;
         h.block_urls(&[]).await;
         h.button("Try again").await.click().await.unwrap();
         // The list (whose loading is in the same module) arrives without a second "Try again".
@@ -69,11 +74,7 @@ async fn the_first_view_loads_without_the_later_modules_and_a_failed_download_ca
         let search = h.find(By::Css("input[role='combobox']")).await;
         search.send_keys("hooli").await.unwrap();
         h.option("Hooli Bank").await.click().await.unwrap();
-        let alert = h
-            .find(By::XPath(
-                "//*[@role='alert'][contains(., 'could not be downloaded')]",
-            ))
-            .await;
+        let alert = download_failed_notice(&h).await;
         let text = alert.text().await.unwrap();
         assert!(text.contains("try again"), "a way out is offered: {text}");
         assert_eq!(
