@@ -99,3 +99,60 @@ async fn the_first_view_loads_without_the_later_modules_and_a_failed_download_ca
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_slow_module_shows_loading_until_its_step_is_there() {
+    Harness::run(|h| async move {
+        h.driver.goto(h.url("/")).await.unwrap();
+        let plus = h.button("+ Connect a bank").await;
+        // The picker's module is fetched right after the first view; wait until it is in.
+        for _ in 0..100 {
+            let picker_in: bool = h
+                .driver
+                .execute(
+                    "return performance.getEntriesByType('resource')\
+                       .some(e => e.name.includes('split_picker') && e.responseEnd > 0)",
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .convert()
+                .unwrap();
+            if picker_in {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        // From here every request takes 3 s: the later steps' module too, which opening the
+        // picker asks for.
+        let cdp = h.driver.cdp();
+        cdp.send_raw("Network.enable", serde_json::json!({}))
+            .await
+            .unwrap();
+        cdp.send_raw(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({ "offline": false, "latency": 3000,
+                    "downloadThroughput": -1, "uploadThroughput": -1 }),
+        )
+        .await
+        .unwrap();
+        plus.click().await.unwrap();
+        let search = h.find(By::Css("input[role='combobox']")).await;
+        search.send_keys("hooli").await.unwrap();
+        h.option("Hooli Bank").await.click().await.unwrap();
+        let loading = h
+            .find(By::XPath(
+                "//p[@role='status'][normalize-space()='Loading…']",
+            ))
+            .await;
+        assert!(loading.is_displayed().await.unwrap());
+        h.check_screen("module-loading", &[]).await;
+        h.heading("Log in to Hooli Bank").await;
+        let body = h.find(By::Tag("body")).await.text().await.unwrap();
+        assert!(
+            !body.contains("Loading…"),
+            "the line goes with the wait: {body}"
+        );
+    })
+    .await;
+}
