@@ -1,5 +1,5 @@
 //! The simulator's answers have the shape of the responses Basiq's own test suite recorded
-//! against the real sandbox (`reference/recorded/`): every key a recorded response has, ours has
+//! against the real sandbox (`../shared/basiq-reference/recorded/`): every key a recorded response has, ours has
 //! too, with a compatible JSON type; recorded error texts are reproduced exactly.
 
 mod common;
@@ -8,10 +8,8 @@ use common::*;
 use serde_json::{Value, json};
 
 fn recorded(path: &str) -> Value {
-    let full = format!(
-        "{}/../../reference/recorded/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let full = reference_root().join("recorded").join(path);
+    let full = full.display();
     let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{full}: {e}"))
 }
@@ -67,7 +65,7 @@ async fn body(r: reqwest::Response) -> Value {
 }
 
 #[tokio::test]
-async fn answers_have_the_recorded_shapes() {
+async fn contract_answers_have_the_recorded_shapes() {
     let sim = sim().await;
     let mut p = Vec::new();
     let tok = body(token_raw(&sim, KEY, "scope=SERVER_ACCESS").await).await;

@@ -1,5 +1,5 @@
 //! Every implemented endpoint's responses validate against the response schemas of Basiq's
-//! own `swagger-2.1.json` (vendored at `reference/swagger-2.1.json`).
+//! own `swagger-2.1.json` (in `../shared/basiq-reference/`, beside the checkout).
 //!
 //! The spec is used as is, except for the deviations listed in `PATCHES`, each of which
 //! `basiq-api.md` documents (the recorded sandbox responses disagree with the spec there).
@@ -12,11 +12,9 @@ use common::*;
 use serde_json::{Value, json};
 
 fn spec() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../reference/swagger-2.1.json"
-    );
-    let text = std::fs::read_to_string(path).expect("swagger-2.1.json is vendored");
+    let path = reference_root().join("swagger-2.1.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (Basiq's reference data)", path.display()));
     serde_json::from_str(&text).expect("spec is JSON")
 }
 
@@ -187,7 +185,7 @@ async fn fetch(r: reqwest::Response, want: u16) -> Value {
 }
 
 #[tokio::test]
-async fn responses_match_swagger_schemas() {
+async fn contract_responses_match_swagger_schemas() {
     let c = Checker::new();
     let sim = sim().await;
 

@@ -2,7 +2,7 @@
 //!
 //! Decoding is deliberately tolerant where Basiq is loose (optional fields, `null`s, extra keys)
 //! and strict where the app relies on a value. Every response recorded against Basiq's sandbox
-//! (see `reference/recorded/`) decodes with these types; a test enforces it.
+//! (see `../shared/basiq-reference/recorded/`) decodes with these types; a test enforces it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -167,9 +167,9 @@ mod tests {
     }
 
     #[test]
-    fn projection_keeps_captions_and_sorts_by_tier_then_name() {
-        let json = include_str!("../../../reference/recorded/institutions/getInstitution.json");
-        let hooli: Institution = serde_json::from_str(json).unwrap();
+    fn contract_projection_keeps_captions_and_sorts_by_tier_then_name() {
+        let json = crate::reference("recorded/institutions/getInstitution.json");
+        let hooli: Institution = serde_json::from_str(&json).unwrap();
         let mut big = hooli.clone();
         big.id = "AU00001".into();
         big.name = "Zeta Bank".into();

@@ -659,9 +659,7 @@ mod tests {
     }
 
     fn hooli() -> crate::InstitutionSummary {
-        let json = include_str!("../../../reference/recorded/institutions/getInstitution.json");
-        let i: crate::basiq::Institution = serde_json::from_str(json).unwrap();
-        crate::InstitutionSummary::from_institution(&i)
+        crate::InstitutionSummary::basic("AU00000", "Hooli Bank", "Hooli")
     }
 
     fn names(msgs: &[WidgetMessage]) -> Vec<String> {

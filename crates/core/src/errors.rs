@@ -639,25 +639,23 @@ mod tests {
     }
 
     #[test]
-    fn recorded_basiq_errors_classify() {
-        let forbidden = include_str!("../../../reference/recorded/user/getUserForbidden.json");
+    fn contract_recorded_basiq_errors_classify() {
+        let forbidden = &crate::reference("recorded/user/getUserForbidden.json");
         assert_eq!(
             from_http(403, forbidden, None).kind,
             ErrorKind::SessionExpired
         );
-        let unauthorized = include_str!(
-            "../../../reference/recorded/institutions/getInstitutionsUnauthorized.json"
-        );
+        let unauthorized =
+            &crate::reference("recorded/institutions/getInstitutionsUnauthorized.json");
         assert_eq!(
             from_http(401, unauthorized, None).kind,
             ErrorKind::SessionExpired
         );
-        let not_found =
-            include_str!("../../../reference/recorded/institutions/getInstitutionNotFound.json");
+        let not_found = &crate::reference("recorded/institutions/getInstitutionNotFound.json");
         assert_eq!(from_http(404, not_found, None).kind, ErrorKind::NotFound);
-        let bad_key = include_str!("../../../reference/recorded/token/postTokenNotFound.json");
+        let bad_key = &crate::reference("recorded/token/postTokenNotFound.json");
         assert_eq!(from_http(404, bad_key, None).kind, ErrorKind::AccessDenied);
-        let bad = include_str!("../../../reference/recorded/token/postTokenBadRequest.json");
+        let bad = &crate::reference("recorded/token/postTokenBadRequest.json");
         let e = from_http(400, bad, None);
         assert_eq!(e.kind, ErrorKind::InvalidRequest);
         assert!(e.message().contains("Basiq-version"), "{}", e.message());

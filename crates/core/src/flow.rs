@@ -1357,10 +1357,9 @@ mod tests {
     }
 
     #[test]
-    fn recorded_job_is_a_success_with_its_connection() {
+    fn contract_recorded_job_is_a_success_with_its_connection() {
         let job: Job =
-            serde_json::from_str(include_str!("../../../reference/recorded/jobs/getJob.json"))
-                .unwrap();
+            serde_json::from_str(&crate::reference("recorded/jobs/getJob.json")).unwrap();
         let view = JobView::from_job(&job);
         assert_eq!(
             view.outcome,
@@ -1943,11 +1942,9 @@ mod tests {
     }
 
     #[test]
-    fn recorded_accounts_become_rows() {
-        let list: crate::basiq::List<Account> = serde_json::from_str(include_str!(
-            "../../../reference/recorded/accounts/getAccounts.json"
-        ))
-        .unwrap();
+    fn contract_recorded_accounts_become_rows() {
+        let list: crate::basiq::List<Account> =
+            serde_json::from_str(&crate::reference("recorded/accounts/getAccounts.json")).unwrap();
         let rows = account_rows(&list.data);
         assert_eq!(rows.len(), list.data.len());
         let card = rows

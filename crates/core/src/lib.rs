@@ -28,6 +28,25 @@ pub mod synthetic;
 pub mod token;
 pub mod validation;
 
+/// Reads a file of Basiq's reference data (`../shared/basiq-reference/`, beside the checkout, or
+/// `BASIQ_REFERENCE`). Tests that use it are named `contract_*`: `cargo xtask test` skips them, and
+/// says so, when the folder is absent; run directly they fail with this message.
+#[cfg(test)]
+pub(crate) fn reference(rel: &str) -> String {
+    let root = std::env::var_os("BASIQ_REFERENCE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/basiq-reference")
+        });
+    let path = root.join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (Basiq's reference data lives in ../shared/basiq-reference/)",
+            path.display()
+        )
+    })
+}
+
 pub use config::PublicConfig;
 pub use directory::{InstitutionDirectory, InstitutionSummary};
 pub use errors::{ErrorKind, Recovery, UserError};

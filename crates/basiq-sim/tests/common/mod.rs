@@ -252,3 +252,14 @@ pub fn step<'a>(j: &'a Job, title: &str) -> &'a Step {
         .find(|s| s.title == title)
         .unwrap_or_else(|| panic!("no step {title} in {j:?}"))
 }
+
+/// Basiq's reference data: `../shared/basiq-reference/` beside the checkout, or `BASIQ_REFERENCE`.
+/// Tests reading it are named `contract_*`; `cargo xtask test` skips them, and says so, when the
+/// folder is absent.
+pub fn reference_root() -> std::path::PathBuf {
+    std::env::var_os("BASIQ_REFERENCE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/basiq-reference")
+        })
+}
