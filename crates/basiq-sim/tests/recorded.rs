@@ -9,9 +9,8 @@ use serde_json::{Value, json};
 
 fn recorded(path: &str) -> Value {
     let full = reference_root().join("recorded").join(path);
-    let full = full.display();
-    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{full}: {e}"))
+    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
 /// Collects `path: problem` for every key of `want` missing from (or of another type in) `got`.
