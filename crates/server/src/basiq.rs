@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
 use crate::error::ServerError;
+use crate::sync::lock;
 
 /// Tokens are renewed this long before they expire.
 pub const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -122,7 +123,7 @@ impl BasiqClient {
     /// Counts one upstream `/token` call against the cap, or says how long to wait.
     fn reserve_token_call(&self) -> Result<(), ServerError> {
         let now = Instant::now();
-        let mut calls = self.token_calls.lock().unwrap_or_else(|p| p.into_inner());
+        let mut calls = lock(&self.token_calls);
         while calls
             .front()
             .is_some_and(|t| now.duration_since(*t) >= self.cap.window)
@@ -191,12 +192,7 @@ impl BasiqClient {
     /// Drops the cached CLIENT token of `user_id` when it is older than a second (so a
     /// burst of "fresh" requests still makes one upstream call).
     pub async fn forget_client_token(&self, user_id: &str) {
-        let slot = self
-            .client_tokens
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(user_id)
-            .cloned();
+        let slot = lock(&self.client_tokens).get(user_id).cloned();
         if let Some(slot) = slot {
             let mut slot = slot.lock().await;
             if slot
@@ -211,7 +207,7 @@ impl BasiqClient {
     /// A CLIENT_ACCESS token bound to `user_id`, cached per user like the server token.
     pub async fn client_token(&self, user_id: &str) -> Result<TokenGrant, ServerError> {
         let slot = {
-            let mut map = self.client_tokens.lock().unwrap_or_else(|p| p.into_inner());
+            let mut map = lock(&self.client_tokens);
             if map.len() > 100_000 {
                 let now = Instant::now();
                 map.retain(|_, s| {

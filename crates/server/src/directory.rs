@@ -13,6 +13,7 @@ use tokio::sync::Mutex;
 
 use crate::basiq::BasiqClient;
 use crate::error::ServerError;
+use crate::status::{Authorization, InstitutionType, Stage};
 
 /// Which institutions the picker offers.
 #[derive(Debug, Clone, Default)]
@@ -29,16 +30,13 @@ impl DirectoryFilter {
     /// True when the institution should be offered. Always drops what a web-credential widget
     /// cannot connect: `alpha` stage and authorization kinds other than user / user-mfa*.
     pub fn keeps(&self, i: &Institution) -> bool {
-        let auth_ok = matches!(
-            i.authorization.as_str(),
-            "user" | "user-mfa" | "user-mfa-intermittent"
-        );
-        auth_ok
-            && i.stage != "alpha"
+        Authorization::from(i.authorization.as_str()).is_web_credentials()
+            && Stage::from(i.stage.as_str()) != Stage::Alpha
             && (self.service_types.is_empty()
                 || self.service_types.iter().any(|s| s == &i.service_type))
             && (self.countries.is_empty() || self.countries.iter().any(|c| c == &i.country))
-            && !(self.hide_test_banks && i.institution_type == "Test Bank")
+            && !(self.hide_test_banks
+                && InstitutionType::from(i.institution_type.as_str()) == InstitutionType::TestBank)
     }
 }
 

@@ -60,6 +60,9 @@ pub enum ServerError {
     /// The body is not JSON.
     #[error("unsupported content type")]
     UnsupportedMediaType,
+    /// The body is over the size limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
     /// The body is malformed.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -162,6 +165,11 @@ impl ServerError {
                 "unsupported-media-type",
                 "Send JSON (Content-Type: application/json) or an empty body.".into(),
             ),
+            PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "The request body is too large.".into(),
+            ),
             BadRequest(why) => (
                 StatusCode::BAD_REQUEST,
                 "bad-request",
@@ -187,6 +195,16 @@ impl ServerError {
                 "internal",
                 "Something went wrong on our side. Try again.".into(),
             ),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for ServerError {
+    fn from(rejection: axum::extract::rejection::BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ServerError::PayloadTooLarge
+        } else {
+            ServerError::BadRequest("the body could not be read".into())
         }
     }
 }

@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, header};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,6 +17,8 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
+
+use crate::sync::lock;
 
 /// Name of the session cookie.
 pub const COOKIE_NAME: &str = "bc_session";
@@ -64,6 +68,43 @@ impl SessionKeys {
         let fresh =
             issued <= now_unix + 60 && now_unix - issued.min(now_unix) < SESSION_LIFETIME.as_secs();
         (version == "v1" && !user.is_empty() && fresh).then(|| user.to_owned())
+    }
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The server's sessions: the keys and how the cookie is set.
+pub struct Sessions {
+    keys: SessionKeys,
+    secure: bool,
+}
+
+impl Sessions {
+    /// Sessions signed with `keys`; `secure` marks the cookie Secure.
+    pub fn new(keys: SessionKeys, secure: bool) -> Self {
+        Self { keys, secure }
+    }
+
+    /// The Basiq user of the request's session cookie.
+    pub fn user_of(&self, headers: &HeaderMap) -> Option<String> {
+        let now = now_unix();
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(cookie_value)
+            .find_map(|v| self.keys.verify(v, now))
+    }
+
+    /// `Set-Cookie` starting a session for `user` (see [`set_cookie`]).
+    pub fn start(&self, user: &str, embedded: bool) -> String {
+        set_cookie(&self.keys.sign(user, now_unix()), self.secure, embedded)
     }
 }
 
@@ -133,7 +174,7 @@ impl LinkTokens {
     /// Mints a token for `user_id`.
     pub fn mint(&self, user_id: &str, now: Instant) -> String {
         let token = random_token();
-        let mut map = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = lock(&self.tokens);
         map.retain(|_, (_, exp)| *exp > now);
         map.insert(token.clone(), (user_id.to_owned(), now + self.ttl));
         token
@@ -141,7 +182,7 @@ impl LinkTokens {
 
     /// Consumes a token: its user id, once.
     pub fn redeem(&self, token: &str, now: Instant) -> Result<String, LinkTokenError> {
-        let mut map = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = lock(&self.tokens);
         match map.remove(token) {
             Some((user, exp)) if exp > now => Ok(user),
             Some(_) => Err(LinkTokenError::Expired),

@@ -1,13 +1,13 @@
 //! No response and no log line ever contains the API key; no log line contains a token, a
 //! session cookie or a password. One test per binary: it installs the global log subscriber.
 
-mod common;
+mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{spawn_with, test_config};
+use support::{spawn_with, test_config};
 use serde_json::{Value, json};
 
 #[derive(Clone, Default)]

@@ -1,27 +1,11 @@
 //! Sessions, tokens, link tokens and the user's connections — against the real simulator.
 
-mod common;
-
 use std::time::Duration;
 
 use base64::Engine;
-use common::{TestApp, spawn_with, test_config};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-#[derive(Deserialize)]
-struct Grant {
-    access_token: String,
-    expires_in: u64,
-    user_id: String,
-}
-
-fn cookie_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap()
-}
+use crate::support::{Grant, app_with, cookie_client, spawn_with, test_config};
 
 fn claims(jwt: &str) -> Value {
     let payload = jwt.split('.').nth(1).expect("a JWT has three parts");
@@ -33,23 +17,11 @@ fn claims(jwt: &str) -> Value {
     .unwrap()
 }
 
-async fn app_with(extra: &[&str]) -> TestApp {
-    let mut args = vec!["--token-rate-per-ip", "0"];
-    args.extend_from_slice(extra);
-    spawn_with(test_config(&args)).await
-}
-
-async fn grant(app: &TestApp, client: &reqwest::Client) -> Grant {
-    let res = client.post(app.url("/api/token")).send().await.unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    res.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn first_token_creates_a_user_and_a_session_that_later_calls_reuse() {
     let app = app_with(&[]).await;
     let client = cookie_client();
-    let res = client.post(app.url("/api/token")).send().await.unwrap();
+    let res = app.token(&client).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -71,7 +43,7 @@ async fn first_token_creates_a_user_and_a_session_that_later_calls_reuse() {
         "the token is bound to the session's user"
     );
 
-    let again = client.post(app.url("/api/token")).send().await.unwrap();
+    let again = app.token(&client).await;
     assert!(
         again.headers().get("set-cookie").is_none(),
         "an existing session is kept"
@@ -83,7 +55,7 @@ async fn first_token_creates_a_user_and_a_session_that_later_calls_reuse() {
         "the cached client token is reused"
     );
 
-    let stranger = grant(&app, &cookie_client()).await;
+    let stranger = app.grant(&cookie_client()).await;
     assert_ne!(
         stranger.user_id, first.user_id,
         "another browser gets another user"
@@ -121,19 +93,9 @@ async fn token_requires_post_and_json() {
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
-    let unknown = client
-        .post(app.url("/api/token"))
-        .json(&json!({"password": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let unknown = app.token_with(&client, json!({"password": "x"})).await;
     assert_eq!(unknown.status(), 400, "unknown fields are refused");
-    let empty_json = client
-        .post(app.url("/api/token"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let empty_json = app.token_with(&client, json!({})).await;
     assert_eq!(empty_json.status(), 200);
     let too_big = client
         .post(app.url("/api/token"))
@@ -143,6 +105,8 @@ async fn token_requires_post_and_json() {
         .await
         .unwrap();
     assert_eq!(too_big.status(), 413);
+    let body: Value = too_big.json().await.expect("a 413 is JSON too");
+    assert_eq!(body["code"], "payload-too-large");
 }
 
 #[tokio::test]
@@ -196,31 +160,13 @@ async fn link_tokens_are_minted_by_the_host_and_used_once() {
         .await
         .unwrap();
     assert_eq!(no_auth.status(), 401);
-    let wrong = host
-        .post(app.url("/api/link-tokens"))
-        .bearer_auth("nope")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let wrong = app.link_tokens("nope", &body).await;
     assert_eq!(wrong.status(), 401);
-    let missing = host
-        .post(app.url("/api/link-tokens"))
-        .bearer_auth(secret)
-        .json(&json!({"user_ref": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let missing = app.link_tokens(secret, &json!({"user_ref": "x"})).await;
     assert_eq!(missing.status(), 400);
 
     let mint = || async {
-        let res = host
-            .post(app.url("/api/link-tokens"))
-            .bearer_auth(secret)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let res = app.link_tokens(secret, &body).await;
         assert_eq!(res.status(), 200);
         assert_eq!(res.headers()["cache-control"], "no-store");
         let v: Value = res.json().await.unwrap();
@@ -229,12 +175,7 @@ async fn link_tokens_are_minted_by_the_host_and_used_once() {
     };
     let token = mint().await;
     let browser = cookie_client();
-    let res = browser
-        .post(app.url("/api/token"))
-        .json(&json!({"link_token": token}))
-        .send()
-        .await
-        .unwrap();
+    let res = app.redeem(&browser, &token).await;
     assert_eq!(res.status(), 200);
     assert!(
         res.headers().get("set-cookie").is_some(),
@@ -243,35 +184,22 @@ async fn link_tokens_are_minted_by_the_host_and_used_once() {
     let g: Grant = res.json().await.unwrap();
     // The same host user maps to the same Basiq user on the next link.
     let second = mint().await;
-    let g2: Grant = cookie_client()
-        .post(app.url("/api/token"))
-        .json(&json!({"link_token": second}))
-        .send()
+    let g2: Grant = app
+        .redeem(&cookie_client(), &second)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(g2.user_id, g.user_id);
 
-    let reused = cookie_client()
-        .post(app.url("/api/token"))
-        .json(&json!({"link_token": token}))
-        .send()
-        .await
-        .unwrap();
+    let reused = app.redeem(&cookie_client(), &token).await;
     assert_eq!(reused.status(), 401);
     let v: Value = reused.json().await.unwrap();
     assert_eq!(v["code"], "link-token-invalid");
 
     let late = mint().await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let expired = cookie_client()
-        .post(app.url("/api/token"))
-        .json(&json!({"link_token": late}))
-        .send()
-        .await
-        .unwrap();
+    let expired = app.redeem(&cookie_client(), &late).await;
     assert_eq!(expired.status(), 401);
     let v: Value = expired.json().await.unwrap();
     assert!(v["message"].as_str().unwrap().contains("expired"), "{v}");
@@ -291,54 +219,12 @@ async fn link_tokens_are_off_without_a_host_secret() {
     assert_eq!(v["code"], "link-tokens-disabled");
 }
 
-/// Connects `login` at `institution` straight at the simulator with the client token, as the
-/// browser does, and waits for the job to end. Returns the final job JSON.
-async fn connect(
-    app: &TestApp,
-    grant: &Grant,
-    login: &str,
-    password: &str,
-    institution: &str,
-) -> Value {
-    let basiq = app.server.basiq_url().to_owned();
-    let http = reqwest::Client::new();
-    let res = http
-        .post(format!("{basiq}/users/{}/connections", grant.user_id))
-        .bearer_auth(&grant.access_token)
-        .json(&json!({"loginId": login, "password": password, "institution": {"id": institution}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
-    let job: Value = res.json().await.unwrap();
-    let id = job["id"].as_str().unwrap().to_owned();
-    for _ in 0..400 {
-        let job: Value = http
-            .get(format!("{basiq}/jobs/{id}"))
-            .bearer_auth(&grant.access_token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let steps = job["steps"].as_array().unwrap();
-        if steps.iter().any(|s| s["status"] == "failed")
-            || steps.iter().all(|s| s["status"] == "success")
-        {
-            return job;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("job {id} did not finish");
-}
-
 #[tokio::test]
 async fn the_session_user_sees_refreshes_pages_and_removes_their_connections_only() {
     let app = app_with(&[]).await;
     let me = cookie_client();
-    let g = grant(&app, &me).await;
-    let job = connect(&app, &g, "gavinBelson", "hooli2016", "AU00000").await;
+    let g = app.grant(&me).await;
+    let job = app.connect(&g, "gavinBelson", "hooli2016", "AU00000").await;
     assert!(
         job["steps"]
             .as_array()
@@ -348,28 +234,14 @@ async fn the_session_user_sees_refreshes_pages_and_removes_their_connections_onl
         "{job}"
     );
 
-    let conns: Vec<Value> = me
-        .get(app.url("/api/connections"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let conns = app.connections(&me).await;
     assert_eq!(conns.len(), 1);
     assert_eq!(conns[0]["institutionId"], "AU00000");
     assert_eq!(conns[0]["institutionName"], "Hooli Bank");
     assert_eq!(conns[0]["status"], "active");
     let cid = conns[0]["id"].as_str().unwrap().to_owned();
 
-    let accounts: Vec<Value> = me
-        .get(app.url("/api/accounts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let accounts = app.accounts(&me).await;
     assert!(!accounts.is_empty());
     for a in &accounts {
         assert_eq!(a["connectionId"], cid.as_str());
@@ -382,24 +254,18 @@ async fn the_session_user_sees_refreshes_pages_and_removes_their_connections_onl
         assert!(a["balance"].as_str().unwrap().parse::<f64>().is_ok());
     }
 
-    let page1: Value = me
-        .get(app.url(&format!("/api/connections/{cid}/transactions?limit=5")))
-        .send()
+    let page1: Value = app
+        .transactions(&me, &cid, "limit=5")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     let rows1 = page1["transactions"].as_array().unwrap();
     assert_eq!(rows1.len(), 5);
     let next = page1["next"].as_str().expect("more pages");
-    let page2: Value = me
-        .get(app.url(&format!(
-            "/api/connections/{cid}/transactions?limit=5&next={next}"
-        )))
-        .send()
+    let page2: Value = app
+        .transactions(&me, &cid, &format!("limit=5&next={next}"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -412,13 +278,9 @@ async fn the_session_user_sees_refreshes_pages_and_removes_their_connections_onl
         "page 2 holds other rows"
     );
     let account = accounts[0]["id"].as_str().unwrap();
-    let per_account: Value = me
-        .get(app.url(&format!(
-            "/api/connections/{cid}/transactions?limit=10&account={account}"
-        )))
-        .send()
+    let per_account: Value = app
+        .transactions(&me, &cid, &format!("limit=10&account={account}"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -430,32 +292,17 @@ async fn the_session_user_sees_refreshes_pages_and_removes_their_connections_onl
             .all(|r| r["accountId"] == account)
     );
     assert_eq!(
-        me.get(app.url(&format!("/api/connections/{cid}/transactions?limit=0")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.transactions(&me, &cid, "limit=0").await.status(),
         400
     );
 
     // Someone else cannot touch it.
     let other = cookie_client();
-    grant(&app, &other).await;
-    for request in [
-        other.get(app.url(&format!("/api/connections/{cid}/transactions"))),
-        other.delete(app.url(&format!("/api/connections/{cid}"))),
-        other.post(app.url(&format!("/api/connections/{cid}/refresh"))),
-    ] {
-        assert_eq!(request.send().await.unwrap().status(), 404);
-    }
-    let theirs: Vec<Value> = other
-        .get(app.url("/api/connections"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    app.grant(&other).await;
+    assert_eq!(app.transactions(&other, &cid, "").await.status(), 404);
+    assert_eq!(app.delete_connection(&other, &cid).await.status(), 404);
+    assert_eq!(app.refresh(&other, &cid).await.status(), 404);
+    let theirs = app.connections(&other).await;
     assert!(theirs.is_empty());
     assert_eq!(
         me.get(app.url("/api/connections/..%2F..%2Fusers/transactions"))
@@ -466,19 +313,11 @@ async fn the_session_user_sees_refreshes_pages_and_removes_their_connections_onl
         404
     );
 
-    let refresh = me
-        .post(app.url(&format!("/api/connections/{cid}/refresh")))
-        .send()
-        .await
-        .unwrap();
+    let refresh = app.refresh(&me, &cid).await;
     assert_eq!(refresh.status(), 202);
     let r: Value = refresh.json().await.unwrap();
     assert!(r["job_id"].as_str().is_some_and(|j| !j.is_empty()));
-    let again = me
-        .post(app.url(&format!("/api/connections/{cid}/refresh")))
-        .send()
-        .await
-        .unwrap();
+    let again = app.refresh(&me, &cid).await;
     assert_eq!(
         again.status(),
         429,
@@ -493,20 +332,9 @@ async fn the_session_user_sees_refreshes_pages_and_removes_their_connections_onl
     let body: Value = again.json().await.unwrap();
     assert_eq!(body["code"], "refresh-too-soon");
 
-    let del = me
-        .delete(app.url(&format!("/api/connections/{cid}")))
-        .send()
-        .await
-        .unwrap();
+    let del = app.delete_connection(&me, &cid).await;
     assert_eq!(del.status(), 204);
-    let after: Vec<Value> = me
-        .get(app.url("/api/connections"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after = app.connections(&me).await;
     assert!(
         after.iter().all(|c| c["id"] != cid.as_str()),
         "gone after delete"
@@ -541,7 +369,7 @@ async fn readiness_and_per_ip_rate_limits() {
     let client = reqwest::Client::new();
     let mut statuses = Vec::new();
     for _ in 0..12 {
-        statuses.push(client.post(app.url("/api/token")).send().await.unwrap());
+        statuses.push(app.token(&client).await);
     }
     let limited = statuses.iter().filter(|r| r.status() == 429).count();
     assert!(limited > 0, "a burst over the per-IP limit is refused");
@@ -555,7 +383,7 @@ async fn readiness_and_per_ip_rate_limits() {
 async fn a_token_basiq_revoked_early_is_replaced_on_request() {
     let app = app_with(&[]).await;
     let me = cookie_client();
-    let first = grant(&app, &me).await;
+    let first = app.grant(&me).await;
     app.server.sandbox().unwrap().expire_all_tokens();
     let basiq = app.server.basiq_url().to_owned();
     let refused = reqwest::Client::new()
@@ -566,25 +394,13 @@ async fn a_token_basiq_revoked_early_is_replaced_on_request() {
         .unwrap();
     assert_eq!(refused.status(), 403, "the simulator revoked it");
 
-    let cached: Grant = me
-        .post(app.url("/api/token"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cached = app.grant(&me).await;
     assert_eq!(
         cached.access_token, first.access_token,
         "without asking, the cache answers"
     );
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let res = me
-        .post(app.url("/api/token"))
-        .json(&json!({"fresh": true}))
-        .send()
-        .await
-        .unwrap();
+    let res = app.token_with(&me, json!({"fresh": true})).await;
     assert_eq!(res.status(), 200);
     let fresh: Grant = res.json().await.unwrap();
     assert_ne!(fresh.access_token, first.access_token);

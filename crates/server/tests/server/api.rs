@@ -1,8 +1,6 @@
 //! The server's HTTP surface, against the real simulator, over real HTTP.
 
-mod common;
-
-use common::{dist_with_index, spawn_app, spawn_with, test_config};
+use crate::support::{dist_with_index, spawn_app, spawn_with, test_config};
 use serde::Deserialize;
 
 /// The compact directory as this test reads it (its own wire type).
@@ -23,7 +21,7 @@ struct Entry {
 #[tokio::test]
 async fn healthz_answers() {
     let app = spawn_app().await;
-    let res = app.http.get(app.url("/healthz")).send().await.unwrap();
+    let res = app.get("/healthz").await;
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ok");
@@ -32,12 +30,7 @@ async fn healthz_answers() {
 #[tokio::test]
 async fn institutions_come_from_the_simulator_with_an_etag() {
     let app = spawn_app().await;
-    let res = app
-        .http
-        .get(app.url("/api/institutions"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/api/institutions").await;
     assert_eq!(res.status(), 200);
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     assert!(
@@ -77,7 +70,7 @@ async fn institutions_come_from_the_simulator_with_an_etag() {
 #[tokio::test]
 async fn config_holds_no_secret() {
     let app = spawn_app().await;
-    let res = app.http.get(app.url("/api/config")).send().await.unwrap();
+    let res = app.get("/api/config").await;
     assert_eq!(res.status(), 200);
     let text = res.text().await.unwrap();
     let key = app.server.sandbox().unwrap().api_key().to_owned();
@@ -114,7 +107,7 @@ async fn index_has_a_strict_csp_that_allows_its_own_bootstrap() {
     let dist_arg = dist.to_string_lossy().into_owned();
     let app = spawn_with(test_config(&["--dist-dir", &dist_arg])).await;
 
-    let res = app.http.get(app.url("/")).send().await.unwrap();
+    let res = app.get("/").await;
     assert_eq!(res.status(), 200);
     let csp = res.headers()["content-security-policy"]
         .to_str()
@@ -130,7 +123,7 @@ async fn index_has_a_strict_csp_that_allows_its_own_bootstrap() {
     );
     assert_eq!(res.text().await.unwrap(), html);
 
-    let asset = app.http.get(app.url("/app-123.js")).send().await.unwrap();
+    let asset = app.get("/app-123.js").await;
     assert_eq!(asset.status(), 200);
     assert!(
         asset.headers()["cache-control"]
@@ -152,7 +145,7 @@ async fn index_has_a_strict_csp_that_allows_its_own_bootstrap() {
         "br",
         "precompressed brotli is served when accepted"
     );
-    let index_cache = app.http.get(app.url("/")).send().await.unwrap();
+    let index_cache = app.get("/").await;
     assert_eq!(index_cache.headers()["cache-control"], "no-cache");
 
     let deep = app
@@ -163,7 +156,7 @@ async fn index_has_a_strict_csp_that_allows_its_own_bootstrap() {
         .await
         .unwrap();
     assert_eq!(deep.status(), 200, "client-side routes get the app");
-    let missing = app.http.get(app.url("/missing.png")).send().await.unwrap();
+    let missing = app.get("/missing.png").await;
     assert_eq!(missing.status(), 404);
     std::fs::remove_dir_all(dist).ok();
 }
@@ -210,7 +203,7 @@ async fn a_port_in_use_is_a_clear_startup_error() {
 #[tokio::test]
 async fn embed_js_is_served_to_other_origins_with_an_etag() {
     let app = spawn_app().await;
-    let res = app.http.get(app.url("/embed.js")).send().await.unwrap();
+    let res = app.get("/embed.js").await;
     assert_eq!(res.status(), 200);
     assert!(
         res.headers()["content-type"]

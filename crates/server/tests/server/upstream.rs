@@ -1,11 +1,9 @@
 //! Exact upstream requests and faults, with a wiremock upstream standing in for Basiq.
 
-mod common;
-
 use std::time::Duration;
 
 use bank_connect_server::session::{COOKIE_NAME, SessionKeys};
-use common::{spawn_with, test_config};
+use crate::support::{spawn_with, test_config};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, header, method, path};
@@ -46,7 +44,7 @@ async fn server_token_mock(upstream: &MockServer, expected: u64) {
         .await;
 }
 
-async fn app_for(upstream: &MockServer, extra: &[&str]) -> common::TestApp {
+async fn app_for(upstream: &MockServer, extra: &[&str]) -> crate::support::TestApp {
     let uri = upstream.uri();
     let mut args = vec![
         "--basiq-api-key",
@@ -101,12 +99,8 @@ async fn institutions_answer(upstream: &MockServer, response: ResponseTemplate) 
 }
 
 /// `GET /api/institutions` on the app.
-async fn get_directory(app: &common::TestApp) -> reqwest::Response {
-    app.http
-        .get(app.url("/api/institutions"))
-        .send()
-        .await
-        .unwrap()
+async fn get_directory(app: &crate::support::TestApp) -> reqwest::Response {
+    app.get("/api/institutions").await
 }
 
 #[tokio::test]
@@ -280,11 +274,7 @@ async fn malformed_and_truncated_json_are_upstream_errors_not_panics() {
         assert_eq!(v["code"], "upstream-error");
         // The server is still healthy afterwards.
         assert_eq!(
-            app.http
-                .get(app.url("/healthz"))
-                .send()
-                .await
-                .unwrap()
+            app.get("/healthz").await
                 .status(),
             200
         );

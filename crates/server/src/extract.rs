@@ -1,0 +1,141 @@
+//! Request extractors: a handler that names one cannot run without what it guarantees.
+//! Axum runs them in argument order, so `SameOrigin` before `SessionUser` before `ConnectionId`
+//! refuses a foreign origin before it looks at the session, and a missing session before a bad id.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use serde::de::DeserializeOwned;
+
+use crate::error::ServerError;
+use crate::state::AppState;
+
+/// The request's `Origin` is ours or on the allowlist (browsers send it on every POST/DELETE).
+pub struct SameOrigin;
+
+impl FromRequestParts<Arc<AppState>> for SameOrigin {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ServerError> {
+        state.origins.check(&parts.headers).map(|()| SameOrigin)
+    }
+}
+
+/// The Basiq user of the request's valid session cookie; `401 no-session` without one.
+pub struct SessionUser(pub String);
+
+impl FromRequestParts<Arc<AppState>> for SessionUser {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ServerError> {
+        state
+            .sessions
+            .user_of(&parts.headers)
+            .map(SessionUser)
+            .ok_or(ServerError::NoSession)
+    }
+}
+
+/// The host's backend, authenticated by `Authorization: Bearer <HOST_API_SECRET>`.
+pub struct HostBackend;
+
+impl FromRequestParts<Arc<AppState>> for HostBackend {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ServerError> {
+        state.host.authorize(&parts.headers).map(|()| HostBackend)
+    }
+}
+
+/// A connection id from the path: UUID-like only, so nothing can add or climb path segments
+/// upstream; anything else is a 404.
+pub struct ConnectionId(pub String);
+
+impl FromRequestParts<Arc<AppState>> for ConnectionId {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ServerError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ServerError::NotFound)?;
+        valid_id(&id)?;
+        Ok(ConnectionId(id))
+    }
+}
+
+/// Ids in paths and filters: UUID-like only.
+pub fn valid_id(id: &str) -> Result<&str, ServerError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok { Ok(id) } else { Err(ServerError::NotFound) }
+}
+
+/// A JSON body, or an empty one (→ `T::default()`); anything else is refused.
+pub struct JsonOrEmpty<T>(pub T);
+
+impl<T, S> FromRequest<S> for JsonOrEmpty<T>
+where
+    T: DeserializeOwned + Default,
+    S: Send + Sync,
+{
+    type Rejection = ServerError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ServerError> {
+        let headers = req.headers().clone();
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(ServerError::from)?;
+        json_body(&headers, &body).map(JsonOrEmpty)
+    }
+}
+
+/// Rejects a non-empty body that is not JSON; parses it (empty → `T::default()`).
+fn json_body<T: DeserializeOwned + Default>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<T, ServerError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !is_json {
+        return Err(ServerError::UnsupportedMediaType);
+    }
+    serde_json::from_slice(body).map_err(|e| ServerError::BadRequest(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert!(valid_id("64011b56-988a-4c2c-bfca-16c836cec23f").is_ok());
+        for bad in ["", "..", "a/b", "a%2Fb", "a.b", &"x".repeat(65)] {
+            assert!(valid_id(bad).is_err(), "{bad}");
+        }
+    }
+}

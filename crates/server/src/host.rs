@@ -1,0 +1,75 @@
+//! What the host's backend may do: mint link tokens for its users, with `HOST_API_SECRET`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::http::{HeaderMap, header};
+use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
+
+use crate::error::ServerError;
+use crate::session::LinkTokens;
+use crate::sync::lock;
+
+/// The host backend's secret, its users and the link tokens minted for them.
+pub struct HostAccess {
+    secret: Option<SecretString>,
+    /// Host user reference → Basiq user.
+    pub users: HostUsers,
+    /// Outstanding link tokens.
+    pub link_tokens: LinkTokens,
+}
+
+impl HostAccess {
+    /// Host access with `secret` (`None`: link tokens are off).
+    pub fn new(secret: Option<SecretString>, link_tokens: LinkTokens) -> Self {
+        Self {
+            secret,
+            users: HostUsers::default(),
+            link_tokens,
+        }
+    }
+
+    /// `Ok` when the request carries `Authorization: Bearer <HOST_API_SECRET>`.
+    pub fn authorize(&self, headers: &HeaderMap) -> Result<(), ServerError> {
+        let Some(secret) = &self.secret else {
+            return Err(ServerError::LinkTokensDisabled);
+        };
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if bool::from(
+            presented
+                .as_bytes()
+                .ct_eq(secret.expose_secret().as_bytes()),
+        ) {
+            Ok(())
+        } else {
+            Err(ServerError::HostUnauthorized)
+        }
+    }
+}
+
+/// Host user reference (the host's own id for a person) → Basiq user id, for the life of the
+/// process.
+#[derive(Default)]
+pub struct HostUsers {
+    map: Mutex<HashMap<String, String>>,
+}
+
+impl HostUsers {
+    /// The Basiq user already mapped to `user_ref`.
+    pub fn get(&self, user_ref: &str) -> Option<String> {
+        lock(&self.map).get(user_ref).cloned()
+    }
+
+    /// Maps `user_ref` to `user_id` unless it is mapped already; the mapped id either way.
+    pub fn insert_or_existing(&self, user_ref: &str, user_id: String) -> String {
+        lock(&self.map)
+            .entry(user_ref.to_owned())
+            .or_insert(user_id)
+            .clone()
+    }
+}

@@ -1,0 +1,174 @@
+//! `/api/connections…`: the session user's connections, their transactions, refresh and removal.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bank_connect_core::api_types::{ConnectionView, RefreshStarted, TransactionPage, TransactionView};
+use bank_connect_core::basiq::Transaction;
+use serde::Deserialize;
+
+use super::private;
+use crate::error::ServerError;
+use crate::extract::{ConnectionId, SameOrigin, SessionUser, valid_id};
+use crate::state::AppState;
+use crate::status::TransactionStatus;
+
+/// `GET /api/connections`: the session user's connections with institution name and logo.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    SessionUser(user): SessionUser,
+) -> Result<Response, ServerError> {
+    let list = state.basiq.connections(&user).await?;
+    let names = state.directory.names(&state.basiq).await;
+    let views: Vec<ConnectionView> = list
+        .into_iter()
+        .map(|c| {
+            let (name, logo) = names
+                .get(&c.institution.id)
+                .cloned()
+                .unwrap_or_else(|| (c.institution.id.clone(), None));
+            ConnectionView {
+                id: c.id,
+                status: c.status,
+                institution_id: c.institution.id,
+                institution_name: name,
+                institution_logo: logo,
+                last_used: c.last_used,
+                created_date: c.created_date,
+                mfa_enabled: c.mfa_enabled.unwrap_or(false),
+            }
+        })
+        .collect();
+    Ok(private(Json(views)))
+}
+
+/// `GET /api/connections/{id}/transactions` query.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    limit: Option<String>,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    account: Option<String>,
+}
+
+/// `GET /api/connections/{id}/transactions?limit=&next=&account=`.
+pub async fn transactions(
+    State(state): State<Arc<AppState>>,
+    SessionUser(user): SessionUser,
+    ConnectionId(id): ConnectionId,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, ServerError> {
+    let limit = match q.limit.as_deref() {
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=500).contains(l))
+            .ok_or_else(|| ServerError::BadRequest("limit must be 1 to 500".into()))?,
+        None => 50,
+    };
+    let connection = state.basiq.connection(&user, &id).await?;
+    let mut filter = format!("institution.id.eq('{}')", connection.institution.id);
+    if let Some(account) = q.account.as_deref() {
+        filter.push_str(&format!(",account.id.eq('{}')", valid_id(account)?));
+    }
+    let next = q.next.as_deref().filter(|n| !n.is_empty());
+    let page = state
+        .basiq
+        .transactions(&user, &filter, limit, next)
+        .await
+        .map_err(|e| match e {
+            ServerError::Upstream {
+                status: 400,
+                detail,
+                ..
+            } if detail.contains("Next") => ServerError::BadRequest(
+                "the page cursor is no longer valid; reload the list".into(),
+            ),
+            other => other,
+        })?;
+    let next = page
+        .links
+        .as_ref()
+        .and_then(|l| l.next.as_deref())
+        .and_then(cursor_of);
+    let transactions = page.data.into_iter().map(transaction_view).collect();
+    Ok(private(Json(TransactionPage { transactions, next })))
+}
+
+fn transaction_view(t: Transaction) -> TransactionView {
+    TransactionView {
+        pending: TransactionStatus::from(t.status.as_str()) == TransactionStatus::Pending,
+        date: t
+            .post_date
+            .or(t.transaction_date)
+            .filter(|d| !d.is_empty())
+            .map(|d| d.chars().take(10).collect()),
+        id: t.id,
+        account_id: t.account,
+        description: t.description,
+        amount: t.amount,
+    }
+}
+
+/// The `next` query value of Basiq's next-page link.
+pub fn cursor_of(link: &str) -> Option<String> {
+    let query = link.split_once('?')?.1;
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "next")
+        .map(|(_, v)| v.to_owned())
+}
+
+/// `POST /api/connections/{id}/refresh` → `{job_id}`.
+pub async fn refresh(
+    State(state): State<Arc<AppState>>,
+    _: SameOrigin,
+    SessionUser(user): SessionUser,
+    ConnectionId(id): ConnectionId,
+) -> Result<Response, ServerError> {
+    let now = Instant::now();
+    state.refreshes.check(&id, now)?;
+    let job = state.basiq.refresh(&user, &id).await?;
+    state.refreshes.record(&id, now);
+    Ok((
+        StatusCode::ACCEPTED,
+        private(Json(RefreshStarted { job_id: job.id })),
+    )
+        .into_response())
+}
+
+/// `DELETE /api/connections/{id}` → 204.
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    _: SameOrigin,
+    SessionUser(user): SessionUser,
+    ConnectionId(id): ConnectionId,
+) -> Result<Response, ServerError> {
+    state.basiq.delete_connection(&user, &id).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::CACHE_CONTROL, "no-store")],
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors() {
+        assert_eq!(
+            cursor_of("https://x/users/u/transactions?next=abc-1&limit=5").as_deref(),
+            Some("abc-1")
+        );
+        assert_eq!(cursor_of("https://x/users/u/transactions"), None);
+    }
+}

@@ -1,0 +1,76 @@
+//! Probes and what the app reads before anything else: `/healthz`, `/readyz`, `/api/config`,
+//! `/api/institutions`.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::directory::if_none_match_hits;
+use crate::error::ServerError;
+use crate::state::AppState;
+
+/// `GET /healthz`: the process answers.
+pub async fn healthz() -> impl IntoResponse {
+    axum::Json(json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: Basiq has answered a token request.
+pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    if !state.readiness.get() {
+        match state.basiq.server_token().await {
+            Ok(_) => state.readiness.set(),
+            Err(e) => {
+                let message = match e {
+                    ServerError::InvalidApiKey { .. } => "Basiq rejected BASIQ_API_KEY",
+                    _ => "Basiq has not answered yet",
+                };
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    axum::Json(json!({"status": "not-ready", "message": message})),
+                )
+                    .into_response();
+            }
+        }
+    }
+    axum::Json(json!({"status": "ready"})).into_response()
+}
+
+/// `GET /api/config`: what the app needs to talk to Basiq (never a secret).
+pub async fn public_config(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    (
+        [(header::CACHE_CONTROL, "no-cache")],
+        axum::Json(state.public_config.clone()),
+    )
+}
+
+/// `GET /api/institutions`: the compact directory with a strong ETag.
+pub async fn institutions(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    let body = state.directory.get(&state.basiq).await?;
+    let etag = HeaderValue::from_str(&body.etag).expect("etag is ASCII");
+    let hit = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| if_none_match_hits(v, &body.etag));
+    let cache = (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if hit {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), cache]).into_response());
+    }
+    Ok((
+        [
+            (header::ETAG, etag),
+            cache,
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+        ],
+        body.json.to_string(),
+    )
+        .into_response())
+}

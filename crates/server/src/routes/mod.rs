@@ -1,0 +1,157 @@
+//! The HTTP surface, one file per resource; `router` puts it together with the layers every
+//! response gets.
+
+mod accounts;
+mod connections;
+mod meta;
+mod site;
+mod token;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, delete, get, post};
+use serde_json::json;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::error::ServerError;
+use crate::state::AppState;
+
+/// Largest request body accepted (JSON bodies here are tiny).
+const BODY_LIMIT: usize = 16 * 1024;
+
+/// The whole HTTP surface. `token_rate_per_ip` limits `/api/token` and `/api/link-tokens`
+/// per client IP (0 = no limit).
+pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
+    let assets = ServeDir::new(&state.site.dist)
+        .append_index_html_on_directories(false)
+        .precompressed_br()
+        .precompressed_gzip();
+    let csp = HeaderValue::from_str(&state.site.csp).expect("CSP is a valid header value");
+    let app = Router::new()
+        .route("/healthz", get(meta::healthz))
+        .route("/readyz", get(meta::readyz))
+        .route("/embed.js", get(site::embed_js))
+        .merge(api_routes(&state, token_rate_per_ip))
+        .route("/", get(site::index))
+        .route("/index.html", get(site::index))
+        .fallback(move |State(state): State<Arc<AppState>>, req: Request| {
+            let assets = assets.clone();
+            async move { site::static_or_index(state, assets, req).await }
+        })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    security_headers(app, csp).layer(middleware::from_fn(log_request))
+}
+
+fn api_routes(state: &AppState, token_rate_per_ip: u32) -> Router<Arc<AppState>> {
+    let mut token_routes = Router::new()
+        .route("/api/token", post(token::token))
+        .route("/api/link-tokens", post(token::link_tokens));
+    if let Some(period) = 1000u32.checked_div(token_rate_per_ip) {
+        token_routes = per_ip_limit(token_routes, period, token_rate_per_ip);
+    }
+    Router::new()
+        .route("/api/config", get(meta::public_config))
+        .route("/api/institutions", get(meta::institutions))
+        .route("/api/connections", get(connections::list))
+        .route("/api/accounts", get(accounts::list))
+        .route("/api/connections/{id}", delete(connections::delete))
+        .route("/api/connections/{id}/refresh", post(connections::refresh))
+        .route(
+            "/api/connections/{id}/transactions",
+            get(connections::transactions),
+        )
+        .merge(token_routes)
+        .route("/api/{*rest}", any(api_not_found))
+        .layer(cors(state.origins.allowed()))
+}
+
+/// A per-client-IP limit of `rate` requests per second (bursts of 3×), answered as JSON 429.
+fn per_ip_limit(
+    routes: Router<Arc<AppState>>,
+    period_ms: u32,
+    rate: u32,
+) -> Router<Arc<AppState>> {
+    let governor = tower_governor::governor::GovernorConfigBuilder::default()
+        .per_millisecond(u64::from(period_ms.max(1)))
+        .burst_size(rate.saturating_mul(3))
+        .use_headers()
+        .finish()
+        .expect("a valid rate limit");
+    routes.layer(
+        tower_governor::GovernorLayer::new(governor).error_handler(|e| {
+            let mut response = e.into_response();
+            let wait = response.headers().get(header::RETRY_AFTER).cloned();
+            let body = json!({"code": "rate-limited", "message": "Too many requests from this address. Wait a moment and try again."});
+            *response.body_mut() = body.to_string();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            if wait.is_none() {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            response.map(Body::new)
+        }),
+    )
+}
+
+fn cors(allowed: &[String]) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(
+            allowed.iter().filter_map(|o| HeaderValue::from_str(o).ok()),
+        ))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([header::CONTENT_TYPE])
+        .allow_credentials(true)
+        .max_age(Duration::from_secs(600))
+}
+
+fn security_headers(app: Router, csp: HeaderValue) -> Router {
+    app.layer(SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        csp,
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    ))
+}
+
+/// One log line per request: method, path (never the query or headers), status, latency.
+async fn log_request(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    tracing::info!(target: "bank_connect_server::http", %method, path, status = response.status().as_u16(), latency_us = started.elapsed().as_micros() as u64);
+    response
+}
+
+async fn api_not_found() -> ServerError {
+    ServerError::NotFound
+}
+
+/// A response that no cache may keep.
+fn private(body: impl IntoResponse) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], body).into_response()
+}

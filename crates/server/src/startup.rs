@@ -1,0 +1,214 @@
+//! `start(config)`: bind, (in sandbox mode) start the simulator in-process, check the API key,
+//! build the shared state, serve until the returned handle is stopped or dropped.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bank_connect_core::PublicConfig;
+use secrecy::SecretString;
+use tokio::sync::oneshot;
+
+use crate::basiq::{BasiqClient, Timeouts, TokenCallCap};
+use crate::config::{self, Config};
+use crate::directory::{DirectoryCache, DirectoryFilter};
+use crate::error::ServerError;
+use crate::host::HostAccess;
+use crate::origin::OriginPolicy;
+use crate::session::{LinkTokens, SessionKeys, Sessions};
+use crate::state::{AppState, Readiness};
+use crate::throttle::RefreshThrottle;
+use crate::web::{self, CspInputs, Site};
+
+/// A running server; dropping it stops it (and the in-process simulator, if any).
+pub struct RunningServer {
+    addr: SocketAddr,
+    basiq_url: String,
+    sandbox: Option<basiq_sim::SimHandle>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// `http://<addr>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+    /// The Basiq base URL in use.
+    pub fn basiq_url(&self) -> &str {
+        &self.basiq_url
+    }
+    /// The in-process simulator in sandbox mode.
+    pub fn sandbox(&self) -> Option<&basiq_sim::SimHandle> {
+        self.sandbox.as_ref()
+    }
+    /// Stops serving and waits for in-flight requests.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Basiq as configured: the real one with the key, or a simulator started here.
+struct Upstream {
+    sandbox: Option<basiq_sim::SimHandle>,
+    url: String,
+    api_key: SecretString,
+}
+
+async fn upstream(config: &Config) -> Result<Upstream, ServerError> {
+    if let Some(key) = &config.basiq_api_key {
+        let url = config
+            .basiq_api_url
+            .clone()
+            .unwrap_or_else(|| config::BASIQ_PRODUCTION_URL.to_owned());
+        return Ok(Upstream {
+            sandbox: None,
+            url,
+            api_key: key.clone(),
+        });
+    }
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let sim = basiq_sim::Simulator::builder()
+        .api_key(key.clone())
+        .speed(config.sandbox_speed)
+        .token_ttl(Duration::from_secs(config.sandbox_token_ttl))
+        .admin(config.sandbox_admin)
+        .spawn()
+        .await?;
+    tracing::info!(
+        url = sim.base_url(),
+        "sandbox mode: no BASIQ_API_KEY, using the built-in Basiq simulator"
+    );
+    Ok(Upstream {
+        url: sim.base_url().to_owned(),
+        sandbox: Some(sim),
+        api_key: SecretString::from(key),
+    })
+}
+
+/// Starts the server described by `config`.
+pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| ServerError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServerError::Bind {
+        addr: config.bind,
+        source,
+    })?;
+    let upstream = upstream(&config).await?;
+    let basiq = BasiqClient::new(
+        &upstream.url,
+        &config.basiq_version,
+        upstream.api_key.clone(),
+        TokenCallCap {
+            max: config.token_call_cap,
+            window: Duration::from_secs(300),
+        },
+        Timeouts {
+            connect: Duration::from_millis(config.upstream_connect_timeout_ms),
+            total: Duration::from_millis(config.upstream_timeout_ms),
+            ..Timeouts::default()
+        },
+    )?;
+    let ready = match basiq.server_token().await {
+        Ok(_) => true,
+        Err(e @ ServerError::InvalidApiKey { .. }) => return Err(e),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not get a Basiq token at start; /readyz stays 503 until one succeeds");
+            false
+        }
+    };
+    let state = Arc::new(app_state(
+        &config,
+        basiq,
+        &upstream,
+        Readiness::new(ready),
+    ));
+    let app = crate::routes::router(state, config.token_rate_per_ip);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+    });
+    Ok(RunningServer {
+        addr,
+        basiq_url: upstream.url,
+        sandbox: upstream.sandbox,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+fn app_state(
+    config: &Config,
+    basiq: BasiqClient,
+    upstream: &Upstream,
+    readiness: Readiness,
+) -> AppState {
+    let session_secret = config.session_secret.clone().unwrap_or_else(|| {
+        tracing::warn!("SESSION_SECRET is not set: using a random one, so sessions end when the server restarts");
+        SessionKeys::random_secret()
+    });
+    let filter = DirectoryFilter {
+        service_types: config.service_types.clone(),
+        countries: config.countries.clone(),
+        hide_test_banks: config.hide_test_banks,
+    };
+    let site = Site::load(
+        &config.dist_dir,
+        &CspInputs {
+            basiq_origin: &web::origin_of(&upstream.url),
+            frame_ancestors: &config.allowed_origins,
+        },
+    );
+    AppState {
+        public_config: PublicConfig {
+            basiq_url: upstream.url.clone(),
+            basiq_version: config.basiq_version.clone(),
+            service_types: config.service_types.clone(),
+            countries: config.countries.clone(),
+            allowed_parent_origins: config.allowed_origins.clone(),
+            sandbox: upstream.sandbox.is_some(),
+            min_refresh_interval_secs: config.min_refresh_interval,
+        },
+        directory: DirectoryCache::new(config.institutions_ttl(), filter),
+        basiq,
+        site,
+        sessions: Sessions::new(SessionKeys::new(session_secret), config.secure_cookies),
+        host: HostAccess::new(
+            config.host_api_secret.clone(),
+            LinkTokens::new(Duration::from_secs(config.link_token_ttl)),
+        ),
+        origins: OriginPolicy::new(config.allowed_origins.clone(), config.secure_cookies),
+        refreshes: RefreshThrottle::new(Duration::from_secs(config.min_refresh_interval)),
+        readiness,
+    }
+}

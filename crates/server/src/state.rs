@@ -1,0 +1,54 @@
+//! What every handler shares, grouped by concern; each part keeps its own rules.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use bank_connect_core::PublicConfig;
+
+use crate::basiq::BasiqClient;
+use crate::directory::DirectoryCache;
+use crate::host::HostAccess;
+use crate::origin::OriginPolicy;
+use crate::session::Sessions;
+use crate::throttle::RefreshThrottle;
+use crate::web::Site;
+
+/// Shared state of the running server.
+pub struct AppState {
+    /// Client for Basiq (or the simulator).
+    pub basiq: BasiqClient,
+    /// The institution directory cache.
+    pub directory: DirectoryCache,
+    /// The built app and what `/api/config` answers.
+    pub site: Site,
+    /// What `/api/config` answers.
+    pub public_config: PublicConfig,
+    /// Browser sessions.
+    pub sessions: Sessions,
+    /// The host backend: its secret, its users, their link tokens.
+    pub host: HostAccess,
+    /// Origins allowed to send state-changing requests.
+    pub origins: OriginPolicy,
+    /// Minimum time between refreshes of one connection.
+    pub refreshes: RefreshThrottle,
+    /// Whether Basiq has answered a token request.
+    pub readiness: Readiness,
+}
+
+/// True once Basiq answered a token request.
+#[derive(Default)]
+pub struct Readiness(AtomicBool);
+
+impl Readiness {
+    /// Starts as `ready`.
+    pub fn new(ready: bool) -> Self {
+        Self(AtomicBool::new(ready))
+    }
+    /// Whether Basiq has answered.
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+    /// Records that Basiq answered.
+    pub fn set(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}

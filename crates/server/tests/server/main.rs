@@ -1,0 +1,11 @@
+//! The server over real HTTP: against the real simulator, a wiremock upstream for exact faults,
+//! and the binary itself. One test binary; the log-capturing test (`secrets.rs`) is separate
+//! because it installs the global log subscriber.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod api;
+mod binary;
+mod session;
+mod upstream;
