@@ -115,11 +115,6 @@ impl BasiqClient {
         })
     }
 
-    /// Basiq base URL.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
     /// Counts one upstream `/token` call against the cap, or says how long to wait.
     fn reserve_token_call(&self) -> Result<(), ServerError> {
         let now = Instant::now();

@@ -83,7 +83,11 @@ pub fn valid_id(id: &str) -> Result<&str, ServerError> {
     let ok = !id.is_empty()
         && id.len() <= 64
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok { Ok(id) } else { Err(ServerError::NotFound) }
+    if ok {
+        Ok(id)
+    } else {
+        Err(ServerError::NotFound)
+    }
 }
 
 /// A JSON body, or an empty one (→ `T::default()`); anything else is refused.

@@ -138,12 +138,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
             false
         }
     };
-    let state = Arc::new(app_state(
-        &config,
-        basiq,
-        &upstream,
-        Readiness::new(ready),
-    ));
+    let state = Arc::new(app_state(&config, basiq, &upstream, Readiness::new(ready)));
     let app = crate::routes::router(state, config.token_rate_per_ip);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -94,12 +94,18 @@ mod tests {
 
     #[test]
     fn strings_map_to_kinds() {
-        assert_eq!(TransactionStatus::from("pending"), TransactionStatus::Pending);
+        assert_eq!(
+            TransactionStatus::from("pending"),
+            TransactionStatus::Pending
+        );
         assert_eq!(TransactionStatus::from("posted"), TransactionStatus::Posted);
         assert!(Authorization::from("user-mfa-intermittent").is_web_credentials());
         assert!(!Authorization::from("user-cdr").is_web_credentials());
         assert_eq!(Stage::from("alpha"), Stage::Alpha);
         assert_eq!(Stage::from("live"), Stage::Released);
-        assert_eq!(InstitutionType::from("Test Bank"), InstitutionType::TestBank);
+        assert_eq!(
+            InstitutionType::from("Test Bank"),
+            InstitutionType::TestBank
+        );
     }
 }

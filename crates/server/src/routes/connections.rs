@@ -7,7 +7,9 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bank_connect_core::api_types::{ConnectionView, RefreshStarted, TransactionPage, TransactionView};
+use bank_connect_core::api_types::{
+    ConnectionView, RefreshStarted, TransactionPage, TransactionView,
+};
 use bank_connect_core::basiq::Transaction;
 use serde::Deserialize;
 

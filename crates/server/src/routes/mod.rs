@@ -76,11 +76,7 @@ fn api_routes(state: &AppState, token_rate_per_ip: u32) -> Router<Arc<AppState>>
 }
 
 /// A per-client-IP limit of `rate` requests per second (bursts of 3×), answered as JSON 429.
-fn per_ip_limit(
-    routes: Router<Arc<AppState>>,
-    period_ms: u32,
-    rate: u32,
-) -> Router<Arc<AppState>> {
+fn per_ip_limit(routes: Router<Arc<AppState>>, period_ms: u32, rate: u32) -> Router<Arc<AppState>> {
     let governor = tower_governor::governor::GovernorConfigBuilder::default()
         .per_millisecond(u64::from(period_ms.max(1)))
         .burst_size(rate.saturating_mul(3))

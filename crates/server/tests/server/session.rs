@@ -291,10 +291,7 @@ async fn the_session_user_sees_refreshes_pages_and_removes_their_connections_onl
             .iter()
             .all(|r| r["accountId"] == account)
     );
-    assert_eq!(
-        app.transactions(&me, &cid, "limit=0").await.status(),
-        400
-    );
+    assert_eq!(app.transactions(&me, &cid, "limit=0").await.status(), 400);
 
     // Someone else cannot touch it.
     let other = cookie_client();

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use bank_connect_server::session::{COOKIE_NAME, SessionKeys};
 use crate::support::{spawn_with, test_config};
+use bank_connect_server::session::{COOKIE_NAME, SessionKeys};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, header, method, path};
@@ -273,11 +273,7 @@ async fn malformed_and_truncated_json_are_upstream_errors_not_panics() {
         let v: Value = res.json().await.unwrap();
         assert_eq!(v["code"], "upstream-error");
         // The server is still healthy afterwards.
-        assert_eq!(
-            app.get("/healthz").await
-                .status(),
-            200
-        );
+        assert_eq!(app.get("/healthz").await.status(), 200);
     }
 }
 

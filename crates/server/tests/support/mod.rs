@@ -102,7 +102,11 @@ impl TestApp {
 
     /// `GET /api/connections` from `client`, which must succeed.
     pub async fn connections(&self, client: &reqwest::Client) -> Vec<Value> {
-        let res = client.get(self.url("/api/connections")).send().await.unwrap();
+        let res = client
+            .get(self.url("/api/connections"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
         res.json().await.unwrap()
     }
