@@ -346,7 +346,7 @@ fn size_table(
 
 /// Release first-view bytes, filter time in wasm in Chromium, navigation → usable picker.
 fn app() -> Result<(), Failure> {
-    let env = crate::setup::run()?;
+    let env = crate::setup::run(crate::setup::Needs::Everything)?;
     crate::build_app(&env)?;
 
     // 1. The first view: index.html and what it loads before anything shows (its stylesheet,

@@ -23,8 +23,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   setup   install what building and testing need (idempotent; fast when present)
-  build   setup, then build the release app into dist/ (wasm split into lazily loaded chunks)
-  dev     setup, build, and run the widget at http://127.0.0.1:8080 (sandbox without BASIQ_API_KEY)
+  build   install what building needs, then build the release app into dist/ (wasm split into
+          lazily loaded chunks); no trunk, no browser
+  dev     install what building needs, build, and run the widget at http://127.0.0.1:8080
+          (sandbox without BASIQ_API_KEY)
           --example-host: also the example host site at http://127.0.0.1:8090
   test    setup, then every check and test suite; ends with 'N passed, N failed'
   bench server   load figures for the server (oha; server pinned to one core)
@@ -33,8 +35,8 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("setup") => setup::run().map(|_| ()),
-        Some("build") => setup::run().and_then(|env| build_app(&env)),
+        Some("setup") => setup::run(setup::Needs::Everything).map(|_| ()),
+        Some("build") => setup::run(setup::Needs::Build).and_then(|env| build_app(&env)),
         Some("dev") => dev(&args[1..]),
         Some("test") => testing::run(),
         Some("bench") => bench::run(&args[1..]),
@@ -95,7 +97,7 @@ fn dev(args: &[String]) -> Result<(), Failure> {
             )));
         }
     };
-    let env = setup::run()?;
+    let env = setup::run(setup::Needs::Build)?;
     build_app(&env)?;
     println!(
         "==> building the server{}",

@@ -1,5 +1,6 @@
 //! `cargo xtask setup`: every tool the build and tests need, installed when missing or at the
-//! wrong version, and nothing downloaded from GitHub. Prints one line per tool.
+//! wrong version, and nothing downloaded from GitHub. Prints one line per tool. `build` and
+//! `dev` ask only for what building the app needs ([`Needs::Build`]).
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -18,13 +19,32 @@ pub struct ToolEnv {
     pub path: OsString,
 }
 
-/// Installs what is missing; returns the environment to run the tools with.
-pub fn run() -> Result<ToolEnv, Failure> {
+/// Which tools a command needs: each installs only what it uses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// `build` and `dev`: the wasm target, `wasm-bindgen-cli` and `wasm-opt` (the release
+    /// pipeline in `app_build` calls neither trunk nor a browser).
+    Build,
+    /// `setup`, `test` and `bench`: also Chromium with its driver, brotli and trunk (the test
+    /// command checks that `trunk build` still works).
+    Everything,
+}
+
+/// Installs what is missing for `needs`; returns the environment to run the tools with.
+pub fn run(needs: Needs) -> Result<ToolEnv, Failure> {
     let env = tool_env();
-    println!("==> setup");
+    println!(
+        "==> setup ({})",
+        match needs {
+            Needs::Build => "what building the app needs",
+            Needs::Everything => "everything the tests need",
+        }
+    );
     wasm_target()?;
-    chromium(&env)?;
-    trunk(&env)?;
+    if needs == Needs::Everything {
+        chromium(&env)?;
+        trunk(&env)?;
+    }
     wasm_bindgen(&env)?;
     wasm_opt(&env)?;
     say(
@@ -125,7 +145,10 @@ fn apt_install(packages: &[&str], why: &str) -> Result<(), Failure> {
             "{why} is not installed. Install it with:\n    sudo apt-get install -y {list}\nthen run this command again."
         )));
     }
-    say(why, &format!("installing (apt-get install -y {list})"));
+    say(
+        why,
+        &format!("installing (apt-get install -y {list}) — about 1 min"),
+    );
     let mut update = Command::new("apt-get");
     update
         .args(["update", "-qq"])
@@ -174,11 +197,12 @@ fn chromium(env: &ToolEnv) -> Result<(), Failure> {
     }
 }
 
-fn cargo_install(args: &[&str], what: &str) -> Result<(), Failure> {
+/// Installs with `cargo install`; `minutes` is roughly how long it takes on two cores.
+fn cargo_install(args: &[&str], what: &str, minutes: &str) -> Result<(), Failure> {
     say(
         what,
         &format!(
-            "installing (cargo install {}) — takes minutes the first time",
+            "installing (cargo install {}) — about {minutes} min on two cores, once",
             args.join(" ")
         ),
     );
@@ -198,7 +222,11 @@ fn trunk(env: &ToolEnv) -> Result<(), Failure> {
             if let Some(v) = found {
                 say("trunk", &format!("{v} found, {TRUNK_VERSION} needed"));
             }
-            cargo_install(&["trunk", "--locked", "--version", TRUNK_VERSION], "trunk")
+            cargo_install(
+                &["trunk", "--locked", "--version", TRUNK_VERSION],
+                "trunk",
+                "12",
+            )
         }
     }
 }
@@ -234,6 +262,7 @@ fn wasm_bindgen(env: &ToolEnv) -> Result<(), Failure> {
     cargo_install(
         &["wasm-bindgen-cli", "--version", &version],
         "wasm-bindgen-cli",
+        "5",
     )
 }
 
@@ -254,7 +283,7 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
     }
     say(
         "wasm-opt",
-        "installing binaryen and axe-core from the npm registry (npm install)",
+        "installing binaryen and axe-core from the npm registry (npm install) — seconds",
     );
     let mut npm = Command::new("npm");
     npm.args(["install", "--no-audit", "--no-fund", "--loglevel=error"])

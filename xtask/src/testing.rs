@@ -109,7 +109,7 @@ impl Tally {
 /// Runs everything; exits non-zero when anything failed.
 pub fn run() -> Result<(), Failure> {
     let started = Instant::now();
-    let env = setup::run()?;
+    let env = setup::run(setup::Needs::Everything)?;
     let mut t = Tally::default();
 
     t.check(
