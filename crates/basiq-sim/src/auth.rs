@@ -1,9 +1,13 @@
 //! `POST /token`, HS256 JWTs with Basiq's claims, and bearer-token checks.
 
 use std::collections::VecDeque;
+use std::marker::PhantomData;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -157,6 +161,66 @@ pub fn authorize(sim: &Sim, headers: &HeaderMap, access: Access) -> ApiResult<Cl
             Err(ApiError::forbidden())
         }
         _ => Ok(claims),
+    }
+}
+
+/// Which scopes an [`Authorized`] extractor admits.
+pub trait Admits {
+    /// The scopes.
+    const ACCESS: Access;
+}
+
+/// Marker: SERVER_ACCESS only.
+#[derive(Debug)]
+pub struct ServerScope;
+/// Marker: SERVER_ACCESS or CLIENT_ACCESS.
+#[derive(Debug)]
+pub struct AnyScope;
+/// Marker: CLIENT_ACCESS only.
+#[derive(Debug)]
+pub struct ClientScope;
+
+impl Admits for ServerScope {
+    const ACCESS: Access = Access::Server;
+}
+impl Admits for AnyScope {
+    const ACCESS: Access = Access::Any;
+}
+impl Admits for ClientScope {
+    const ACCESS: Access = Access::Client;
+}
+
+/// The claims of a request's valid bearer token of an admitted scope: a handler that takes
+/// one cannot run without it (the request is answered with Basiq's 401/403 instead).
+#[derive(Debug)]
+pub struct Authorized<A: Admits> {
+    /// The token's claims.
+    pub claims: Claims,
+    scope: PhantomData<A>,
+}
+
+/// A SERVER_ACCESS token.
+pub type ServerToken = Authorized<ServerScope>;
+/// A SERVER_ACCESS or CLIENT_ACCESS token.
+pub type AnyToken = Authorized<AnyScope>;
+/// A CLIENT_ACCESS token.
+pub type ClientToken = Authorized<ClientScope>;
+
+impl<A: Admits> Authorized<A> {
+    /// Fails with 401 `unauthorized-access` when a client token is bound to another user.
+    pub fn for_user(&self, user_id: &str) -> ApiResult<()> {
+        check_user(&self.claims, user_id)
+    }
+}
+
+impl<A: Admits + Send + Sync> FromRequestParts<Arc<Sim>> for Authorized<A> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, sim: &Arc<Sim>) -> ApiResult<Self> {
+        authorize(sim, &parts.headers, A::ACCESS).map(|claims| Authorized {
+            claims,
+            scope: PhantomData,
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::directory_data::{AU, Entry, NZ};
 use crate::error::{ApiError, ApiResult};
@@ -98,54 +98,6 @@ impl Institution {
     /// Whether the bank asks for MFA at all.
     pub fn mfa(&self) -> bool {
         self.authorization.starts_with("user-mfa")
-    }
-
-    /// Basiq's JSON representation.
-    pub fn to_json(&self, base: &str) -> Value {
-        let mfa_feature: Vec<&str> = if self.mfa() { vec!["web"] } else { vec![] };
-        let [v, a, t, m] = self.stats_ms;
-        let mut o = json!({
-            "type": "institution",
-            "id": self.id,
-            "name": self.name,
-            "shortName": self.short_name,
-            "institutionType": self.institution_type,
-            "country": self.country,
-            "serviceName": self.service_name,
-            "serviceType": self.service_type,
-            "loginIdCaption": self.login_id_caption,
-            "passwordCaption": self.password_caption,
-            "tier": self.tier,
-            "authorization": self.authorization,
-            "stage": self.stage,
-            "status": self.status,
-            "features": {
-                "login": ["web"],
-                "mfaChallenge": mfa_feature,
-                "accounts": {"accountNo": ["web"], "name": ["web"], "currency": ["web"], "balance": ["web"],
-                    "availableFunds": ["web"], "lastUpdated": ["web"], "accountHolder": ["web"], "meta": ["web"]},
-                "transactions": {"status": ["web"], "description": ["web"], "date": ["web"], "amount": ["web"],
-                    "balance": ["web"], "class": ["web"]},
-                "profile": {"fullName": ["web"], "firstName": ["web"], "lastName": ["web"], "middleName": [],
-                    "phoneNumbers": ["web"], "emailAddresses": ["web"], "physicalAddresses": []}
-            },
-            "stats": {"averageDurationMs": {"verifyCredentials": v, "retrieveAccounts": a,
-                "retrieveTransactions": t, "retrieveMeta": m, "total": v + a + t + m}},
-            "logo": {"type": "image", "colors": {"primary": self.color},
-                "links": {"square": format!("{base}/logos/{}.svg", self.id),
-                          "full": format!("{base}/logos/{}-full.svg", self.id)}},
-            "links": {"self": format!("{base}/institutions/{}", self.id)}
-        });
-        if let Some(c) = &self.security_code_caption {
-            o["securityCodeCaption"] = json!(c);
-        }
-        if let Some(c) = &self.secondary_login_id_caption {
-            o["secondaryLoginIdCaption"] = json!(c);
-        }
-        if self.forgotten_password {
-            o["forgottenPasswordUrl"] = json!(format!("{base}/forgotten-password/{}", self.id));
-        }
-        o
     }
 }
 
@@ -373,14 +325,10 @@ pub fn build_directory(seed: u64, extra: usize) -> Vec<Institution> {
     out
 }
 
-/// Filters the directory (`filter=` query value) into JSON items.
-pub fn list(dir: &[Institution], filter: Option<&str>, base: &str) -> ApiResult<Vec<Value>> {
+/// Filters the directory (`filter=` query value).
+pub fn list<'a>(dir: &'a [Institution], filter: Option<&str>) -> ApiResult<Vec<&'a Institution>> {
     let conds = filter::parse(filter.unwrap_or(""), FILTER_FIELDS)?;
-    Ok(dir
-        .iter()
-        .filter(|i| i.matches(&conds))
-        .map(|i| i.to_json(base))
-        .collect())
+    Ok(dir.iter().filter(|i| i.matches(&conds)).collect())
 }
 
 /// Looks up one institution by id, with Basiq's 400/404 errors.

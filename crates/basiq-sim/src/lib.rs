@@ -21,10 +21,9 @@ pub mod filter;
 pub mod institutions;
 pub mod personas;
 mod routes;
-mod routes_admin;
-mod routes_data;
 pub mod state;
 pub mod store;
+pub mod wire;
 
 pub use faults::{FaultKind, FaultRule};
 
@@ -48,6 +47,7 @@ pub struct Simulator;
 
 impl Simulator {
     /// A builder with the defaults: key `sim-api-key`, seed 0, speed 1, token TTL 3600 s, port 0.
+    #[must_use]
     pub fn builder() -> SimulatorBuilder {
         SimulatorBuilder {
             api_key: "sim-api-key".into(),
@@ -83,51 +83,61 @@ pub struct SimulatorBuilder {
 
 impl SimulatorBuilder {
     /// The API key `/token` accepts (sent verbatim as `Authorization: Basic <key>`).
+    #[must_use]
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = key.into();
         self
     }
     /// Seed for deterministic data.
+    #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
     }
     /// Time scale of job steps: 1 is realistic, 50 is fifty times faster.
+    #[must_use]
     pub fn speed(mut self, speed: f64) -> Self {
         self.speed = speed;
         self
     }
     /// Lifetime of issued tokens.
+    #[must_use]
     pub fn token_ttl(mut self, ttl: Duration) -> Self {
         self.token_ttl = ttl;
         self
     }
     /// Address to listen on (default `127.0.0.1:0`).
+    #[must_use]
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.bind = addr;
         self
     }
     /// Adds `n` synthetic institutions (ids `AU50000`…) on top of the directory.
+    #[must_use]
     pub fn institutions(mut self, n: usize) -> Self {
         self.institutions = n;
         self
     }
     /// Restricts CORS to this origin (call again for more; none = any origin).
+    #[must_use]
     pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
         self.allow_origins.push(origin.into());
         self
     }
     /// Serves the `/__admin/*` routes (faults, token expiry, connection invalidation).
+    #[must_use]
     pub fn admin(mut self, enabled: bool) -> Self {
         self.admin = enabled;
         self
     }
     /// Installs a fault rule from the start.
+    #[must_use]
     pub fn fault(mut self, rule: FaultRule) -> Self {
         self.faults.push(rule);
         self
     }
     /// `/token` rate limit (default 1,500 per 5 minutes, as Basiq).
+    #[must_use]
     pub fn token_rate_limit(mut self, limit: usize, window: Duration) -> Self {
         self.token_limit = limit;
         self.token_window = window;
@@ -282,7 +292,7 @@ impl Drop for SimHandle {
 pub fn directory_json(seed: u64, extra: usize, base_url: &str) -> String {
     let items: Vec<serde_json::Value> = institutions::build_directory(seed, extra)
         .iter()
-        .map(|i| i.to_json(base_url))
+        .map(|i| wire::institution(i, base_url))
         .collect();
     serde_json::to_string(&items).unwrap_or_default()
 }

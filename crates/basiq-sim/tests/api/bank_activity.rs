@@ -1,10 +1,8 @@
 //! The `bank_deposit` test switch (and its admin route): money that arrives at the bank shows
 //! only after a refresh.
 
-mod common;
-
+use crate::common::*;
 use basiq_sim::{SimHandle, Simulator};
-use common::*;
 use serde_json::{Value, json};
 
 fn first_balance(accounts: &Value) -> String {

@@ -4,11 +4,9 @@
 //! The spec is used as is, except for the deviations listed in `PATCHES`, each of which
 //! `basiq-api.md` documents (the recorded sandbox responses disagree with the spec there).
 
-mod common;
-
 use std::sync::Mutex;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn spec() -> Value {

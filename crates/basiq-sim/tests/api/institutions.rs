@@ -1,8 +1,6 @@
 //! Institutions directory, filters and logos.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

@@ -1,11 +1,9 @@
 //! `POST /token` and token checks.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use basiq_sim::Simulator;
-use common::*;
 
 #[tokio::test]
 async fn issues_decodable_jwt_with_basiq_claims() {

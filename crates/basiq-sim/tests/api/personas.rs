@@ -1,9 +1,7 @@
 //! Every sandbox persona's job ends in the documented state; persona data is deterministic.
 
-mod common;
-
+use crate::common::*;
 use basiq_sim::{SimHandle, Simulator};
-use common::*;
 use serde_json::{Value, json};
 
 const HAPPY: &[(&str, &str, usize, &[&str])] = &[

@@ -1,11 +1,9 @@
 //! Users, connections, jobs, MFA, refresh, update, delete.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use basiq_sim::Simulator;
-use common::*;
 use serde_json::{Value, json};
 
 #[tokio::test]

@@ -1,49 +1,21 @@
-//! The HTTP surface: routes, middleware (request log, CORS, faults, error envelope).
+//! Middleware: request log, CORS, injected faults, and Basiq's error envelope for every
+//! non-JSON error (axum's own rejections, 404s, 405s).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde_json::{Value, json};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::auth::{self, Access};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::faults::{self, FaultKind};
-use crate::institutions;
 use crate::state::Sim;
 
-type S = State<Arc<Sim>>;
-
-/// Builds the full router with middleware.
-pub fn router(sim: Arc<Sim>) -> Router {
-    let mut r = Router::new()
-        .route("/token", post(token))
-        .route("/institutions", get(institutions_list))
-        .route("/institutions/{id}", get(institution_one))
-        .route("/public/institutions", get(public_institutions))
-        .route("/logos/{file}", get(logo))
-        .route("/forgotten-password/{id}", get(forgotten_password));
-    r = crate::routes_data::add(r);
-    if sim.cfg.admin {
-        r = crate::routes_admin::add(r);
-    }
-    let r = r
-        .fallback(fallback)
-        .layer(middleware::from_fn(envelope))
-        .layer(middleware::from_fn_with_state(sim.clone(), fault_layer))
-        .layer(cors(&sim))
-        .layer(middleware::from_fn(log));
-    r.with_state(sim)
-}
-
-fn cors(sim: &Sim) -> CorsLayer {
+pub(super) fn cors(sim: &Sim) -> CorsLayer {
     let origin = if sim.cfg.allow_origins.is_empty() {
         AllowOrigin::mirror_request()
     } else {
@@ -73,7 +45,7 @@ fn cors(sim: &Sim) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-async fn log(req: Request, next: Next) -> Response {
+pub(super) async fn log(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let uri = req.uri().clone();
     let started = Instant::now();
@@ -89,7 +61,7 @@ async fn log(req: Request, next: Next) -> Response {
 }
 
 /// Turns any non-JSON error (axum rejections, 405s) into Basiq's envelope.
-async fn envelope(req: Request, next: Next) -> Response {
+pub(super) async fn envelope(req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     let status = resp.status();
     let is_json = resp
@@ -128,7 +100,7 @@ async fn envelope(req: Request, next: Next) -> Response {
     e.into_response()
 }
 
-async fn fault_layer(State(sim): S, req: Request, next: Next) -> Response {
+pub(super) async fn fault_layer(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if path.starts_with("/__admin") || req.method() == Method::OPTIONS {
         return next.run(req).await;
@@ -223,117 +195,6 @@ async fn fault_layer(State(sim): S, req: Request, next: Next) -> Response {
     }
 }
 
-async fn fallback() -> Response {
+pub(super) async fn fallback() -> Response {
     ApiError::not_found("Route not found.").into_response()
-}
-
-/// JSON response with a status.
-pub fn json_status(status: StatusCode, v: Value) -> Response {
-    (status, axum::Json(v)).into_response()
-}
-
-/// Parses the raw query into pairs.
-pub fn query_pairs(q: &Option<String>) -> Vec<(String, String)> {
-    q.as_deref()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default()
-}
-
-/// First value of a query parameter.
-pub fn query_get(q: &[(String, String)], key: &str) -> Option<String> {
-    q.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
-}
-
-async fn token(State(sim): S, headers: HeaderMap, body: Bytes) -> Response {
-    match auth::issue_token(&sim, &headers, &body) {
-        Ok(v) => json_status(StatusCode::OK, v),
-        Err(e) => e.into_response(),
-    }
-}
-
-fn institutions_body(sim: &Sim, q: &Option<String>, self_path: &str) -> ApiResult<Value> {
-    let pairs = query_pairs(q);
-    let filter = query_get(&pairs, "filter");
-    let data = institutions::list(&sim.directory, filter.as_deref(), &sim.cfg.base_url)?;
-    Ok(
-        json!({"type": "list", "totalCount": data.len(), "data": data,
-        "links": {"self": format!("{}{self_path}", sim.cfg.base_url)}}),
-    )
-}
-
-async fn institutions_list(
-    State(sim): S,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> ApiResult<Response> {
-    auth::authorize(&sim, &headers, Access::Any)?;
-    Ok(json_status(
-        StatusCode::OK,
-        institutions_body(&sim, &q, "/institutions")?,
-    ))
-}
-
-async fn public_institutions(State(sim): S, RawQuery(q): RawQuery) -> ApiResult<Response> {
-    Ok(json_status(
-        StatusCode::OK,
-        institutions_body(&sim, &q, "/public/institutions")?,
-    ))
-}
-
-async fn institution_one(
-    State(sim): S,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    auth::authorize(&sim, &headers, Access::Any)?;
-    let inst = institutions::find(&sim.directory, &id)?;
-    Ok(json_status(StatusCode::OK, inst.to_json(&sim.cfg.base_url)))
-}
-
-async fn logo(State(sim): S, Path(file): Path<String>) -> ApiResult<Response> {
-    let stem = file
-        .strip_suffix(".svg")
-        .ok_or_else(|| ApiError::not_found("Logo not found."))?;
-    let (id, full) = match stem.strip_suffix("-full") {
-        Some(id) => (id, true),
-        None => (stem, false),
-    };
-    let inst = sim
-        .directory
-        .iter()
-        .find(|i| i.id == id)
-        .ok_or_else(|| ApiError::not_found("Logo not found."))?;
-    let svg = institutions::logo_svg(inst, full);
-    Ok((
-        StatusCode::OK,
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("image/svg+xml"),
-            ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=86400"),
-            ),
-        ],
-        svg,
-    )
-        .into_response())
-}
-
-async fn forgotten_password(State(sim): S, Path(id): Path<String>) -> ApiResult<Response> {
-    let inst = sim
-        .directory
-        .iter()
-        .find(|i| i.id == id && i.forgotten_password)
-        .ok_or_else(|| ApiError::not_found("Page not found."))?;
-    Ok((
-        StatusCode::OK,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        )],
-        institutions::forgotten_password_html(inst),
-    )
-        .into_response())
 }

@@ -1,11 +1,9 @@
 //! Fault injection, the admin route, CORS and the error envelope for odd requests.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use basiq_sim::{FaultKind, FaultRule, Simulator};
-use common::*;
 use serde_json::{Value, json};
 
 #[tokio::test]

@@ -2,9 +2,7 @@
 //! against the real sandbox (`../shared/basiq-reference/recorded/`): every key a recorded response has, ours has
 //! too, with a compatible JSON type; recorded error texts are reproduced exactly.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn recorded(path: &str) -> Value {

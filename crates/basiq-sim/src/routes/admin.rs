@@ -13,15 +13,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
+use super::extract::{S, json_status};
 use crate::error::{ApiError, ApiResult};
 use crate::faults::FaultRule;
-use crate::routes::json_status;
 use crate::state::Sim;
 
-type S = State<Arc<Sim>>;
-
 /// Adds the admin routes.
-pub fn add(r: Router<Arc<Sim>>) -> Router<Arc<Sim>> {
+pub(super) fn add(r: Router<Arc<Sim>>) -> Router<Arc<Sim>> {
     r.route(
         "/__admin/faults",
         post(add_fault).get(list_faults).delete(clear_faults),

@@ -1,0 +1,40 @@
+//! The HTTP surface. Each resource's routes live in their own module; they share only the
+//! extractors and helpers of `extract`, and this module assembles them with the middleware.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware;
+
+use crate::state::Sim;
+
+mod admin;
+mod connections;
+mod data;
+mod extract;
+mod jobs;
+mod layers;
+mod public;
+mod users;
+
+use layers as mw;
+
+/// Builds the full router with middleware.
+pub fn router(sim: Arc<Sim>) -> Router {
+    let mut r = Router::new();
+    r = public::add(r);
+    r = users::add(r);
+    r = connections::add(r);
+    r = jobs::add(r);
+    r = data::add(r);
+    if sim.cfg.admin {
+        r = admin::add(r);
+    }
+    let r = r
+        .fallback(mw::fallback)
+        .layer(middleware::from_fn(mw::envelope))
+        .layer(middleware::from_fn_with_state(sim.clone(), mw::fault_layer))
+        .layer(mw::cors(&sim))
+        .layer(middleware::from_fn(mw::log));
+    r.with_state(sim)
+}

@@ -1,0 +1,11 @@
+//! The simulator's HTTP behaviour, one module per area, in one test binary.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth;
+mod bank_activity;
+mod connections;
+mod faults_cors;
+mod institutions;
+mod personas;
