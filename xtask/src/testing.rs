@@ -111,15 +111,35 @@ pub fn run() -> Result<(), Failure> {
     let started = Instant::now();
     let env = setup::run(setup::Needs::Everything)?;
     let mut t = Tally::default();
+    lints(&env, &mut t);
+    let contract_note = native_and_browser(&env, &mut t);
+    app_and_e2e(&env, &mut t);
 
+    println!("\nfinished in {:.0}s", started.elapsed().as_secs_f64());
+    if !t.failures.is_empty() {
+        println!("failed: {}", t.failures.join("; "));
+    }
+    match &contract_note {
+        Some(note) => println!("{} passed, {} failed ({note})", t.passed, t.failed),
+        None => println!("{} passed, {} failed", t.passed, t.failed),
+    }
+    if t.failed == 0 {
+        Ok(())
+    } else {
+        Err(Failure(format!("{} failed", t.failed)))
+    }
+}
+
+/// fmt and clippy: native, wasm32, and the split release build.
+fn lints(env: &ToolEnv, t: &mut Tally) {
     t.check(
         "cargo fmt --check",
-        cmd(&env, "cargo", &["fmt", "--all", "--", "--check"]),
+        cmd(env, "cargo", &["fmt", "--all", "--", "--check"]),
     );
     t.check(
         "clippy (native)",
         cmd(
-            &env,
+            env,
             "cargo",
             &[
                 "clippy",
@@ -136,7 +156,7 @@ pub fn run() -> Result<(), Failure> {
     t.check(
         "clippy (wasm32)",
         cmd(
-            &env,
+            env,
             "cargo",
             &[
                 "clippy",
@@ -155,7 +175,7 @@ pub fn run() -> Result<(), Failure> {
     t.check(
         "clippy (wasm32, split build)",
         cmd(
-            &env,
+            env,
             "cargo",
             &[
                 "clippy",
@@ -172,6 +192,11 @@ pub fn run() -> Result<(), Failure> {
             ],
         ),
     );
+}
+
+/// Native tests (contract tests skipped when Basiq's reference data is absent: the returned
+/// note says so), the core's wasm build, and the browser tests.
+fn native_and_browser(env: &ToolEnv, t: &mut Tally) -> Option<String> {
     // Contract tests (named `contract_*`) read Basiq's reference data from ../shared/; without
     // it they are skipped, and the summary line says so.
     let reference = reference_dir();
@@ -191,11 +216,11 @@ pub fn run() -> Result<(), Failure> {
             reference.display()
         ))
     };
-    t.suite("native tests", cmd(&env, "cargo", &native));
+    t.suite("native tests", cmd(env, "cargo", &native));
     t.check(
         "core builds for wasm32",
         cmd(
-            &env,
+            env,
             "cargo",
             &[
                 "check",
@@ -208,26 +233,32 @@ pub fn run() -> Result<(), Failure> {
     );
     t.suite(
         "browser tests (wasm-bindgen-test, headless Chromium)",
-        browser_tests(&env),
+        browser_tests(env),
     );
 
+    contract_note
+}
+
+/// The unsplit trunk build, the split release build, its first-view budget, and the end-to-end
+/// tests against that build.
+fn app_and_e2e(env: &ToolEnv, t: &mut Tally) {
     // What `trunk serve` serves (unsplit, dev profile) still builds from index.html/Trunk.toml.
     t.check(
         "trunk build (dev, unsplit)",
         cmd(
-            &env,
+            env,
             "trunk",
             &["build", "--offline", "--dist", "target/trunk-dist"],
         ),
     );
     println!("\n==> app build (release, split)");
     let build_started = Instant::now();
-    let built = crate::build_app(&env).is_ok();
+    let built = crate::build_app(env).is_ok();
     t.record_check("app build (release, split)", built, build_started);
     if built {
         println!("\n==> first-view size budget (brotli -q 11)");
         let started = Instant::now();
-        match crate::bench::first_view_budget(&env) {
+        match crate::bench::first_view_budget(env) {
             Ok((bytes, ok)) => t.record_check(
                 &format!("first view ≤ 150,000 B brotli ({bytes} B)"),
                 ok,
@@ -239,7 +270,7 @@ pub fn run() -> Result<(), Failure> {
             }
         }
         let mut e2e = cmd(
-            &env,
+            env,
             "cargo",
             &[
                 "test",
@@ -259,20 +290,6 @@ pub fn run() -> Result<(), Failure> {
         t.failed += 1;
         t.failures
             .push("end-to-end tests (not run: the app did not build)".into());
-    }
-
-    println!("\nfinished in {:.0}s", started.elapsed().as_secs_f64());
-    if !t.failures.is_empty() {
-        println!("failed: {}", t.failures.join("; "));
-    }
-    match &contract_note {
-        Some(note) => println!("{} passed, {} failed ({note})", t.passed, t.failed),
-        None => println!("{} passed, {} failed", t.passed, t.failed),
-    }
-    if t.failed == 0 {
-        Ok(())
-    } else {
-        Err(Failure(format!("{} failed", t.failed)))
     }
 }
 
