@@ -86,7 +86,8 @@ pub enum Access {
     Client,
 }
 
-fn now_secs() -> u64 {
+/// Now, in Unix seconds.
+pub fn now_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -130,6 +131,17 @@ pub fn verify(key: &[u8], token: &str) -> Option<Claims> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()
 }
 
+/// Whether a token is past its expiry, or issued before the last expire-all.
+pub fn is_expired(sim: &Sim, claims: &Claims) -> bool {
+    let epoch: u64 = claims
+        .jti
+        .split('.')
+        .next()
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
+    now_secs() >= claims.exp || epoch < sim.token_epoch.load(Ordering::SeqCst)
+}
+
 /// Checks the bearer token of a request and the scope the endpoint needs.
 pub fn authorize(sim: &Sim, headers: &HeaderMap, access: Access) -> ApiResult<Claims> {
     let Some(raw) = headers.get("authorization") else {
@@ -147,13 +159,7 @@ pub fn authorize(sim: &Sim, headers: &HeaderMap, access: Access) -> ApiResult<Cl
         .ok_or_else(ApiError::invalid_token)?
         .trim();
     let claims = verify(&sim.jwt_key, token).ok_or_else(ApiError::invalid_token)?;
-    let epoch: u64 = claims
-        .jti
-        .split('.')
-        .next()
-        .and_then(|e| e.parse().ok())
-        .unwrap_or(0);
-    if now_secs() >= claims.exp || epoch < sim.token_epoch.load(Ordering::SeqCst) {
+    if is_expired(sim, &claims) {
         return Err(ApiError::token_expired());
     }
     match (access, claims.scope()) {
@@ -190,12 +196,39 @@ impl Admits for ClientScope {
     const ACCESS: Access = Access::Client;
 }
 
+/// The API version a request speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// 2.0 and 2.1: the credential API.
+    V2,
+    /// 3.0: consents, connectors, connections only through the Consent UI.
+    V3,
+}
+
+impl Version {
+    /// The request's `basiq-version` header when it names a version, else the version the
+    /// token was issued for.
+    pub fn of(headers: &HeaderMap, claims: &Claims) -> Version {
+        let header = headers
+            .get("basiq-version")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| matches!(*v, "2.0" | "2.1" | "3.0"));
+        match header.unwrap_or(claims.version.as_str()) {
+            "3.0" => Version::V3,
+            _ => Version::V2,
+        }
+    }
+}
+
 /// The claims of a request's valid bearer token of an admitted scope: a handler that takes
 /// one cannot run without it (the request is answered with Basiq's 401/403 instead).
 #[derive(Debug)]
 pub struct Authorized<A: Admits> {
     /// The token's claims.
     pub claims: Claims,
+    /// The version the request speaks.
+    pub version: Version,
     scope: PhantomData<A>,
 }
 
@@ -211,6 +244,11 @@ impl<A: Admits> Authorized<A> {
     pub fn for_user(&self, user_id: &str) -> ApiResult<()> {
         check_user(&self.claims, user_id)
     }
+
+    /// Whether the request speaks 3.0.
+    pub fn v3(&self) -> bool {
+        self.version == Version::V3
+    }
 }
 
 impl<A: Admits + Send + Sync> FromRequestParts<Arc<Sim>> for Authorized<A> {
@@ -218,6 +256,7 @@ impl<A: Admits + Send + Sync> FromRequestParts<Arc<Sim>> for Authorized<A> {
 
     async fn from_request_parts(parts: &mut Parts, sim: &Arc<Sim>) -> ApiResult<Self> {
         authorize(sim, &parts.headers, A::ACCESS).map(|claims| Authorized {
+            version: Version::of(&parts.headers, &claims),
             claims,
             scope: PhantomData,
         })

@@ -1,4 +1,4 @@
-//! basiq-sim: a Basiq 2.1 API simulator.
+//! basiq-sim: a Basiq 2.1 and 3.0 API simulator, with the 3.0 Consent UI.
 //!
 //! `Simulator::builder()…spawn().await` starts it on a loopback port and returns a handle that
 //! stops the server when dropped. The simulator defines its own wire types on purpose: it must
@@ -14,6 +14,8 @@ use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 
 pub mod auth;
+pub mod connectors;
+pub mod consent_ui;
 mod directory_data;
 pub mod error;
 pub mod faults;
@@ -61,6 +63,8 @@ impl Simulator {
             faults: Vec::new(),
             token_limit: 1500,
             token_window: Duration::from_secs(300),
+            dashboard: state::Dashboard::default(),
+            switches: state::Switches::default(),
         }
     }
 }
@@ -79,6 +83,8 @@ pub struct SimulatorBuilder {
     faults: Vec<FaultRule>,
     token_limit: usize,
     token_window: Duration,
+    dashboard: state::Dashboard,
+    switches: state::Switches,
 }
 
 impl SimulatorBuilder {
@@ -144,6 +150,62 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Consent UI: the Redirect URL (a dashboard setting at Basiq); `jobId`, `jobIds` and
+    /// `state` are appended. Without one the person lands on a simulator page.
+    #[must_use]
+    pub fn redirect_url(mut self, url: impl Into<String>) -> Self {
+        self.dashboard.redirect_url = Some(url.into());
+        self
+    }
+    /// Consent UI: the organisation's name on the consent pages.
+    #[must_use]
+    pub fn organisation(mut self, name: impl Into<String>) -> Self {
+        self.dashboard.organisation = name.into();
+        self
+    }
+    /// Consent UI: consent duration in days (default 365).
+    #[must_use]
+    pub fn consent_duration_days(mut self, days: u64) -> Self {
+        self.dashboard.consent_days = days.clamp(1, 36_500);
+        self
+    }
+    /// Consent UI: "Allow multiple connections".
+    #[must_use]
+    pub fn allow_multiple_connections(mut self, on: bool) -> Self {
+        self.dashboard.allow_multiple = on;
+        self
+    }
+    /// Consent UI: "Skip success screen".
+    #[must_use]
+    pub fn skip_success_screen(mut self, on: bool) -> Self {
+        self.dashboard.skip_success = on;
+        self
+    }
+    /// Consent UI: "Skip error screen".
+    #[must_use]
+    pub fn skip_error_screen(mut self, on: bool) -> Self {
+        self.dashboard.skip_error = on;
+        self
+    }
+    /// Test switch: new consents expire in `days` instead of the consent duration.
+    #[must_use]
+    pub fn consents_expire_in_days(mut self, days: u64) -> Self {
+        self.switches.consent_expires_in_days = Some(days);
+        self
+    }
+    /// Test switch: Hooli OB's data holder declines every authorisation.
+    #[must_use]
+    pub fn holder_declines(mut self, on: bool) -> Self {
+        self.switches.holder_declines = on;
+        self
+    }
+    /// Test switch: the person abandons at the bank (connection left `pre-init`, no redirect).
+    #[must_use]
+    pub fn abandon_at_bank(mut self, on: bool) -> Self {
+        self.switches.abandon_at_bank = on;
+        self
+    }
+
     /// Starts the server and returns its handle.
     pub async fn spawn(self) -> Result<SimHandle, SimError> {
         let listener = tokio::net::TcpListener::bind(self.bind)
@@ -168,6 +230,7 @@ impl SimulatorBuilder {
                 base_url: base_url.clone(),
                 allow_origins: self.allow_origins.clone(),
                 admin: self.admin,
+                dashboard: self.dashboard.clone(),
             },
             jwt_key: state::det_uuid(
                 self.seed,
@@ -182,6 +245,8 @@ impl SimulatorBuilder {
             store: Mutex::new(store::Store::new(self.seed, self.speed)),
             faults: Mutex::new(self.faults.clone()),
             clock: Clock::new(self.speed),
+            switches: Mutex::new(self.switches.clone()),
+            consent_sessions: Mutex::new(consent_ui::Sessions::default()),
             stopping: stop_rx,
         });
         let app = routes::router(sim.clone());
@@ -264,6 +329,42 @@ impl SimHandle {
             s.bank_deposit(login_id, cents);
         }
     }
+    /// Test switch: the user's active consent (and its open-banking connections) expire in
+    /// `days`; false when the user has no active consent.
+    pub fn consent_expires_in(&self, user_id: &str, days: u64) -> bool {
+        self.with_store(|s, ctx| s.consent_expires_in(ctx, user_id, days))
+            .unwrap_or(false)
+    }
+    /// Test switch: every active consent of the user is revoked from the bank's side (its
+    /// connections are deleted); returns how many.
+    pub fn revoke_consents_at_bank(&self, user_id: &str) -> usize {
+        self.with_store(|s, ctx| s.revoke_at_bank(ctx, user_id))
+            .unwrap_or(0)
+    }
+    /// Test switch: Hooli OB's data holder declines (or stops declining).
+    pub fn set_holder_declines(&self, on: bool) {
+        if let Ok(mut s) = self.sim.switches.lock() {
+            s.holder_declines = on;
+        }
+    }
+    /// Test switch: the person abandons at the bank (or stops doing so).
+    pub fn set_abandon_at_bank(&self, on: bool) {
+        if let Ok(mut s) = self.sim.switches.lock() {
+            s.abandon_at_bank = on;
+        }
+    }
+
+    fn with_store<T>(&self, f: impl FnOnce(&mut store::Store, &store::Ctx) -> T) -> Option<T> {
+        let ctx = store::Ctx {
+            dir: &self.sim.directory,
+            base: &self.sim.cfg.base_url,
+            now: self.sim.clock.now(),
+        };
+        let mut st = self.sim.store.lock().ok()?;
+        st.tick(&ctx);
+        Some(f(&mut st, &ctx))
+    }
+
     /// Moves the simulated clock forward (job steps and MFA expiry follow it).
     pub fn advance_clock(&self, by: Duration) {
         self.sim.clock.advance(by);

@@ -1,11 +1,11 @@
-//! `basiq-sim` binary: runs the Basiq 2.1 simulator on its own port until Ctrl-C / SIGTERM.
+//! `basiq-sim` binary: runs the Basiq 2.1 / 3.0 simulator on its own port until Ctrl-C / SIGTERM.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use clap::Parser;
 
-/// A faithful Basiq 2.1 API simulator.
+/// A faithful Basiq 2.1 / 3.0 API simulator with a Consent UI.
 #[derive(Debug, Parser)]
 #[command(name = "basiq-sim", version, about)]
 struct Args {
@@ -33,9 +33,31 @@ struct Args {
     /// CORS origin to allow (repeat, or comma-separate in the env var); none = any origin.
     #[arg(long, env = "BASIQ_SIM_ALLOW_ORIGIN", value_delimiter = ',')]
     allow_origin: Vec<String>,
-    /// Serve the `/__admin/*` routes (fault injection, token expiry, clock).
+    /// Serve the `/__admin/*` routes (fault injection, token expiry, clock, Consent UI switches).
     #[arg(long, env = "BASIQ_SIM_ADMIN")]
     admin: bool,
+    /// Consent UI: the Redirect URL (`jobId`, `jobIds`, `state` are appended).
+    #[arg(long, env = "BASIQ_SIM_REDIRECT_URL")]
+    redirect_url: Option<String>,
+    /// Consent UI: the organisation's name.
+    #[arg(
+        long,
+        env = "BASIQ_SIM_ORGANISATION",
+        default_value = "Bank Connect Demo"
+    )]
+    organisation: String,
+    /// Consent UI: consent duration in days.
+    #[arg(long, env = "BASIQ_SIM_CONSENT_DAYS", default_value_t = 365)]
+    consent_days: u64,
+    /// Consent UI: allow multiple connections in one visit.
+    #[arg(long, env = "BASIQ_SIM_ALLOW_MULTIPLE")]
+    allow_multiple_connections: bool,
+    /// Consent UI: skip the success screen.
+    #[arg(long, env = "BASIQ_SIM_SKIP_SUCCESS")]
+    skip_success_screen: bool,
+    /// Consent UI: skip the error screen.
+    #[arg(long, env = "BASIQ_SIM_SKIP_ERROR")]
+    skip_error_screen: bool,
 }
 
 #[tokio::main]
@@ -60,7 +82,15 @@ async fn main() -> std::process::ExitCode {
         .token_ttl(Duration::from_secs(args.token_ttl))
         .institutions(args.institutions)
         .admin(args.admin)
+        .organisation(args.organisation)
+        .consent_duration_days(args.consent_days)
+        .allow_multiple_connections(args.allow_multiple_connections)
+        .skip_success_screen(args.skip_success_screen)
+        .skip_error_screen(args.skip_error_screen)
         .bind(SocketAddr::new(args.host, args.port));
+    if let Some(url) = args.redirect_url {
+        b = b.redirect_url(url);
+    }
     for o in args
         .allow_origin
         .into_iter()

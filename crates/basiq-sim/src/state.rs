@@ -28,6 +28,53 @@ pub struct Config {
     pub allow_origins: Vec<String>,
     /// Whether `/__admin/*` routes are served.
     pub admin: bool,
+    /// What Basiq keeps in its dashboard for the Consent UI.
+    pub dashboard: Dashboard,
+}
+
+/// The Consent UI settings Basiq keeps in its dashboard (Customise UI).
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// Where the Consent UI sends the person back (`jobId`, `jobIds`, `state` appended);
+    /// none = the simulator's own "you can close this window" page.
+    pub redirect_url: Option<String>,
+    /// The organisation's name on the consent pages.
+    pub organisation: String,
+    /// Consent duration in days.
+    pub consent_days: u64,
+    /// "Allow multiple connections": the success screen offers another bank.
+    pub allow_multiple: bool,
+    /// "Skip success screen": straight back to the Redirect URL once connected.
+    pub skip_success: bool,
+    /// "Skip error screen": straight back to the Redirect URL when connecting fails.
+    pub skip_error: bool,
+}
+
+impl Default for Dashboard {
+    fn default() -> Self {
+        Dashboard {
+            redirect_url: None,
+            organisation: "Bank Connect Demo".into(),
+            consent_days: 365,
+            allow_multiple: false,
+            skip_success: false,
+            skip_error: false,
+        }
+    }
+}
+
+/// Test switches of the Consent UI and the mock data holder (off unless asked; builder and
+/// `/__admin/*`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Switches {
+    /// New consents (and their open-banking connections) expire in this many days instead of
+    /// the dashboard's duration.
+    pub consent_expires_in_days: Option<u64>,
+    /// The data holder declines every authorisation (`authorization-failed`, `access_denied`).
+    pub holder_declines: bool,
+    /// The person abandons at the bank: the connection stays `pre-init`, nobody is sent back.
+    pub abandon_at_bank: bool,
 }
 
 /// The simulator's clock: real time scaled by `speed`, plus manual advances.
@@ -105,6 +152,10 @@ pub struct Sim {
     pub faults: Mutex<Vec<FaultRule>>,
     /// Simulated clock.
     pub clock: Clock,
+    /// Test switches of the Consent UI.
+    pub switches: Mutex<Switches>,
+    /// Consent UI sessions.
+    pub consent_sessions: Mutex<crate::consent_ui::Sessions>,
     /// Flips to true when the server stops (releases hanging requests).
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }

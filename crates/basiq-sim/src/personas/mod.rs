@@ -43,6 +43,21 @@ pub fn verdict(login: &str, password: &str) -> Verdict {
     }
 }
 
+/// Hooli OB's mock data holder: the member number it knows.
+pub const OB_MEMBER_NUMBER: &str = "374829";
+/// Hooli OB's mock data holder: the one-time code it accepts.
+pub const OB_ONE_TIME_CODE: &str = "227470";
+/// Whose data Hooli OB's member shares (Gavin Belson's four Hooli accounts).
+pub const OB_PERSONA_LOGIN: &str = "gavinBelson";
+
+/// The persona behind Hooli OB's member number.
+pub fn open_banking_persona() -> usize {
+    PERSONAS
+        .iter()
+        .position(|p| p.login == OB_PERSONA_LOGIN)
+        .unwrap_or(0)
+}
+
 /// The MFA challenge a persona gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MfaKind {

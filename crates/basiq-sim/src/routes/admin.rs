@@ -1,5 +1,5 @@
 //! `/__admin/*` routes (only with the admin flag): faults, token expiry, connection
-//! invalidation, bank deposits and the clock.
+//! invalidation, bank deposits, the clock, and the Consent UI's test switches.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
-use super::extract::{S, json_status};
+use super::extract::{S, json_status, store};
 use crate::error::{ApiError, ApiResult};
 use crate::faults::FaultRule;
-use crate::state::Sim;
+use crate::state::{Sim, Switches};
 
 /// Adds the admin routes.
 pub(super) fn add(r: Router<Arc<Sim>>) -> Router<Arc<Sim>> {
@@ -28,6 +28,12 @@ pub(super) fn add(r: Router<Arc<Sim>>) -> Router<Arc<Sim>> {
     .route("/__admin/connections/invalidate", post(invalidate))
     .route("/__admin/bank-deposit", post(bank_deposit))
     .route("/__admin/clock/advance", post(advance))
+    .route(
+        "/__admin/consent-ui/switches",
+        post(set_switches).get(get_switches),
+    )
+    .route("/__admin/consents/expire-in", post(consent_expires_in))
+    .route("/__admin/consents/revoke-at-bank", post(revoke_at_bank))
 }
 
 fn rules(sim: &Sim) -> Value {
@@ -105,4 +111,59 @@ async fn advance(State(sim): S, body: Bytes) -> ApiResult<Response> {
         .ok_or_else(|| ApiError::not_valid("seconds must be a non-negative number"))?;
     sim.clock.advance(Duration::from_secs_f64(secs));
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn switches(sim: &Sim) -> Value {
+    serde_json::to_value(sim.switches.lock().map(|s| s.clone()).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+async fn get_switches(State(sim): S) -> Response {
+    json_status(StatusCode::OK, switches(&sim))
+}
+
+/// `{"holderDeclines": true, "abandonAtBank": false, "consentExpiresInDays": 3}`: replaces the
+/// Consent UI's test switches (absent = off).
+async fn set_switches(State(sim): S, body: Bytes) -> ApiResult<Response> {
+    let new: Switches = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::invalid_content(format!("Posted switches are not in valid format: {e}"))
+    })?;
+    if let Ok(mut s) = sim.switches.lock() {
+        *s = new;
+    }
+    Ok(json_status(StatusCode::OK, switches(&sim)))
+}
+
+fn user_id_of(v: &Value) -> ApiResult<&str> {
+    v.get("userId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::not_supplied("User ID parameter is required."))
+}
+
+/// `{"userId": "…", "days": 3}`: the user's active consent (and its open-banking
+/// connections) expire in that many days.
+async fn consent_expires_in(State(sim): S, body: Bytes) -> ApiResult<Response> {
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::invalid_content("Posted body is not in valid format."))?;
+    let user = user_id_of(&v)?;
+    let days = v
+        .get("days")
+        .and_then(Value::as_u64)
+        .filter(|d| *d <= 36_500)
+        .ok_or_else(|| ApiError::not_valid("days must be a whole number of days"))?;
+    let (mut st, ctx) = store(&sim)?;
+    if !st.consent_expires_in(&ctx, user, days) {
+        return Err(ApiError::not_found("The user has no active consent."));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `{"userId": "…"}`: the bank revokes the user's consents (their connections are deleted).
+async fn revoke_at_bank(State(sim): S, body: Bytes) -> ApiResult<Response> {
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::invalid_content("Posted body is not in valid format."))?;
+    let user = user_id_of(&v)?;
+    let (mut st, ctx) = store(&sim)?;
+    let n = st.revoke_at_bank(&ctx, user);
+    Ok(json_status(StatusCode::OK, json!({"revoked": n})))
 }

@@ -37,6 +37,7 @@ pub(super) fn add(r: Router<Arc<Sim>>) -> Router<Arc<Sim>> {
         "/users/{user}/connections/{conn}/refresh",
         post(refresh_one),
     )
+    .route("/users/{user}/connections/{conn}/purge", post(purge))
 }
 
 fn route_not_for_version() -> ApiError {
@@ -51,7 +52,7 @@ async fn create_connection(
     body: Bytes,
 ) -> ApiResult<Response> {
     token.for_user(&user)?;
-    if token.claims.version == "3.0" {
+    if token.v3() {
         return Err(route_not_for_version());
     }
     let (mut st, ctx) = store(&sim)?;
@@ -108,7 +109,7 @@ async fn create_connection(
 }
 
 async fn list_connections(
-    _: ServerToken,
+    token: ServerToken,
     State(sim): S,
     Path(user): Path<String>,
     q: Query,
@@ -119,7 +120,7 @@ async fn list_connections(
     let data = st
         .connections_of(&user, &conds)?
         .into_iter()
-        .map(|c| wire::connection(c, ctx.base, None))
+        .map(|c| wire::connection(c, ctx.base, None, token.v3()))
         .collect();
     Ok(json_status(
         StatusCode::OK,
@@ -137,7 +138,7 @@ async fn get_connection(
     let c = st.connection(&user, &conn)?;
     Ok(json_status(
         StatusCode::OK,
-        wire::connection(c, ctx.base, Some(&st.accounts_of_connection(c))),
+        wire::connection(c, ctx.base, Some(&st.accounts_of_connection(c)), token.v3()),
     ))
 }
 
@@ -149,7 +150,7 @@ async fn update_connection(
     body: Bytes,
 ) -> ApiResult<Response> {
     token.for_user(&user)?;
-    if token.claims.version == "3.0" {
+    if token.v3() {
         return Err(route_not_for_version());
     }
     let (mut st, ctx) = store(&sim)?;
@@ -196,6 +197,30 @@ fn invalid_connection_error() -> ApiError {
     )
 }
 
+fn not_authorised_error() -> ApiError {
+    ApiError::not_valid("Connection has not been authorised at the institution yet.")
+        .with_source(json!({"parameter": "connectionId", "pointer": "path/connectionId"}))
+}
+
+/// Refresh-all refreshes the connections that have finished connecting and still work.
+fn refreshable(status: Option<ConnStatus>) -> bool {
+    matches!(status, Some(ConnStatus::Active | ConnStatus::Pending))
+}
+
+/// `POST …/{c}/purge` (3.0): the connection's data is deleted, the connection stays.
+async fn purge(
+    token: ServerToken,
+    State(sim): S,
+    Path((user, conn)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    if !token.v3() {
+        return Err(super::extract::no_route());
+    }
+    let (mut st, _) = store(&sim)?;
+    st.purge(&user, &conn)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 async fn refresh_one(
     _: ServerToken,
     State(sim): S,
@@ -206,8 +231,10 @@ async fn refresh_one(
     if let Some(job) = st.running_job(&conn) {
         return Ok(json_status(StatusCode::OK, job_ref(ctx.base, &job)));
     }
-    if st.connection_status(&conn) == Some(ConnStatus::Invalid) {
-        return Err(invalid_connection_error());
+    match st.connection_status(&conn) {
+        Some(ConnStatus::Invalid) => return Err(invalid_connection_error()),
+        Some(ConnStatus::PreInit) => return Err(not_authorised_error()),
+        _ => {}
     }
     let job = st
         .start_job(&ctx, &conn)
@@ -225,7 +252,7 @@ async fn refresh_all(
     for conn in st.connection_ids(&user)? {
         if let Some(job) = st.running_job(&conn) {
             data.push(job_ref(ctx.base, &job));
-        } else if st.connection_status(&conn) != Some(ConnStatus::Invalid)
+        } else if refreshable(st.connection_status(&conn))
             && let Some(job) = st.start_job(&ctx, &conn)
         {
             data.push(job_ref(ctx.base, &job));

@@ -32,6 +32,11 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
+    /// All pairs in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// The `filter` parameter, `""` when absent.
     pub fn filter(&self) -> &str {
         self.get("filter").unwrap_or_default()
@@ -92,6 +97,11 @@ pub fn str_field(m: &Map<String, Value>, key: &str, label: &str) -> ApiResult<Op
         Some(_) => Err(ApiError::not_valid(format!("{label} value is not valid"))
             .with_source(json!({"parameter": key, "pointer": format!("body/{key}")}))),
     }
+}
+
+/// What a route answers to a version it does not exist in: the 404 of an unknown route.
+pub fn no_route() -> ApiError {
+    ApiError::not_found("Route not found.")
 }
 
 /// Shared state of every handler.

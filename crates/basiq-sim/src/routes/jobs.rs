@@ -29,7 +29,10 @@ async fn get_job(token: AnyToken, State(sim): S, Path(job): Path<String>) -> Api
     let (st, ctx) = store(&sim)?;
     let j = st.job(&job)?;
     token.for_user(&j.user_id)?;
-    Ok(json_status(StatusCode::OK, wire::job(j, ctx.base, false)))
+    Ok(json_status(
+        StatusCode::OK,
+        wire::job(j, ctx.base, false, token.v3()),
+    ))
 }
 
 async fn post_mfa(
@@ -68,7 +71,7 @@ async fn post_mfa(
 }
 
 async fn user_jobs(
-    _: ServerToken,
+    token: ServerToken,
     State(sim): S,
     Path(user): Path<String>,
     q: Query,
@@ -76,7 +79,10 @@ async fn user_jobs(
     let (st, ctx) = store(&sim)?;
     let conds = filter::parse(q.filter(), store::JOB_FIELDS)?;
     let jobs = st.user_jobs(&user, &conds)?;
-    let data: Vec<Value> = jobs.iter().map(|j| wire::job(j, ctx.base, true)).collect();
+    let data: Vec<Value> = jobs
+        .iter()
+        .map(|j| wire::job(j, ctx.base, true, token.v3()))
+        .collect();
     Ok(json_status(
         StatusCode::OK,
         json!({"type": "list", "size": data.len(), "data": data,

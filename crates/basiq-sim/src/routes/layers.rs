@@ -64,12 +64,12 @@ pub(super) async fn log(req: Request, next: Next) -> Response {
 pub(super) async fn envelope(req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     let status = resp.status();
-    let is_json = resp
+    let already_rendered = resp
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if status.as_u16() < 400 || is_json {
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if status.as_u16() < 400 || already_rendered {
         return resp;
     }
     let err = match status {

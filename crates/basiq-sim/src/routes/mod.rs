@@ -10,6 +10,8 @@ use crate::state::Sim;
 
 mod admin;
 mod connections;
+mod connectors;
+mod consents;
 mod data;
 mod extract;
 mod jobs;
@@ -19,14 +21,19 @@ mod users;
 
 use layers as mw;
 
+pub(crate) use extract::Query;
+
 /// Builds the full router with middleware.
 pub fn router(sim: Arc<Sim>) -> Router {
     let mut r = Router::new();
     r = public::add(r);
     r = users::add(r);
     r = connections::add(r);
+    r = connectors::add(r);
+    r = consents::add(r);
     r = jobs::add(r);
     r = data::add(r);
+    r = r.merge(crate::consent_ui::router(sim.clone()));
     if sim.cfg.admin {
         r = admin::add(r);
     }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::job::*;
-use super::records::ConnStatus;
+use super::records::{ConnStatus, Connection, Method};
 use super::{Ctx, Store, valid_id};
 use crate::error::{ApiError, ApiResult};
 use crate::filter::Cond;
@@ -38,14 +38,19 @@ impl Store {
             ms(inst.stats_ms[1], 800, 4000),
             ms(inst.stats_ms[2], 1000, 6000),
         );
-        let verdict = personas::verdict(&conn.login_id, &conn.password);
+        let verdict = persona_verdict(&conn);
+        let web = conn.method == Method::Web;
         let verify = match inst.status.as_str() {
             "major-outage" => Outcome::Fail(F_OUTAGE),
             "under-maintenance" => Outcome::Fail(F_MAINTENANCE),
-            _ if inst.security_code_caption.is_some() && conn.security_code.is_none() => {
+            _ if !web && conn.declined => Outcome::Fail(F_DH_DECLINED),
+            _ if web && inst.security_code_caption.is_some() && conn.security_code.is_none() => {
                 Outcome::Fail(F_NO_SECURITY_CODE)
             }
-            _ if inst.secondary_login_id_caption.is_some() && conn.secondary_login_id.is_none() => {
+            _ if web
+                && inst.secondary_login_id_caption.is_some()
+                && conn.secondary_login_id.is_none() =>
+            {
                 Outcome::Fail(F_NO_SECONDARY_LOGIN)
             }
             _ => match verdict {
@@ -58,11 +63,12 @@ impl Store {
         };
         let mut steps = vec![step("verify-credentials", v, verify.clone(), true)];
         if let (Outcome::Success, Verdict::Ok(p)) = (&verify, verdict) {
-            let asks = match inst.authorization.as_str() {
-                "user-mfa" => true,
-                "user-mfa-intermittent" => det_hash(self.seed, &["mfa", &id]).is_multiple_of(2),
-                _ => false,
-            };
+            let asks = web
+                && match inst.authorization.as_str() {
+                    "user-mfa" => true,
+                    "user-mfa-intermittent" => det_hash(self.seed, &["mfa", &id]).is_multiple_of(2),
+                    _ => false,
+                };
             if asks {
                 steps.push(step(
                     "mfa-challenge",
@@ -100,8 +106,9 @@ impl Store {
         Some(id)
     }
 
-    /// Advances every running job to the current simulated time.
+    /// Advances every running job to the current simulated time, and expires what is due.
     pub fn tick(&mut self, ctx: &Ctx) {
+        self.expire_due(ctx.now);
         let running: Vec<String> = self
             .jobs
             .values()
@@ -225,8 +232,9 @@ impl Store {
                 if let Some(c) = self.connections.get_mut(&job.connection_id) {
                     c.status = ConnStatus::Active;
                     c.last_used = Some(wall);
+                    c.declined = false;
                     c.mfa_enabled = mfa;
-                    if let Verdict::Ok(p) = personas::verdict(&c.login_id, &c.password) {
+                    if let Verdict::Ok(p) = persona_verdict(c) {
                         c.persona = Some(p);
                         persona = Some(p);
                     }
@@ -330,5 +338,13 @@ impl Store {
                 })
             })
             .collect())
+    }
+}
+
+/// Who is behind a connection: the persona of a web login, or Hooli OB's member.
+fn persona_verdict(c: &Connection) -> Verdict {
+    match c.method {
+        Method::Web => personas::verdict(&c.login_id, &c.password),
+        Method::OpenBanking => Verdict::Ok(personas::open_banking_persona()),
     }
 }

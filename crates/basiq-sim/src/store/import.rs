@@ -8,6 +8,15 @@ use crate::personas::PERSONAS;
 use crate::state::det_uuid;
 
 impl Store {
+    /// Which account numbers the connection brings in (open banking: the ones shared).
+    fn shared_of(&self, conn_id: &str) -> impl Fn(&str) -> bool + use<> {
+        let shared = self
+            .connections
+            .get(conn_id)
+            .and_then(|c| c.shared_accounts.clone());
+        move |no: &str| shared.as_ref().is_none_or(|s| s.iter().any(|x| x == no))
+    }
+
     fn account_id(&self, conn: &str, no: &str) -> String {
         det_uuid(self.seed, &["account", conn, no])
     }
@@ -21,8 +30,10 @@ impl Store {
         }
         let persona = &PERSONAS[*p];
         let deposit = self.deposit_for(&job.connection_id);
+        let shared = self.shared_of(&job.connection_id);
         let accounts: Vec<Account> = gen_accounts
             .iter()
+            .filter(|g| shared(persona.accounts[g.spec].no))
             .enumerate()
             .map(|(i, g)| {
                 let spec = &persona.accounts[g.spec];
@@ -65,8 +76,13 @@ impl Store {
         }
         let persona = &PERSONAS[*p];
         let deposit = self.deposit_for(&job.connection_id);
+        let shared = self.shared_of(&job.connection_id);
         let mut rows = Vec::new();
-        for (i, g) in gen_accounts.iter().enumerate() {
+        for (i, g) in gen_accounts
+            .iter()
+            .filter(|g| shared(persona.accounts[g.spec].no))
+            .enumerate()
+        {
             let spec = &persona.accounts[g.spec];
             let account_id = self.account_id(&job.connection_id, spec.no);
             if i == 0 && deposit != 0 {

@@ -96,6 +96,13 @@ pub const F_MFA_WRONG: Failure = (
     "The multi-factor authentication response was incorrect too many times. Please try again.",
 );
 
+/// The data holder declined (or the person cancelled there): open banking.
+pub const F_DH_DECLINED: Failure = (
+    "authorization-failed",
+    "Authorization failed",
+    "access_denied",
+);
+
 /// What a step ends in, decided when the job starts.
 #[derive(Debug, Clone)]
 pub(crate) enum Outcome {

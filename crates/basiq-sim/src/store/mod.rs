@@ -13,6 +13,8 @@ use crate::filter::{self, Cond};
 use crate::institutions::Institution;
 use crate::state::det_uuid;
 
+mod consents;
+pub use consents::EXPIRING_SOON_DAYS;
 mod engine;
 mod import;
 mod job;
@@ -50,6 +52,7 @@ pub struct Store {
     users: HashMap<String, User>,
     connections: HashMap<String, Connection>,
     jobs: HashMap<String, Job>,
+    consents: HashMap<String, Consent>,
     cursors: HashMap<String, Cursor>,
     cursor_order: VecDeque<String>,
     cursor_counter: u64,
@@ -96,6 +99,7 @@ impl Store {
             users: HashMap::new(),
             connections: HashMap::new(),
             jobs: HashMap::new(),
+            consents: HashMap::new(),
             cursors: HashMap::new(),
             cursor_order: VecDeque::new(),
             cursor_counter: 0,
@@ -151,6 +155,7 @@ impl Store {
                 jobs: Vec::new(),
                 accounts: Vec::new(),
                 transactions: Vec::new(),
+                consents: Vec::new(),
             },
         );
         id
@@ -183,6 +188,9 @@ impl Store {
             }
             for j in &u.jobs {
                 self.jobs.remove(j);
+            }
+            for c in &u.consents {
+                self.consents.remove(c);
             }
         }
         Ok(())
@@ -241,6 +249,11 @@ impl Store {
                 mfa_enabled: false,
                 active_job: None,
                 persona: None,
+                method: Method::Web,
+                expiry: None,
+                consent_id: None,
+                shared_accounts: None,
+                declined: false,
             },
         );
         if let Some(u) = self.users.get_mut(user_id) {

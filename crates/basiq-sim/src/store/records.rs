@@ -1,5 +1,7 @@
 //! The records the simulator keeps: users, connections, accounts, transactions.
 
+use std::time::Duration;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// A Basiq user.
@@ -23,6 +25,8 @@ pub struct User {
     pub accounts: Vec<Account>,
     /// Transactions in Basiq's order.
     pub transactions: Vec<Txn>,
+    /// Consent ids in creation order (3.0).
+    pub consents: Vec<String>,
 }
 
 /// Connection status.
@@ -32,8 +36,12 @@ pub enum ConnStatus {
     Pending,
     /// Working.
     Active,
-    /// Needs new credentials.
+    /// Needs new credentials (web) or a new authorisation (open banking).
     Invalid,
+    /// Open banking: created, the person has not finished at the data holder.
+    PreInit,
+    /// Open banking: authorised at the data holder, first retrieval running.
+    Init,
 }
 
 impl ConnStatus {
@@ -43,8 +51,90 @@ impl ConnStatus {
             ConnStatus::Pending => "pending",
             ConnStatus::Active => "active",
             ConnStatus::Invalid => "invalid",
+            ConnStatus::PreInit => "pre-init",
+            ConnStatus::Init => "init",
         }
     }
+}
+
+/// How a connection reaches the institution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Credentials at the institution's web banking (2.x and 3.0).
+    Web,
+    /// CDR open banking through the data holder (3.0, Consent UI only).
+    OpenBanking,
+}
+
+impl Method {
+    /// Wire name (`open-banking`, the spelling of Basiq's filter grammar).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Web => "web",
+            Method::OpenBanking => "open-banking",
+        }
+    }
+
+    /// Reads `web`, `open-banking` or its alias `openbanking`.
+    pub fn parse(s: &str) -> Option<Method> {
+        match s {
+            "web" => Some(Method::Web),
+            "open-banking" | "openbanking" => Some(Method::OpenBanking),
+            _ => None,
+        }
+    }
+}
+
+/// When something expires: on the simulated clock, and the date shown for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    /// Simulated time since start at which it expires.
+    pub at: Duration,
+    /// The `expiryDate` shown.
+    pub date: DateTime<Utc>,
+}
+
+/// Status of a consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentStatus {
+    /// In force.
+    Active,
+    /// Revoked (by the partner's DELETE, in the Consent UI, or at the bank).
+    Revoked,
+    /// Past its expiry date.
+    Expired,
+}
+
+impl ConsentStatus {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentStatus::Active => "active",
+            ConsentStatus::Revoked => "revoked",
+            ConsentStatus::Expired => "expired",
+        }
+    }
+}
+
+/// A person's consent (3.0), given in the Consent UI.
+#[derive(Debug, Clone)]
+pub struct Consent {
+    /// Id.
+    pub id: String,
+    /// Owner.
+    pub user_id: String,
+    /// Created.
+    pub created: DateTime<Utc>,
+    /// Last change.
+    pub updated: DateTime<Utc>,
+    /// Expiry.
+    pub expiry: Expiry,
+    /// Status.
+    pub status: ConsentStatus,
+    /// When it was revoked.
+    pub revoked: Option<DateTime<Utc>>,
+    /// Optional scopes the person left out.
+    pub declined_scopes: Vec<String>,
 }
 
 /// A connection to an institution.
@@ -76,6 +166,16 @@ pub struct Connection {
     pub active_job: Option<String>,
     /// Persona behind a verified login.
     pub persona: Option<usize>,
+    /// Web or open banking.
+    pub method: Method,
+    /// Open banking: when the sharing arrangement ends.
+    pub expiry: Option<Expiry>,
+    /// The consent it was made under (3.0).
+    pub consent_id: Option<String>,
+    /// Open banking: the account numbers the person shared at the data holder.
+    pub shared_accounts: Option<Vec<String>>,
+    /// Open banking: the data holder declined the authorisation of the next job.
+    pub declined: bool,
 }
 
 /// An account.

@@ -47,8 +47,9 @@ pub fn user(u: &User, base: &str) -> Value {
 }
 
 /// Basiq's connection representation: the list item, or (with `detail`, the connection's
-/// accounts) the single GET with profile and accounts.
-pub fn connection(c: &Connection, base: &str, detail: Option<&[&Account]>) -> Value {
+/// accounts) the single GET with profile and accounts. 3.0 adds `method` and `expiryDate`
+/// (empty for web connections).
+pub fn connection(c: &Connection, base: &str, detail: Option<&[&Account]>, v3: bool) -> Value {
     let uu = format!("{base}/users/{}", c.user_id);
     let f = format!("filter=institution.id.eq('{}')", c.institution_id);
     let mut v = json!({"type": "connection", "id": c.id, "status": c.status.as_str(),
@@ -60,6 +61,10 @@ pub fn connection(c: &Connection, base: &str, detail: Option<&[&Account]>) -> Va
             "institution": format!("{base}/institutions/{}", c.institution_id)}});
     if let Some(l) = c.last_used {
         v["lastUsed"] = json!(ts(l));
+    }
+    if v3 {
+        v["method"] = json!(c.method.as_str());
+        v["expiryDate"] = json!(c.expiry.map(|e| ts(e.date)).unwrap_or_default());
     }
     if let Some(accounts) = detail {
         v["links"]["user"] = json!(uu);
@@ -143,8 +148,9 @@ pub fn transactions_page(
     json!({"type": "list", "count": data.len(), "size": size, "data": data, "links": links})
 }
 
-/// Basiq's job representation (`with_institution`: as an item of `GET /users/{id}/jobs`).
-pub fn job(j: &Job, base: &str, with_institution: bool) -> Value {
+/// Basiq's job representation (`with_institution`: as an item of `GET /users/{id}/jobs`;
+/// 3.0 adds `jobType`).
+pub fn job(j: &Job, base: &str, with_institution: bool, v3: bool) -> Value {
     let steps: Vec<Value> = j
         .steps
         .iter()
@@ -158,6 +164,9 @@ pub fn job(j: &Job, base: &str, with_institution: bool) -> Value {
         "steps": steps,
         "links": {"self": format!("{base}/jobs/{}", j.id),
             "source": format!("{base}/users/{}/connections/{}", j.user_id, j.connection_id)}});
+    if v3 {
+        v["jobType"] = json!("connection");
+    }
     if with_institution {
         v["institution"] = json!({"type": "institution", "id": j.institution_id,
             "links": {"self": format!("{base}/institutions/{}", j.institution_id)}});

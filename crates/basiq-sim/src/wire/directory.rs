@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
+use crate::connectors::{CONNECTOR_SCOPES, Connector, connector_authorization};
 use crate::institutions::Institution;
+use crate::store::Method;
 
 /// Basiq's institution representation.
 pub fn institution(i: &Institution, base: &str) -> Value {
@@ -63,6 +65,58 @@ fn forgotten_password_url(i: &Institution, base: &str) -> String {
 /// `GET /institutions` (and `/public/institutions`).
 pub fn institutions(items: &[&Institution], base: &str, self_path: &str) -> Value {
     let data: Vec<Value> = items.iter().map(|i| institution(i, base)).collect();
+    json!({"type": "list", "totalCount": data.len(), "data": data,
+        "links": {"self": format!("{base}{self_path}")}})
+}
+
+/// Basiq's connector representation (3.0): an institution reached by one method.
+pub fn connector(i: &Institution, m: Method, base: &str) -> Value {
+    let [v, a, t, mm] = i.stats_ms;
+    let ob = m == Method::OpenBanking;
+    let (name, short) = if ob {
+        (
+            format!("{} OB", i.short_name),
+            format!("{} OB", i.short_name),
+        )
+    } else {
+        (i.name.clone(), i.short_name.clone())
+    };
+    let mut meta =
+        json!({"login_id_caption": i.login_id_caption, "password_caption": i.password_caption});
+    if let Some(c) = &i.security_code_caption {
+        meta["security_code_caption"] = json!(c);
+    }
+    if let Some(c) = &i.secondary_login_id_caption {
+        meta["secondary_login_id_caption"] = json!(c);
+    }
+    if i.forgotten_password {
+        meta["forgotten_password_url"] = json!(forgotten_password_url(i, base));
+    }
+    let mut inst = json!({"type": i.institution_type, "name": name, "shortName": short, "tier": i.tier,
+        "country": i.country, "logo": logo(i, base)});
+    if ob {
+        inst["cdrFAQ"] = json!(format!("{base}/consent/holder/faq"));
+        inst["cdrEmail"] = json!("openbanking@hooli.example");
+        inst["cdrPolicy"] = json!(format!("{base}/consent/holder/policy"));
+        inst["cdrProviderNumber"] = json!("DHBNK000000");
+        inst["abn"] = json!("87087650000");
+        inst["acn"] = json!("087650000");
+    }
+    let authorization = if ob {
+        json!({"type": connector_authorization(i, m)})
+    } else {
+        json!({"type": connector_authorization(i, m), "meta": meta})
+    };
+    json!({"type": "connector", "id": i.id, "method": m.as_str(), "stage": i.stage, "status": i.status,
+        "institution": inst, "scopes": CONNECTOR_SCOPES, "authorization": authorization,
+        "stats": {"averageDurationMs": {"verifyCredentials": v, "retrieveAccounts": a,
+            "retrieveTransactions": t, "retrieveMeta": mm, "total": v + a + t + mm}},
+        "links": {"self": format!("{base}/connectors/{}/{}", i.id, m.as_str())}})
+}
+
+/// `GET /connectors` (and `/public/connectors`).
+pub fn connectors(rows: &[Connector<'_>], base: &str, self_path: &str) -> Value {
+    let data: Vec<Value> = rows.iter().map(|(i, m)| connector(i, *m, base)).collect();
     json!({"type": "list", "totalCount": data.len(), "data": data,
         "links": {"self": format!("{base}{self_path}")}})
 }

@@ -4,9 +4,11 @@
 
 use serde_json::{Value, json};
 
+mod consents;
 mod data;
 mod directory;
 
+pub use consents::*;
 pub use data::*;
 pub use directory::*;
 

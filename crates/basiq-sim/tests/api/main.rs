@@ -6,6 +6,8 @@ mod common;
 mod auth;
 mod bank_activity;
 mod connections;
+mod consent_ui;
 mod faults_cors;
 mod institutions;
 mod personas;
+mod v3;

@@ -68,6 +68,8 @@ pub struct Step {
     pub result: Option<Value>,
 }
 
+pub mod consent;
+
 pub const KEY: &str = "test-key";
 
 /// A fast simulator.

@@ -6,3 +6,4 @@ mod common;
 
 mod recorded;
 mod schema;
+mod schema_v3;
