@@ -1,6 +1,7 @@
 //! `bank-connect-example-host`: serves the example host site (see the library).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::Parser;
 use secrecy::SecretString;
@@ -18,12 +19,30 @@ struct Args {
     /// The secret bank-connect-server expects on /api/link-tokens.
     #[arg(long, env = "HOST_API_SECRET", hide_env_values = true)]
     host_api_secret: SecretString,
+    /// The React host's compiled TypeScript (`tsc -p examples/host --outDir DIR`): when given,
+    /// the React version of the shop is at /react/.
+    #[arg(long, env = "EXAMPLE_HOST_REACT_DIR")]
+    react_dir: Option<PathBuf>,
+    /// The node_modules with React's UMD builds (for /react/).
+    #[arg(long, default_value = "node_modules")]
+    node_modules: PathBuf,
 }
 
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let app = bank_connect_example_host::app(&args.widget_url, args.host_api_secret);
+    let mut app = bank_connect_example_host::app(&args.widget_url, args.host_api_secret.clone());
+    if let Some(compiled) = args.react_dir {
+        let assets = bank_connect_example_host::ReactAssets {
+            compiled,
+            node_modules: args.node_modules,
+        };
+        app = app.merge(bank_connect_example_host::react_app(
+            &args.widget_url,
+            args.host_api_secret,
+            assets,
+        ));
+    }
     let listener = match tokio::net::TcpListener::bind(args.bind).await {
         Ok(l) => l,
         Err(e) => {

@@ -12,7 +12,7 @@ use crate::directory::{etag_of, if_none_match_hits};
 use crate::state::AppState;
 
 /// The host-side script: served to other origins, revalidated every few minutes.
-const EMBED_JS: &str = include_str!("../../assets/embed.js");
+const EMBED_JS: &str = include_str!("../../../../packages/bank-connect-embed/embed.js");
 
 /// `GET /embed.js`.
 pub async fn embed_js(headers: HeaderMap) -> Response {
