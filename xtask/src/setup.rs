@@ -271,11 +271,14 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
     let local = root().join("node_modules/.bin/wasm-opt");
     let current = || version_of(env, local.to_str().unwrap_or_default(), "--version");
     let axe = root().join("node_modules/axe-core/axe.min.js");
+    let typed = typed_embedding_missing();
     if let Some(v) = current().filter(|v| v.contains(&wanted))
         && axe.is_file()
+        && typed.is_none()
     {
         say("wasm-opt", &v);
         say("axe-core", "present (node_modules/axe-core)");
+        say("typescript, react", "present (node_modules)");
         return Ok(());
     }
     if version_of(env, "npm", "--version").is_none() {
@@ -297,6 +300,12 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
         )));
     }
     say("axe-core", "installed (node_modules/axe-core)");
+    if let Some(missing) = typed_embedding_missing() {
+        return Err(Failure(format!(
+            "npm install did not provide {missing} (package.json lists it)"
+        )));
+    }
+    say("typescript, react", "installed (node_modules)");
     match current() {
         Some(v) if v.contains(&wanted) => {
             say("wasm-opt", &v);
@@ -306,4 +315,20 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
             "wasm-opt after npm install reports {other:?}, expected {wanted}"
         ))),
     }
+}
+
+/// The first file the typed-embedding checks need from `npm install` that is missing: tsc, React's
+/// UMD builds and types, and bank-connect-embed linked from packages/.
+fn typed_embedding_missing() -> Option<String> {
+    [
+        "node_modules/.bin/tsc",
+        "node_modules/react/umd/react.production.min.js",
+        "node_modules/react-dom/umd/react-dom.production.min.js",
+        "node_modules/@types/react/index.d.ts",
+        "node_modules/@types/react-dom/client.d.ts",
+        "node_modules/bank-connect-embed/index.d.ts",
+    ]
+    .into_iter()
+    .find(|f| !root().join(f).is_file())
+    .map(str::to_owned)
 }

@@ -217,6 +217,16 @@ fn native_and_browser(env: &ToolEnv, t: &mut Tally) -> Option<String> {
         ))
     };
     t.suite("native tests", cmd(env, "cargo", &native));
+    // Typed embedding: the TypeScript example hosts and bank-connect-embed's declarations
+    // against core's protocol (tsc --strict; no browser, so not behind the app build).
+    t.suite(
+        "typed embedding (tsc --strict: example hosts, protocol drift)",
+        cmd(
+            env,
+            "cargo",
+            &["test", "-p", "bank-connect-e2e", "--test", "embed_types"],
+        ),
+    );
     t.check(
         "core builds for wasm32",
         cmd(
@@ -279,6 +289,9 @@ fn app_and_e2e(env: &ToolEnv, t: &mut Tally) {
                 "--no-fail-fast",
                 "--",
                 "--test-threads=1",
+                // The typed-embedding checks (`ts_*`) ran with the native tests.
+                "--skip",
+                "ts_",
             ],
         );
         e2e.env("BANK_CONNECT_DIST", root().join("dist"));
