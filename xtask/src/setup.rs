@@ -286,7 +286,7 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
     }
     say(
         "wasm-opt",
-        "installing binaryen and axe-core from the npm registry (npm install) — seconds",
+        "installing binaryen, axe-core, typescript and react from the npm registry (npm install) — seconds",
     );
     let mut npm = Command::new("npm");
     npm.args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
