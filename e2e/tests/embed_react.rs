@@ -79,6 +79,7 @@ async fn react_host_connects(latency_ms: u64, shots: &str) {
         HOST_SECRET,
     ];
     let dir = compiled.clone();
+    let page = format!("{origin}/react/");
     Harness::run_with(&flags, |h| async move {
         let assets = ReactAssets {
             compiled: dir,
@@ -106,7 +107,7 @@ async fn react_host_connects(latency_ms: u64, shots: &str) {
             .unwrap();
         }
 
-        h.driver.goto(format!("{origin}/react/")).await.unwrap();
+        h.driver.goto(&page).await.unwrap();
         let connect = h.button("Connect a bank").await;
         assert_eq!(text_of(&h, "#status").await, "Not connected yet.");
         h.check_screen(&format!("{shots}-start"), &[]).await;
