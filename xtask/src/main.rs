@@ -115,8 +115,8 @@ fn dev(args: &[String]) -> Result<(), Failure> {
 
     let mut server = cmd(
         &env,
-        root()
-            .join("target/debug/bank-connect-server")
+        app_build::target_dir()
+            .join("debug/bank-connect-server")
             .to_str()
             .unwrap_or_default(),
         &[],
@@ -139,8 +139,8 @@ fn dev(args: &[String]) -> Result<(), Failure> {
     if example_host {
         let mut host = cmd(
             &env,
-            root()
-                .join("target/debug/bank-connect-example-host")
+            app_build::target_dir()
+                .join("debug/bank-connect-example-host")
                 .to_str()
                 .unwrap_or_default(),
             &[],
