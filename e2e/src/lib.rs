@@ -66,6 +66,49 @@ async fn wait_for_port(port: u16) {
     panic!("chromedriver did not start listening on port {port} within 10 s");
 }
 
+/// Starts chromedriver on a free port and a fresh headless Chromium session with its own
+/// profile directory: `(chromedriver, session, profile)`.
+pub async fn launch_chromium() -> (Child, WebDriver, PathBuf) {
+    let port = free_port();
+    let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let chromedriver = Command::new(&driver_bin)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {driver_bin}: {e} (run `cargo xtask setup`)"));
+    wait_for_port(port).await;
+
+    let profile =
+        std::env::temp_dir().join(format!("bank-connect-e2e-{}-{port}", std::process::id()));
+    let mut caps = DesiredCapabilities::chrome();
+    if let Ok(bin) = std::env::var("CHROME_BIN") {
+        caps.set_binary(&bin).unwrap();
+    } else if Path::new("/usr/bin/chromium").exists() {
+        caps.set_binary("/usr/bin/chromium").unwrap();
+    }
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=520,860",
+        &format!("--user-data-dir={}", profile.display()),
+    ] {
+        caps.add_arg(arg).unwrap();
+    }
+    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
+        .await
+        .expect("a Chromium session");
+    (chromedriver, driver, profile)
+}
+
 impl Harness {
     /// Starts the server (sandbox, fast simulator) and a fresh headless Chromium.
     pub async fn start() -> Self {
@@ -92,43 +135,7 @@ impl Harness {
             .await
             .expect("server starts");
 
-        let port = free_port();
-        let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let chromedriver = Command::new(&driver_bin)
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {driver_bin}: {e} (run `cargo xtask setup`)"));
-        wait_for_port(port).await;
-
-        let profile =
-            std::env::temp_dir().join(format!("bank-connect-e2e-{}-{port}", std::process::id()));
-        let mut caps = DesiredCapabilities::chrome();
-        if let Ok(bin) = std::env::var("CHROME_BIN") {
-            caps.set_binary(&bin).unwrap();
-        } else if Path::new("/usr/bin/chromium").exists() {
-            caps.set_binary("/usr/bin/chromium").unwrap();
-        }
-        for arg in [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--window-size=520,860",
-            &format!("--user-data-dir={}", profile.display()),
-        ] {
-            caps.add_arg(arg).unwrap();
-        }
-        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
-            .await
-            .expect("a Chromium session");
+        let (chromedriver, driver, profile) = launch_chromium().await;
         Self {
             server,
             driver,
@@ -309,37 +316,7 @@ if (indexedDB && indexedDB.databases) {
 
     /// Runs axe-core (from `node_modules/axe-core`) on the page and asserts 0 violations.
     pub async fn assert_accessible(&self, step: &str) {
-        let source =
-            std::fs::read_to_string(workspace_root().join("node_modules/axe-core/axe.min.js"))
-                .expect("node_modules/axe-core/axe.min.js (run `cargo xtask setup`)");
-        self.driver
-            .execute(
-                format!("if (!window.axe) {{ {source}\n }} return typeof window.axe;"),
-                vec![],
-            )
-            .await
-            .expect("axe-core loads");
-        let ret = self
-            .driver
-            .execute_async(
-                r#"
-const done = arguments[arguments.length - 1];
-window.axe.run(document, { resultTypes: ['violations'] })
-  .then((r) => done(JSON.stringify(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ') + ' :: ' + n.failureSummary) })))))
-  .catch((e) => done(JSON.stringify([{ id: 'axe-error', help: String(e) }])));
-"#,
-                vec![],
-            )
-            .await
-            .expect("axe runs");
-        let text = ret.json().as_str().unwrap_or("[]").to_string();
-        let violations: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        assert_eq!(
-            violations.as_array().map(Vec::len),
-            Some(0),
-            "axe-core violations on {step}: {}",
-            serde_json::to_string_pretty(&violations).unwrap_or(text)
-        );
+        assert_accessible(&self.driver, step).await;
     }
 
     /// One screen of a flow: storage audit, axe-core, then a screenshot named `name`.
@@ -437,6 +414,40 @@ window.axe.run(document, { resultTypes: ['violations'] })
         self.server.stop().await;
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// Runs axe-core (from `node_modules/axe-core`) on the page `driver` shows and asserts 0
+/// violations.
+pub async fn assert_accessible(driver: &WebDriver, step: &str) {
+    let source = std::fs::read_to_string(workspace_root().join("node_modules/axe-core/axe.min.js"))
+        .expect("node_modules/axe-core/axe.min.js (run `cargo xtask setup`)");
+    driver
+        .execute(
+            format!("if (!window.axe) {{ {source}\n }} return typeof window.axe;"),
+            vec![],
+        )
+        .await
+        .expect("axe-core loads");
+    let ret = driver
+        .execute_async(
+            r#"
+const done = arguments[arguments.length - 1];
+window.axe.run(document, { resultTypes: ['violations'] })
+  .then((r) => done(JSON.stringify(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ') + ' :: ' + n.failureSummary) })))))
+  .catch((e) => done(JSON.stringify([{ id: 'axe-error', help: String(e) }])));
+"#,
+            vec![],
+        )
+        .await
+        .expect("axe runs");
+    let text = ret.json().as_str().unwrap_or("[]").to_string();
+    let violations: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    assert_eq!(
+        violations.as_array().map(Vec::len),
+        Some(0),
+        "axe-core violations on {step}: {}",
+        serde_json::to_string_pretty(&violations).unwrap_or(text)
+    );
 }
 
 /// An XPath string literal for `s` (handles quotes).
