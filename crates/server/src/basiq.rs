@@ -365,6 +365,18 @@ impl BasiqClient {
         .await
     }
 
+    /// Deletes a user and everything Basiq holds for it; an already deleted user is fine.
+    pub async fn delete_user(&self, user: &str) -> Result<(), ServerError> {
+        let deleted = self
+            .call::<serde_json::Value>(Method::DELETE, &format!("/users/{}", seg(user)), None)
+            .await;
+        lock(&self.client_tokens).remove(user);
+        match deleted {
+            Ok(_) | Err(ServerError::Upstream { status: 404, .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Deletes a connection.
     pub async fn delete_connection(&self, user: &str, id: &str) -> Result<(), ServerError> {
         self.call::<serde_json::Value>(

@@ -58,9 +58,29 @@ pub struct Config {
     #[arg(long, env = "INSTITUTIONS_CACHE_TTL", default_value_t = 6 * 3600)]
     pub institutions_cache_ttl: u64,
 
-    /// Secret that signs session cookies. Absent: random per start (sessions end on restart).
-    #[arg(long, env = "SESSION_SECRET", hide_env_values = true)]
-    pub session_secret: Option<SecretString>,
+    /// Secrets for session cookies, comma-separated: the first signs, every one verifies (list
+    /// the old one second to rotate). Absent: random per start (sessions end on restart); a
+    /// real BASIQ_API_KEY requires it.
+    #[arg(
+        long,
+        env = "SESSION_SECRET",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub session_secret: Vec<SecretString>,
+
+    /// A session unused for this many hours has ended (renewed while in use).
+    #[arg(long, env = "SESSION_IDLE_HOURS", default_value_t = 24)]
+    pub session_idle_hours: u64,
+
+    /// No session lives longer than this many days, in use or not.
+    #[arg(long, env = "SESSION_MAX_DAYS", default_value_t = 30)]
+    pub session_max_days: u64,
+
+    /// Create a new anonymous Basiq user for a browser with no session (the standalone page).
+    /// `false`: only a host's link token starts a session.
+    #[arg(long, env = "ANONYMOUS_SESSIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub anonymous_sessions: bool,
 
     /// Secret the host's backend sends (Bearer) to mint link tokens. Absent: link tokens off.
     #[arg(long, env = "HOST_API_SECRET", hide_env_values = true)]
@@ -91,9 +111,10 @@ pub struct Config {
     #[arg(long, env = "UPSTREAM_TIMEOUT_MS", default_value_t = 5000)]
     pub upstream_timeout_ms: u64,
 
-    /// Mark the session cookie Secure (set when served over HTTPS, e.g. behind a TLS proxy).
-    #[arg(long, env = "SECURE_COOKIES", default_value_t = false)]
-    pub secure_cookies: bool,
+    /// Served over HTTPS (e.g. behind a TLS proxy): `__Host-` Secure session cookie and HSTS.
+    /// Default: true, except when bound to a loopback address (local development).
+    #[arg(long, env = "SECURE_COOKIES", action = clap::ArgAction::Set)]
+    pub secure_cookies: Option<bool>,
 
     /// Lifetime of the simulator's tokens in sandbox mode, in seconds (tests use a few seconds).
     #[arg(long, env = "SANDBOX_TOKEN_TTL", default_value_t = 3600)]
@@ -112,6 +133,20 @@ impl Config {
     /// Directory cache lifetime.
     pub fn institutions_ttl(&self) -> Duration {
         Duration::from_secs(self.institutions_cache_ttl)
+    }
+
+    /// Whether the server is reached over HTTPS (see `secure_cookies`).
+    pub fn secure(&self) -> bool {
+        self.secure_cookies
+            .unwrap_or_else(|| !self.bind.ip().is_loopback())
+    }
+
+    /// Session idle timeout and maximum age.
+    pub fn session_times(&self) -> crate::session::SessionTimes {
+        crate::session::SessionTimes {
+            idle: Duration::from_secs(self.session_idle_hours * 3600),
+            max_age: Duration::from_secs(self.session_max_days * 24 * 3600),
+        }
     }
 
     /// Checks values clap cannot: returns one clear sentence on the first problem.
@@ -134,10 +169,27 @@ impl Config {
                 self.sandbox_speed
             ));
         }
-        if let Some(secret) = &self.session_secret
-            && secret.expose_secret().len() < 32
+        if self
+            .session_secret
+            .iter()
+            .any(|s| s.expose_secret().len() < 32)
         {
             return Err("SESSION_SECRET must be at least 32 characters".into());
+        }
+        if self.basiq_api_key.is_some() && self.session_secret.is_empty() {
+            return Err("SESSION_SECRET is required with a BASIQ_API_KEY, or every restart and every other replica would end all sessions (generate one: openssl rand -base64 48)".into());
+        }
+        if !(1..=24 * 90).contains(&self.session_idle_hours) {
+            return Err(format!(
+                "SESSION_IDLE_HOURS: {} must be between 1 and 2160",
+                self.session_idle_hours
+            ));
+        }
+        if !(1..=365).contains(&self.session_max_days) {
+            return Err(format!(
+                "SESSION_MAX_DAYS: {} must be between 1 and 365",
+                self.session_max_days
+            ));
         }
         if let Some(secret) = &self.host_api_secret
             && secret.expose_secret().len() < 16

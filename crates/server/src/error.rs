@@ -54,6 +54,12 @@ pub enum ServerError {
     /// No valid session (cookie) came with the request.
     #[error("no session")]
     NoSession,
+    /// A session cookie came but is expired, revoked or signed by an unknown secret.
+    #[error("session expired")]
+    SessionExpired,
+    /// An embedded widget asked for a token without a link token or a session.
+    #[error("a link token is required")]
+    LinkTokenRequired,
     /// The request's Origin is not allowed.
     #[error("origin not allowed: {0}")]
     OriginNotAllowed(String),
@@ -154,6 +160,18 @@ impl ServerError {
                 StatusCode::UNAUTHORIZED,
                 "no-session",
                 "Your session has ended. Reload the page to start again.".into(),
+            ),
+            SessionExpired => (
+                StatusCode::UNAUTHORIZED,
+                "session-expired",
+                "Your session has expired, so this browser no longer knows which banks you connected. Start a new session to connect a bank again."
+                    .into(),
+            ),
+            LinkTokenRequired => (
+                StatusCode::UNAUTHORIZED,
+                "link-token-required",
+                "This page must be opened from the site you came from. Go back to it and start again."
+                    .into(),
             ),
             OriginNotAllowed(_) => (
                 StatusCode::FORBIDDEN,

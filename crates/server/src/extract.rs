@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 
 use crate::error::ServerError;
+use crate::session::{SessionState, now_unix};
 use crate::state::AppState;
 
 /// The request's `Origin` is ours or on the allowlist (browsers send it on every POST/DELETE).
@@ -27,7 +28,25 @@ impl FromRequestParts<Arc<AppState>> for SameOrigin {
     }
 }
 
-/// The Basiq user of the request's valid session cookie; `401 no-session` without one.
+/// The request's session as the `/api` middleware resolved it.
+pub struct CurrentSession(pub SessionState);
+
+impl FromRequestParts<Arc<AppState>> for CurrentSession {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ServerError> {
+        let resolved = parts.extensions.get::<SessionState>().cloned();
+        Ok(CurrentSession(resolved.unwrap_or_else(|| {
+            state.sessions.resolve(&parts.headers, now_unix())
+        })))
+    }
+}
+
+/// The Basiq user of the request's valid session: `401 session-expired` when the cookie is
+/// there but no longer valid, `401 no-session` without one.
 pub struct SessionUser(pub String);
 
 impl FromRequestParts<Arc<AppState>> for SessionUser {
@@ -37,11 +56,11 @@ impl FromRequestParts<Arc<AppState>> for SessionUser {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, ServerError> {
-        state
-            .sessions
-            .user_of(&parts.headers)
-            .map(SessionUser)
-            .ok_or(ServerError::NoSession)
+        match CurrentSession::from_request_parts(parts, state).await?.0 {
+            SessionState::Valid(s) => Ok(SessionUser(s.user)),
+            SessionState::Invalid => Err(ServerError::SessionExpired),
+            SessionState::None => Err(ServerError::NoSession),
+        }
     }
 }
 

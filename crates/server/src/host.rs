@@ -30,6 +30,12 @@ impl HostAccess {
         }
     }
 
+    /// Forgets a deleted Basiq user: its host mapping and its outstanding link tokens.
+    pub fn forget_basiq_user(&self, user_id: &str) {
+        self.users.forget_basiq_user(user_id);
+        self.link_tokens.forget_user(user_id);
+    }
+
     /// `Ok` when the request carries `Authorization: Bearer <HOST_API_SECRET>`.
     pub fn authorize(&self, headers: &HeaderMap) -> Result<(), ServerError> {
         let Some(secret) = &self.secret else {
@@ -63,6 +69,11 @@ impl HostUsers {
     /// The Basiq user already mapped to `user_ref`.
     pub fn get(&self, user_ref: &str) -> Option<String> {
         lock(&self.map).get(user_ref).cloned()
+    }
+
+    /// Drops every mapping to `user_id`.
+    pub fn forget_basiq_user(&self, user_id: &str) {
+        lock(&self.map).retain(|_, u| u != user_id);
     }
 
     /// Maps `user_ref` to `user_id` unless it is mapped already; the mapped id either way.

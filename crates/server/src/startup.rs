@@ -168,10 +168,12 @@ fn app_state(
     upstream: &Upstream,
     readiness: Readiness,
 ) -> AppState {
-    let session_secret = config.session_secret.clone().unwrap_or_else(|| {
-        tracing::warn!("SESSION_SECRET is not set: using a random one, so sessions end when the server restarts");
-        SessionKeys::random_secret()
-    });
+    if config.session_secret.is_empty() {
+        tracing::warn!(
+            "SESSION_SECRET is not set: using a random one, so sessions end when the server restarts"
+        );
+    }
+    let keys = SessionKeys::rotating(config.session_secret.clone());
     let filter = DirectoryFilter {
         service_types: config.service_types.clone(),
         countries: config.countries.clone(),
@@ -197,12 +199,13 @@ fn app_state(
         directory: DirectoryCache::new(config.institutions_ttl(), filter),
         basiq,
         site,
-        sessions: Sessions::new(SessionKeys::new(session_secret), config.secure_cookies),
+        sessions: Sessions::new(keys, config.session_times(), config.secure()),
         host: HostAccess::new(
             config.host_api_secret.clone(),
             LinkTokens::new(Duration::from_secs(config.link_token_ttl)),
         ),
-        origins: OriginPolicy::new(config.allowed_origins.clone(), config.secure_cookies),
+        origins: OriginPolicy::new(config.allowed_origins.clone(), config.secure()),
+        anonymous_sessions: config.anonymous_sessions,
         refreshes: RefreshThrottle::new(Duration::from_secs(config.min_refresh_interval)),
         readiness,
     }

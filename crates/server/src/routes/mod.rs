@@ -4,6 +4,7 @@
 mod accounts;
 mod connections;
 mod meta;
+mod session;
 mod site;
 mod token;
 
@@ -36,6 +37,7 @@ pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
         .precompressed_br()
         .precompressed_gzip();
     let csp = HeaderValue::from_str(&state.site.csp).expect("CSP is a valid header value");
+    let https = state.sessions.secure();
     let app = Router::new()
         .route("/healthz", get(meta::healthz))
         .route("/readyz", get(meta::readyz))
@@ -49,10 +51,10 @@ pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
         })
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    security_headers(app, csp).layer(middleware::from_fn(log_request))
+    security_headers(app, csp, https).layer(middleware::from_fn(log_request))
 }
 
-fn api_routes(state: &AppState, token_rate_per_ip: u32) -> Router<Arc<AppState>> {
+fn api_routes(state: &Arc<AppState>, token_rate_per_ip: u32) -> Router<Arc<AppState>> {
     let mut token_routes = Router::new()
         .route("/api/token", post(token::token))
         .route("/api/link-tokens", post(token::link_tokens));
@@ -64,6 +66,7 @@ fn api_routes(state: &AppState, token_rate_per_ip: u32) -> Router<Arc<AppState>>
         .route("/api/institutions", get(meta::institutions))
         .route("/api/connections", get(connections::list))
         .route("/api/accounts", get(accounts::list))
+        .route("/api/session", delete(session::forget))
         .route("/api/connections/{id}", delete(connections::delete))
         .route("/api/connections/{id}/refresh", post(connections::refresh))
         .route(
@@ -72,6 +75,10 @@ fn api_routes(state: &AppState, token_rate_per_ip: u32) -> Router<Arc<AppState>>
         )
         .merge(token_routes)
         .route("/api/{*rest}", any(api_not_found))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::session::resolve_layer,
+        ))
         .layer(cors(state.origins.allowed()))
 }
 
@@ -114,7 +121,16 @@ fn cors(allowed: &[String]) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-fn security_headers(app: Router, csp: HeaderValue) -> Router {
+/// CSP, nosniff, no referrer, no powerful features; over HTTPS also HSTS (a year).
+fn security_headers(app: Router, csp: HeaderValue, https: bool) -> Router {
+    let app = if https {
+        app.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        app
+    };
     app.layer(SetResponseHeaderLayer::overriding(
         header::CONTENT_SECURITY_POLICY,
         csp,

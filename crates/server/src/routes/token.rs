@@ -5,57 +5,56 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bank_connect_core::api_types::{LinkTokenBody, TokenGrantBody};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use crate::error::ServerError;
-use crate::extract::{HostBackend, JsonOrEmpty, SameOrigin};
-use crate::session::LinkTokenError;
+use crate::extract::{CurrentSession, HostBackend, JsonOrEmpty, SameOrigin};
+use crate::session::{LinkTokenError, SessionState, now_unix};
 use crate::state::AppState;
 
 /// `POST /api/token` body.
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
+    /// A host's link token: starts a session for its user (replacing any other).
     #[serde(default)]
     link_token: Option<String>,
     /// Basiq refused the token this server handed out (revoked early): mint a new one.
     #[serde(default)]
     fresh: bool,
+    /// The person chose to start over after `session-expired`: a new user is fine.
+    #[serde(default)]
+    new_session: bool,
+    /// The widget runs in a host's frame: without a link token or a session, refuse rather than
+    /// create a user the host never hears of.
+    #[serde(default)]
+    embedded: bool,
 }
 
-/// `POST /api/token`: a CLIENT_ACCESS token for this session's Basiq user (created on first use),
-/// or for the user of a link token.
+/// `POST /api/token`: a CLIENT_ACCESS token for this session's Basiq user, for the user of a
+/// link token, or (standalone, no session cookie at all) for a new anonymous user. A session
+/// cookie that is no longer valid answers `401 session-expired` unless the body asks for a
+/// `new_session`: a person's session never silently becomes a new user.
 pub async fn token(
     State(state): State<Arc<AppState>>,
     _: SameOrigin,
-    headers: HeaderMap,
+    CurrentSession(session): CurrentSession,
     JsonOrEmpty(request): JsonOrEmpty<TokenRequest>,
 ) -> Result<Response, ServerError> {
-    let embedded = request.link_token.is_some();
-    let (user, new_session) = match request.link_token {
-        Some(t) => match state.host.link_tokens.redeem(t.trim(), Instant::now()) {
-            Ok(user) => (user, true),
-            Err(LinkTokenError::Expired) => return Err(ServerError::LinkToken("expired")),
-            Err(LinkTokenError::Unknown) => {
-                return Err(ServerError::LinkToken("already been used or is not valid"));
-            }
-        },
-        None => match state.sessions.user_of(&headers) {
-            Some(user) => (user, false),
-            None => {
-                let email = format!(
-                    "session-{}@users.bank-connect.invalid",
-                    uuid::Uuid::new_v4().simple()
-                );
-                let user = state.basiq.create_user(Some(&email), None).await?;
-                tracing::info!(user = %user.id, "created a Basiq user for a new browser session");
-                (user.id, true)
-            }
-        },
+    let (user, new_session) = match (request.link_token.as_deref(), session) {
+        (Some(t), _) => (redeem(&state, t)?, Some(true)),
+        (None, SessionState::Valid(s)) => (s.user, None),
+        (None, SessionState::Invalid) if !request.new_session => {
+            return Err(ServerError::SessionExpired);
+        }
+        (None, _) if request.embedded || !state.anonymous_sessions => {
+            return Err(ServerError::LinkTokenRequired);
+        }
+        (None, _) => (anonymous_user(&state).await?, Some(false)),
     };
     if request.fresh {
         state.basiq.forget_client_token(&user).await;
@@ -69,14 +68,38 @@ pub async fn token(
     .into_response();
     let h = response.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if new_session {
-        let cookie = state.sessions.start(&user, embedded);
+    if let Some(embedded) = new_session {
+        let cookie = state.sessions.start(&user, embedded, now_unix());
         h.insert(
             header::SET_COOKIE,
             HeaderValue::from_str(&cookie).expect("cookie is ASCII"),
         );
     }
     Ok(response)
+}
+
+fn redeem(state: &AppState, link_token: &str) -> Result<String, ServerError> {
+    match state
+        .host
+        .link_tokens
+        .redeem(link_token.trim(), Instant::now())
+    {
+        Ok(user) => Ok(user),
+        Err(LinkTokenError::Expired) => Err(ServerError::LinkToken("expired")),
+        Err(LinkTokenError::Unknown) => {
+            Err(ServerError::LinkToken("already been used or is not valid"))
+        }
+    }
+}
+
+async fn anonymous_user(state: &AppState) -> Result<String, ServerError> {
+    let email = format!(
+        "session-{}@users.bank-connect.invalid",
+        uuid::Uuid::new_v4().simple()
+    );
+    let user = state.basiq.create_user(Some(&email), None).await?;
+    tracing::info!(user = %user.id, "created a Basiq user for a new browser session");
+    Ok(user.id)
 }
 
 /// `POST /api/link-tokens` body.

@@ -6,6 +6,7 @@ fn server(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_bank-connect-server"));
     c.args(args)
         .env_remove("BASIQ_API_KEY")
+        .env_remove("SESSION_SECRET")
         .env("RUST_LOG", "off");
     for (k, v) in env {
         c.env(k, v);
@@ -45,6 +46,15 @@ fn an_invalid_setting_is_one_line() {
 }
 
 #[test]
+fn a_real_key_without_a_session_secret_is_one_line() {
+    let line = one_error_line(&server(&[], &[("BASIQ_API_KEY", "some-key")]));
+    assert!(
+        line.contains("SESSION_SECRET is required with a BASIQ_API_KEY"),
+        "{line}"
+    );
+}
+
+#[test]
 fn a_port_in_use_is_one_line() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
@@ -63,7 +73,11 @@ async fn a_rejected_api_key_is_one_line() {
     let out = tokio::task::spawn_blocking(move || {
         server(
             &["--bind", "127.0.0.1:0"],
-            &[("BASIQ_API_KEY", "wrong-key"), ("BASIQ_API_URL", &url)],
+            &[
+                ("BASIQ_API_KEY", "wrong-key"),
+                ("BASIQ_API_URL", &url),
+                ("SESSION_SECRET", "0123456789abcdef0123456789abcdef"),
+            ],
         )
     })
     .await

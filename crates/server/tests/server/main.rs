@@ -8,4 +8,5 @@ mod support;
 mod api;
 mod binary;
 mod session;
+mod session_safety;
 mod upstream;

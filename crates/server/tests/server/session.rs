@@ -25,7 +25,7 @@ async fn first_token_creates_a_user_and_a_session_that_later_calls_reuse() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-    for part in ["bc_session=", "HttpOnly", "SameSite=Lax", "Path=/api"] {
+    for part in ["bc_session=", "HttpOnly", "SameSite=Lax", "Path=/;"] {
         assert!(cookie.contains(part), "{cookie} lacks {part}");
     }
     assert!(!cookie.contains("Secure"), "no Secure flag over plain HTTP");

@@ -260,3 +260,66 @@ fn uuid_like() -> u128 {
         .unwrap()
         .as_nanos()
 }
+
+/// The session cookie (`name=value`) a response sets.
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.contains("bc_session="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+}
+
+/// The JSON `code` of an error answer.
+pub async fn code_of(res: reqwest::Response) -> String {
+    let v: Value = res.json().await.unwrap();
+    v["code"].as_str().unwrap_or_default().to_owned()
+}
+
+impl TestApp {
+    /// `DELETE /api/session{query}` from `client`.
+    pub async fn forget(&self, client: &reqwest::Client, query: &str) -> reqwest::Response {
+        client
+            .delete(self.url(&format!("/api/session{query}")))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST /api/token` with exactly this `Cookie` header (no cookie store).
+    pub async fn token_with_cookie(&self, cookie: &str, body: Value) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/token"))
+            .header("cookie", cookie)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The simulator's answer to `GET /users/{id}` with a SERVER token (sandbox mode only).
+    pub async fn basiq_user_status(&self, user: &str) -> u16 {
+        let sim = self.server.sandbox().expect("sandbox mode");
+        let http = reqwest::Client::new();
+        let token: Value = http
+            .post(format!("{}/token", sim.base_url()))
+            .header("authorization", format!("Basic {}", sim.api_key()))
+            .header("basiq-version", "2.1")
+            .form(&[("scope", "SERVER_ACCESS")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        http.get(format!("{}/users/{user}", sim.base_url()))
+            .bearer_auth(token["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+}
