@@ -38,7 +38,12 @@ pub struct Config {
     #[arg(long, env = "DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,
 
-    /// Origins allowed to call the API from a browser and to embed the widget (comma-separated).
+    /// The origin people reach this server at (e.g. https://connect.example.com): Host headers
+    /// and Origins are compared with it. Required with a real BASIQ_API_KEY.
+    #[arg(long, env = "PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+
+    /// Host sites allowed to embed the widget (frame-ancestors, postMessage; comma-separated).
     #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
@@ -157,6 +162,16 @@ impl Config {
                     "ALLOWED_ORIGINS: {origin:?} is not an origin (expected scheme://host[:port], e.g. https://app.example.com)"
                 ));
             }
+        }
+        if let Some(origin) = &self.public_origin
+            && !is_origin(origin)
+        {
+            return Err(format!(
+                "PUBLIC_ORIGIN: {origin:?} is not an origin (expected scheme://host[:port], e.g. https://connect.example.com)"
+            ));
+        }
+        if self.basiq_api_key.is_some() && self.public_origin.is_none() {
+            return Err("PUBLIC_ORIGIN is required with a BASIQ_API_KEY (the address people reach this server at, e.g. https://connect.example.com)".into());
         }
         if let Some(url) = &self.basiq_api_url
             && !(url.starts_with("https://") || url.starts_with("http://"))

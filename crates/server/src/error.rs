@@ -60,6 +60,9 @@ pub enum ServerError {
     /// An embedded widget asked for a token without a link token or a session.
     #[error("a link token is required")]
     LinkTokenRequired,
+    /// The request's `Host` is not one this server answers (DNS rebinding, misrouting).
+    #[error("host not served here: {0}")]
+    WrongHost(String),
     /// The request's Origin is not allowed.
     #[error("origin not allowed: {0}")]
     OriginNotAllowed(String),
@@ -172,6 +175,11 @@ impl ServerError {
                 "link-token-required",
                 "This page must be opened from the site you came from. Go back to it and start again."
                     .into(),
+            ),
+            WrongHost(_) => (
+                StatusCode::MISDIRECTED_REQUEST,
+                "wrong-host",
+                "This address is not served here. Use the service's own address.".into(),
             ),
             OriginNotAllowed(_) => (
                 StatusCode::FORBIDDEN,

@@ -204,7 +204,11 @@ fn app_state(
             config.host_api_secret.clone(),
             LinkTokens::new(Duration::from_secs(config.link_token_ttl)),
         ),
-        origins: OriginPolicy::new(config.allowed_origins.clone(), config.secure()),
+        origins: OriginPolicy::new(
+            config.public_origin.clone(),
+            config.secure(),
+            config.bind.ip().is_loopback(),
+        ),
         anonymous_sessions: config.anonymous_sessions,
         refreshes: RefreshThrottle::new(Duration::from_secs(config.min_refresh_interval)),
         readiness,

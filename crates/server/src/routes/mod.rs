@@ -9,17 +9,16 @@ mod site;
 mod token;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get, post};
 use serde_json::json;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -38,9 +37,10 @@ pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
         .precompressed_gzip();
     let csp = HeaderValue::from_str(&state.site.csp).expect("CSP is a valid header value");
     let https = state.sessions.secure();
-    let app = Router::new()
+    let probes = Router::new()
         .route("/healthz", get(meta::healthz))
-        .route("/readyz", get(meta::readyz))
+        .route("/readyz", get(meta::readyz));
+    let app = Router::new()
         .route("/embed.js", get(site::embed_js))
         .merge(api_routes(&state, token_rate_per_ip))
         .route("/", get(site::index))
@@ -49,6 +49,8 @@ pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
             let assets = assets.clone();
             async move { site::static_or_index(state, assets, req).await }
         })
+        .layer(middleware::from_fn_with_state(state.clone(), served_host))
+        .merge(probes)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     security_headers(app, csp, https).layer(middleware::from_fn(log_request))
@@ -79,7 +81,6 @@ fn api_routes(state: &Arc<AppState>, token_rate_per_ip: u32) -> Router<Arc<AppSt
             state.clone(),
             crate::session::resolve_layer,
         ))
-        .layer(cors(state.origins.allowed()))
 }
 
 /// A per-client-IP limit of `rate` requests per second (bursts of 3×), answered as JSON 429.
@@ -108,17 +109,6 @@ fn per_ip_limit(routes: Router<Arc<AppState>>, period_ms: u32, rate: u32) -> Rou
             response.map(Body::new)
         }),
     )
-}
-
-fn cors(allowed: &[String]) -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::list(
-            allowed.iter().filter_map(|o| HeaderValue::from_str(o).ok()),
-        ))
-        .allow_methods([Method::GET, Method::POST, Method::DELETE])
-        .allow_headers([header::CONTENT_TYPE])
-        .allow_credentials(true)
-        .max_age(Duration::from_secs(600))
 }
 
 /// CSP, nosniff, no referrer, no powerful features; over HTTPS also HSTS (a year).
@@ -157,6 +147,20 @@ async fn log_request(req: Request, next: Next) -> Response {
     let response = next.run(req).await;
     tracing::info!(target: "bank_connect_server::http", %method, path, status = response.status().as_u16(), latency_us = started.elapsed().as_micros() as u64);
     response
+}
+
+/// Refuses a `Host` this server does not answer (probes are exempt: they use pod addresses).
+async fn served_host(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    match state.origins.check_host(host) {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn api_not_found() -> ServerError {

@@ -7,6 +7,7 @@ fn server(args: &[&str], env: &[(&str, &str)]) -> Output {
     c.args(args)
         .env_remove("BASIQ_API_KEY")
         .env_remove("SESSION_SECRET")
+        .env_remove("PUBLIC_ORIGIN")
         .env("RUST_LOG", "off");
     for (k, v) in env {
         c.env(k, v);
@@ -55,6 +56,18 @@ fn a_real_key_without_a_session_secret_is_one_line() {
 }
 
 #[test]
+fn a_real_key_without_a_public_origin_is_one_line() {
+    let line = one_error_line(&server(
+        &[],
+        &[
+            ("BASIQ_API_KEY", "some-key"),
+            ("SESSION_SECRET", "0123456789abcdef0123456789abcdef"),
+        ],
+    ));
+    assert!(line.contains("PUBLIC_ORIGIN is required"), "{line}");
+}
+
+#[test]
 fn a_port_in_use_is_one_line() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
@@ -77,6 +90,7 @@ async fn a_rejected_api_key_is_one_line() {
                 ("BASIQ_API_KEY", "wrong-key"),
                 ("BASIQ_API_URL", &url),
                 ("SESSION_SECRET", "0123456789abcdef0123456789abcdef"),
+                ("PUBLIC_ORIGIN", "https://connect.example.com"),
             ],
         )
     })
