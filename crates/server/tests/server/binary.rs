@@ -48,7 +48,13 @@ fn an_invalid_setting_is_one_line() {
 
 #[test]
 fn a_real_key_without_a_session_secret_is_one_line() {
-    let line = one_error_line(&server(&[], &[("BASIQ_API_KEY", "some-key")]));
+    let line = one_error_line(&server(
+        &[],
+        &[
+            ("BASIQ_API_KEY", "some-key"),
+            ("PUBLIC_ORIGIN", "https://connect.example.com"),
+        ],
+    ));
     assert!(
         line.contains("SESSION_SECRET is required with a BASIQ_API_KEY"),
         "{line}"
