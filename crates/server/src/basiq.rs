@@ -265,6 +265,13 @@ impl BasiqClient {
                     renewed = true;
                     self.forget_server_token().await;
                 }
+                // A retried DELETE whose first answer was lost finds the resource gone: done.
+                Err(ServerError::Upstream { status: 404, .. })
+                    if method == Method::DELETE && attempt > 0 =>
+                {
+                    return serde_json::from_value(serde_json::Value::Null)
+                        .map_err(|e| ServerError::Transport(e.to_string()));
+                }
                 Err(ref e) if idempotent && attempt < MAX_RETRIES && e.is_retryable() => {
                     attempt += 1;
                     let ceiling = self.timeouts.backoff * 2u32.pow(attempt - 1);

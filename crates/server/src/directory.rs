@@ -130,14 +130,29 @@ impl DirectoryCache {
     }
 
     fn render(&self, all: &[Institution]) -> DirectoryBody {
-        let dir =
-            InstitutionDirectory::from_institutions(all.iter().filter(|i| self.filter.keeps(i)));
+        let offered: Vec<Institution> = all
+            .iter()
+            .filter(|i| self.filter.keeps(i))
+            .map(safe_links)
+            .collect();
+        let dir = InstitutionDirectory::from_institutions(offered.iter());
         let json = serde_json::to_string(&dir).expect("directory serialises");
         DirectoryBody {
             etag: etag_of(json.as_bytes()).into(),
             json: json.into(),
         }
     }
+}
+
+/// The institution with links the app turns into `href`s kept only when they are `https:`
+/// (no `javascript:`, `data:` or plain-HTTP page from an upstream record).
+fn safe_links(i: &Institution) -> Institution {
+    let mut i = i.clone();
+    i.forgotten_password_url = i.forgotten_password_url.filter(|u| {
+        u.get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    });
+    i
 }
 
 /// A strong ETag for `bytes`.

@@ -128,17 +128,18 @@ pub fn cursor_of(link: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// `POST /api/connections/{id}/refresh` → `{job_id}`.
+/// `POST /api/connections/{id}/refresh` → `{job_id}`. Ownership first (someone else's id is a
+/// 404, never a 429), then the per-(user, connection) slot.
 pub async fn refresh(
     State(state): State<Arc<AppState>>,
     _: SameOrigin,
     SessionUser(user): SessionUser,
     ConnectionId(id): ConnectionId,
 ) -> Result<Response, ServerError> {
-    let now = Instant::now();
-    state.refreshes.check(&id, now)?;
+    state.basiq.connection(&user, &id).await?;
+    let slot = state.refreshes.reserve(&user, &id, Instant::now())?;
     let job = state.basiq.refresh(&user, &id).await?;
-    state.refreshes.record(&id, now);
+    slot.keep();
     Ok((
         StatusCode::ACCEPTED,
         private(Json(RefreshStarted { job_id: job.id })),
@@ -146,13 +147,14 @@ pub async fn refresh(
         .into_response())
 }
 
-/// `DELETE /api/connections/{id}` → 204.
+/// `DELETE /api/connections/{id}` → 204, after checking the connection is the user's.
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     _: SameOrigin,
     SessionUser(user): SessionUser,
     ConnectionId(id): ConnectionId,
 ) -> Result<Response, ServerError> {
+    state.basiq.connection(&user, &id).await?;
     state.basiq.delete_connection(&user, &id).await?;
     Ok((
         StatusCode::NO_CONTENT,

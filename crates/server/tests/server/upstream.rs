@@ -364,3 +364,146 @@ async fn the_upstream_token_cap_answers_429_with_retry_after() {
         .unwrap();
     assert!((1..=300).contains(&wait), "{wait}");
 }
+
+/// A signed session cookie for `user` under the test secret.
+fn session_for(user: &str) -> String {
+    let keys = SessionKeys::new(SecretString::from(SESSION_SECRET.to_owned()));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    format!("{COOKIE_NAME}={}", keys.sign(user, now))
+}
+
+fn connection_json(user: &str, id: &str) -> Value {
+    json!({"type":"connection","id":id,"status":"active","institution":{"type":"institution","id":"AU01000"},
+        "links":{"self":format!("https://x/users/{user}/connections/{id}")}})
+}
+
+#[tokio::test]
+async fn a_retried_delete_whose_first_answer_was_lost_is_a_success() {
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/users/u-1/connections/c-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(connection_json("u-1", "c-1")))
+        .mount(&upstream)
+        .await;
+    // The first DELETE succeeded upstream but its answer was lost (a 502 from a proxy); the
+    // retry then finds the connection gone.
+    Mock::given(method("DELETE"))
+        .and(path("/users/u-1/connections/c-1"))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&upstream)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/users/u-1/connections/c-1"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(envelope(
+            "resource-not-found",
+            "Not found",
+            "Resource not found.",
+        )))
+        .with_priority(2)
+        .mount(&upstream)
+        .await;
+    let app = app_for(&upstream, &[]).await;
+    let res = app
+        .http
+        .delete(app.url("/api/connections/c-1"))
+        .header("cookie", session_for("u-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+}
+
+#[tokio::test]
+async fn refresh_and_delete_check_ownership_before_acting() {
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/users/u-2/connections/c-1"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(envelope(
+            "resource-not-found",
+            "Not found",
+            "Resource not found.",
+        )))
+        .mount(&upstream)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/users/u-2/connections/c-1/refresh"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({"type":"job","id":"j-1"})))
+        .expect(0)
+        .mount(&upstream)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/users/u-2/connections/c-1"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(0)
+        .mount(&upstream)
+        .await;
+    let app = app_for(&upstream, &[]).await;
+    let cookie = session_for("u-2");
+    let refresh = app
+        .http
+        .post(app.url("/api/connections/c-1/refresh"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refresh.status(), 404);
+    let delete = app
+        .http
+        .delete(app.url("/api/connections/c-1"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delete.status(), 404);
+    upstream.verify().await;
+}
+
+#[tokio::test]
+async fn only_https_password_reset_links_reach_the_directory() {
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 1).await;
+    let mut banks = Vec::new();
+    for (id, url) in [
+        ("AU01001", "javascript:alert(document.cookie)"),
+        ("AU01002", "http://bank.example/reset"),
+        ("AU01003", "HTTPS://bank.example/reset"),
+        ("AU01004", "data:text/html,hi"),
+    ] {
+        let mut b = institution(id, id);
+        b["forgottenPasswordUrl"] = json!(url);
+        banks.push(b);
+    }
+    institutions_answer(
+        &upstream,
+        ResponseTemplate::new(200).set_body_json(json!({"type":"list","data":banks})),
+    )
+    .await;
+    let app = app_for(&upstream, &[]).await;
+    let dir: Value = get_directory(&app).await.json().await.unwrap();
+    let urls: Vec<(String, Value)> = dir["institutions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_owned(),
+                i["forgottenPasswordUrl"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(urls.len(), 4);
+    for (id, url) in urls {
+        if id == "AU01003" {
+            assert_eq!(url, "HTTPS://bank.example/reset");
+        } else {
+            assert!(url.is_null(), "{id}: {url}");
+        }
+    }
+}
