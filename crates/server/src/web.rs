@@ -2,19 +2,33 @@
 //! security headers every response carries.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::http::HeaderValue;
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-/// The app's `index.html` and the CSP that goes with it.
-#[derive(Clone)]
-pub struct Site {
-    /// Directory of the built app.
-    pub dist: PathBuf,
+use crate::sync::lock;
+
+/// The app's `index.html` and the CSP that goes with it, as of one build.
+pub struct Page {
     /// `index.html`, or a short page explaining how to build the app.
     pub index_html: String,
     /// The Content-Security-Policy header value.
-    pub csp: String,
+    pub csp: HeaderValue,
+    modified: Option<SystemTime>,
+}
+
+/// The built app in `dist/`: the current page, re-read when a new build replaces
+/// `index.html` (checked at most once a second), so a deploy needs no restart.
+pub struct Site {
+    /// Directory of the built app.
+    pub dist: PathBuf,
+    frame_ancestors: Vec<String>,
+    basiq_origin: String,
+    page: Mutex<(Arc<Page>, Instant)>,
 }
 
 /// Origins the page may talk to besides itself.
@@ -32,20 +46,85 @@ or <code>cargo xtask build</code> and point DIST_DIR at its dist/ folder.</p></m
 impl Site {
     /// Loads `dist/index.html` (or the explanation page) and derives the CSP from it.
     pub fn load(dist: &Path, inputs: &CspInputs<'_>) -> Self {
-        let index_html = match std::fs::read_to_string(dist.join("index.html")) {
+        let site = Self {
+            dist: dist.to_owned(),
+            frame_ancestors: inputs.frame_ancestors.to_vec(),
+            basiq_origin: inputs.basiq_origin.to_owned(),
+            page: Mutex::new((
+                Arc::new(Page {
+                    index_html: String::new(),
+                    csp: HeaderValue::from_static("default-src 'none'"),
+                    modified: None,
+                }),
+                Instant::now(),
+            )),
+        };
+        let page = site.read_page(true);
+        *lock(&site.page) = (Arc::new(page), Instant::now());
+        site
+    }
+
+    fn read_page(&self, first: bool) -> Page {
+        let path = self.dist.join("index.html");
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        let index_html = match std::fs::read_to_string(&path) {
             Ok(html) => html,
             Err(e) => {
-                tracing::warn!(dist = %dist.display(), error = %e, "no built app; serving an explanation page at /");
+                if first {
+                    tracing::warn!(dist = %self.dist.display(), error = %e, "no built app; serving an explanation page at /");
+                }
                 NOT_BUILT.to_owned()
             }
         };
-        let csp = content_security_policy(&index_html, inputs);
-        Self {
-            dist: dist.to_owned(),
+        let csp = content_security_policy(
+            &index_html,
+            &CspInputs {
+                basiq_origin: &self.basiq_origin,
+                frame_ancestors: &self.frame_ancestors,
+            },
+        );
+        Page {
+            csp: HeaderValue::from_str(&csp)
+                .unwrap_or(HeaderValue::from_static("default-src 'none'")),
             index_html,
-            csp,
+            modified,
         }
     }
+
+    /// The page of the build now in `dist/`.
+    pub fn current(&self) -> Arc<Page> {
+        let (page, checked) = lock(&self.page).clone();
+        if checked.elapsed() < Duration::from_secs(1) {
+            return page;
+        }
+        let modified = std::fs::metadata(self.dist.join("index.html"))
+            .and_then(|m| m.modified())
+            .ok();
+        let page = if modified == page.modified {
+            page
+        } else {
+            tracing::info!("a new build of the app is in place; serving it");
+            Arc::new(self.read_page(false))
+        };
+        *lock(&self.page) = (page.clone(), Instant::now());
+        page
+    }
+}
+
+/// True for a path under a content-hashed name (`app-<hex>/…` or `name-<hex>.ext`, at least 8
+/// hex digits): only those may be cached as immutable.
+pub fn is_content_hashed(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let stem = segment.split('.').next().unwrap_or("");
+        stem.rsplit_once('-').is_some_and(|(name, hash)| {
+            !name.is_empty() && hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    })
+}
+
+/// True when any segment of the path starts with a dot (`.env`, `.git/…`).
+pub fn is_dotfile(path: &str) -> bool {
+    path.split('/').any(|s| s.starts_with('.'))
 }
 
 /// The `script-src` hashes of every inline `<script>` in `html` (the app's bootstrap module).
@@ -146,6 +225,24 @@ mod tests {
             },
         );
         assert!(framed.ends_with("frame-ancestors 'self' https://host.example"));
+    }
+
+    #[test]
+    fn hashed_and_hidden_paths() {
+        assert!(is_content_hashed(
+            "/app-0123456789abcdef/bank-connect_bg.wasm"
+        ));
+        assert!(is_content_hashed("/main-1a2b3c4d.css"));
+        for plain in [
+            "/robots.txt",
+            "/app-123.js",
+            "/favicon.ico",
+            "/-abcdef12.js",
+        ] {
+            assert!(!is_content_hashed(plain), "{plain}");
+        }
+        assert!(is_dotfile("/.env") && is_dotfile("/a/.git/config"));
+        assert!(!is_dotfile("/app-1/main.css"));
     }
 
     #[test]

@@ -35,8 +35,8 @@ pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
         .append_index_html_on_directories(false)
         .precompressed_br()
         .precompressed_gzip();
-    let csp = HeaderValue::from_str(&state.site.csp).expect("CSP is a valid header value");
     let https = state.sessions.secure();
+    let state_for_csp = state.clone();
     let probes = Router::new()
         .route("/healthz", get(meta::healthz))
         .route("/readyz", get(meta::readyz));
@@ -53,7 +53,9 @@ pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
         .merge(probes)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    security_headers(app, csp, https).layer(middleware::from_fn(log_request))
+    security_headers(app, https)
+        .layer(middleware::from_fn_with_state(state_for_csp, csp))
+        .layer(middleware::from_fn(log_request))
 }
 
 fn api_routes(state: &Arc<AppState>, token_rate_per_ip: u32) -> Router<Arc<AppState>> {
@@ -111,8 +113,8 @@ fn per_ip_limit(routes: Router<Arc<AppState>>, period_ms: u32, rate: u32) -> Rou
     )
 }
 
-/// CSP, nosniff, no referrer, no powerful features; over HTTPS also HSTS (a year).
-fn security_headers(app: Router, csp: HeaderValue, https: bool) -> Router {
+/// nosniff, no referrer, no powerful features; over HTTPS also HSTS (a year).
+fn security_headers(app: Router, https: bool) -> Router {
     let app = if https {
         app.layer(SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,
@@ -122,10 +124,6 @@ fn security_headers(app: Router, csp: HeaderValue, https: bool) -> Router {
         app
     };
     app.layer(SetResponseHeaderLayer::overriding(
-        header::CONTENT_SECURITY_POLICY,
-        csp,
-    ))
-    .layer(SetResponseHeaderLayer::overriding(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     ))
@@ -137,6 +135,16 @@ fn security_headers(app: Router, csp: HeaderValue, https: bool) -> Router {
         header::HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
     ))
+}
+
+/// The CSP of the build being served, on every response.
+async fn csp(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        state.site.current().csp.clone(),
+    );
+    response
 }
 
 /// One log line per request: method, path (never the query or headers), status, latency.

@@ -10,6 +10,7 @@ use tower_http::services::ServeDir;
 
 use crate::directory::{etag_of, if_none_match_hits};
 use crate::state::AppState;
+use crate::web::{is_content_hashed, is_dotfile};
 
 /// The host-side script: served to other origins, revalidated every few minutes.
 const EMBED_JS: &str = include_str!("../../../../packages/bank-connect-embed/embed.js");
@@ -56,14 +57,19 @@ pub async fn index(State(state): State<Arc<AppState>>) -> Response {
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        state.site.index_html.clone(),
+        state.site.current().index_html.clone(),
     )
         .into_response()
 }
 
-/// Everything else: a built asset, the app for a client-side route, or a plain 404.
+/// Everything else: a built asset, the app for a client-side route, or a plain 404. Dotfiles
+/// are never served; only content-hashed assets are cached as immutable.
 pub async fn static_or_index(state: Arc<AppState>, assets: ServeDir, req: Request) -> Response {
     use tower::ServiceExt;
+    let path = req.uri().path().to_owned();
+    if is_dotfile(&path) {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
     let wants_page = req
         .headers()
         .get(header::ACCEPT)
@@ -72,10 +78,13 @@ pub async fn static_or_index(state: Arc<AppState>, assets: ServeDir, req: Reques
     match assets.oneshot(req).await {
         Ok(res) if res.status() != StatusCode::NOT_FOUND => {
             let mut res = res.map(Body::new);
-            res.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
-            );
+            let cache = if is_content_hashed(&path) {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
             res
         }
         // Client-side routes get the app; anything else a plain 404.

@@ -102,7 +102,7 @@ async fn unknown_api_route_is_a_json_404() {
 
 #[tokio::test]
 async fn index_has_a_strict_csp_that_allows_its_own_bootstrap() {
-    let html = "<!doctype html><html><head><script type=\"module\">import init from '/app-123.js';init();</script></head><body></body></html>";
+    let html = "<!doctype html><html><head><script type=\"module\">import init from '/app-0123456789abcdef.js';init();</script></head><body></body></html>";
     let dist = dist_with_index(html);
     let dist_arg = dist.to_string_lossy().into_owned();
     let app = spawn_with(test_config(&["--dist-dir", &dist_arg])).await;
@@ -123,7 +123,7 @@ async fn index_has_a_strict_csp_that_allows_its_own_bootstrap() {
     );
     assert_eq!(res.text().await.unwrap(), html);
 
-    let asset = app.get("/app-123.js").await;
+    let asset = app.get("/app-0123456789abcdef.js").await;
     assert_eq!(asset.status(), 200);
     assert!(
         asset.headers()["cache-control"]
@@ -134,7 +134,7 @@ async fn index_has_a_strict_csp_that_allows_its_own_bootstrap() {
 
     let compressed = app
         .http
-        .get(app.url("/app-123.js"))
+        .get(app.url("/app-0123456789abcdef.js"))
         .header("accept-encoding", "br")
         .send()
         .await

@@ -11,4 +11,5 @@ mod ownership;
 mod public_origin;
 mod session;
 mod session_safety;
+mod static_files;
 mod upstream;

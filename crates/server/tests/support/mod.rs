@@ -249,8 +249,12 @@ pub fn dist_with_index(html: &str) -> PathBuf {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), html).unwrap();
-    std::fs::write(dir.join("app-123.js"), "console.log(1)").unwrap();
-    std::fs::write(dir.join("app-123.js.br"), b"\x0b\x06\x80console.log(1)\x03").unwrap();
+    std::fs::write(dir.join("app-0123456789abcdef.js"), "console.log(1)").unwrap();
+    std::fs::write(
+        dir.join("app-0123456789abcdef.js.br"),
+        b"\x0b\x06\x80console.log(1)\x03",
+    )
+    .unwrap();
     dir
 }
 
