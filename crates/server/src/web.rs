@@ -122,9 +122,30 @@ pub fn is_content_hashed(path: &str) -> bool {
     })
 }
 
-/// True when any segment of the path starts with a dot (`.env`, `.git/…`).
+/// True when any segment of the (percent-decoded) path starts with a dot (`.env`, `.git/…`).
 pub fn is_dotfile(path: &str) -> bool {
-    path.split('/').any(|s| s.starts_with('.'))
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                decoded.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    decoded
+        .split(|b| *b == b'/' || *b == b'\\')
+        .any(|s| s.first() == Some(&b'.'))
 }
 
 /// The `script-src` hashes of every inline `<script>` in `html` (the app's bootstrap module).
@@ -242,6 +263,7 @@ mod tests {
             assert!(!is_content_hashed(plain), "{plain}");
         }
         assert!(is_dotfile("/.env") && is_dotfile("/a/.git/config"));
+        assert!(is_dotfile("/%2Eenv") && is_dotfile("/a%2f.env"));
         assert!(!is_dotfile("/app-1/main.css"));
     }
 
