@@ -1,7 +1,8 @@
 //! What the host's backend may do: mint link tokens for its users, with `HOST_API_SECRET`.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, header};
 use secrecy::{ExposeSecret, SecretString};
@@ -59,28 +60,43 @@ impl HostAccess {
 }
 
 /// Host user reference (the host's own id for a person) → Basiq user id, for the life of the
-/// process.
+/// process. Concurrent first requests for one reference wait for a single creation.
 #[derive(Default)]
 pub struct HostUsers {
-    map: Mutex<HashMap<String, String>>,
+    map: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<String>>>>>,
 }
 
 impl HostUsers {
-    /// The Basiq user already mapped to `user_ref`.
-    pub fn get(&self, user_ref: &str) -> Option<String> {
-        lock(&self.map).get(user_ref).cloned()
+    /// The Basiq user of `user_ref`, created by `create` on first use; concurrent callers for
+    /// the same reference share that one creation (a failed one is not remembered).
+    pub async fn get_or_create<F, Fut>(
+        &self,
+        user_ref: &str,
+        create: F,
+    ) -> Result<String, ServerError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<String, ServerError>>,
+    {
+        let slot = lock(&self.map)
+            .entry(user_ref.to_owned())
+            .or_default()
+            .clone();
+        let mut slot = slot.lock().await;
+        if let Some(user) = slot.as_ref() {
+            return Ok(user.clone());
+        }
+        let user = create().await?;
+        *slot = Some(user.clone());
+        Ok(user)
     }
 
     /// Drops every mapping to `user_id`.
     pub fn forget_basiq_user(&self, user_id: &str) {
-        lock(&self.map).retain(|_, u| u != user_id);
-    }
-
-    /// Maps `user_ref` to `user_id` unless it is mapped already; the mapped id either way.
-    pub fn insert_or_existing(&self, user_ref: &str, user_id: String) -> String {
-        lock(&self.map)
-            .entry(user_ref.to_owned())
-            .or_insert(user_id)
-            .clone()
+        lock(&self.map).retain(|_, slot| {
+            slot.try_lock()
+                .map(|u| u.as_deref() != Some(user_id))
+                .unwrap_or(true)
+        });
     }
 }

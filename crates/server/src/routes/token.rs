@@ -131,12 +131,14 @@ pub async fn link_tokens(
             "one of email or mobile is required".into(),
         ));
     }
-    let user = match state.host.users.get(user_ref) {
-        Some(u) => u,
-        None => {
+    let (email, mobile) = (request.email.as_deref(), request.mobile.as_deref());
+    let user = state
+        .host
+        .users
+        .get_or_create(user_ref, || async {
             let created = state
                 .basiq
-                .create_user(request.email.as_deref(), request.mobile.as_deref())
+                .create_user(email, mobile)
                 .await
                 .map_err(|e| match e {
                     ServerError::Upstream {
@@ -146,9 +148,9 @@ pub async fn link_tokens(
                     } => ServerError::BadRequest(detail),
                     other => other,
                 })?;
-            state.host.users.insert_or_existing(user_ref, created.id)
-        }
-    };
+            Ok(created.id)
+        })
+        .await?;
     let link_token = state.host.link_tokens.mint(&user, Instant::now());
     let body = LinkTokenBody {
         link_token,

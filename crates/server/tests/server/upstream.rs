@@ -507,3 +507,36 @@ async fn only_https_password_reset_links_reach_the_directory() {
         }
     }
 }
+
+#[tokio::test]
+async fn concurrent_first_link_tokens_for_one_user_ref_create_one_basiq_user() {
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 1).await;
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(
+                    json!({"type":"user","id":"u-host","email":"a@b.c","links":{"self":"x"}}),
+                )
+                .set_delay(Duration::from_millis(300)),
+        )
+        .expect(1)
+        .mount(&upstream)
+        .await;
+    let secret = "host-secret-0123456789";
+    let app = app_for(&upstream, &["--host-api-secret", secret]).await;
+    let minted = futures::future::join_all((0..8).map(|_| async {
+        app.http
+            .post(app.url("/api/link-tokens"))
+            .bearer_auth(secret)
+            .json(&json!({"user_ref": "host-user-1", "email": "a@b.c"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }))
+    .await;
+    assert!(minted.iter().all(|s| *s == 200), "{minted:?}");
+    upstream.verify().await;
+}
