@@ -99,6 +99,32 @@ pub struct Config {
     #[arg(long, env = "TOKEN_CALL_CAP", default_value_t = 1200)]
     pub token_call_cap: usize,
 
+    /// Of TOKEN_CALL_CAP, calls only the server's own SERVER token may use (client traffic
+    /// can never spend them).
+    #[arg(long, env = "SERVER_TOKEN_RESERVE", default_value_t = 60)]
+    pub server_token_reserve: usize,
+
+    /// New browser sessions (new Basiq users) allowed per hour, overall (0 = no limit).
+    #[arg(long, env = "NEW_USERS_PER_HOUR", default_value_t = 1000)]
+    pub new_users_per_hour: u32,
+
+    /// New browser sessions (new Basiq users) allowed per client address per hour (0 = no limit).
+    #[arg(long, env = "NEW_USERS_PER_IP_PER_HOUR", default_value_t = 20)]
+    pub new_users_per_ip_per_hour: u32,
+
+    /// Link tokens the host backend may mint per second (bursts of 3×; 0 = no limit).
+    #[arg(long, env = "LINK_TOKEN_RATE", default_value_t = 50)]
+    pub link_token_rate: u32,
+
+    /// Proxies whose `X-Forwarded-For` is believed (comma-separated addresses or CIDR ranges,
+    /// e.g. the TLS proxy's `10.0.0.0/8`). Empty: the TCP peer is the client.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+
+    /// Requests per second one session may make to the data routes (0 = no limit).
+    #[arg(long, env = "SESSION_RATE", default_value_t = 10)]
+    pub session_rate: u32,
+
     /// Per-client-IP requests per second on /api/token and /api/link-tokens (0 = no limit).
     #[arg(long, env = "TOKEN_RATE_PER_IP", default_value_t = 10)]
     pub token_rate_per_ip: u32,
@@ -215,6 +241,13 @@ impl Config {
             return Err(format!(
                 "TOKEN_CALL_CAP: {} must be between 1 and 1500 (Basiq's own limit)",
                 self.token_call_cap
+            ));
+        }
+        crate::client::TrustedProxies::parse(&self.trusted_proxies)?;
+        if self.server_token_reserve >= self.token_call_cap {
+            return Err(format!(
+                "SERVER_TOKEN_RESERVE: {} must be less than TOKEN_CALL_CAP ({})",
+                self.server_token_reserve, self.token_call_cap
             ));
         }
         if self.link_token_ttl == 0 || self.link_token_ttl > 3600 {

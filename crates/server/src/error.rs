@@ -51,6 +51,24 @@ pub enum ServerError {
         /// Seconds until a call is allowed again.
         retry_after: u64,
     },
+    /// Basiq failed moments ago; not asked again yet.
+    #[error("Basiq failed moments ago; retry in {retry_after} s")]
+    Unavailable {
+        /// Seconds until Basiq is asked again.
+        retry_after: u64,
+    },
+    /// This client (address or session) sent too many requests.
+    #[error("too many requests; retry in {retry_after} s")]
+    TooManyRequests {
+        /// Seconds until a request is allowed again.
+        retry_after: u64,
+    },
+    /// Too many new sessions (new Basiq users) from this address or overall.
+    #[error("too many new sessions; retry in {retry_after} s")]
+    TooManyNewSessions {
+        /// Seconds until a new session is allowed again.
+        retry_after: u64,
+    },
     /// No valid session (cookie) came with the request.
     #[error("no session")]
     NoSession,
@@ -125,7 +143,7 @@ impl ServerError {
                 "This connection needs your current bank password before it can be refreshed."
                     .into(),
             ),
-            Upstream { status: 503, .. } => (
+            Upstream { status: 503, .. } | Unavailable { .. } => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "upstream-unavailable",
                 "The bank data provider is unavailable right now. Try again in a few minutes."
@@ -150,6 +168,19 @@ impl ServerError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
                 format!("Too many sign-ins right now. Try again in {retry_after} seconds."),
+            ),
+            TooManyRequests { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests from this address. Wait a moment and try again.".into(),
+            ),
+            TooManyNewSessions { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-new-sessions",
+                format!(
+                    "Too many new sessions were started from here. Try again in {} minutes.",
+                    retry_after.div_ceil(60)
+                ),
             ),
             RefreshTooSoon { retry_after } => (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -250,7 +281,10 @@ impl IntoResponse for ServerError {
             .into_response();
         let retry = match &self {
             ServerError::TokenRateLimited { retry_after }
-            | ServerError::RefreshTooSoon { retry_after } => Some(*retry_after),
+            | ServerError::RefreshTooSoon { retry_after }
+            | ServerError::Unavailable { retry_after }
+            | ServerError::TooManyRequests { retry_after }
+            | ServerError::TooManyNewSessions { retry_after } => Some(*retry_after),
             ServerError::Upstream {
                 status: 429,
                 retry_after,

@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 
+use crate::client::ClientIp;
 use crate::error::ServerError;
 use crate::session::{SessionState, now_unix};
 use crate::state::AppState;
@@ -57,14 +58,18 @@ impl FromRequestParts<Arc<AppState>> for SessionUser {
         state: &Arc<AppState>,
     ) -> Result<Self, ServerError> {
         match CurrentSession::from_request_parts(parts, state).await?.0 {
-            SessionState::Valid(s) => Ok(SessionUser(s.user)),
+            SessionState::Valid(s) => {
+                state.limits.session_request(&s.user)?;
+                Ok(SessionUser(s.user))
+            }
             SessionState::Invalid => Err(ServerError::SessionExpired),
             SessionState::None => Err(ServerError::NoSession),
         }
     }
 }
 
-/// The host's backend, authenticated by `Authorization: Bearer <HOST_API_SECRET>`.
+/// The host's backend, authenticated by `Authorization: Bearer <HOST_API_SECRET>`. Failed
+/// attempts count against the client address's limit; link tokens against the host's.
 pub struct HostBackend;
 
 impl FromRequestParts<Arc<AppState>> for HostBackend {
@@ -74,7 +79,17 @@ impl FromRequestParts<Arc<AppState>> for HostBackend {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, ServerError> {
-        state.host.authorize(&parts.headers).map(|()| HostBackend)
+        match state.host.authorize(&parts.headers) {
+            Ok(()) => {
+                state.limits.link_token()?;
+                Ok(HostBackend)
+            }
+            Err(e) => {
+                let ClientIp(client) = ClientIp::from_request_parts(parts, state).await?;
+                state.limits.token_request(client)?;
+                Err(e)
+            }
+        }
     }
 }
 

@@ -6,11 +6,13 @@
 //! request (a session, our origin, a well-formed id) is an extractor in `extract`.
 
 mod basiq;
+mod client;
 pub mod config;
 mod directory;
 pub mod error;
 mod extract;
 mod host;
+mod limits;
 mod origin;
 mod routes;
 pub mod session;

@@ -14,9 +14,10 @@ use crate::config::{self, Config};
 use crate::directory::{DirectoryCache, DirectoryFilter};
 use crate::error::ServerError;
 use crate::host::HostAccess;
+use crate::limits::Limits;
 use crate::origin::OriginPolicy;
 use crate::session::{LinkTokens, SessionKeys, Sessions};
-use crate::state::{AppState, Readiness};
+use crate::state::AppState;
 use crate::throttle::RefreshThrottle;
 use crate::web::{self, CspInputs, Site};
 
@@ -27,6 +28,7 @@ pub struct RunningServer {
     sandbox: Option<basiq_sim::SimHandle>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    upkeep: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -48,6 +50,7 @@ impl RunningServer {
     }
     /// Stops serving and waits for in-flight requests.
     pub async fn stop(mut self) {
+        self.upkeep.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -59,6 +62,7 @@ impl RunningServer {
 
 impl Drop for RunningServer {
     fn drop(&mut self) {
+        self.upkeep.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -123,6 +127,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         TokenCallCap {
             max: config.token_call_cap,
             window: Duration::from_secs(300),
+            server_reserve: config.server_token_reserve.min(config.token_call_cap - 1),
         },
         Timeouts {
             connect: Duration::from_millis(config.upstream_connect_timeout_ms),
@@ -130,16 +135,15 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
             ..Timeouts::default()
         },
     )?;
-    let ready = match basiq.server_token().await {
-        Ok(_) => true,
-        Err(e @ ServerError::InvalidApiKey { .. }) => return Err(e),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not get a Basiq token at start; /readyz stays 503 until one succeeds");
-            false
+    if let Err(e) = basiq.server_token().await {
+        if matches!(e, ServerError::InvalidApiKey { .. }) {
+            return Err(e);
         }
-    };
-    let state = Arc::new(app_state(&config, basiq, &upstream, Readiness::new(ready)));
-    let app = crate::routes::router(state, config.token_rate_per_ip);
+        tracing::warn!(error = %e, "could not get a Basiq token at start; /readyz stays 503 until one succeeds");
+    }
+    let state = Arc::new(app_state(&config, basiq, &upstream));
+    let upkeep = tokio::spawn(upkeep(state.clone()));
+    let app = crate::routes::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(
@@ -159,15 +163,27 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         sandbox: upstream.sandbox,
         shutdown: Some(tx),
         task: Some(task),
+        upkeep,
     })
 }
 
-fn app_state(
-    config: &Config,
-    basiq: BasiqClient,
-    upstream: &Upstream,
-    readiness: Readiness,
-) -> AppState {
+/// Background work: keeps the SERVER token fresh (so `/readyz` reads its state and requests
+/// never wait for a renewal) and prunes the rate limiters' memory.
+async fn upkeep(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks: u64 = 0;
+    loop {
+        tick.tick().await;
+        state.basiq.keep_server_token_fresh().await;
+        ticks += 1;
+        if ticks % 30 == 0 {
+            state.limits.prune();
+        }
+    }
+}
+
+fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream) -> AppState {
     if config.session_secret.is_empty() {
         tracing::warn!(
             "SESSION_SECRET is not set: using a random one, so sessions end when the server restarts"
@@ -211,6 +227,6 @@ fn app_state(
         ),
         anonymous_sessions: config.anonymous_sessions,
         refreshes: RefreshThrottle::new(Duration::from_secs(config.min_refresh_interval)),
-        readiness,
+        limits: Limits::new(config),
     }
 }

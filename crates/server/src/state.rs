@@ -1,12 +1,11 @@
 //! What every handler shares, grouped by concern; each part keeps its own rules.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use bank_connect_core::PublicConfig;
 
 use crate::basiq::BasiqClient;
 use crate::directory::DirectoryCache;
 use crate::host::HostAccess;
+use crate::limits::Limits;
 use crate::origin::OriginPolicy;
 use crate::session::Sessions;
 use crate::throttle::RefreshThrottle;
@@ -32,25 +31,6 @@ pub struct AppState {
     pub anonymous_sessions: bool,
     /// Minimum time between refreshes of one connection.
     pub refreshes: RefreshThrottle,
-    /// Whether Basiq has answered a token request.
-    pub readiness: Readiness,
-}
-
-/// True once Basiq answered a token request.
-#[derive(Default)]
-pub struct Readiness(AtomicBool);
-
-impl Readiness {
-    /// Starts as `ready`.
-    pub fn new(ready: bool) -> Self {
-        Self(AtomicBool::new(ready))
-    }
-    /// Whether Basiq has answered.
-    pub fn get(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-    /// Records that Basiq answered.
-    pub fn set(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
+    /// Rate limits and quotas per client, session, host and overall.
+    pub limits: Limits,
 }

@@ -17,25 +17,17 @@ pub async fn healthz() -> impl IntoResponse {
     axum::Json(json!({"status": "ok"}))
 }
 
-/// `GET /readyz`: Basiq has answered a token request.
+/// `GET /readyz`: a usable SERVER token is held (renewed in the background; the probe itself
+/// never calls Basiq).
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    if !state.readiness.get() {
-        match state.basiq.server_token().await {
-            Ok(_) => state.readiness.set(),
-            Err(e) => {
-                let message = match e {
-                    ServerError::InvalidApiKey { .. } => "Basiq rejected BASIQ_API_KEY",
-                    _ => "Basiq has not answered yet",
-                };
-                return (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    axum::Json(json!({"status": "not-ready", "message": message})),
-                )
-                    .into_response();
-            }
-        }
+    match state.basiq.server_token_health().await {
+        Ok(()) => axum::Json(json!({"status": "ready"})).into_response(),
+        Err(message) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({"status": "not-ready", "message": message})),
+        )
+            .into_response(),
     }
-    axum::Json(json!({"status": "ready"})).into_response()
 }
 
 /// `GET /api/config`: what the app needs to talk to Basiq (never a secret).

@@ -12,13 +12,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get, post};
-use serde_json::json;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -28,9 +26,8 @@ use crate::state::AppState;
 /// Largest request body accepted (JSON bodies here are tiny).
 const BODY_LIMIT: usize = 16 * 1024;
 
-/// The whole HTTP surface. `token_rate_per_ip` limits `/api/token` and `/api/link-tokens`
-/// per client IP (0 = no limit).
-pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
+/// The whole HTTP surface.
+pub fn router(state: Arc<AppState>) -> Router {
     let assets = ServeDir::new(&state.site.dist)
         .append_index_html_on_directories(false)
         .precompressed_br()
@@ -42,7 +39,7 @@ pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
         .route("/readyz", get(meta::readyz));
     let app = Router::new()
         .route("/embed.js", get(site::embed_js))
-        .merge(api_routes(&state, token_rate_per_ip))
+        .merge(api_routes(&state))
         .route("/", get(site::index))
         .route("/index.html", get(site::index))
         .fallback(move |State(state): State<Arc<AppState>>, req: Request| {
@@ -58,14 +55,10 @@ pub fn router(state: Arc<AppState>, token_rate_per_ip: u32) -> Router {
         .layer(middleware::from_fn(log_request))
 }
 
-fn api_routes(state: &Arc<AppState>, token_rate_per_ip: u32) -> Router<Arc<AppState>> {
-    let mut token_routes = Router::new()
-        .route("/api/token", post(token::token))
-        .route("/api/link-tokens", post(token::link_tokens));
-    if let Some(period) = 1000u32.checked_div(token_rate_per_ip) {
-        token_routes = per_ip_limit(token_routes, period, token_rate_per_ip);
-    }
+fn api_routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
+        .route("/api/token", post(token::token))
+        .route("/api/link-tokens", post(token::link_tokens))
         .route("/api/config", get(meta::public_config))
         .route("/api/institutions", get(meta::institutions))
         .route("/api/connections", get(connections::list))
@@ -77,40 +70,11 @@ fn api_routes(state: &Arc<AppState>, token_rate_per_ip: u32) -> Router<Arc<AppSt
             "/api/connections/{id}/transactions",
             get(connections::transactions),
         )
-        .merge(token_routes)
         .route("/api/{*rest}", any(api_not_found))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::session::resolve_layer,
         ))
-}
-
-/// A per-client-IP limit of `rate` requests per second (bursts of 3×), answered as JSON 429.
-fn per_ip_limit(routes: Router<Arc<AppState>>, period_ms: u32, rate: u32) -> Router<Arc<AppState>> {
-    let governor = tower_governor::governor::GovernorConfigBuilder::default()
-        .per_millisecond(u64::from(period_ms.max(1)))
-        .burst_size(rate.saturating_mul(3))
-        .use_headers()
-        .finish()
-        .expect("a valid rate limit");
-    routes.layer(
-        tower_governor::GovernorLayer::new(governor).error_handler(|e| {
-            let mut response = e.into_response();
-            let wait = response.headers().get(header::RETRY_AFTER).cloned();
-            let body = json!({"code": "rate-limited", "message": "Too many requests from this address. Wait a moment and try again."});
-            *response.body_mut() = body.to_string();
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            if wait.is_none() {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            }
-            response.map(Body::new)
-        }),
-    )
 }
 
 /// nosniff, no referrer, no powerful features; over HTTPS also HSTS (a year).

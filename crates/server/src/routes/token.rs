@@ -1,5 +1,6 @@
 //! `POST /api/token` (browser) and `POST /api/link-tokens` (host backend).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,6 +12,7 @@ use bank_connect_core::api_types::{LinkTokenBody, TokenGrantBody};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
+use crate::client::ClientIp;
 use crate::error::ServerError;
 use crate::extract::{CurrentSession, HostBackend, JsonOrEmpty, SameOrigin};
 use crate::session::{LinkTokenError, SessionState, now_unix};
@@ -41,10 +43,12 @@ pub struct TokenRequest {
 /// `new_session`: a person's session never silently becomes a new user.
 pub async fn token(
     State(state): State<Arc<AppState>>,
+    ClientIp(client): ClientIp,
     _: SameOrigin,
     CurrentSession(session): CurrentSession,
     JsonOrEmpty(request): JsonOrEmpty<TokenRequest>,
 ) -> Result<Response, ServerError> {
+    state.limits.token_request(client)?;
     let (user, new_session) = match (request.link_token.as_deref(), session) {
         (Some(t), _) => (redeem(&state, t)?, Some(true)),
         (None, SessionState::Valid(s)) => (s.user, None),
@@ -54,7 +58,7 @@ pub async fn token(
         (None, _) if request.embedded || !state.anonymous_sessions => {
             return Err(ServerError::LinkTokenRequired);
         }
-        (None, _) => (anonymous_user(&state).await?, Some(false)),
+        (None, _) => (anonymous_user(&state, client).await?, Some(false)),
     };
     if request.fresh {
         state.basiq.forget_client_token(&user).await;
@@ -92,7 +96,11 @@ fn redeem(state: &AppState, link_token: &str) -> Result<String, ServerError> {
     }
 }
 
-async fn anonymous_user(state: &AppState) -> Result<String, ServerError> {
+/// A new Basiq user for a browser with no session — only when a CLIENT token could be fetched
+/// for it right after (no orphans from a full budget) and within the new-user quotas.
+async fn anonymous_user(state: &AppState, client: IpAddr) -> Result<String, ServerError> {
+    state.basiq.check_client_budget()?;
+    state.limits.new_user(client)?;
     let email = format!(
         "session-{}@users.bank-connect.invalid",
         uuid::Uuid::new_v4().simple()

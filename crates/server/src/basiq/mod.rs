@@ -1,18 +1,29 @@
 //! The server's Basiq client: the API key (which never leaves this struct), token caches with
-//! single-flight and a cap on upstream `/token` calls, retries with full-jitter backoff.
+//! single-flight, the `/token` budget, retries with full-jitter backoff. The SERVER token is
+//! renewed in the background ([`BasiqClient::keep_server_token_fresh`]), so `/readyz` only
+//! reads its state.
 
-use std::collections::{HashMap, VecDeque};
+mod budget;
+mod wire;
+
+pub use budget::{TokenCallCap, TokenUse};
+pub use wire::urlencode;
+
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex as SyncMutex};
 use std::time::{Duration, Instant};
 
 use bank_connect_core::basiq::{
-    Account, Connection, ErrorEnvelope, Institution, Job, List, TokenResponse, Transaction, User,
+    Account, Connection, Institution, Job, List, TokenResponse, Transaction, User,
 };
 use rand::Rng;
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
+
+use budget::TokenBudget;
 use tokio::sync::Mutex;
+use wire::{decode, envelope_of, seg, transport};
 
 use crate::error::ServerError;
 use crate::sync::lock;
@@ -44,15 +55,6 @@ pub struct TokenGrant {
     pub expires_in: u64,
 }
 
-/// Limits on calls to Basiq's `/token` (Basiq allows 1,500 per 5 minutes).
-#[derive(Debug, Clone, Copy)]
-pub struct TokenCallCap {
-    /// At most this many calls…
-    pub max: usize,
-    /// …within this window.
-    pub window: Duration,
-}
-
 /// Timeouts and retry pacing.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
@@ -81,9 +83,10 @@ pub struct BasiqClient {
     version: String,
     api_key: SecretString,
     timeouts: Timeouts,
-    cap: TokenCallCap,
-    token_calls: SyncMutex<VecDeque<Instant>>,
+    budget: TokenBudget,
     server_token: Mutex<Option<CachedToken>>,
+    /// Why the last SERVER token attempt failed (`None` after a success).
+    server_failure: SyncMutex<Option<String>>,
     client_tokens: SyncMutex<HashMap<String, Arc<Mutex<Option<CachedToken>>>>>,
 }
 
@@ -108,38 +111,26 @@ impl BasiqClient {
             version: version.to_owned(),
             api_key,
             timeouts,
-            cap,
-            token_calls: SyncMutex::new(VecDeque::new()),
+            budget: TokenBudget::new(cap),
             server_token: Mutex::new(None),
+            server_failure: SyncMutex::new(None),
             client_tokens: SyncMutex::new(HashMap::new()),
         })
     }
 
-    /// Counts one upstream `/token` call against the cap, or says how long to wait.
-    fn reserve_token_call(&self) -> Result<(), ServerError> {
-        let now = Instant::now();
-        let mut calls = lock(&self.token_calls);
-        while calls
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.cap.window)
-        {
-            calls.pop_front();
-        }
-        if calls.len() >= self.cap.max {
-            let oldest = *calls.front().expect("non-empty at the cap");
-            let wait = self.cap.window.saturating_sub(now.duration_since(oldest));
-            return Err(ServerError::TokenRateLimited {
-                retry_after: wait.as_secs().max(1),
-            });
-        }
-        calls.push_back(now);
-        Ok(())
+    /// `Ok` when a CLIENT token could be fetched now: checked before a user is created for one.
+    pub fn check_client_budget(&self) -> Result<(), ServerError> {
+        self.budget.check(TokenUse::Client)
     }
 
-    async fn fetch_token(&self, form: &[(&str, &str)]) -> Result<CachedToken, ServerError> {
-        self.reserve_token_call()?;
+    async fn fetch_token(
+        &self,
+        use_: TokenUse,
+        form: &[(&str, &str)],
+    ) -> Result<CachedToken, ServerError> {
+        let reservation = self.budget.reserve(use_)?;
         let started = Instant::now();
-        let response = self
+        let sent = self
             .http
             .post(format!("{}/token", self.base_url))
             .header(
@@ -149,8 +140,17 @@ impl BasiqClient {
             .header("basiq-version", &self.version)
             .form(form)
             .send()
-            .await
-            .map_err(transport)?;
+            .await;
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                if e.is_connect() {
+                    self.budget.release(reservation);
+                }
+                self.budget.outcome(false);
+                return Err(transport(e));
+            }
+        };
         let status = response.status();
         if status == StatusCode::NOT_FOUND || status == StatusCode::BAD_REQUEST {
             // 404: unknown key; 400: a key Basiq cannot even parse ("Invalid authorization header").
@@ -160,7 +160,10 @@ impl BasiqClient {
                 detail,
             });
         }
-        let token: TokenResponse = decode(status, response).await?;
+        let decoded = decode::<TokenResponse>(status, response).await;
+        self.budget
+            .outcome(!matches!(&decoded, Err(e) if e.is_retryable()));
+        let token = decoded?;
         Ok(CachedToken {
             value: SecretString::from(token.access_token),
             fetched_at: Instant::now(),
@@ -175,9 +178,59 @@ impl BasiqClient {
         if let Some(t) = slot.as_ref().filter(|t| t.usable(Instant::now())) {
             return Ok(t.value.clone());
         }
-        let token = self.fetch_token(&[("scope", "SERVER_ACCESS")]).await?;
+        let token = self.fetch_server_token().await?;
         *slot = Some(token.clone());
         Ok(token.value)
+    }
+
+    async fn fetch_server_token(&self) -> Result<CachedToken, ServerError> {
+        let fetched = self
+            .fetch_token(TokenUse::Server, &[("scope", "SERVER_ACCESS")])
+            .await;
+        *lock(&self.server_failure) = fetched.as_ref().err().map(|e| match e {
+            ServerError::InvalidApiKey { .. } => "Basiq rejected BASIQ_API_KEY".to_owned(),
+            _ => "Basiq has not answered a token request".to_owned(),
+        });
+        fetched
+    }
+
+    /// Renews the SERVER token when it is within a minute of needing renewal, so requests
+    /// never wait for it (the token in hand stays in use until the new one arrives); the
+    /// server's background task calls this every few seconds.
+    pub async fn keep_server_token_fresh(&self) {
+        let soon = Instant::now() + Duration::from_secs(60);
+        let due = self
+            .server_token
+            .lock()
+            .await
+            .as_ref()
+            .is_none_or(|t| !t.usable(soon));
+        if !due {
+            return;
+        }
+        match self.fetch_server_token().await {
+            Ok(token) => *self.server_token.lock().await = Some(token),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not renew the SERVER token; retrying shortly")
+            }
+        }
+    }
+
+    /// `Ok` while a usable SERVER token is held; why not otherwise (for `/readyz`).
+    pub async fn server_token_health(&self) -> Result<(), String> {
+        let usable = self
+            .server_token
+            .lock()
+            .await
+            .as_ref()
+            .is_some_and(|t| t.usable(Instant::now()));
+        if usable {
+            Ok(())
+        } else {
+            Err(lock(&self.server_failure)
+                .clone()
+                .unwrap_or_else(|| "Basiq has not answered a token request".into()))
+        }
     }
 
     async fn forget_server_token(&self) {
@@ -219,7 +272,10 @@ impl BasiqClient {
             Some(t) => t.clone(),
             None => {
                 let t = self
-                    .fetch_token(&[("scope", "CLIENT_ACCESS"), ("userId", user_id)])
+                    .fetch_token(
+                        TokenUse::Client,
+                        &[("scope", "CLIENT_ACCESS"), ("userId", user_id)],
+                    )
                     .await?;
                 *slot = Some(t.clone());
                 t
@@ -393,112 +449,5 @@ impl BasiqClient {
         )
         .await
         .map(|_| ())
-    }
-}
-
-/// A path segment: ids are UUID-like; anything else is percent-encoded so it cannot add segments.
-fn seg(s: &str) -> String {
-    urlencode(s)
-}
-
-/// Percent-encodes everything but unreserved characters.
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn transport(e: reqwest::Error) -> ServerError {
-    if e.is_timeout() {
-        ServerError::Timeout
-    } else {
-        ServerError::Transport(e.without_url().to_string())
-    }
-}
-
-fn envelope_of(bytes: &[u8]) -> (String, String) {
-    match serde_json::from_slice::<ErrorEnvelope>(bytes) {
-        Ok(env) => match env.data.first() {
-            Some(e) => (
-                e.code.clone(),
-                e.detail.clone().unwrap_or_else(|| e.title.clone()),
-            ),
-            None => (String::new(), "empty error list".into()),
-        },
-        Err(_) => (
-            String::new(),
-            format!(
-                "unexpected answer: {}",
-                String::from_utf8_lossy(&bytes[..bytes.len().min(120)])
-            ),
-        ),
-    }
-}
-
-async fn decode<T: DeserializeOwned>(
-    status: StatusCode,
-    response: reqwest::Response,
-) -> Result<T, ServerError> {
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    let bytes = response.bytes().await.map_err(transport)?;
-    if status.is_success() {
-        let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
-        return serde_json::from_slice(bytes)
-            .map_err(|e| ServerError::Transport(format!("undecodable {status} answer: {e}")));
-    }
-    let (code, detail) = envelope_of(&bytes);
-    Err(ServerError::Upstream {
-        status: status.as_u16(),
-        code,
-        detail,
-        retry_after,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urlencode_keeps_ids_and_escapes_the_rest() {
-        assert_eq!(urlencode("ab-12_c.d~"), "ab-12_c.d~");
-        assert_eq!(urlencode("../x y"), "..%2Fx%20y");
-        assert_eq!(
-            urlencode("institution.id.eq('AU00000')"),
-            "institution.id.eq%28%27AU00000%27%29"
-        );
-    }
-
-    #[test]
-    fn the_token_cap_refuses_with_a_wait() {
-        let c = BasiqClient::new(
-            "http://127.0.0.1:9",
-            "2.1",
-            SecretString::from("k".to_owned()),
-            TokenCallCap {
-                max: 2,
-                window: Duration::from_secs(300),
-            },
-            Timeouts::default(),
-        )
-        .unwrap();
-        assert!(c.reserve_token_call().is_ok());
-        assert!(c.reserve_token_call().is_ok());
-        match c.reserve_token_call() {
-            Err(ServerError::TokenRateLimited { retry_after }) => {
-                assert!((299..=300).contains(&retry_after))
-            }
-            other => panic!("expected a rate limit, got {other:?}"),
-        }
     }
 }
