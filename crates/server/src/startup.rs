@@ -177,7 +177,7 @@ async fn upkeep(state: Arc<AppState>) {
         tick.tick().await;
         state.basiq.keep_server_token_fresh().await;
         ticks += 1;
-        if ticks % 30 == 0 {
+        if ticks.is_multiple_of(30) {
             state.limits.prune();
         }
     }

@@ -7,6 +7,7 @@ mod support;
 
 mod api;
 mod binary;
+mod budgets;
 mod ownership;
 mod public_origin;
 mod session;

@@ -9,14 +9,14 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const KEY: &str = "wiremock-api-key";
-const SESSION_SECRET: &str = "0123456789abcdef0123456789abcdef-session";
+pub(crate) const KEY: &str = "wiremock-api-key";
+pub(crate) const SESSION_SECRET: &str = "0123456789abcdef0123456789abcdef-session";
 
-fn token_json(token: &str) -> Value {
+pub(crate) fn token_json(token: &str) -> Value {
     json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600})
 }
 
-fn institution(id: &str, name: &str) -> Value {
+pub(crate) fn institution(id: &str, name: &str) -> Value {
     json!({"type":"institution","id":id,"name":name,"shortName":name,"institutionType":"Bank","country":"Australia",
         "serviceName":"Personal Online Banking","serviceType":"Personal Banking","tier":"1","authorization":"user",
         "stage":"live","status":"operational","loginIdCaption":"Customer ID","passwordCaption":"Password","features":{},
@@ -24,15 +24,15 @@ fn institution(id: &str, name: &str) -> Value {
         "links":{"self":"https://x"}})
 }
 
-fn institutions_json() -> Value {
+pub(crate) fn institutions_json() -> Value {
     json!({"type":"list","totalCount":1,"data":[institution("AU01000", "Mock Bank")],"links":{"self":"https://x"}})
 }
 
-fn envelope(code: &str, title: &str, detail: &str) -> Value {
+pub(crate) fn envelope(code: &str, title: &str, detail: &str) -> Value {
     json!({"type":"list","correlationId":"c-1","data":[{"type":"error","code":code,"title":title,"detail":detail}]})
 }
 
-async fn server_token_mock(upstream: &MockServer, expected: u64) {
+pub(crate) async fn server_token_mock(upstream: &MockServer, expected: u64) {
     Mock::given(method("POST"))
         .and(path("/token"))
         .and(header("authorization", format!("Basic {KEY}").as_str()))
@@ -44,7 +44,7 @@ async fn server_token_mock(upstream: &MockServer, expected: u64) {
         .await;
 }
 
-async fn app_for(upstream: &MockServer, extra: &[&str]) -> crate::support::TestApp {
+pub(crate) async fn app_for(upstream: &MockServer, extra: &[&str]) -> crate::support::TestApp {
     let uri = upstream.uri();
     let mut args = vec![
         "--basiq-api-key",
@@ -60,7 +60,7 @@ async fn app_for(upstream: &MockServer, extra: &[&str]) -> crate::support::TestA
     spawn_with(test_config(&args)).await
 }
 
-fn received(upstream_requests: &[Request], p: &str) -> usize {
+pub(crate) fn received(upstream_requests: &[Request], p: &str) -> usize {
     upstream_requests
         .iter()
         .filter(|r| r.url.path() == p)
@@ -68,7 +68,7 @@ fn received(upstream_requests: &[Request], p: &str) -> usize {
 }
 
 /// `/institutions` answers `failure` `times` times, then the directory.
-async fn institutions_fail_then_succeed(
+pub(crate) async fn institutions_fail_then_succeed(
     upstream: &MockServer,
     failure: ResponseTemplate,
     times: u64,
@@ -90,7 +90,7 @@ async fn institutions_fail_then_succeed(
 }
 
 /// `/institutions` always answers `response`.
-async fn institutions_answer(upstream: &MockServer, response: ResponseTemplate) {
+pub(crate) async fn institutions_answer(upstream: &MockServer, response: ResponseTemplate) {
     Mock::given(method("GET"))
         .and(path("/institutions"))
         .respond_with(response)
@@ -99,7 +99,7 @@ async fn institutions_answer(upstream: &MockServer, response: ResponseTemplate) 
 }
 
 /// `GET /api/institutions` on the app.
-async fn get_directory(app: &crate::support::TestApp) -> reqwest::Response {
+pub(crate) async fn get_directory(app: &crate::support::TestApp) -> reqwest::Response {
     app.get("/api/institutions").await
 }
 
@@ -334,8 +334,13 @@ async fn the_upstream_token_cap_answers_429_with_retry_after() {
         ))
         .mount(&upstream)
         .await;
-    // Cap 2: one for the SERVER token at start, one for the first browser's CLIENT token.
-    let app = app_for(&upstream, &["--token-call-cap", "2"]).await;
+    // Cap 2: one for the SERVER token at start, one for the first browser's CLIENT token (no
+    // share held back for SERVER renewals here).
+    let app = app_for(
+        &upstream,
+        &["--token-call-cap", "2", "--server-token-reserve", "0"],
+    )
+    .await;
     let keys = SessionKeys::new(SecretString::from(SESSION_SECRET.to_owned()));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -366,7 +371,7 @@ async fn the_upstream_token_cap_answers_429_with_retry_after() {
 }
 
 /// A signed session cookie for `user` under the test secret.
-fn session_for(user: &str) -> String {
+pub(crate) fn session_for(user: &str) -> String {
     let keys = SessionKeys::new(SecretString::from(SESSION_SECRET.to_owned()));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -375,7 +380,7 @@ fn session_for(user: &str) -> String {
     format!("{COOKIE_NAME}={}", keys.sign(user, now))
 }
 
-fn connection_json(user: &str, id: &str) -> Value {
+pub(crate) fn connection_json(user: &str, id: &str) -> Value {
     json!({"type":"connection","id":id,"status":"active","institution":{"type":"institution","id":"AU01000"},
         "links":{"self":format!("https://x/users/{user}/connections/{id}")}})
 }
