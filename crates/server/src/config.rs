@@ -134,6 +134,19 @@ pub struct Config {
     #[arg(long, env = "MIN_REFRESH_INTERVAL", default_value_t = 300)]
     pub min_refresh_interval: u64,
 
+    /// Open client connections at most; beyond it new ones wait in the listen backlog. Keep it
+    /// well under the process's open-file limit (`ulimit -n`).
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 2048)]
+    pub max_connections: usize,
+
+    /// Seconds a client has to send a request's headers (slow or idle sockets are closed).
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a whole request may take, body and upstream calls included (then 503).
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
     /// Upstream TCP connect timeout, in milliseconds.
     #[arg(long, env = "UPSTREAM_CONNECT_TIMEOUT_MS", default_value_t = 1000)]
     pub upstream_connect_timeout_ms: u64,
@@ -244,6 +257,15 @@ impl Config {
             ));
         }
         crate::client::TrustedProxies::parse(&self.trusted_proxies)?;
+        if self.max_connections == 0
+            || self.header_read_timeout_secs == 0
+            || self.request_timeout_secs == 0
+        {
+            return Err(
+                "MAX_CONNECTIONS, HEADER_READ_TIMEOUT_SECS and REQUEST_TIMEOUT_SECS must be at least 1"
+                    .into(),
+            );
+        }
         if self.server_token_reserve >= self.token_call_cap {
             return Err(format!(
                 "SERVER_TOKEN_RESERVE: {} must be less than TOKEN_CALL_CAP ({})",

@@ -108,6 +108,9 @@ pub enum ServerError {
         /// Seconds until a refresh is allowed.
         retry_after: u64,
     },
+    /// The request took longer than `REQUEST_TIMEOUT_SECS` (or its body did not arrive).
+    #[error("request timed out")]
+    RequestTimeout,
     /// The resource does not exist for this user.
     #[error("not found")]
     NotFound,
@@ -148,6 +151,11 @@ impl ServerError {
                 "upstream-unavailable",
                 "The bank data provider is unavailable right now. Try again in a few minutes."
                     .into(),
+            ),
+            RequestTimeout => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "request-timeout",
+                "This took too long. Try again in a moment.".into(),
             ),
             Timeout => (
                 StatusCode::GATEWAY_TIMEOUT,

@@ -124,6 +124,9 @@ pub fn valid_id(id: &str) -> Result<&str, ServerError> {
     }
 }
 
+/// A body (at most 16 KiB) must have arrived this long after its headers.
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A JSON body, or an empty one (→ `T::default()`); anything else is refused.
 pub struct JsonOrEmpty<T>(pub T);
 
@@ -136,8 +139,9 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ServerError> {
         let headers = req.headers().clone();
-        let body = Bytes::from_request(req, state)
+        let body = tokio::time::timeout(BODY_READ_TIMEOUT, Bytes::from_request(req, state))
             .await
+            .map_err(|_| ServerError::RequestTimeout)?
             .map_err(ServerError::from)?;
         json_body(&headers, &body).map(JsonOrEmpty)
     }

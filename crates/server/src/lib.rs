@@ -15,6 +15,7 @@ mod host;
 mod limits;
 mod origin;
 mod routes;
+mod serve;
 pub mod session;
 mod startup;
 mod state;

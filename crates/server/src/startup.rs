@@ -16,6 +16,7 @@ use crate::error::ServerError;
 use crate::host::HostAccess;
 use crate::limits::Limits;
 use crate::origin::OriginPolicy;
+use crate::serve::{ConnectionLimits, serve};
 use crate::session::{LinkTokens, SessionKeys, Sessions};
 use crate::state::AppState;
 use crate::throttle::RefreshThrottle;
@@ -145,18 +146,12 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     let upkeep = tokio::spawn(upkeep(state.clone()));
     let app = crate::routes::router(state);
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = rx.await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "server stopped with an error");
-        }
-    });
+    let limits = ConnectionLimits {
+        max_connections: config.max_connections.max(1),
+        header_read_timeout: Duration::from_secs(config.header_read_timeout_secs.max(1)),
+        drain: Duration::from_secs(10),
+    };
+    let task = tokio::spawn(serve(listener, app, limits, rx));
     Ok(RunningServer {
         addr,
         basiq_url: upstream.url,
@@ -228,5 +223,6 @@ fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream) -> AppSta
         anonymous_sessions: config.anonymous_sessions,
         refreshes: RefreshThrottle::new(Duration::from_secs(config.min_refresh_interval)),
         limits: Limits::new(config),
+        request_timeout: Duration::from_secs(config.request_timeout_secs.max(1)),
     }
 }

@@ -31,6 +31,8 @@ pub struct AppState {
     pub anonymous_sessions: bool,
     /// Minimum time between refreshes of one connection.
     pub refreshes: RefreshThrottle,
+    /// How long a whole request may take.
+    pub request_timeout: std::time::Duration,
     /// Rate limits and quotas per client, session, host and overall.
     pub limits: Limits,
 }

@@ -34,6 +34,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .precompressed_gzip();
     let https = state.sessions.secure();
     let state_for_csp = state.clone();
+    let state_timeout = state.request_timeout;
     let probes = Router::new()
         .route("/healthz", get(meta::healthz))
         .route("/readyz", get(meta::readyz));
@@ -50,8 +51,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(probes)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    let timeout = state_timeout;
     security_headers(app, https)
         .layer(middleware::from_fn_with_state(state_for_csp, csp))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            deadline(timeout, req, next)
+        }))
         .layer(middleware::from_fn(log_request))
 }
 
@@ -109,6 +114,15 @@ async fn csp(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Re
         state.site.current().csp.clone(),
     );
     response
+}
+
+/// Ends a request that takes longer than `limit` with a JSON 503 (its upstream calls are
+/// dropped with it).
+async fn deadline(limit: std::time::Duration, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ServerError::RequestTimeout.into_response(),
+    }
 }
 
 /// One log line per request: method, path (never the query or headers), status, latency.

@@ -8,6 +8,7 @@ mod support;
 mod api;
 mod binary;
 mod budgets;
+mod connections_limits;
 mod ownership;
 mod public_origin;
 mod session;
