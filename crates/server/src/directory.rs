@@ -9,11 +9,14 @@ use bank_connect_core::InstitutionDirectory;
 use bank_connect_core::basiq::Institution;
 use base64::Engine;
 use sha2::{Digest, Sha256};
+use std::sync::Mutex as SyncMutex;
+
 use tokio::sync::Mutex;
 
 use crate::basiq::BasiqClient;
 use crate::error::ServerError;
 use crate::status::{Authorization, InstitutionType, Stage};
+use crate::sync::lock;
 
 /// Which institutions the picker offers.
 #[derive(Debug, Clone, Default)]
@@ -58,11 +61,23 @@ struct Cached {
     fetched: Instant,
 }
 
-/// Cache of the compact directory.
+#[derive(Default)]
+struct Slot {
+    cached: Option<Cached>,
+    failed_at: Option<Instant>,
+    refreshing: bool,
+}
+
+/// After a failed fetch, Basiq is not asked again for this long.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
+
+/// Cache of the compact directory: stale-while-revalidate, so a slow or failing Basiq never
+/// holds a request up while a copy is in hand; no lock is held across I/O.
 pub struct DirectoryCache {
     ttl: Duration,
     filter: DirectoryFilter,
-    slot: Mutex<Option<Cached>>,
+    slot: SyncMutex<Slot>,
+    first_fetch: Mutex<()>,
 }
 
 impl DirectoryCache {
@@ -71,61 +86,101 @@ impl DirectoryCache {
         Self {
             ttl,
             filter,
-            slot: Mutex::new(None),
+            slot: SyncMutex::new(Slot::default()),
+            first_fetch: Mutex::new(()),
         }
     }
 
-    /// The directory, from cache while fresh; one upstream fetch for concurrent callers.
-    /// When a refetch fails and an older copy exists, the older copy is served.
-    pub async fn get(&self, basiq: &BasiqClient) -> Result<DirectoryBody, ServerError> {
+    /// The directory: the cached copy at once (refetched in the background once older than
+    /// the TTL); without a copy, one upstream fetch for concurrent callers.
+    pub async fn get(
+        self: &Arc<Self>,
+        basiq: &Arc<BasiqClient>,
+    ) -> Result<DirectoryBody, ServerError> {
         self.load(basiq).await.map(|(body, _)| body)
     }
 
     /// Names and logos of every institution (empty when Basiq cannot be reached).
-    pub async fn names(&self, basiq: &BasiqClient) -> Names {
+    pub async fn names(self: &Arc<Self>, basiq: &Arc<BasiqClient>) -> Names {
         self.load(basiq)
             .await
             .map(|(_, names)| names)
             .unwrap_or_default()
     }
 
-    async fn load(&self, basiq: &BasiqClient) -> Result<(DirectoryBody, Names), ServerError> {
-        let mut slot = self.slot.lock().await;
-        if let Some(c) = slot.as_ref()
-            && c.fetched.elapsed() < self.ttl
-        {
+    async fn load(
+        self: &Arc<Self>,
+        basiq: &Arc<BasiqClient>,
+    ) -> Result<(DirectoryBody, Names), ServerError> {
+        if let Some(hit) = self.cached_or_recent_failure(basiq) {
+            return hit;
+        }
+        let _first = self.first_fetch.lock().await;
+        if let Some(c) = lock(&self.slot).cached.as_ref() {
             return Ok((c.body.clone(), c.names.clone()));
         }
-        match basiq.institutions().await {
+        self.fetch(basiq).await
+    }
+
+    /// The copy in hand (starting a background refetch when it is stale), or the failure of a
+    /// fetch moments ago; `None` when Basiq must be asked now.
+    fn cached_or_recent_failure(
+        self: &Arc<Self>,
+        basiq: &Arc<BasiqClient>,
+    ) -> Option<Result<(DirectoryBody, Names), ServerError>> {
+        let mut slot = lock(&self.slot);
+        let failed_recently = slot.failed_at.filter(|t| t.elapsed() < RETRY_AFTER_FAILURE);
+        if let Some(c) = slot.cached.as_ref() {
+            let hit = (c.body.clone(), c.names.clone());
+            if c.fetched.elapsed() >= self.ttl && !slot.refreshing && failed_recently.is_none() {
+                slot.refreshing = true;
+                let (cache, basiq) = (self.clone(), basiq.clone());
+                tokio::spawn(async move {
+                    let _ = cache.fetch(&basiq).await;
+                });
+            }
+            return Some(Ok(hit));
+        }
+        failed_recently.map(|t| {
+            Err(ServerError::Unavailable {
+                retry_after: RETRY_AFTER_FAILURE
+                    .saturating_sub(t.elapsed())
+                    .as_secs()
+                    .max(1),
+            })
+        })
+    }
+
+    async fn fetch(&self, basiq: &BasiqClient) -> Result<(DirectoryBody, Names), ServerError> {
+        let fetched = basiq.institutions().await;
+        let mut slot = lock(&self.slot);
+        slot.refreshing = false;
+        match fetched {
             Ok(all) => {
                 let body = self.render(&all);
                 let names: Names = Arc::new(
                     all.iter()
                         .map(|i| {
-                            (
-                                i.id.clone(),
-                                (
-                                    i.name.clone(),
-                                    i.logo.as_ref().and_then(|l| l.links.square.clone()),
-                                ),
-                            )
+                            let logo = i.logo.as_ref().and_then(|l| l.links.square.clone());
+                            (i.id.clone(), (i.name.clone(), logo))
                         })
                         .collect(),
                 );
-                *slot = Some(Cached {
+                slot.cached = Some(Cached {
                     body: body.clone(),
                     names: names.clone(),
                     fetched: Instant::now(),
                 });
+                slot.failed_at = None;
                 Ok((body, names))
             }
-            Err(e) => match slot.as_ref() {
-                Some(stale) => {
+            Err(e) => {
+                slot.failed_at = Some(Instant::now());
+                if slot.cached.is_some() {
                     tracing::warn!(error = %e, "institution refetch failed; serving the stale copy");
-                    Ok((stale.body.clone(), stale.names.clone()))
                 }
-                None => Err(e),
-            },
+                Err(e)
+            }
         }
     }
 

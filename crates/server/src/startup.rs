@@ -207,8 +207,8 @@ fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream) -> AppSta
             sandbox: upstream.sandbox.is_some(),
             min_refresh_interval_secs: config.min_refresh_interval,
         },
-        directory: DirectoryCache::new(config.institutions_ttl(), filter),
-        basiq,
+        directory: Arc::new(DirectoryCache::new(config.institutions_ttl(), filter)),
+        basiq: Arc::new(basiq),
         site,
         sessions: Sessions::new(keys, config.session_times(), config.secure()),
         host: HostAccess::new(

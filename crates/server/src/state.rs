@@ -1,5 +1,7 @@
 //! What every handler shares, grouped by concern; each part keeps its own rules.
 
+use std::sync::Arc;
+
 use bank_connect_core::PublicConfig;
 
 use crate::basiq::BasiqClient;
@@ -14,9 +16,9 @@ use crate::web::Site;
 /// Shared state of the running server.
 pub struct AppState {
     /// Client for Basiq (or the simulator).
-    pub basiq: BasiqClient,
+    pub basiq: Arc<BasiqClient>,
     /// The institution directory cache.
-    pub directory: DirectoryCache,
+    pub directory: Arc<DirectoryCache>,
     /// The built app and what `/api/config` answers.
     pub site: Site,
     /// What `/api/config` answers.

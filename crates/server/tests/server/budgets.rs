@@ -290,3 +290,68 @@ async fn forwarded_addresses_count_only_through_a_trusted_proxy() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_hanging_basiq_never_holds_up_the_directory_while_a_copy_is_in_hand() {
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/institutions"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(super::upstream::institutions_json()),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&upstream)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/institutions"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(super::upstream::institutions_json())
+                .set_delay(Duration::from_secs(5)),
+        )
+        .with_priority(2)
+        .mount(&upstream)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users/u-1/connections"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"type":"list","data":[
+            {"type":"connection","id":"c-1","status":"active","institution":{"type":"institution","id":"AU01000"}}
+        ]})))
+        .mount(&upstream)
+        .await;
+    let app = app_for(
+        &upstream,
+        &[
+            "--institutions-cache-ttl",
+            "1",
+            "--upstream-timeout-ms",
+            "3000",
+        ],
+    )
+    .await;
+    assert_eq!(get_directory(&app).await.status(), 200);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let started = Instant::now();
+    let answers = futures::future::join_all((0..3).map(|_| get_directory(&app))).await;
+    assert!(answers.iter().all(|r| r.status() == 200));
+    let conns = app
+        .http
+        .get(app.url("/api/connections"))
+        .header("cookie", session_for("u-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(conns.status(), 200);
+    let v: serde_json::Value = conns.json().await.unwrap();
+    assert_eq!(
+        v[0]["institutionName"], "Mock Bank",
+        "names from the copy in hand"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1000),
+        "the stale copy is served at once: {:?}",
+        started.elapsed()
+    );
+}
