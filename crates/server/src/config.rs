@@ -160,6 +160,11 @@ pub struct Config {
     #[arg(long, env = "SECURE_COOKIES", action = clap::ArgAction::Set)]
     pub secure_cookies: Option<bool>,
 
+    /// Allow sandbox mode (no BASIQ_API_KEY: the built-in simulator with fake banks) on a
+    /// non-loopback address. Without it such a start is refused.
+    #[arg(long, env = "SANDBOX", default_value_t = false)]
+    pub sandbox: bool,
+
     /// Lifetime of the simulator's tokens in sandbox mode, in seconds (tests use a few seconds).
     #[arg(long, env = "SANDBOX_TOKEN_TTL", default_value_t = 3600)]
     pub sandbox_token_ttl: u64,
@@ -201,6 +206,12 @@ impl Config {
                     "ALLOWED_ORIGINS: {origin:?} is not an origin (expected scheme://host[:port], e.g. https://app.example.com)"
                 ));
             }
+        }
+        if self.basiq_api_key.is_none() && !self.bind.ip().is_loopback() && !self.sandbox {
+            return Err(format!(
+                "BASIQ_API_KEY is not set, so this would be sandbox mode (fake banks) on {}: set BASIQ_API_KEY, bind to 127.0.0.1, or pass --sandbox to mean it",
+                self.bind
+            ));
         }
         if let Some(origin) = &self.public_origin
             && !is_origin(origin)

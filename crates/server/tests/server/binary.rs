@@ -2,12 +2,15 @@
 
 use std::process::{Command, Output};
 
+use clap::Parser;
+
 fn server(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_bank-connect-server"));
     c.args(args)
         .env_remove("BASIQ_API_KEY")
         .env_remove("SESSION_SECRET")
         .env_remove("PUBLIC_ORIGIN")
+        .env_remove("SANDBOX")
         .env("RUST_LOG", "off");
     for (k, v) in env {
         c.env(k, v);
@@ -71,6 +74,25 @@ fn a_real_key_without_a_public_origin_is_one_line() {
         ],
     ));
     assert!(line.contains("PUBLIC_ORIGIN is required"), "{line}");
+}
+
+#[test]
+fn sandbox_mode_on_a_public_address_needs_the_sandbox_flag() {
+    let line = one_error_line(&server(&["--bind", "0.0.0.0:0"], &[]));
+    assert!(
+        line.contains("BASIQ_API_KEY is not set") && line.contains("--sandbox"),
+        "{line}"
+    );
+    let config = bank_connect_server::Config::parse_from([
+        "bank-connect-server",
+        "--bind",
+        "0.0.0.0:0",
+        "--sandbox",
+    ]);
+    assert!(
+        config.validate().is_ok(),
+        "an explicit --sandbox is allowed"
+    );
 }
 
 #[test]
