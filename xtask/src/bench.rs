@@ -3,7 +3,9 @@
 //! The release server runs pinned to CPU 0 (`taskset -c 0`, so tokio gets one worker); oha runs
 //! on CPU 1 against 127.0.0.1. Measured: `/api/token` cache hits (one session) and
 //! `/api/institutions` answered 304 — first at full speed, then at a fixed 5,000 req/s for the
-//! latency percentiles. Each run lasts 10 s by default (`BENCH_SECONDS`).
+//! latency percentiles; then under hostile load (1,000 idle slow connections; an abusive
+//! cookieless client from many loopback addresses). Each run lasts 10 s by default
+//! (`BENCH_SECONDS`).
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -67,50 +69,13 @@ fn server() -> Result<(), Failure> {
         .current_dir(root());
     run_ok(build, "cargo build --release")?;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let log = std::fs::File::create(root().join("target/bench-server.log"))?;
-    let server = Command::new("taskset")
-        .args(["-c", "0"])
-        .arg(root().join("target/release/bank-connect-server"))
-        .args([
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--token-rate-per-ip",
-            "0",
-            "--dist-dir",
-            "dist",
-        ])
-        .current_dir(root())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()?;
-    let _stop = Stop(server);
-    let started = Instant::now();
-    while !curl_ok(&format!("{base}/readyz")) {
-        if started.elapsed() > Duration::from_secs(20) {
-            return Err(Failure(
-                "the server did not become ready in 20 s (see target/bench-server.log)".into(),
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-
-    let headers = curl(&[
-        "-s",
-        "-D",
-        "-",
-        "-o",
-        "/dev/null",
-        "-X",
-        "POST",
-        &format!("{base}/api/token"),
-    ])?;
-    let cookie = header_value(&headers, "set-cookie")
-        .and_then(|c| c.split(';').next().map(str::to_owned))
-        .ok_or_else(|| Failure("no session cookie from /api/token".into()))?;
+    let (base, _stop) = start_server(&["--token-rate-per-ip", "0"])?;
+    let port: u16 = base
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let cookie = session_cookie(&base)?;
     let headers = curl(&[
         "-s",
         "-D",
@@ -157,25 +122,132 @@ fn server() -> Result<(), Failure> {
         "{:<42} {:>10} {:>9} {:>9} {:>9}  statuses",
         "case", "req/s", "p50 ms", "p99 ms", "max ms"
     );
-    for (name, extra, url, rate) in cases {
+    let mut unloaded_token_rate = 0.0;
+    for (i, (name, extra, url, rate)) in cases.into_iter().enumerate() {
         let report = oha(extra, &url, seconds, rate)?;
-        let s = &report["summary"];
-        let p = &report["latencyPercentiles"];
-        let ms = |v: &serde_json::Value| {
-            v.as_f64()
-                .map(|x| format!("{:.3}", x * 1000.0))
-                .unwrap_or_else(|| "-".into())
-        };
-        println!(
-            "{:<42} {:>10.0} {:>9} {:>9} {:>9}  {}",
-            name,
-            s["requestsPerSec"].as_f64().unwrap_or(0.0),
-            ms(&p["p50"]),
-            ms(&p["p99"]),
-            ms(&s["slowest"]),
-            report["statusCodeDistribution"]
-        );
+        let rate = print_row(name, &report);
+        if i == 0 {
+            unloaded_token_rate = rate;
+        }
     }
+    hostile_rows(&base, port, &token, unloaded_token_rate, seconds)
+}
+
+/// Starts the release server on a free loopback port, pinned to CPU 0, with `extra` flags;
+/// returns its base URL once `/readyz` answers, and a guard that stops it.
+fn start_server(extra: &[&str]) -> Result<(String, Stop), Failure> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let log = std::fs::File::create(root().join(format!("target/bench-server-{port}.log")))?;
+    let server = Command::new("taskset")
+        .args(["-c", "0"])
+        .arg(root().join("target/release/bank-connect-server"))
+        .args(["--bind", &format!("127.0.0.1:{port}"), "--dist-dir", "dist"])
+        .args(extra)
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()?;
+    let stop = Stop(server);
+    let started = Instant::now();
+    while !curl_ok(&format!("{base}/readyz")) {
+        if started.elapsed() > Duration::from_secs(20) {
+            return Err(Failure(format!(
+                "the server did not become ready in 20 s (see target/bench-server-{port}.log)"
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok((base, stop))
+}
+
+/// A session cookie (`name=value`) from a first `POST /api/token`.
+fn session_cookie(base: &str) -> Result<String, Failure> {
+    let headers = curl(&[
+        "-s",
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        "-X",
+        "POST",
+        &format!("{base}/api/token"),
+    ])?;
+    header_value(&headers, "set-cookie")
+        .and_then(|c| c.split(';').next().map(str::to_owned))
+        .ok_or_else(|| Failure("no session cookie from /api/token".into()))
+}
+
+/// Prints one table row of an oha report; returns its req/s.
+fn print_row(name: &str, report: &serde_json::Value) -> f64 {
+    let s = &report["summary"];
+    let p = &report["latencyPercentiles"];
+    let ms = |v: &serde_json::Value| {
+        v.as_f64()
+            .map(|x| format!("{:.3}", x * 1000.0))
+            .unwrap_or_else(|| "-".into())
+    };
+    let rate = s["requestsPerSec"].as_f64().unwrap_or(0.0);
+    println!(
+        "{:<42} {:>10.0} {:>9} {:>9} {:>9}  {}",
+        name,
+        rate,
+        ms(&p["p50"]),
+        ms(&p["p99"]),
+        ms(&s["slowest"]),
+        report["statusCodeDistribution"]
+    );
+    rate
+}
+
+/// The rows under hostile load: 1,000 idle slow connections while the token endpoint is
+/// measured (it must keep 80 % of its unloaded rate), and a second server with its default
+/// limits whose token endpoint serves a legitimate session while an abusive cookieless client
+/// hammers it from 127.0.0.2–250.
+fn hostile_rows(
+    base: &str,
+    port: u16,
+    token: &[String],
+    unloaded: f64,
+    seconds: u64,
+) -> Result<(), Failure> {
+    let idle = crate::bench_load::IdleConnections::open(([127, 0, 0, 1], port).into(), 1000);
+    std::thread::sleep(Duration::from_secs(1));
+    let report = oha(token, &format!("{base}/api/token"), seconds, None)?;
+    let reopened = idle.close();
+    let loaded = print_row("POST /api/token, 1,000 idle slow conns", &report);
+    let share = if unloaded > 0.0 {
+        loaded / unloaded * 100.0
+    } else {
+        0.0
+    };
+    println!(
+        "    {share:.0} % of the unloaded rate (goal >= 80 %); {reopened} slow connections were cut off and reopened"
+    );
+
+    let (guarded, _stop) = start_server(&[])?;
+    let guarded_port: u16 = guarded
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let cookie = session_cookie(&guarded)?;
+    let legit = ["-m", "POST", "-H", &format!("Cookie: {cookie}")].map(str::to_owned);
+    let abuse =
+        std::thread::spawn(move || crate::bench_load::abusive_client(guarded_port, 8, seconds));
+    let report = oha(&legit, &format!("{guarded}/api/token"), seconds, Some(8))?;
+    let abusive = abuse.join().unwrap_or_default();
+    print_row("POST /api/token at 8/s under abuse", &report);
+    println!(
+        "    abusive cookieless client from 127.0.0.2-250, statuses: {abusive:?}; /readyz after: {}",
+        if curl_ok(&format!("{guarded}/readyz")) {
+            "ready"
+        } else {
+            "NOT ready"
+        }
+    );
     Ok(())
 }
 

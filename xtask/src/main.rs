@@ -3,6 +3,7 @@
 
 mod app_build;
 mod bench;
+mod bench_load;
 mod setup;
 mod testing;
 
