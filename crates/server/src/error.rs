@@ -123,6 +123,7 @@ impl ServerError {
             || matches!(self, ServerError::Upstream { status, .. } if *status >= 500)
     }
 
+    /// Status, code and message: failures of Basiq and of the service first.
     fn parts(&self) -> (StatusCode, &'static str, String) {
         use ServerError::*;
         match self {
@@ -172,6 +173,14 @@ impl ServerError {
                 "misconfigured",
                 "This service is not set up correctly. Please contact its operator.".into(),
             ),
+            other => other.refusal_parts(),
+        }
+    }
+
+    /// Requests this server refuses itself (limits, sessions, origins, bodies).
+    fn refusal_parts(&self) -> (StatusCode, &'static str, String) {
+        use ServerError::*;
+        match self {
             TokenRateLimited { retry_after } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
@@ -255,7 +264,8 @@ impl ServerError {
                 "unauthorized",
                 "Send Authorization: Bearer <HOST_API_SECRET>.".into(),
             ),
-            Bind { .. } | Sandbox(_) => (
+            // Start-up errors (and the upstream ones, answered by `parts`).
+            _ => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "Something went wrong on our side. Try again.".into(),
