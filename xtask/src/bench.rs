@@ -69,12 +69,7 @@ fn server() -> Result<(), Failure> {
         .current_dir(root());
     run_ok(build, "cargo build --release")?;
 
-    let (base, _stop) = start_server(&["--token-rate-per-ip", "0"])?;
-    let port: u16 = base
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
+    let (base, port, _stop) = start_server(&["--token-rate-per-ip", "0"])?;
     let cookie = session_cookie(&base)?;
     let headers = curl(&[
         "-s",
@@ -134,8 +129,8 @@ fn server() -> Result<(), Failure> {
 }
 
 /// Starts the release server on a free loopback port, pinned to CPU 0, with `extra` flags;
-/// returns its base URL once `/readyz` answers, and a guard that stops it.
-fn start_server(extra: &[&str]) -> Result<(String, Stop), Failure> {
+/// returns its base URL and port once `/readyz` answers, and a guard that stops it.
+fn start_server(extra: &[&str]) -> Result<(String, u16, Stop), Failure> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -160,7 +155,7 @@ fn start_server(extra: &[&str]) -> Result<(String, Stop), Failure> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Ok((base, stop))
+    Ok((base, port, stop))
 }
 
 /// A session cookie (`name=value`) from a first `POST /api/token`.
@@ -227,12 +222,7 @@ fn hostile_rows(
         "    {share:.0} % of the unloaded rate (goal >= 80 %); {reopened} slow connections were cut off and reopened"
     );
 
-    let (guarded, _stop) = start_server(&[])?;
-    let guarded_port: u16 = guarded
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
+    let (guarded, guarded_port, _stop) = start_server(&[])?;
     let cookie = session_cookie(&guarded)?;
     let legit = ["-m", "POST", "-H", &format!("Cookie: {cookie}")].map(str::to_owned);
     let abuse =

@@ -45,7 +45,6 @@ async fn secrets_never_reach_responses_or_logs() {
     ]))
     .await;
     let key = app.server.sandbox().unwrap().api_key().to_owned();
-    let basiq = app.server.basiq_url().to_owned();
     let browser = reqwest::Client::builder()
         .cookie_store(true)
         .build()
@@ -80,42 +79,12 @@ async fn secrets_never_reach_responses_or_logs() {
     let headers = res.headers().clone();
     let text = res.text().await.unwrap();
     record(&mut seen, &headers, &text);
-    let grant: Value = serde_json::from_str(&text).unwrap();
-    let token = grant["access_token"].as_str().unwrap().to_owned();
-    let user = grant["user_id"].as_str().unwrap().to_owned();
+    let grant: support::Grant = serde_json::from_str(&text).unwrap();
+    let token = grant.access_token.clone();
 
     let password = "hooli2016";
-    let job: Value = reqwest::Client::new()
-        .post(format!("{basiq}/users/{user}/connections"))
-        .bearer_auth(&token)
-        .json(&json!({"loginId": "gavinBelson", "password": password, "institution": {"id": "AU00000"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let job_id = job["id"].as_str().unwrap().to_owned();
-    for _ in 0..400 {
-        let j: Value = reqwest::Client::new()
-            .get(format!("{basiq}/jobs/{job_id}"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if j["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["status"] == "success")
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    app.connect(&grant, "gavinBelson", password, "AU00000")
+        .await;
     let mut paths = vec![
         "/api/config".to_owned(),
         "/api/institutions".to_owned(),
