@@ -255,6 +255,15 @@ impl World {
         self.link(name).await.click().await.expect("click");
     }
 
+    /// Opens the partner's `/{page}?u=<consent>` (`frame` or `popup`).
+    async fn partner_page(&self, page: &str, consent: &str) {
+        let enc: String = consent.bytes().map(|b| format!("%{b:02X}")).collect();
+        self.driver
+            .goto(format!("{}/{page}?u={enc}", self.partner))
+            .await
+            .expect("goto");
+    }
+
     /// Waits until the browser is at the partner's `/return`; returns that URL.
     async fn returned(&self) -> String {
         self.h1("Back at the partner").await;
@@ -578,11 +587,7 @@ async fn a_page_that_frames_the_consent_ui_gets_nothing_rendered() {
     World::run(|w| async move {
         let user = w.user().await;
         let consent = w.consent_url(&user, "").await;
-        let enc: String = consent.bytes().map(|b| format!("%{b:02X}")).collect();
-        w.driver
-            .goto(format!("{}/frame?u={enc}", w.partner))
-            .await
-            .expect("goto");
+        w.partner_page("frame", &consent).await;
         w.find("//h1[normalize-space()='Partner']".into()).await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let frame = w.find("//iframe".into()).await;
@@ -608,11 +613,7 @@ async fn a_popup_opened_to_the_consent_ui_has_no_opener() {
     World::run(|w| async move {
         let user = w.user().await;
         let consent = w.consent_url(&user, "").await;
-        let enc: String = consent.bytes().map(|b| format!("%{b:02X}")).collect();
-        w.driver
-            .goto(format!("{}/popup?u={enc}", w.partner))
-            .await
-            .expect("goto");
+        w.partner_page("popup", &consent).await;
         let main = w.driver.window().await.expect("window");
         w.click_button("Connect your bank").await;
         let mut popup = None;

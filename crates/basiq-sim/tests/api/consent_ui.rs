@@ -226,19 +226,10 @@ async fn declined_at_the_bank_fails_verify_credentials_with_authorization_failed
     let sim = sim_v3().await;
     let ui = Ui::new(&sim);
     let u = new_user(&sim, "decline@example.com").await;
-    let (_, at) = ui
-        .open(&format!(
-            "token={}&institutionId=AU00000&state=d",
-            client_v3(&sim, &u).await
-        ))
-        .await;
-    let sid = sid_of(&at);
-    ui.follow(
-        ui.post(
-            &format!("/consent/s/{sid}/terms"),
-            &[("decision", "consent")],
-        )
-        .await,
+    let sid = consented(
+        &ui,
+        &client_v3(&sim, &u).await,
+        "&institutionId=AU00000&state=d",
     )
     .await;
     let back = hooli_ob_holder(&ui, &sid, false).await;
@@ -297,21 +288,7 @@ async fn abandoned_at_the_bank_stays_pre_init_without_redirect() {
         .expect("sim");
     let ui = Ui::new(&sim);
     let u = new_user(&sim, "gone@example.com").await;
-    let (_, at) = ui
-        .open(&format!(
-            "token={}&institutionId=AU00000",
-            client_v3(&sim, &u).await
-        ))
-        .await;
-    let sid = sid_of(&at);
-    ui.follow(
-        ui.post(
-            &format!("/consent/s/{sid}/terms"),
-            &[("decision", "consent")],
-        )
-        .await,
-    )
-    .await;
+    let sid = consented(&ui, &client_v3(&sim, &u).await, "&institutionId=AU00000").await;
     let a = ui
         .post(
             &format!("/consent/holder/{sid}/login"),
@@ -634,15 +611,7 @@ async fn connection_id_updates_web_credentials_and_revoke_at_bank() {
     let sim = sim_v3().await;
     let ui = Ui::new(&sim);
     let u = new_user(&sim, "upd@example.com").await;
-    let (_, at) = ui
-        .open(&format!("token={}", client_v3(&sim, &u).await))
-        .await;
-    let sid = sid_of(&at);
-    ui.post(
-        &format!("/consent/s/{sid}/terms"),
-        &[("decision", "consent")],
-    )
-    .await;
+    let sid = consented(&ui, &client_v3(&sim, &u).await, "").await;
     let a = ui
         .post(
             &format!("/consent/s/{sid}/connect/AU00000/web"),

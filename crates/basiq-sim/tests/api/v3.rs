@@ -249,21 +249,50 @@ async fn consents_purge_routes_do_not_exist_in_2_1() {
     .await;
 }
 
-#[tokio::test]
-async fn consent_ui_connection_then_consents_refresh_purge_and_revoke() {
-    let sim = sim_v3().await;
-    let u = new_user(&sim, "ob@example.com").await;
-    let t3 = server_v3(&sim).await;
-    let ui = Ui::new(&sim);
-    let back = connect_hooli_ob(&ui, &client_v3(&sim, &u).await, "s1").await;
+/// A user with a Hooli OB connection made in the Consent UI (its job finished); returns the
+/// user and the connection id.
+async fn with_open_banking(sim: &basiq_sim::SimHandle, ui: &Ui, email: &str) -> (String, String) {
+    let u = new_user(sim, email).await;
+    let t3 = server_v3(sim).await;
+    let back = connect_hooli_ob(ui, &client_v3(sim, &u).await, "s1").await;
     let job = param(&back, "jobId").expect("jobId");
-    let j = wait_job(&sim, &t3, &job, finished).await;
+    let j = wait_job(sim, &t3, &job, finished).await;
     assert!(
         j.steps.iter().all(|s| s.status == "success"),
         "{:?}",
         j.steps
     );
-    // The connection: open banking, active, with an expiry date; the consent lists it.
+    let conns = body(get(sim, &t3, &format!("/users/{u}/connections")).await, 200).await;
+    (u, conns["data"][0]["id"].as_str().expect("id").to_string())
+}
+
+/// Opens Hooli OB again and leaves at the bank: a `pre-init` connection; returns its id.
+async fn abandoned_open_banking(sim: &basiq_sim::SimHandle, ui: &Ui, u: &str) -> String {
+    let (_, at) = ui
+        .open(&format!(
+            "token={}&action=connect&institutionId=AU00000",
+            client_v3(sim, u).await
+        ))
+        .await;
+    assert!(at.contains("/consent/holder/"), "{at}");
+    let t3 = server_v3(sim).await;
+    let conns = body(get(sim, &t3, &format!("/users/{u}/connections")).await, 200).await;
+    let pre = conns["data"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["status"] == "pre-init");
+    pre.and_then(|c| c["id"].as_str())
+        .expect("a pre-init connection")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_consent_ui_connection_has_method_expiry_and_a_consent() {
+    let sim = sim_v3().await;
+    let ui = Ui::new(&sim);
+    let (u, _) = with_open_banking(&sim, &ui, "ob@example.com").await;
+    let t3 = server_v3(&sim).await;
     let conns = body(
         get(&sim, &t3, &format!("/users/{u}/connections")).await,
         200,
@@ -276,12 +305,13 @@ async fn consent_ui_connection_then_consents_refresh_purge_and_revoke() {
         c["expiryDate"].as_str().is_some_and(|d| d.len() == 20),
         "{c}"
     );
-    let conn = c["id"].as_str().expect("id").to_string();
     let consents = body(get(&sim, &t3, &format!("/users/{u}/consents")).await, 200).await;
     assert_eq!(consents["size"], 1);
-    let consent = consents["data"][0].clone();
-    assert_eq!(consent["status"], "active");
-    assert_eq!(consent["data"]["permissions"][0]["scope"], "account.basic");
+    assert_eq!(consents["data"][0]["status"], "active");
+    assert_eq!(
+        consents["data"][0]["data"]["permissions"][0]["scope"],
+        "account.basic"
+    );
     // The client token of that user may read its consents too.
     let ct = client_v3(&sim, &u).await;
     assert_eq!(
@@ -290,7 +320,15 @@ async fn consent_ui_connection_then_consents_refresh_purge_and_revoke() {
             .status(),
         200
     );
-    // A second (web) connection through the Consent UI, then refresh all: a job each.
+}
+
+#[tokio::test]
+async fn refresh_all_returns_a_job_per_active_connection() {
+    let sim = sim_v3().await;
+    let ui = Ui::new(&sim);
+    let (u, conn) = with_open_banking(&sim, &ui, "refresh@example.com").await;
+    let t3 = server_v3(&sim).await;
+    // A second (web) connection through the Consent UI, and an abandoned pre-init one.
     let (_, at) = ui
         .open(&format!(
             "token={}&action=connect",
@@ -305,26 +343,7 @@ async fn consent_ui_connection_then_consents_refresh_purge_and_revoke() {
         )
         .await;
     finish_job_page(&ui, &a.location.expect("job page")).await;
-    // And an abandoned open-banking attempt (left pre-init): not refreshed.
-    let (_, at) = ui
-        .open(&format!(
-            "token={}&action=connect&institutionId=AU00000",
-            client_v3(&sim, &u).await
-        ))
-        .await;
-    assert!(at.contains("/consent/holder/"), "{at}");
-    let conns = body(
-        get(&sim, &t3, &format!("/users/{u}/connections")).await,
-        200,
-    )
-    .await;
-    let statuses: Vec<&str> = conns["data"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|c| c["status"].as_str())
-        .collect();
-    assert!(statuses.contains(&"pre-init"), "{statuses:?}");
+    let pre_init = abandoned_open_banking(&sim, &ui, &u).await;
     wait_for_idle(&sim, &t3, &u).await;
     let r = post(
         &sim,
@@ -356,20 +375,11 @@ async fn consent_ui_connection_then_consents_refresh_purge_and_revoke() {
     )
     .await;
     assert_eq!(first["id"], again["id"]);
-    let pre_init = conns["data"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .find(|c| c["status"] == "pre-init")
-        .expect("pre-init");
     expect_error(
         post(
             &sim,
             &t3,
-            &format!(
-                "/users/{u}/connections/{}/refresh",
-                pre_init["id"].as_str().expect("id")
-            ),
+            &format!("/users/{u}/connections/{pre_init}/refresh"),
             &json!({}),
         )
         .await,
@@ -377,9 +387,14 @@ async fn consent_ui_connection_then_consents_refresh_purge_and_revoke() {
         "parameter-not-valid",
     )
     .await;
-    // Purge: only an active connection; its data goes, the connection stays.
-    wait_job(&sim, &t3, first["id"].as_str().expect("id"), finished).await;
-    let before = body(get(&sim, &t3, &format!("/users/{u}/accounts")).await, 200).await;
+}
+
+#[tokio::test]
+async fn purge_keeps_the_connection_and_revoking_a_consent_deletes_its_connections() {
+    let sim = sim_v3().await;
+    let ui = Ui::new(&sim);
+    let (u, conn) = with_open_banking(&sim, &ui, "purge@example.com").await;
+    let t3 = server_v3(&sim).await;
     let ob_accounts = |v: &Value| {
         v["data"]
             .as_array()
@@ -388,6 +403,7 @@ async fn consent_ui_connection_then_consents_refresh_purge_and_revoke() {
             .filter(|a| a["connection"] == conn.as_str())
             .count()
     };
+    let before = body(get(&sim, &t3, &format!("/users/{u}/accounts")).await, 200).await;
     assert_eq!(ob_accounts(&before), 4);
     assert_eq!(
         post(
@@ -402,14 +418,18 @@ async fn consent_ui_connection_then_consents_refresh_purge_and_revoke() {
     );
     let after = body(get(&sim, &t3, &format!("/users/{u}/accounts")).await, 200).await;
     assert_eq!(ob_accounts(&after), 0);
+    let conns = body(
+        get(&sim, &t3, &format!("/users/{u}/connections")).await,
+        200,
+    )
+    .await;
+    assert_eq!(conns["data"][0]["id"], conn.as_str());
+    let pre_init = abandoned_open_banking(&sim, &ui, &u).await;
     expect_error(
         post(
             &sim,
             &t3,
-            &format!(
-                "/users/{u}/connections/{}/purge",
-                pre_init["id"].as_str().expect("id")
-            ),
+            &format!("/users/{u}/connections/{pre_init}/purge"),
             &json!({}),
         )
         .await,
@@ -418,7 +438,8 @@ async fn consent_ui_connection_then_consents_refresh_purge_and_revoke() {
     )
     .await;
     // Revoking the consent deletes its connections (irreversibly).
-    let id = consent["id"].as_str().expect("id");
+    let consents = body(get(&sim, &t3, &format!("/users/{u}/consents")).await, 200).await;
+    let id = consents["data"][0]["id"].as_str().expect("id").to_string();
     assert_eq!(
         delete(&sim, &t3, &format!("/users/{u}/consents/{id}"))
             .await

@@ -166,6 +166,26 @@ pub fn param(url: &str, key: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// Opens the Consent UI with `token` and `extra` query parameters and gives consent; returns
+/// the session id (the browser is then where consent leads: the bank list, a form or the bank).
+pub async fn consented(ui: &Ui, token: &str, extra: &str) -> String {
+    let (a, at) = ui.open(&format!("token={token}{extra}")).await;
+    assert!(
+        at.ends_with("/terms"),
+        "consent capture first: {at} {}",
+        a.status
+    );
+    let sid = sid_of(&at);
+    let a = ui
+        .post(
+            &format!("/consent/s/{sid}/terms"),
+            &[("decision", "consent")],
+        )
+        .await;
+    ui.follow(a).await;
+    sid
+}
+
 /// Consents and goes through Hooli OB's data holder, approving every account; returns the
 /// URL the person is sent back to (after the success screen's Done).
 pub async fn connect_hooli_ob(ui: &Ui, token: &str, state: &str) -> String {

@@ -154,26 +154,13 @@ impl Checker {
         let schema = &resp["schema"];
         assert!(schema.is_object(), "schema for {status} {method} {path}");
         let root = json!({"definitions": self.defs, "allOf": [schema]});
-        let validator = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft4)
-            .build(&root)
-            .expect("schema compiles");
-        let errors: Vec<String> = validator
-            .iter_errors(body)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
-        if !errors.is_empty() {
-            let mut short = body.to_string();
-            short.truncate(600);
-            self.failures.lock().expect("lock").push(format!(
-                "{method} {path} {status}:\n  {}\n  body: {short}",
-                errors.join("\n  ")
-            ));
-        }
-        self.checked
-            .lock()
-            .expect("lock")
-            .push(format!("{method} {path} {status}"));
+        crate::record(
+            &self.checked,
+            &self.failures,
+            &format!("{method} {path} {status}"),
+            &root,
+            body,
+        );
     }
 }
 
