@@ -210,7 +210,8 @@ fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream) -> AppSta
         directory: Arc::new(DirectoryCache::new(config.institutions_ttl(), filter)),
         basiq: Arc::new(basiq),
         site,
-        sessions: Sessions::new(keys, config.session_times(), config.secure()),
+        sessions: Sessions::new(keys, config.session_times(), config.secure())
+            .with_anonymous(config.anonymous_sessions),
         host: HostAccess::new(
             config.host_api_secret.clone(),
             LinkTokens::new(Duration::from_secs(config.link_token_ttl)),
@@ -220,7 +221,6 @@ fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream) -> AppSta
             config.secure(),
             config.bind.ip().is_loopback(),
         ),
-        anonymous_sessions: config.anonymous_sessions,
         refreshes: RefreshThrottle::new(Duration::from_secs(config.min_refresh_interval)),
         limits: Limits::new(config),
         request_timeout: Duration::from_secs(config.request_timeout_secs.max(1)),

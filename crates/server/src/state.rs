@@ -29,8 +29,6 @@ pub struct AppState {
     pub host: HostAccess,
     /// Origins allowed to send state-changing requests.
     pub origins: OriginPolicy,
-    /// Whether a browser without a session gets a new anonymous Basiq user.
-    pub anonymous_sessions: bool,
     /// Minimum time between refreshes of one connection.
     pub refreshes: RefreshThrottle,
     /// How long a whole request may take.

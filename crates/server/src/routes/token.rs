@@ -55,7 +55,7 @@ pub async fn token(
         (None, SessionState::Invalid) if !request.new_session => {
             return Err(ServerError::SessionExpired);
         }
-        (None, _) if request.embedded || !state.anonymous_sessions => {
+        (None, _) if request.embedded || !state.sessions.anonymous() => {
             return Err(ServerError::LinkTokenRequired);
         }
         (None, _) => (anonymous_user(&state, client).await?, Some(false)),

@@ -72,6 +72,7 @@ pub struct Sessions {
     keys: SessionKeys,
     times: SessionTimes,
     secure: bool,
+    anonymous: bool,
     /// Revoked sessions and users.
     pub revocations: Revocations,
 }
@@ -83,8 +84,22 @@ impl Sessions {
             keys,
             times,
             secure,
+            anonymous: true,
             revocations: Revocations::default(),
         }
+    }
+
+    /// Whether a browser with no session at all gets a new anonymous Basiq user (`false`: only
+    /// link tokens start sessions).
+    #[must_use]
+    pub fn with_anonymous(mut self, anonymous: bool) -> Self {
+        self.anonymous = anonymous;
+        self
+    }
+
+    /// See [`Sessions::with_anonymous`].
+    pub fn anonymous(&self) -> bool {
+        self.anonymous
     }
 
     /// Whether cookies are `Secure` (the server is reached over HTTPS).
