@@ -29,6 +29,12 @@ async fn binary_serves_logs_and_stops_on_sigterm() {
             "100",
             "--seed",
             "3",
+            "--organisation",
+            "Binary Org",
+            "--redirect-url",
+            "http://127.0.0.1:9/back",
+            "--consent-days",
+            "90",
         ])
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
@@ -81,6 +87,30 @@ async fn binary_serves_logs_and_stops_on_sigterm() {
         .await
         .expect("public");
     assert_eq!(r.status(), 200);
+
+    // The Consent UI flags are applied, and its launch token never reaches the log.
+    let r = c
+        .get(format!(
+            "{base}/consent/home?token=secret-launch-token&state=s"
+        ))
+        .send()
+        .await
+        .expect("consent");
+    assert_eq!(r.status(), 401);
+    let csp = r
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        csp.contains("form-action 'self' http://127.0.0.1:9"),
+        "{csp}"
+    );
+    assert!(r.text().await.expect("page").contains("Binary Org"));
+    let logged = wait_line(&|l| l.contains("/consent/home"));
+    assert!(logged.contains("token=…&state=s"), "{logged}");
+    assert!(!logged.contains("secret-launch-token"), "{logged}");
 
     let pid = guard.0.id().to_string();
     let killed = Command::new("kill")

@@ -47,7 +47,7 @@ pub(super) fn cors(sim: &Sim) -> CorsLayer {
 
 pub(super) async fn log(req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let uri = req.uri().clone();
+    let uri = logged_uri(req.uri());
     let started = Instant::now();
     let resp = next.run(req).await;
     tracing::info!(
@@ -58,6 +58,22 @@ pub(super) async fn log(req: Request, next: Next) -> Response {
         started.elapsed().as_millis()
     );
     resp
+}
+
+/// The request line as logged: the Consent UI's launch carries a token in its query, which
+/// the log shows as `token=…`.
+fn logged_uri(uri: &axum::http::Uri) -> String {
+    let Some(q) = uri.query() else {
+        return uri.to_string();
+    };
+    let q: Vec<String> = q
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some(("token", _)) => "token=…".to_string(),
+            _ => kv.to_string(),
+        })
+        .collect();
+    format!("{}?{}", uri.path(), q.join("&"))
 }
 
 /// Turns any non-JSON error (axum rejections, 405s) into Basiq's envelope.

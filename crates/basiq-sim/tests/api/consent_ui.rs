@@ -673,3 +673,100 @@ async fn connection_id_updates_web_credentials_and_revoke_at_bank() {
         .expect("json");
     assert_eq!(conns["data"].as_array().map(Vec::len), Some(0));
 }
+
+#[tokio::test]
+async fn manage_deletes_one_connection_and_the_builder_test_switches() {
+    let sim = Simulator::builder()
+        .api_key(KEY)
+        .speed(200.0)
+        .redirect_url(RETURN)
+        .consents_expire_in_days(5)
+        .holder_declines(true)
+        .spawn()
+        .await
+        .expect("sim");
+    let ui = Ui::new(&sim);
+    let u = new_user(&sim, "one@example.com").await;
+    let sid = consented(&ui, &client_v3(&sim, &u).await, "").await;
+    let a = ui
+        .post(
+            &format!("/consent/s/{sid}/connect/AU00000/web"),
+            &[("loginId", "jared"), ("password", "django")],
+        )
+        .await;
+    finish_job_page(&ui, &a.location.expect("job")).await;
+    // The data holder declines even an approval.
+    ui.get(&format!("/consent/s/{sid}/connect/AU00000/open-banking"))
+        .await;
+    let back = hooli_ob_holder(&ui, &sid, true).await;
+    let t3 = server_v3(&sim).await;
+    let j = wait_job(&sim, &t3, &param(&back, "jobId").expect("jobId"), finished).await;
+    assert_eq!(
+        step(&j, "verify-credentials")
+            .result
+            .as_ref()
+            .expect("result")["code"],
+        "authorization-failed"
+    );
+    // The consent lasts 5 days, not the dashboard's 365.
+    let consents: Value = get(&sim, &t3, &format!("/users/{u}/consents"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let day = |k: &str| {
+        chrono::NaiveDate::parse_from_str(
+            &consents["data"][0][k].as_str().expect("date")[..10],
+            "%Y-%m-%d",
+        )
+        .expect("date")
+    };
+    assert_eq!((day("expiryDate") - day("created")).num_days(), 5);
+    // Manage: delete the web connection only.
+    let conns: Value = get(&sim, &t3, &format!("/users/{u}/connections"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(conns["data"].as_array().map(Vec::len), Some(2));
+    let web = conns["data"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["method"] == "web")
+        .and_then(|c| c["id"].as_str())
+        .expect("web connection")
+        .to_string();
+    let (page, at) = ui
+        .open(&format!(
+            "token={}&action=manage",
+            client_v3(&sim, &u).await
+        ))
+        .await;
+    assert!(page.body.contains("Delete Hooli Bank"));
+    let a = ui
+        .post(
+            &format!("/consent/s/{}/manage/delete/{web}", sid_of(&at)),
+            &[],
+        )
+        .await;
+    assert!(a.location.expect("back to manage").ends_with("/manage"));
+    let conns: Value = get(&sim, &t3, &format!("/users/{u}/connections"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let left: Vec<&str> = conns["data"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["method"].as_str())
+        .collect();
+    assert_eq!(left, ["open-banking"]);
+    let consents: Value = get(&sim, &t3, &format!("/users/{u}/consents"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(consents["data"][0]["status"], "active");
+}
