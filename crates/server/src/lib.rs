@@ -7,6 +7,7 @@
 
 mod basiq;
 mod client;
+mod coalesce;
 pub mod config;
 mod directory;
 pub mod error;

@@ -25,6 +25,7 @@ use budget::TokenBudget;
 use tokio::sync::Mutex;
 use wire::{decode, envelope_of, seg, transport};
 
+use crate::coalesce::Coalesced;
 use crate::error::ServerError;
 use crate::sync::lock;
 
@@ -88,6 +89,8 @@ pub struct BasiqClient {
     /// Why the last SERVER token attempt failed (`None` after a success).
     server_failure: SyncMutex<Option<String>>,
     client_tokens: SyncMutex<HashMap<String, Arc<Mutex<Option<CachedToken>>>>>,
+    account_reads: Coalesced<Vec<Account>>,
+    connection_reads: Coalesced<Vec<Connection>>,
 }
 
 impl BasiqClient {
@@ -115,6 +118,8 @@ impl BasiqClient {
             server_token: Mutex::new(None),
             server_failure: SyncMutex::new(None),
             client_tokens: SyncMutex::new(HashMap::new()),
+            account_reads: Coalesced::default(),
+            connection_reads: Coalesced::default(),
         })
     }
 
@@ -369,16 +374,20 @@ impl BasiqClient {
         .await
     }
 
-    /// The user's connections.
-    pub async fn connections(&self, user: &str) -> Result<Vec<Connection>, ServerError> {
-        Ok(self
-            .call::<List<Connection>>(
-                Method::GET,
-                &format!("/users/{}/connections", seg(user)),
-                None,
-            )
-            .await?
-            .data)
+    /// The user's connections (concurrent calls for one user share one upstream request).
+    pub async fn connections(&self, user: &str) -> Result<Arc<Vec<Connection>>, ServerError> {
+        self.connection_reads
+            .get(user, || async {
+                Ok(self
+                    .call::<List<Connection>>(
+                        Method::GET,
+                        &format!("/users/{}/connections", seg(user)),
+                        None,
+                    )
+                    .await?
+                    .data)
+            })
+            .await
     }
 
     /// One connection of the user (404 when it is not theirs).
@@ -391,12 +400,20 @@ impl BasiqClient {
         .await
     }
 
-    /// The user's accounts.
-    pub async fn accounts(&self, user: &str) -> Result<Vec<Account>, ServerError> {
-        Ok(self
-            .call::<List<Account>>(Method::GET, &format!("/users/{}/accounts", seg(user)), None)
-            .await?
-            .data)
+    /// The user's accounts (concurrent calls for one user share one upstream request).
+    pub async fn accounts(&self, user: &str) -> Result<Arc<Vec<Account>>, ServerError> {
+        self.account_reads
+            .get(user, || async {
+                Ok(self
+                    .call::<List<Account>>(
+                        Method::GET,
+                        &format!("/users/{}/accounts", seg(user)),
+                        None,
+                    )
+                    .await?
+                    .data)
+            })
+            .await
     }
 
     /// A page of the user's transactions matching `filter`.

@@ -22,7 +22,8 @@ pub async fn list(
         .basiq
         .accounts(&user)
         .await?
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|a| AccountView {
             masked_number: mask_account_number(&a.account_no),
             id: a.id,

@@ -27,7 +27,8 @@ pub async fn list(
     let list = state.basiq.connections(&user).await?;
     let names = state.directory.names(&state.basiq).await;
     let views: Vec<ConnectionView> = list
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|c| {
             let (name, logo) = names
                 .get(&c.institution.id)

@@ -355,3 +355,53 @@ async fn a_hanging_basiq_never_holds_up_the_directory_while_a_copy_is_in_hand() 
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn concurrent_reads_of_one_user_share_an_upstream_call_and_later_ones_are_fresh() {
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/users/u-1/accounts"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"type":"list","data":[]}))
+                .set_delay(Duration::from_millis(300)),
+        )
+        .mount(&upstream)
+        .await;
+    let app = app_for(&upstream, &["--session-rate", "0"]).await;
+    let cookie = session_for("u-1");
+    let burst = futures::future::join_all((0..20).map(|_| async {
+        app.http
+            .get(app.url("/api/accounts"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }))
+    .await;
+    assert!(burst.iter().all(|s| *s == 200), "{burst:?}");
+    let calls = received(
+        &upstream.received_requests().await.unwrap(),
+        "/users/u-1/accounts",
+    );
+    assert!(calls <= 2, "20 concurrent reads, {calls} upstream calls");
+    let later = app
+        .http
+        .get(app.url("/api/accounts"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(later.status(), 200);
+    let after = received(
+        &upstream.received_requests().await.unwrap(),
+        "/users/u-1/accounts",
+    );
+    assert_eq!(
+        after,
+        calls + 1,
+        "a later read is never served from an older call"
+    );
+}
