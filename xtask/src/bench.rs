@@ -15,7 +15,7 @@ use crate::{Failure, root, run_ok};
 /// oha, pinned: the version the figures in the README were taken with.
 const OHA_VERSION: &str = "1.16.0";
 
-struct Stop(Child);
+pub(crate) struct Stop(Child);
 
 impl Drop for Stop {
     fn drop(&mut self) {
@@ -125,12 +125,12 @@ fn server() -> Result<(), Failure> {
             unloaded_token_rate = rate;
         }
     }
-    hostile_rows(&base, port, &token, unloaded_token_rate, seconds)
+    crate::bench_load::hostile_rows(&base, port, &token, unloaded_token_rate, seconds)
 }
 
 /// Starts the release server on a free loopback port, pinned to CPU 0, with `extra` flags;
 /// returns its base URL and port once `/readyz` answers, and a guard that stops it.
-fn start_server(extra: &[&str]) -> Result<(String, u16, Stop), Failure> {
+pub(crate) fn start_server(extra: &[&str]) -> Result<(String, u16, Stop), Failure> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -159,7 +159,7 @@ fn start_server(extra: &[&str]) -> Result<(String, u16, Stop), Failure> {
 }
 
 /// A session cookie (`name=value`) from a first `POST /api/token`.
-fn session_cookie(base: &str) -> Result<String, Failure> {
+pub(crate) fn session_cookie(base: &str) -> Result<String, Failure> {
     let headers = curl(&[
         "-s",
         "-D",
@@ -176,7 +176,7 @@ fn session_cookie(base: &str) -> Result<String, Failure> {
 }
 
 /// Prints one table row of an oha report; returns its req/s.
-fn print_row(name: &str, report: &serde_json::Value) -> f64 {
+pub(crate) fn print_row(name: &str, report: &serde_json::Value) -> f64 {
     let s = &report["summary"];
     let p = &report["latencyPercentiles"];
     let ms = |v: &serde_json::Value| {
@@ -197,51 +197,7 @@ fn print_row(name: &str, report: &serde_json::Value) -> f64 {
     rate
 }
 
-/// The rows under hostile load: 1,000 idle slow connections while the token endpoint is
-/// measured (it must keep 80 % of its unloaded rate), and a second server with its default
-/// limits whose token endpoint serves a legitimate session while an abusive cookieless client
-/// hammers it from 127.0.0.2–250.
-fn hostile_rows(
-    base: &str,
-    port: u16,
-    token: &[String],
-    unloaded: f64,
-    seconds: u64,
-) -> Result<(), Failure> {
-    let idle = crate::bench_load::IdleConnections::open(([127, 0, 0, 1], port).into(), 1000);
-    std::thread::sleep(Duration::from_secs(1));
-    let report = oha(token, &format!("{base}/api/token"), seconds, None)?;
-    let reopened = idle.close();
-    let loaded = print_row("POST /api/token, 1,000 idle slow conns", &report);
-    let share = if unloaded > 0.0 {
-        loaded / unloaded * 100.0
-    } else {
-        0.0
-    };
-    println!(
-        "    {share:.0} % of the unloaded rate (goal >= 80 %); {reopened} slow connections were cut off and reopened"
-    );
-
-    let (guarded, guarded_port, _stop) = start_server(&[])?;
-    let cookie = session_cookie(&guarded)?;
-    let legit = ["-m", "POST", "-H", &format!("Cookie: {cookie}")].map(str::to_owned);
-    let abuse =
-        std::thread::spawn(move || crate::bench_load::abusive_client(guarded_port, 8, seconds));
-    let report = oha(&legit, &format!("{guarded}/api/token"), seconds, Some(8))?;
-    let abusive = abuse.join().unwrap_or_default();
-    print_row("POST /api/token at 8/s under abuse", &report);
-    println!(
-        "    abusive cookieless client from 127.0.0.2-250, statuses: {abusive:?}; /readyz after: {}",
-        if curl_ok(&format!("{guarded}/readyz")) {
-            "ready"
-        } else {
-            "NOT ready"
-        }
-    );
-    Ok(())
-}
-
-fn oha(
+pub(crate) fn oha(
     extra: &[String],
     url: &str,
     seconds: u64,
@@ -280,7 +236,7 @@ fn curl(args: &[&str]) -> Result<String, Failure> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn curl_ok(url: &str) -> bool {
+pub(crate) fn curl_ok(url: &str) -> bool {
     Command::new("curl")
         .args(["-sf", "-o", "/dev/null", url])
         .status()

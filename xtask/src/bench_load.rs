@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Socket, Type};
 
+use crate::Failure;
+
 /// Keeps `n` connections open, each sending one header byte every 2 s (a slowloris client);
 /// a connection the server closes is opened again. Stops on drop.
 pub struct IdleConnections {
@@ -112,4 +114,47 @@ fn one_request(host: u8, port: u16) -> Option<u16> {
     let _ = stream.read_to_end(&mut answer);
     let head = String::from_utf8_lossy(&answer[..answer.len().min(32)]).into_owned();
     head.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The rows under hostile load: 1,000 idle slow connections while the token endpoint is
+/// measured (it must keep 80 % of its unloaded rate), and a second server with its default
+/// limits whose token endpoint serves a legitimate session while an abusive cookieless client
+/// hammers it from 127.0.0.2–250.
+pub fn hostile_rows(
+    base: &str,
+    port: u16,
+    token: &[String],
+    unloaded: f64,
+    seconds: u64,
+) -> Result<(), Failure> {
+    let idle = IdleConnections::open(([127, 0, 0, 1], port).into(), 1000);
+    std::thread::sleep(Duration::from_secs(1));
+    let report = crate::bench::oha(token, &format!("{base}/api/token"), seconds, None)?;
+    let reopened = idle.close();
+    let loaded = crate::bench::print_row("POST /api/token, 1,000 idle slow conns", &report);
+    let share = if unloaded > 0.0 {
+        loaded / unloaded * 100.0
+    } else {
+        0.0
+    };
+    println!(
+        "    {share:.0} % of the unloaded rate (goal >= 80 %); {reopened} slow connections were cut off and reopened"
+    );
+
+    let (guarded, guarded_port, _stop) = crate::bench::start_server(&[])?;
+    let cookie = crate::bench::session_cookie(&guarded)?;
+    let legit = ["-m", "POST", "-H", &format!("Cookie: {cookie}")].map(str::to_owned);
+    let abuse = std::thread::spawn(move || abusive_client(guarded_port, 8, seconds));
+    let report = crate::bench::oha(&legit, &format!("{guarded}/api/token"), seconds, Some(8))?;
+    let abusive = abuse.join().unwrap_or_default();
+    crate::bench::print_row("POST /api/token at 8/s under abuse", &report);
+    println!(
+        "    abusive cookieless client from 127.0.0.2-250, statuses: {abusive:?}; /readyz after: {}",
+        if crate::bench::curl_ok(&format!("{guarded}/readyz")) {
+            "ready"
+        } else {
+            "NOT ready"
+        }
+    );
+    Ok(())
 }
