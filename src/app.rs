@@ -4,12 +4,16 @@
 
 use std::sync::Arc;
 
-use bank_connect_core::api_types::AccountView;
+use bank_connect_core::accounts::{self, AccountRow};
 use bank_connect_core::cache::{CacheEntry, CacheRead};
 use bank_connect_core::errors::{ErrorKind, UserError};
-use bank_connect_core::flow::{self, AccountRow, FlowEvent, FlowState, JobView};
+use bank_connect_core::flow::{
+    self, Connected, FlowEffect, FlowEvent, FlowState, Focus, Form, Screen,
+};
+use bank_connect_core::institution;
+use bank_connect_core::job::{self, JobView};
 use bank_connect_core::token::TokenClock;
-use bank_connect_core::{Filters, InstitutionSummary, PublicConfig, accounts};
+use bank_connect_core::{Filters, InstitutionSummary, PublicConfig};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -50,30 +54,6 @@ impl CallError {
     }
 }
 
-/// Which screen is up: a change re-renders the step and moves focus to its heading.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Screen {
-    Idle,
-    Picking,
-    Form(String),
-    Progress(String),
-    Mfa(String),
-    Success(String),
-    Failed,
-}
-
-fn screen_of(state: &FlowState) -> Screen {
-    match state {
-        FlowState::Idle => Screen::Idle,
-        FlowState::Picking { .. } => Screen::Picking,
-        FlowState::EnteringCredentials { institution, .. } => Screen::Form(institution.id.clone()),
-        FlowState::Connecting { job_id, .. } => Screen::Progress(job_id.clone()),
-        FlowState::Mfa { job_id, .. } => Screen::Mfa(job_id.clone()),
-        FlowState::Succeeded { job_id, .. } => Screen::Success(job_id.clone()),
-        FlowState::Failed { .. } => Screen::Failed,
-    }
-}
-
 /// Everything the container shares with its tasks; `Copy`, so closures capture it freely.
 #[derive(Clone, Copy)]
 pub(crate) struct Ctx {
@@ -82,8 +62,6 @@ pub(crate) struct Ctx {
     config: RwSignal<Option<PublicConfig>>,
     directory: RwSignal<Option<Arc<Vec<InstitutionSummary>>>>,
     directory_error: RwSignal<Option<UserError>>,
-    accounts: RwSignal<Option<Vec<AccountView>>>,
-    accounts_error: RwSignal<Option<UserError>>,
     background_note: RwSignal<Option<String>>,
     now: RwSignal<u64>,
     poll_generation: StoredValue<u64>,
@@ -91,18 +69,55 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     fn dispatch(&self, event: FlowEvent) {
+        let mut effects = Vec::new();
         self.flow.update(|s| {
             let current = std::mem::replace(s, FlowState::Idle);
             if crate::embed::active() {
                 // Embedded: the host hears about the transition (core decides what it hears).
                 let before = current.clone();
                 let observed = event.clone();
-                *s = flow::next(current, event);
+                (*s, effects) = flow::next(current, event);
                 crate::embed::observe(before, observed, s.clone());
             } else {
-                *s = flow::next(current, event);
+                (*s, effects) = flow::next(current, event);
             }
         });
+        for effect in effects {
+            self.run(effect);
+        }
+    }
+
+    /// Carries out what a transition asked for; the I/O of the later steps runs from their
+    /// module.
+    fn run(&self, effect: FlowEffect) {
+        match effect {
+            FlowEffect::Focus(target) => browser::focus_when_shown(
+                match target {
+                    Focus::StepHeading => "bc-step-heading",
+                    Focus::Password => "bc-password",
+                    Focus::PlusButton => "bc-plus",
+                }
+                .to_string(),
+            ),
+            FlowEffect::PreparePicker => {
+                if self.directory.with_untracked(Option::is_none) {
+                    self.load_directory();
+                }
+                if self.session.with_untracked(Option::is_none) {
+                    // Get the token early so the form's details arrive quickly.
+                    let ctx = *self;
+                    spawn_local(async move {
+                        let _ = ctx.session(false).await;
+                    });
+                }
+            }
+            effect => {
+                let ctx = *self;
+                spawn_local(async move {
+                    let _ = call_split!(flow_effect(ctx, effect));
+                });
+            }
+        }
     }
 
     async fn basiq(&self) -> Result<Basiq, UserError> {
@@ -263,10 +278,10 @@ impl Ctx {
         let sending = self.flow.with_untracked(|f| {
             matches!(
                 f,
-                FlowState::EnteringCredentials {
+                FlowState::EnteringCredentials(Form {
                     submitting: true,
                     ..
-                }
+                })
             )
         });
         if !sending {
@@ -292,13 +307,13 @@ impl Ctx {
     }
 
     fn submit_mfa(&self, body: String) {
-        let Some(job_id) = self.flow.with_untracked(|f| match f {
-            FlowState::Mfa { job_id, .. } => Some(job_id.clone()),
-            _ => None,
-        }) else {
+        let Some(job_id) = self
+            .flow
+            .with_untracked(|f| f.mfa().and(f.job()).map(|j| j.job_id.clone()))
+        else {
             return;
         };
-        self.dispatch(FlowEvent::MfaSubmitted);
+        self.dispatch(FlowEvent::MfaSubmitted { now_ms: now_ms() });
         let ctx = *self;
         spawn_local(async move {
             let result = ctx
@@ -325,11 +340,9 @@ impl Ctx {
             let followed = job_id.clone();
             let following = move || {
                 ctx.poll_generation.get_value() == generation
-                    && ctx.flow.with_untracked(|f| match f {
-                        FlowState::Connecting { job_id: j, .. }
-                        | FlowState::Mfa { job_id: j, .. } => *j == followed,
-                        _ => false,
-                    })
+                    && ctx
+                        .flow
+                        .with_untracked(|f| f.job().is_some_and(|j| j.job_id == followed))
             };
             let mut failures = 0;
             loop {
@@ -337,13 +350,14 @@ impl Ctx {
                     .flow
                     .with_untracked(|f| f.elapsed_ms(now_ms()))
                     .unwrap_or(0);
-                browser::sleep(flow::poll_delay_ms(elapsed)).await;
+                browser::sleep(job::poll_delay_ms(elapsed)).await;
                 if !following() {
                     break;
                 }
                 if ctx.flow.with_untracked(|f| f.job_to_poll().is_none()) {
                     continue; // an MFA answer is on its way
                 }
+                let requested_at_ms = now_ms();
                 let answer = ctx
                     .with_token(|basiq, s| {
                         let job_id = job_id.clone();
@@ -358,12 +372,11 @@ impl Ctx {
                         failures = 0;
                         ctx.dispatch(FlowEvent::JobUpdated {
                             job,
+                            requested_at_ms,
                             now_ms: now_ms(),
                         });
                     }
-                    Err(CallError::Failed(e))
-                        if flow::rides_out_poll_failure(&e.kind, failures) =>
-                    {
+                    Err(CallError::Failed(e)) if job::rides_out_poll_failure(&e.kind, failures) => {
                         failures += 1;
                     }
                     Err(e) => ctx.dispatch(e.into_event()),
@@ -372,35 +385,26 @@ impl Ctx {
         });
     }
 
+    /// Loads the new connection's accounts into the flow (and so into the host's `success`
+    /// message when embedded).
     fn load_accounts(&self) {
         let ctx = *self;
-        ctx.accounts.set(None);
-        ctx.accounts_error.set(None);
         spawn_local(async move {
             match api::fetch_accounts().await {
                 Ok(list) => {
-                    if crate::embed::active() {
-                        // The host's `success` message carries these rows (core builds it
-                        // from the state when they arrive).
-                        let rows = ctx.flow.with_untracked(|f| match f {
-                            FlowState::Succeeded {
-                                institution,
-                                connection_id,
-                                ..
-                            } => Some(accounts::rows_for_connection(
-                                &list,
-                                connection_id.as_deref(),
-                                &institution.id,
-                            )),
-                            _ => None,
-                        });
-                        if let Some(rows) = rows {
-                            ctx.dispatch(FlowEvent::AccountsLoaded(rows));
-                        }
+                    let rows = ctx.flow.with_untracked(|f| match f {
+                        FlowState::Succeeded(c) => Some(accounts::rows_for_connection(
+                            &list,
+                            c.connection_id.as_deref(),
+                            &c.institution.id,
+                        )),
+                        _ => None,
+                    });
+                    if let Some(rows) = rows {
+                        ctx.dispatch(FlowEvent::AccountsLoaded(rows));
                     }
-                    ctx.accounts.set(Some(list))
                 }
-                Err(e) => ctx.accounts_error.set(Some(e)),
+                Err(e) => ctx.dispatch(FlowEvent::RequestFailed(e)),
             }
         });
     }
@@ -415,8 +419,6 @@ pub fn App() -> impl IntoView {
         config: RwSignal::new(None),
         directory: RwSignal::new(None),
         directory_error: RwSignal::new(None),
-        accounts: RwSignal::new(None),
-        accounts_error: RwSignal::new(None),
         background_note: RwSignal::new(None),
         now: RwSignal::new(now_ms()),
         poll_generation: StoredValue::new(0),
@@ -456,60 +458,17 @@ pub fn App() -> impl IntoView {
         move || {
             let now = now_ms();
             ctx.now.set(now);
-            if flow.with_untracked(|f| matches!(f, FlowState::Mfa { .. })) {
+            if flow.with_untracked(|f| f.mfa().is_some()) {
                 ctx.dispatch(FlowEvent::Tick { now_ms: now });
             }
         },
         std::time::Duration::from_secs(1),
     );
 
-    let screen = Memo::new(move |_| flow.with(screen_of));
+    let screen = Memo::new(move |_| flow.with(Screen::of));
 
-    // Side effects of entering a screen.
-    Effect::new(move |previous: Option<Screen>| {
-        let current = screen.get();
-        if previous.as_ref() != Some(&current) {
-            match &current {
-                Screen::Picking if ctx.directory.with_untracked(Option::is_none) => {
-                    ctx.load_directory();
-                }
-                // The later steps' own effects start in `flow_screen`, in their module.
-                _ => {}
-            }
-            if matches!(current, Screen::Picking) && ctx.session.with_untracked(Option::is_none) {
-                // Get the token early so the form's details arrive quickly.
-                spawn_local(async move {
-                    let _ = ctx.session(false).await;
-                });
-            }
-            // Move focus to the new step's heading (to the password after a refusal).
-            let back_with_notice = flow.with_untracked(|f| {
-                matches!(
-                    f,
-                    FlowState::EnteringCredentials {
-                        notice: Some(_),
-                        ..
-                    }
-                )
-            });
-            let target = match current {
-                Screen::Idle if previous.is_some() => Some("bc-plus"),
-                Screen::Idle => None,
-                Screen::Form(_) if back_with_notice => Some("bc-password"),
-                _ => Some("bc-step-heading"),
-            };
-            if let Some(id) = target {
-                browser::focus_when_shown(id.to_string());
-            }
-        }
-        current
-    });
-
-    let shown = StoredValue::new(None::<Screen>);
     let body = move || {
         let current = screen.get();
-        let previous = shown.get_value();
-        shown.set_value(Some(current.clone()));
         match current {
             Screen::Idle => view! {
                 {move || {
@@ -529,14 +488,11 @@ pub fn App() -> impl IntoView {
                 preload!(preload_flow);
                 lazy_view(move || async move { call_split!(picker_screen(ctx)) }).into_any()
             }
-            current => {
+            _ => {
                 let state = flow.get_untracked();
                 lazy_view(move || {
-                    let (current, state) = (current.clone(), state.clone());
-                    let previous = previous.clone();
-                    async move {
-                        call_split!(flow_screen(ctx, connections, current, previous, state))
-                    }
+                    let state = state.clone();
+                    async move { call_split!(flow_screen(ctx, connections, state)) }
                 })
                 .into_any()
             }
@@ -564,6 +520,21 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The I/O the later steps ask for (in the `flow` module, beside their screens).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(flow, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn flow_effect(ctx: Ctx, effect: FlowEffect) -> Result<(), ChunkError> {
+    match effect {
+        FlowEffect::FetchInstitution(id) => ctx.refresh_institution(id),
+        FlowEffect::PollJob(job_id) => ctx.poll(job_id),
+        FlowEffect::LoadAccounts => ctx.load_accounts(),
+        FlowEffect::PreparePicker | FlowEffect::Focus(_) => {}
+    }
+    Ok(())
+}
+
 /// The steps after the picker: form, progress, MFA, accounts, failure (split point `flow`).
 #[cfg_attr(
     feature = "split",
@@ -577,27 +548,9 @@ pub fn App() -> impl IntoView {
 fn flow_screen(
     ctx: Ctx,
     connections: ConnectionsState,
-    current: Screen,
-    previous: Option<Screen>,
     state: FlowState,
 ) -> Result<AnyView, ChunkError> {
     let flow = ctx.flow;
-    // Entering the step: fresh captions, polling the job, the accounts.
-    match &current {
-        Screen::Form(id)
-            if !matches!(
-                previous,
-                Some(Screen::Progress(_)) | Some(Screen::Mfa(_)) | Some(Screen::Failed)
-            ) =>
-        {
-            ctx.refresh_institution(id.clone());
-        }
-        Screen::Progress(job) if !matches!(&previous, Some(Screen::Mfa(j)) if j == job) => {
-            ctx.poll(job.clone());
-        }
-        Screen::Success(_) => ctx.load_accounts(),
-        _ => {}
-    }
     let on_failure_action = move |a: FailureAction| {
         ctx.dispatch(match a {
             FailureAction::Retry => FlowEvent::Retry,
@@ -607,46 +560,25 @@ fn flow_screen(
         })
     };
 
-    Ok(match (current, state) {
-        (
-            Screen::Form(_),
-            FlowState::EnteringCredentials {
-                institution,
-                login_id,
-                ..
-            },
-        ) => {
+    Ok(match state {
+        FlowState::EnteringCredentials(Form { attempt, .. }) => {
+            let institution = attempt.institution;
             let inst = Signal::derive(move || {
                 flow.with(|f| f.institution().cloned())
                     .unwrap_or_else(|| institution.clone())
             });
-            let check = Signal::derive(move || {
-                flow.with(|f| match f {
-                    FlowState::EnteringCredentials { check, .. } => check.clone(),
-                    _ => Default::default(),
-                })
-            });
-            let submitting = Signal::derive(move || {
-                flow.with(|f| {
-                    matches!(
-                        f,
-                        FlowState::EnteringCredentials {
-                            submitting: true,
-                            ..
-                        }
-                    )
-                })
-            });
-            let notice = Signal::derive(move || {
-                flow.with(|f| match f {
-                    FlowState::EnteringCredentials { notice, .. } => notice.clone(),
-                    _ => None,
-                })
-            });
+            let form = move |f: &FlowState| match f {
+                FlowState::EnteringCredentials(form) => Some(form.clone()),
+                _ => None,
+            };
+            let check =
+                Signal::derive(move || flow.with(form).map(|f| f.check).unwrap_or_default());
+            let submitting = Signal::derive(move || flow.with(form).is_some_and(|f| f.submitting));
+            let notice = Signal::derive(move || flow.with(form).and_then(|f| f.notice));
             view! {
                 <CredentialForm
                     institution=inst
-                    login_prefill=login_id.unwrap_or_default()
+                    login_prefill=attempt.login_id.unwrap_or_default()
                     check=check
                     submitting=submitting
                     notice=notice
@@ -656,22 +588,13 @@ fn flow_screen(
             }
             .into_any()
         }
-        (
-            Screen::Progress(_),
-            FlowState::Connecting {
-                institution,
-                started_at_ms,
-                ..
-            },
-        ) => {
+        FlowState::Connecting { attempt, job } if job.mfa.is_none() => {
+            let institution = attempt.institution;
             let view_signal = Signal::derive(move || {
-                flow.with(|f| match f {
-                    FlowState::Connecting { view, .. } | FlowState::Mfa { view, .. } => {
-                        view.clone()
-                    }
-                    _ => JobView::starting(),
-                })
+                flow.with(|f| f.job().map(|j| j.view.clone()))
+                    .unwrap_or_else(JobView::starting)
             });
+            let started_at_ms = job.started_at_ms;
             let elapsed =
                 Signal::derive(move || ctx.now.get().saturating_sub(started_at_ms) / 1000);
             let name = institution.name.clone();
@@ -679,7 +602,7 @@ fn flow_screen(
                 <ConnectionProgress
                     institution_name=institution.name.clone()
                     view=view_signal
-                    usual_secs=flow::usual_seconds(&institution)
+                    usual_secs=institution::usual_seconds(&institution)
                     elapsed_secs=elapsed
                     on_cancel=move |_| ctx.dispatch(FlowEvent::Cancel)
                     on_background=move |_| {
@@ -692,44 +615,26 @@ fn flow_screen(
             }
             .into_any()
         }
-        (
-            Screen::Mfa(_),
-            FlowState::Mfa {
-                institution,
-                challenge,
-                ..
-            },
-        ) => {
+        FlowState::Connecting { attempt, job } => {
+            let Some(first) = job.mfa.map(|m| m.challenge) else {
+                return Ok(().into_any());
+            };
             let challenge_signal = Signal::derive(move || {
-                flow.with(|f| match f {
-                    FlowState::Mfa { challenge, .. } => Some(challenge.clone()),
-                    _ => None,
-                })
-                .unwrap_or_else(|| challenge.clone())
+                flow.with(|f| f.mfa().map(|m| m.challenge.clone()))
+                    .unwrap_or_else(|| first.clone())
             });
-            let error = Signal::derive(move || {
-                flow.with(|f| match f {
-                    FlowState::Mfa { error, .. } => error.clone(),
-                    _ => None,
-                })
-            });
+            let error =
+                Signal::derive(move || flow.with(|f| f.mfa().and_then(|m| m.error.clone())));
             let busy = Signal::derive(move || {
-                flow.with(|f| {
-                    matches!(
-                        f,
-                        FlowState::Mfa { sending: true, .. }
-                            | FlowState::Mfa { answered: true, .. }
-                    )
-                })
+                flow.with(|f| f.mfa().is_some_and(|m| m.sending() || m.checking()))
             });
             let seconds_left = Signal::derive(move || {
                 let now = ctx.now.get();
-                flow.with(|f| f.mfa_time_left_ms(now))
-                    .map(|ms| ms.div_ceil(1000))
+                flow.with(|f| f.mfa().and_then(|m| m.seconds_left(now)))
             });
             view! {
                 <MfaPrompt
-                    institution_name=institution.name.clone()
+                    institution_name=attempt.institution.name.clone()
                     challenge=challenge_signal
                     error=error
                     seconds_left=seconds_left
@@ -740,28 +645,21 @@ fn flow_screen(
             }
             .into_any()
         }
-        (
-            Screen::Success(_),
-            FlowState::Succeeded {
-                institution,
-                connection_id,
-                ..
-            },
-        ) => {
-            let inst_id = institution.id.clone();
+        FlowState::Succeeded(Connected { institution, .. }) => {
+            let connected = move |f: &FlowState| match f {
+                FlowState::Succeeded(c) => Some((c.accounts.clone(), c.accounts_error.clone())),
+                _ => None,
+            };
             let rows = Signal::derive(move || -> Option<Vec<AccountRow>> {
-                ctx.accounts.with(|a| {
-                    a.as_ref().map(|list| {
-                        accounts::rows_for_connection(list, connection_id.as_deref(), &inst_id)
-                    })
-                })
+                flow.with(connected).and_then(|c| c.0)
             });
+            let error = Signal::derive(move || flow.with(connected).and_then(|c| c.1));
             view! {
                 <ConnectedAccounts
                     institution_name=institution.name.clone()
                     rows=rows
-                    error=ctx.accounts_error
-                    on_reload=move |_| ctx.load_accounts()
+                    error=error
+                    on_reload=move |_| ctx.dispatch(FlowEvent::ReloadAccounts)
                     on_another=move |_| ctx.dispatch(FlowEvent::PickAnother)
                 />
                 <button
@@ -777,24 +675,16 @@ fn flow_screen(
             }
             .into_any()
         }
-        (
-            Screen::Failed,
-            FlowState::Failed {
-                institution,
-                error,
-                recovery,
-                ..
-            },
-        ) => view! {
+        FlowState::Failed(f) => view! {
             <FailureScreen
-                error=error
-                recovery=recovery
-                institution_name=institution.map(|i| i.name)
+                error=f.error
+                recovery=f.recovery
+                institution_name=f.institution.map(|i| i.name)
                 on_action=on_failure_action
             />
         }
         .into_any(),
-        _ => ().into_any(),
+        FlowState::Idle | FlowState::Picking { .. } => ().into_any(),
     })
 }
 

@@ -11,12 +11,12 @@
 use std::collections::HashMap;
 
 use bank_connect_core::InstitutionSummary;
-use bank_connect_core::accounts;
+use bank_connect_core::accounts::{self, AccountRow};
 use bank_connect_core::api_types::{AccountView, ConnectionView, TransactionView};
-use bank_connect_core::basiq::MfaChallenge;
+use bank_connect_core::basiq::Job;
 use bank_connect_core::connections::{self as logic, ActionError, ConnectionStatus};
 use bank_connect_core::errors::{ErrorKind, UserError};
-use bank_connect_core::flow::{self, AccountRow, JobOutcome, JobView, MFA_REFUSED};
+use bank_connect_core::job::{self, Followed, JobEvent, JobFollow, JobView};
 use bank_connect_core::validation::FormCheck;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -44,22 +44,28 @@ enum JobKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct MfaUi {
-    challenge: MfaChallenge,
-    received_ms: u64,
-    sending: bool,
-    error: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
 struct Running {
     kind: JobKind,
-    job_id: Option<String>,
-    view: JobView,
     started_ms: u64,
-    mfa: Option<MfaUi>,
-    /// The challenge last answered (the same one polled again means "still checking").
-    answered: Option<MfaChallenge>,
+    /// The job, once Basiq named it.
+    job: Option<JobFollow>,
+}
+
+impl Running {
+    fn view(&self) -> JobView {
+        self.job
+            .as_ref()
+            .map(|j| j.view.clone())
+            .unwrap_or_else(JobView::starting)
+    }
+
+    /// The challenge on screen (not once the answer is with the bank).
+    fn asking(&self) -> Option<&job::MfaStep> {
+        self.job
+            .as_ref()
+            .and_then(|j| j.mfa.as_ref())
+            .filter(|m| !m.checking())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -340,11 +346,8 @@ impl ConnectionsState {
             u.last_started_ms = Some(now);
             u.running = Some(Running {
                 kind: JobKind::Refresh,
-                job_id: None,
-                view: JobView::starting(),
                 started_ms: now,
-                mfa: None,
-                answered: None,
+                job: None,
             });
         });
         if watch {
@@ -358,7 +361,7 @@ impl ConnectionsState {
                 Ok(job_id) => {
                     st.set_ui(&id, |u| {
                         if let Some(r) = &mut u.running {
-                            r.job_id = Some(job_id.clone());
+                            r.job = Some(JobFollow::new(job_id.clone(), r.started_ms));
                         }
                     });
                     st.poll(app, id, job_id);
@@ -403,8 +406,8 @@ impl ConnectionsState {
         self.ui.with_untracked(|m| {
             m.get(id)
                 .and_then(|u| u.running.as_ref())
-                .and_then(|r| r.job_id.as_deref())
-                == Some(job_id)
+                .and_then(|r| r.job.as_ref())
+                .is_some_and(|j| j.job_id == job_id)
         })
     }
 
@@ -418,16 +421,17 @@ impl ConnectionsState {
                     .running_job(&id)
                     .map(|r| now_ms().saturating_sub(r.started_ms))
                     .unwrap_or(0);
-                browser::sleep(flow::poll_delay_ms(elapsed)).await;
+                browser::sleep(job::poll_delay_ms(elapsed)).await;
                 if !st.following(&id, &job_id) {
                     break;
                 }
-                if st
+                let answering = st
                     .running_job(&id)
-                    .is_some_and(|r| r.mfa.as_ref().is_some_and(|m| m.sending))
-                {
+                    .is_some_and(|r| r.job.as_ref().is_some_and(|j| j.job_to_poll().is_none()));
+                if answering {
                     continue;
                 }
+                let requested_at_ms = now_ms();
                 let answer = app
                     .with_token(|basiq, s| {
                         let job_id = job_id.clone();
@@ -440,13 +444,11 @@ impl ConnectionsState {
                 match answer {
                     Ok(job) => {
                         failures = 0;
-                        if st.job_updated(app, &id, JobView::from_job(&job)) {
+                        if st.job_updated(app, &id, job, requested_at_ms) {
                             break;
                         }
                     }
-                    Err(CallError::Failed(e))
-                        if flow::rides_out_poll_failure(&e.kind, failures) =>
-                    {
+                    Err(CallError::Failed(e)) if job::rides_out_poll_failure(&e.kind, failures) => {
                         failures += 1;
                     }
                     Err(e) => {
@@ -458,11 +460,31 @@ impl ConnectionsState {
         });
     }
 
+    /// Feeds an event to the job `id` follows, keeping what it becomes.
+    fn follow(&self, id: &str, event: JobEvent) -> Option<Followed> {
+        let follow = self.running_job(id)?.job?;
+        let followed = job::next(follow, event);
+        if let Followed::Going { follow, .. } = &followed {
+            self.set_ui(id, |u| {
+                if let Some(r) = &mut u.running {
+                    r.job = Some(follow.clone());
+                }
+            });
+        }
+        Some(followed)
+    }
+
     /// Applies a polled job; true when it ended.
-    fn job_updated(&self, app: Ctx, id: &str, view: JobView) -> bool {
+    fn job_updated(&self, app: Ctx, id: &str, polled: Job, requested_at_ms: u64) -> bool {
         let name = self.name_of(id);
-        match view.outcome.clone() {
-            JobOutcome::Succeeded { .. } => {
+        let event = JobEvent::Polled {
+            job: polled,
+            requested_at_ms,
+            now_ms: now_ms(),
+        };
+        match self.follow(id, event) {
+            None => true,
+            Some(Followed::Succeeded { .. }) => {
                 let kind = self.running_job(id).map(|r| r.kind);
                 self.set_ui(id, |u| {
                     u.running = None;
@@ -476,7 +498,7 @@ impl ConnectionsState {
                 self.reload_after_job(id);
                 true
             }
-            JobOutcome::Failed(e) => {
+            Some(Followed::Failed(e)) => {
                 let update = self
                     .running_job(id)
                     .is_some_and(|r| r.kind == JobKind::Update);
@@ -500,42 +522,14 @@ impl ConnectionsState {
                 }
                 true
             }
-            JobOutcome::NeedsMfa(challenge) => {
-                let now = now_ms();
-                let mut ask = false;
-                self.set_ui(id, |u| {
-                    if let Some(r) = &mut u.running {
-                        r.view = view;
-                        let same_as_answered = r.answered.as_ref() == Some(&challenge);
-                        let already_shown =
-                            r.mfa.as_ref().is_some_and(|m| m.challenge == challenge);
-                        if !same_as_answered && !already_shown {
-                            let refused = r.answered.take().is_some();
-                            r.mfa = Some(MfaUi {
-                                challenge,
-                                received_ms: now,
-                                sending: false,
-                                error: refused.then(|| MFA_REFUSED.to_string()),
-                            });
-                            ask = true;
-                        }
-                    }
-                });
-                if ask && self.watching.with_untracked(Option::is_none) {
+            Some(Followed::Going { asked, .. }) => {
+                if asked && self.watching.with_untracked(Option::is_none) {
                     self.watching.set(Some(id.to_string()));
                 }
-                if ask && self.watching.with_untracked(|w| w.as_deref() == Some(id)) {
+                if asked && self.watching.with_untracked(|w| w.as_deref() == Some(id)) {
                     // The bank is waiting for the person: take them to the question.
                     focus_soon("bc-step-heading".into());
                 }
-                false
-            }
-            JobOutcome::InProgress => {
-                self.set_ui(id, |u| {
-                    if let Some(r) = &mut u.running {
-                        r.view = view;
-                    }
-                });
                 false
             }
         }
@@ -564,15 +558,10 @@ impl ConnectionsState {
     }
 
     fn submit_mfa(&self, app: Ctx, id: String, body: String) {
-        let Some(job_id) = self.running_job(&id).and_then(|r| r.job_id) else {
+        let Some(job_id) = self.running_job(&id).and_then(|r| r.job).map(|j| j.job_id) else {
             return;
         };
-        self.set_ui(&id, |u| {
-            if let Some(m) = u.running.as_mut().and_then(|r| r.mfa.as_mut()) {
-                m.sending = true;
-                m.error = None;
-            }
-        });
+        self.follow(&id, JobEvent::MfaSubmitted { now_ms: now_ms() });
         let st = *self;
         spawn_local(async move {
             let result = app
@@ -582,21 +571,13 @@ impl ConnectionsState {
                 })
                 .await;
             drop(body);
-            st.set_ui(&id, |u| {
-                if let Some(r) = &mut u.running {
-                    match result {
-                        Ok(()) => {
-                            r.answered = r.mfa.take().map(|m| m.challenge);
-                        }
-                        Err(e) => {
-                            if let Some(m) = &mut r.mfa {
-                                m.sending = false;
-                                m.error = Some(call_error(e).message);
-                            }
-                        }
-                    }
-                }
-            });
+            st.follow(
+                &id,
+                match result {
+                    Ok(()) => JobEvent::MfaSent,
+                    Err(e) => JobEvent::RequestFailed(call_error(e).message),
+                },
+            );
         });
     }
 
@@ -701,11 +682,8 @@ impl ConnectionsState {
                         u.update_login = Some(login_id.clone());
                         u.running = Some(Running {
                             kind: JobKind::Update,
-                            job_id: Some(job.id.clone()),
-                            view: JobView::starting(),
                             started_ms: now,
-                            mfa: None,
-                            answered: None,
+                            job: Some(JobFollow::new(job.id.clone(), now)),
                         });
                     });
                     st.watching.set(Some(id.clone()));
@@ -1106,7 +1084,7 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
             .with(|m| match m.get(&id).and_then(|u| u.running.as_ref()) {
                 None => JobArea::None,
                 Some(_) if !watched => JobArea::Compact,
-                Some(r) if r.mfa.is_some() => JobArea::Mfa,
+                Some(r) if r.asking().is_some() => JobArea::Mfa,
                 Some(_) => JobArea::Progress,
             })
     });
@@ -1122,10 +1100,10 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
             let status = move || {
                 running()
                     .map(|r| {
-                        if r.mfa.is_some() {
+                        if r.asking().is_some() {
                             format!("{} needs you to confirm it's you.", name())
                         } else {
-                            let step = r.view.current_label().unwrap_or("Finishing").to_string();
+                            let step = r.view().current_label().unwrap_or("Finishing").to_string();
                             match r.kind {
                                 JobKind::Refresh => format!("Refreshing: {step}…"),
                                 JobKind::Update => format!("Checking your details: {step}…"),
@@ -1134,7 +1112,7 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
                     })
                     .unwrap_or_default()
             };
-            let asks = move || running().is_some_and(|r| r.mfa.is_some());
+            let asks = move || running().is_some_and(|r| r.asking().is_some());
             view! {
                 <div class="bc-conn-job">
                     <p class="bc-live" role="status">{status}</p>
@@ -1153,8 +1131,11 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
             .into_any()
         }
         JobArea::Progress => {
-            let view_signal =
-                Memo::new(move |_| running().map(|r| r.view).unwrap_or_else(JobView::starting));
+            let view_signal = Memo::new(move |_| {
+                running()
+                    .map(|r| r.view())
+                    .unwrap_or_else(JobView::starting)
+            });
             let elapsed = Memo::new(move |_| {
                 let started = running().map(|r| r.started_ms).unwrap_or_else(now_ms);
                 st.now.get().saturating_sub(started) / 1000
@@ -1178,7 +1159,7 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
             .into_any()
         }
         JobArea::Mfa => {
-            let mfa = move || running().and_then(|r| r.mfa);
+            let mfa = move || running().and_then(|r| r.asking().cloned());
             let fallback = mfa().map(|m| m.challenge);
             let Some(first) = fallback else {
                 return ().into_any();
@@ -1186,14 +1167,10 @@ fn connection_item(app: Ctx, state: ConnectionsState, id: String) -> AnyView {
             let challenge =
                 Memo::new(move |_| mfa().map(|m| m.challenge).unwrap_or_else(|| first.clone()));
             let error = Memo::new(move |_| mfa().and_then(|m| m.error));
-            let busy = Memo::new(move |_| mfa().is_some_and(|m| m.sending));
+            let busy = Memo::new(move |_| mfa().is_some_and(|m| m.sending()));
             let seconds_left = Memo::new(move |_| {
                 let now = st.now.get();
-                mfa().and_then(|m| {
-                    m.challenge
-                        .expiry_ms
-                        .map(|e| (m.received_ms + e).saturating_sub(now).div_ceil(1000))
-                })
+                mfa().and_then(|m| m.seconds_left(now))
             });
             view! {
                 <div class="bc-conn-job">

@@ -10,7 +10,7 @@ use bank_connect::components::{
 use bank_connect_core::basiq::Job;
 use bank_connect_core::basiq::MfaChallenge;
 use bank_connect_core::errors::{self, ErrorKind, Recovery, UserError};
-use bank_connect_core::flow::JobView;
+use bank_connect_core::job::JobView;
 use bank_connect_core::validation::FormCheck;
 use bank_connect_core::{Filters, InstitutionSummary};
 use leptos::prelude::*;

@@ -7,9 +7,10 @@ use bank_connect::components::{
     AccountItem, ConfirmDialog, ConnectionCard, ConnectionProgress, CredentialForm,
     DIALOG_CANCEL_ID, RefreshOffer, TransactionList,
 };
+use bank_connect_core::accounts::AccountRow;
 use bank_connect_core::api_types::ConnectionView;
 use bank_connect_core::connections::TransactionRow;
-use bank_connect_core::flow::{AccountRow, JobView};
+use bank_connect_core::job::JobView;
 use bank_connect_core::validation::FormCheck;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;

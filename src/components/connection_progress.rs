@@ -2,7 +2,7 @@
 //! "usually takes ~N s", a polite live region, "Continue in background" once the credentials
 //! are verified, and Cancel.
 
-use bank_connect_core::flow::{JobView, StepState};
+use bank_connect_core::job::{JobView, StepState};
 use leptos::prelude::*;
 
 fn state_text(state: StepState) -> &'static str {

@@ -3,9 +3,9 @@
 //! remove actions, the error of the last action beside it, and (as children) the job progress
 //! and its accounts. Also one account row with its balances and a transactions toggle.
 
+use bank_connect_core::accounts::AccountRow;
 use bank_connect_core::api_types::ConnectionView;
 use bank_connect_core::connections::{self, ConnectionStatus};
-use bank_connect_core::flow::AccountRow;
 use leptos::prelude::*;
 
 use super::InstitutionLogo;

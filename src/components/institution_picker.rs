@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use bank_connect_core::flow::InstitutionStatus;
+use bank_connect_core::institution::InstitutionStatus;
 use bank_connect_core::{Filters, InstitutionSummary, SearchIndex};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;

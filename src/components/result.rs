@@ -1,8 +1,8 @@
 //! The end of the flow: the connected bank's accounts, or a failure screen per error kind with
 //! its way out.
 
+use bank_connect_core::accounts::AccountRow;
 use bank_connect_core::errors::{ErrorKind, Recovery, UserError};
-use bank_connect_core::flow::AccountRow;
 use leptos::prelude::*;
 
 /// Success: the accounts of the new connection.

@@ -1,8 +1,10 @@
-//! The result screen's account rows from the server's `/api/accounts` answer (numbers already
-//! masked by the server), for the connection just made.
+//! Accounts as the result screen and the connections view list them: [`AccountRow`], from the
+//! server's `/api/accounts` answer (numbers already masked by the server) or from Basiq's
+//! accounts, and account-number masking.
 
 use crate::api_types::AccountView;
-use crate::flow::{AccountRow, account_kind_label};
+use crate::basiq::Account;
+use crate::job::{StepKind, step_label};
 use crate::money::{format_amount, parse_minor_units};
 
 /// An amount with its currency ("-$6,081.50") and whether it is below zero; Basiq's text as is
@@ -51,9 +53,116 @@ pub fn rows_for_connection(
         .collect()
 }
 
+/// An account number for display: the last four characters behind dots ("•••• 6789"); short
+/// numbers are shown as they are.
+pub fn mask_account_number(number: &str) -> String {
+    let chars: Vec<char> = number.chars().filter(|c| !c.is_whitespace()).collect();
+    if chars.len() <= 4 {
+        return chars.into_iter().collect();
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("•••• {tail}")
+}
+
+/// One account as the result screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    /// Account id.
+    pub id: String,
+    /// Account name.
+    pub name: String,
+    /// Masked account number ("•••• 6789").
+    pub number: String,
+    /// Readable account type ("Credit card").
+    pub kind: String,
+    /// Balance with currency ("-$6,081.50"); Basiq's text as is when it is not a plain amount.
+    pub balance: String,
+    /// True when the balance is below zero (owed).
+    pub negative: bool,
+    /// Available funds with currency, when given.
+    pub available: Option<String>,
+}
+
+/// A readable name for Basiq's `class.type`.
+pub fn account_kind_label(kind: &str) -> String {
+    match kind {
+        "transaction" => "Transaction account".into(),
+        "savings" => "Savings account".into(),
+        "credit-card" => "Credit card".into(),
+        "mortgage" => "Home loan".into(),
+        "loan" => "Loan".into(),
+        "term-deposit" => "Term deposit".into(),
+        "investment" => "Investment".into(),
+        "insurance" => "Insurance".into(),
+        "foreign" => "Foreign currency account".into(),
+        "" => "Account".into(),
+        other => step_label(StepKind::Other, other),
+    }
+}
+
+/// The result screen's rows for the connected accounts.
+pub fn account_rows(accounts: &[Account]) -> Vec<AccountRow> {
+    accounts
+        .iter()
+        .map(|a| {
+            let (balance, negative) = money(&a.balance, &a.currency);
+            AccountRow {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                number: mask_account_number(&a.account_no),
+                kind: account_kind_label(&a.class.kind),
+                balance,
+                negative,
+                available: a
+                    .available_funds
+                    .as_deref()
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| money(s, &a.currency).0),
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The state machine
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contract_recorded_accounts_become_rows() {
+        let list: crate::basiq::List<Account> =
+            serde_json::from_str(&crate::reference("recorded/accounts/getAccounts.json")).unwrap();
+        let rows = account_rows(&list.data);
+        assert_eq!(rows.len(), list.data.len());
+        let card = rows
+            .iter()
+            .find(|r| r.kind == "Credit card")
+            .expect("a credit card");
+        assert!(card.negative);
+        assert!(card.balance.starts_with("-$"), "{}", card.balance);
+        assert!(
+            card.available
+                .as_deref()
+                .is_some_and(|a| a.starts_with('$'))
+        );
+        assert_eq!(account_kind_label("home-equity"), "Home equity");
+        let mut odd = list.data[0].clone();
+        odd.balance = "n/a".into();
+        odd.available_funds = Some(" ".into());
+        let row = &account_rows(&[odd])[0];
+        assert_eq!(
+            (row.balance.as_str(), row.negative, row.available.is_none()),
+            ("n/a", false, true)
+        );
+    }
+
+    #[test]
+    fn account_numbers_are_masked() {
+        assert_eq!(mask_account_number("123 456 789"), "•••• 6789");
+        assert_eq!(mask_account_number("12"), "12");
+    }
 
     fn view(id: &str, conn: &str, inst: &str, balance: &str, avail: Option<&str>) -> AccountView {
         AccountView {

@@ -8,7 +8,8 @@
 use serde_json::{Map, Value, json};
 
 use crate::errors::{ErrorKind, UserError};
-use crate::flow::{FlowEvent, FlowState, JobView};
+use crate::flow::{Connected, FlowEvent, FlowState, Form};
+use crate::job::JobView;
 
 /// The `source` of every message.
 pub const SOURCE: &str = "bank-connect";
@@ -387,11 +388,11 @@ pub fn view_name(state: &FlowState) -> &'static str {
     match state {
         FlowState::Idle => "start",
         FlowState::Picking { .. } => "picker",
-        FlowState::EnteringCredentials { .. } => "credentials",
+        FlowState::EnteringCredentials(_) => "credentials",
+        FlowState::Connecting { job, .. } if job.mfa.is_some() => "mfa",
         FlowState::Connecting { .. } => "connecting",
-        FlowState::Mfa { .. } => "mfa",
-        FlowState::Succeeded { .. } => "success",
-        FlowState::Failed { .. } => "error",
+        FlowState::Succeeded(_) => "success",
+        FlowState::Failed(_) => "error",
     }
 }
 
@@ -418,7 +419,7 @@ fn running_step(view: &JobView) -> Option<String> {
 /// as "institution not found" (the person searched and gave up).
 pub fn exit_for(state: &FlowState) -> WidgetMessage {
     match state {
-        FlowState::Failed { error, .. } => exit_for_error(error),
+        FlowState::Failed(f) => exit_for_error(&f.error),
         FlowState::Picking { query } if !query.trim().is_empty() => WidgetMessage::Exit {
             reason: ExitReason::InstitutionNotFound,
             error: None,
@@ -458,58 +459,58 @@ pub fn messages_for(
         FlowEvent::Search(q) if matches!(after, FlowState::Picking { .. }) => {
             out.push(event("SEARCH", json!({"query": q})))
         }
-        FlowEvent::Select(_) if matches!(after, FlowState::EnteringCredentials { .. }) => {
+        FlowEvent::Select(_) if matches!(after, FlowState::EnteringCredentials(_)) => {
             out.push(event("SELECT_INSTITUTION", institution_meta(after)))
         }
         FlowEvent::Submit { .. }
             if !matches!(
                 after,
-                FlowState::EnteringCredentials {
+                FlowState::EnteringCredentials(Form {
                     submitting: false,
                     ..
-                }
+                })
             ) =>
         {
             out.push(event("SUBMIT_CREDENTIALS", institution_meta(after)))
         }
-        FlowEvent::MfaSubmitted => out.push(event("SUBMIT_MFA", institution_meta(after))),
+        FlowEvent::MfaSubmitted { .. } => out.push(event("SUBMIT_MFA", institution_meta(after))),
         FlowEvent::Close => out.push(exit_for(before)),
         _ => {}
     }
-    if let FlowState::Mfa { challenge, .. } = after
-        && !matches!(before, FlowState::Mfa { .. })
+    if let Some(mfa) = after.mfa()
+        && before.mfa().is_none()
     {
-        out.push(event("MFA_REQUIRED", json!({"method": challenge.method})));
+        out.push(event(
+            "MFA_REQUIRED",
+            json!({"method": mfa.challenge.method}),
+        ));
     }
-    let step_of = |s: &FlowState| match s {
-        FlowState::Connecting { view, .. } | FlowState::Mfa { view, .. } => running_step(view),
-        _ => None,
-    };
+    let step_of = |s: &FlowState| s.job().and_then(|j| running_step(&j.view));
     if let Some(step) = step_of(after).filter(|s| Some(s) != step_of(before).as_ref()) {
         out.push(event("STEP", json!({"step": step})));
     }
-    if let FlowState::Failed { error, .. } = after
-        && !matches!(before, FlowState::Failed { .. })
+    if let FlowState::Failed(f) = after
+        && !matches!(before, FlowState::Failed(_))
     {
         out.push(event(
             "ERROR",
-            json!({"kind": error_kind_name(&error.kind)}),
+            json!({"kind": error_kind_name(&f.error.kind)}),
         ));
     }
-    if let FlowState::Succeeded {
+    if let FlowState::Succeeded(Connected {
         institution,
         job_id,
         connection_id,
         accounts: Some(accounts),
         ..
-    } = after
+    }) = after
     {
         let had_accounts = matches!(
             before,
-            FlowState::Succeeded {
+            FlowState::Succeeded(Connected {
                 accounts: Some(_),
                 ..
-            }
+            })
         );
         if !had_accounts {
             out.push(event(
@@ -686,7 +687,7 @@ mod tests {
         let picking = FlowState::Picking {
             query: String::new(),
         };
-        let after = crate::flow::next(picking.clone(), FlowEvent::Select(hooli()));
+        let (after, _) = crate::flow::next(picking.clone(), FlowEvent::Select(hooli()));
         let select = messages_for(&picking, &FlowEvent::Select(hooli()), &after);
         assert_eq!(names(&select), ["SELECT_INSTITUTION", "TRANSITION_VIEW"]);
         assert_eq!(
@@ -697,23 +698,23 @@ mod tests {
 
     #[test]
     fn closing_reports_why() {
-        let down = FlowState::Failed {
+        let down = FlowState::Failed(crate::flow::Failure {
             institution: Some(hooli()),
             error: UserError::new(ErrorKind::Maintenance),
             recovery: ErrorKind::Maintenance.recovery(),
             login_id: None,
             resume: crate::flow::Resume::Picker,
-        };
+        });
         let exit = messages_for(&down, &FlowEvent::Close, &FlowState::Idle);
         assert_eq!(exit.len(), 1);
         assert_eq!(exit[0].to_value()["payload"]["reason"], "institution_down");
-        let locked = FlowState::Failed {
+        let locked = FlowState::Failed(crate::flow::Failure {
             institution: Some(hooli()),
             error: UserError::new(ErrorKind::AccountLocked),
             recovery: ErrorKind::AccountLocked.recovery(),
             login_id: Some("bighead".into()),
             resume: crate::flow::Resume::Picker,
-        };
+        });
         let v = exit_for(&locked).to_value();
         assert_eq!(v["payload"]["reason"], "error");
         assert_eq!(v["payload"]["error"]["kind"], "account_locked");
@@ -731,7 +732,7 @@ mod tests {
 
     #[test]
     fn success_carries_masked_accounts_once() {
-        let rows = vec![crate::flow::AccountRow {
+        let rows = vec![crate::accounts::AccountRow {
             id: "a1".into(),
             name: "Savings".into(),
             number: "•••• 6789".into(),
@@ -740,20 +741,20 @@ mod tests {
             negative: false,
             available: None,
         }];
-        let before = FlowState::Succeeded {
+        let before = FlowState::Succeeded(Connected {
             institution: hooli(),
             job_id: "j1".into(),
             connection_id: Some("c1".into()),
             accounts: None,
             accounts_error: None,
-        };
-        let after = FlowState::Succeeded {
+        });
+        let after = FlowState::Succeeded(Connected {
             institution: hooli(),
             job_id: "j1".into(),
             connection_id: Some("c1".into()),
             accounts: Some(rows.clone()),
             accounts_error: None,
-        };
+        });
         let msgs = messages_for(&before, &FlowEvent::AccountsLoaded(rows.clone()), &after);
         let success = msgs
             .iter()

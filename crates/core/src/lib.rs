@@ -5,9 +5,11 @@
 //! - [`api_types`]: the server's own `/api/*` answers; [`basiq`]: Basiq 2.1 wire types; [`directory`]: the compact institution list;
 //!   [`config`]: the public settings; [`money`]: exact amounts.
 //! - [`search`]: the picker's institution search; [`cache`]: the directory's localStorage codec.
-//! - [`flow`]: the connect-flow state machine and the job step view; [`errors`]: failures →
+//! - [`flow`]: the connect-flow state machine; [`job`]: following one Basiq job (polling, step
+//!   view, MFA), shared by the flow and the connections view; [`errors`]: failures →
 //!   user-facing kinds and recoveries; [`validation`]: credential and MFA form checks.
-//! - [`token`]: when the app renews its client token; [`accounts`]: the result screen's rows.
+//! - [`institution`]: status badges and "usually takes"; [`token`]: when the app renews its
+//!   client token; [`accounts`]: account rows and number masking.
 //! - [`connections`]: the connections view (relative times, refresh waits, transaction rows).
 
 #![warn(missing_docs)]
@@ -22,6 +24,8 @@ pub mod directory;
 pub mod embed;
 pub mod errors;
 pub mod flow;
+pub mod institution;
+pub mod job;
 pub mod money;
 pub mod search;
 pub mod synthetic;
@@ -50,5 +54,6 @@ pub(crate) fn reference(rel: &str) -> String {
 pub use config::PublicConfig;
 pub use directory::{InstitutionDirectory, InstitutionSummary};
 pub use errors::{ErrorKind, Recovery, UserError};
-pub use flow::{FlowEvent, FlowState, JobView, next};
+pub use flow::{FlowEvent, FlowState, next};
+pub use job::JobView;
 pub use search::{Filters, Hit, MatchKind, SearchIndex};

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use bank_connect_core::api_types::AccountView;
-use bank_connect_core::flow::mask_account_number;
+use bank_connect_core::accounts::mask_account_number;
 
 use super::private;
 use crate::error::ServerError;

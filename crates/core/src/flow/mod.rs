@@ -1,0 +1,525 @@
+//! The connect flow as a pure state machine: [`next`]`(state, event) -> (state, effects)`.
+//!
+//! The app feeds in what happened (a click, an HTTP answer, a polled job, a timer tick with the
+//! current time), renders the state it gets back and carries out the [`FlowEffect`]s it is
+//! handed; it never decides transitions itself. Time is always a parameter. The state never
+//! holds a password, security code or MFA answer: those live only in the form inputs; at most
+//! the login id is kept, to pre-fill the form again.
+//!
+//! Following the job (polling, MFA, expiry) is [`crate::job`]'s, shared with the connections
+//! view; this module says what the job's progress means for the flow.
+
+mod effects;
+#[cfg(test)]
+mod tests;
+
+pub use effects::{FlowEffect, Focus, Screen};
+
+use crate::accounts::AccountRow;
+use crate::basiq::Job;
+use crate::directory::InstitutionSummary;
+use crate::errors::{ErrorKind, Recovery, UserError};
+use crate::institution::is_selectable;
+use crate::job::{self, Followed, JobEvent, JobFollow, MfaStep};
+use crate::validation::FormCheck;
+
+/// Where "Retry" on a failure screen leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resume {
+    /// Back to the picker.
+    Picker,
+    /// Back to the credential form (the password must be typed again).
+    Form,
+    /// Keep polling this job.
+    Job {
+        /// The job.
+        job_id: String,
+        /// When the connection started.
+        started_at_ms: u64,
+    },
+}
+
+/// The bank being connected and the login id typed for it (never a password).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// The chosen institution (captions refreshed from `/institutions/{id}` when possible).
+    pub institution: InstitutionSummary,
+    /// Login id, kept only to pre-fill the form again.
+    pub login_id: Option<String>,
+}
+
+/// The credential form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form {
+    /// The institution and the login id to pre-fill.
+    pub attempt: Attempt,
+    /// Per-field messages from the last submit attempt.
+    pub check: FormCheck,
+    /// True while `POST /users/{id}/connections` is in flight.
+    pub submitting: bool,
+    /// Why the person is back here (e.g. the bank refused the details).
+    pub notice: Option<UserError>,
+}
+
+/// A bank connected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connected {
+    /// The institution.
+    pub institution: InstitutionSummary,
+    /// The finished job.
+    pub job_id: String,
+    /// The new connection, when the job named it.
+    pub connection_id: Option<String>,
+    /// The accounts' rows once loaded (see [`crate::accounts::rows_for_connection`]).
+    pub accounts: Option<Vec<AccountRow>>,
+    /// Why the accounts could not be loaded.
+    pub accounts_error: Option<UserError>,
+}
+
+/// A failure screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The institution, when one was chosen.
+    pub institution: Option<InstitutionSummary>,
+    /// What went wrong.
+    pub error: UserError,
+    /// The way out offered.
+    pub recovery: Recovery,
+    /// Login id to pre-fill if the person goes back to the form.
+    pub login_id: Option<String>,
+    /// Where "Retry" leads.
+    pub resume: Resume,
+}
+
+/// Every screen of the flow and what it needs.
+// One value of this lives in one signal; variant sizes depend on serde_json's features (which
+// other workspace crates change), so the size lint fires only in some builds.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlowState {
+    /// Closed: only the plus button.
+    Idle,
+    /// The institution picker.
+    Picking {
+        /// The search box's text.
+        query: String,
+    },
+    /// The credential form.
+    EnteringCredentials(Form),
+    /// The job is running; when `job.mfa` is set the bank asks a security question or for a
+    /// one-time code.
+    Connecting {
+        /// The institution and login id.
+        attempt: Attempt,
+        /// The job followed.
+        job: JobFollow,
+    },
+    /// Connected.
+    Succeeded(Connected),
+    /// A failure screen.
+    Failed(Failure),
+}
+
+/// Everything that can happen to the flow.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlowEvent {
+    /// The plus button (or "Connect another bank").
+    Open,
+    /// The widget was closed.
+    Close,
+    /// The search text changed.
+    Search(String),
+    /// An institution was chosen in the picker (or by the host).
+    Select(InstitutionSummary),
+    /// Fresh details of the chosen institution arrived from `GET /institutions/{id}`.
+    InstitutionDetails(InstitutionSummary),
+    /// The credential form was submitted; `check` comes from
+    /// [`crate::validation::check_credentials`].
+    Submit {
+        /// The login id typed (kept to pre-fill after a refusal).
+        login_id: String,
+        /// The form check.
+        check: FormCheck,
+    },
+    /// Basiq accepted the credentials for checking and created a job (202).
+    ConnectionCreated {
+        /// The job id.
+        job_id: String,
+        /// Now.
+        now_ms: u64,
+    },
+    /// A poll of `GET /jobs/{id}` answered.
+    JobUpdated {
+        /// The job.
+        job: Job,
+        /// When the poll was sent.
+        requested_at_ms: u64,
+        /// Now.
+        now_ms: u64,
+    },
+    /// The MFA answers are being posted.
+    MfaSubmitted {
+        /// Now.
+        now_ms: u64,
+    },
+    /// Basiq accepted the MFA answers for checking (202).
+    MfaSent,
+    /// A request of the current step failed (after the app's one silent token renewal).
+    RequestFailed(UserError),
+    /// The token could not be renewed, or expired again right after renewal.
+    TokenExpired,
+    /// The connected accounts arrived, as result-screen rows.
+    AccountsLoaded(Vec<AccountRow>),
+    /// "Try again" after the accounts could not be loaded.
+    ReloadAccounts,
+    /// Time passed (drives MFA expiry).
+    Tick {
+        /// Now.
+        now_ms: u64,
+    },
+    /// "Try again" on a failure screen.
+    Retry,
+    /// "Back".
+    Back,
+    /// "Choose another bank".
+    PickAnother,
+    /// "Cancel" while connecting.
+    Cancel,
+    /// "Continue in background" once the credentials are verified.
+    ContinueInBackground,
+}
+
+/// The message shown when the bank refuses an MFA answer.
+pub const MFA_REFUSED: &str = job::MFA_REFUSED;
+
+impl FlowState {
+    /// The institution this screen is about.
+    pub fn institution(&self) -> Option<&InstitutionSummary> {
+        match self {
+            Self::Idle | Self::Picking { .. } => None,
+            Self::EnteringCredentials(Form { attempt, .. }) | Self::Connecting { attempt, .. } => {
+                Some(&attempt.institution)
+            }
+            Self::Succeeded(c) => Some(&c.institution),
+            Self::Failed(f) => f.institution.as_ref(),
+        }
+    }
+
+    /// The job followed, while one runs.
+    pub fn job(&self) -> Option<&JobFollow> {
+        match self {
+            Self::Connecting { job, .. } => Some(job),
+            _ => None,
+        }
+    }
+
+    /// The open MFA challenge, while the bank asks.
+    pub fn mfa(&self) -> Option<&MfaStep> {
+        self.job().and_then(|j| j.mfa.as_ref())
+    }
+
+    /// The job to poll now, if any (not while an MFA answer is being posted).
+    pub fn job_to_poll(&self) -> Option<&str> {
+        self.job().and_then(JobFollow::job_to_poll)
+    }
+
+    /// Milliseconds since the connection started, while one is running.
+    pub fn elapsed_ms(&self, now_ms: u64) -> Option<u64> {
+        self.job().map(|j| j.elapsed_ms(now_ms))
+    }
+
+    /// Milliseconds left to answer the MFA challenge, when it states an expiry.
+    pub fn mfa_time_left_ms(&self, now_ms: u64) -> Option<u64> {
+        self.mfa().and_then(|m| m.time_left_ms(now_ms))
+    }
+
+    /// The login id the credential form should pre-fill.
+    pub fn login_prefill(&self) -> Option<&str> {
+        match self {
+            Self::EnteringCredentials(Form { attempt, .. }) | Self::Connecting { attempt, .. } => {
+                attempt.login_id.as_deref()
+            }
+            Self::Failed(f) => f.login_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+fn form(attempt: Attempt, notice: Option<UserError>) -> FlowState {
+    FlowState::EnteringCredentials(Form {
+        attempt,
+        check: FormCheck::default(),
+        submitting: false,
+        notice,
+    })
+}
+
+fn picking() -> FlowState {
+    FlowState::Picking {
+        query: String::new(),
+    }
+}
+
+/// The state after a failure: straight back to the form (with the reason) when that is the way
+/// out, else a failure screen. A token failure reaching the flow means the app's one silent
+/// renewal already failed: the screen offers a plain retry.
+fn fail(
+    institution: Option<InstitutionSummary>,
+    error: UserError,
+    login_id: Option<String>,
+    resume: Resume,
+) -> FlowState {
+    let recovery = match error.recovery() {
+        Recovery::ReauthenticateOnce => Recovery::Retry,
+        r => r,
+    };
+    match (recovery, institution) {
+        (Recovery::BackToForm { keep_login }, Some(institution)) => form(
+            Attempt {
+                institution,
+                login_id: login_id.filter(|_| keep_login),
+            },
+            Some(error),
+        ),
+        (recovery, institution) => FlowState::Failed(Failure {
+            institution,
+            error,
+            recovery,
+            login_id,
+            resume,
+        }),
+    }
+}
+
+/// A failure of the attempt: the form or a failure screen.
+fn attempt_failed(attempt: Attempt, error: UserError, resume: Resume) -> FlowState {
+    fail(Some(attempt.institution), error, attempt.login_id, resume)
+}
+
+fn expired() -> UserError {
+    UserError::new(ErrorKind::SessionExpired)
+}
+
+/// Feeds an event to the job followed and reads what became of it.
+fn follow_job(attempt: Attempt, job: JobFollow, event: JobEvent) -> FlowState {
+    let job_id = job.job_id.clone();
+    match job::next(job, event) {
+        Followed::Going { follow, .. } => FlowState::Connecting {
+            attempt,
+            job: follow,
+        },
+        Followed::Succeeded { connection_id } => FlowState::Succeeded(Connected {
+            institution: attempt.institution,
+            job_id,
+            connection_id,
+            accounts: None,
+            accounts_error: None,
+        }),
+        Followed::Failed(error) => attempt_failed(attempt, error, Resume::Form),
+    }
+}
+
+/// A request failed while connecting: a transient one keeps an open challenge on screen (the
+/// person may send again); otherwise a failure, resuming the job when the job itself is fine.
+fn connecting_failed(attempt: Attempt, job: JobFollow, error: UserError) -> FlowState {
+    if job.mfa.is_none() {
+        let resume = Resume::Job {
+            job_id: job.job_id,
+            started_at_ms: job.started_at_ms,
+        };
+        return attempt_failed(attempt, error, resume);
+    }
+    if matches!(
+        error.recovery(),
+        Recovery::Retry | Recovery::RetryLater { .. }
+    ) {
+        follow_job(attempt, job, JobEvent::RequestFailed(error.message()))
+    } else {
+        attempt_failed(attempt, error, Resume::Form)
+    }
+}
+
+/// What "Retry" on a failure screen leads to.
+fn retry(f: Failure) -> FlowState {
+    match (f.resume, f.institution) {
+        (Resume::Picker, _) | (_, None) => picking(),
+        (Resume::Form, Some(institution)) => form(
+            Attempt {
+                institution,
+                login_id: f.login_id,
+            },
+            None,
+        ),
+        (
+            Resume::Job {
+                job_id,
+                started_at_ms,
+            },
+            Some(institution),
+        ) => FlowState::Connecting {
+            attempt: Attempt {
+                institution,
+                login_id: f.login_id,
+            },
+            job: JobFollow::new(job_id, started_at_ms),
+        },
+    }
+}
+
+/// "Back" on a failure screen: to the form (with the reason when that is the way out).
+fn back_from_failure(f: Failure, institution: InstitutionSummary) -> FlowState {
+    let keep = !matches!(f.recovery, Recovery::BackToForm { keep_login: false });
+    let notice = matches!(f.recovery, Recovery::BackToForm { .. }).then_some(f.error);
+    form(
+        Attempt {
+            institution,
+            login_id: f.login_id.filter(|_| keep),
+        },
+        notice,
+    )
+}
+
+/// The flow's transition function: pure, total, never panics. Events that make no sense in
+/// the current state leave it unchanged. The effects are what entering the new screen asks for
+/// (see [`FlowEffect`]).
+pub fn next(state: FlowState, event: FlowEvent) -> (FlowState, Vec<FlowEffect>) {
+    let before = Screen::of(&state);
+    let reload = matches!(
+        (&state, &event),
+        (FlowState::Succeeded(_), FlowEvent::ReloadAccounts)
+    );
+    let after = transition(state, event);
+    let mut effects = effects::entering(&before, &after);
+    if reload {
+        effects.push(FlowEffect::LoadAccounts);
+    }
+    (after, effects)
+}
+
+/// The new state, one arm per (state, event) that changes something.
+fn transition(state: FlowState, event: FlowEvent) -> FlowState {
+    use FlowEvent as E;
+    use FlowState as S;
+
+    match (state, event) {
+        (_, E::Close) => S::Idle,
+
+        // ---- opening and picking
+        (S::Idle | S::Succeeded(_) | S::Failed(_), E::Open) => picking(),
+        (S::Picking { .. }, E::Search(query)) => S::Picking { query },
+        (S::Idle | S::Picking { .. }, E::Select(institution)) if is_selectable(&institution) => {
+            form(
+                Attempt {
+                    institution,
+                    login_id: None,
+                },
+                None,
+            )
+        }
+        (S::Picking { .. }, E::Back) => S::Idle,
+        (S::Picking { .. }, E::RequestFailed(error)) => fail(None, error, None, Resume::Picker),
+        (S::Picking { .. }, E::TokenExpired) => fail(None, expired(), None, Resume::Picker),
+
+        // ---- the credential form
+        (S::EnteringCredentials(mut f), E::InstitutionDetails(fresh)) => {
+            if fresh.id == f.attempt.institution.id {
+                f.attempt.institution = fresh;
+            }
+            S::EnteringCredentials(f)
+        }
+        (S::EnteringCredentials(f), E::Submit { login_id, check }) if !f.submitting => {
+            let ok = check.can_submit();
+            S::EnteringCredentials(Form {
+                attempt: Attempt {
+                    login_id: Some(login_id),
+                    ..f.attempt
+                },
+                check,
+                submitting: ok,
+                notice: if ok { None } else { f.notice },
+            })
+        }
+        (S::EnteringCredentials(f), E::ConnectionCreated { job_id, now_ms }) if f.submitting => {
+            S::Connecting {
+                attempt: f.attempt,
+                job: JobFollow::new(job_id, now_ms),
+            }
+        }
+        (S::EnteringCredentials(f), E::RequestFailed(error)) if f.submitting => {
+            attempt_failed(f.attempt, error, Resume::Form)
+        }
+        (S::EnteringCredentials(f), E::TokenExpired) if f.submitting => {
+            attempt_failed(f.attempt, expired(), Resume::Form)
+        }
+        (S::EnteringCredentials(f), E::Back) if !f.submitting => picking(),
+
+        // ---- connecting (and answering MFA): the job decides
+        (
+            S::Connecting { attempt, job },
+            E::JobUpdated {
+                job: polled,
+                requested_at_ms,
+                now_ms,
+            },
+        ) => follow_job(
+            attempt,
+            job,
+            JobEvent::Polled {
+                job: polled,
+                requested_at_ms,
+                now_ms,
+            },
+        ),
+        (S::Connecting { attempt, job }, E::MfaSubmitted { now_ms }) => {
+            follow_job(attempt, job, JobEvent::MfaSubmitted { now_ms })
+        }
+        (S::Connecting { attempt, job }, E::MfaSent) => follow_job(attempt, job, JobEvent::MfaSent),
+        (S::Connecting { attempt, job }, E::Tick { now_ms }) => {
+            follow_job(attempt, job, JobEvent::Tick { now_ms })
+        }
+        (S::Connecting { attempt, job }, E::RequestFailed(error)) => {
+            connecting_failed(attempt, job, error)
+        }
+        (S::Connecting { attempt, job }, E::TokenExpired) => attempt_failed(
+            attempt,
+            expired(),
+            Resume::Job {
+                job_id: job.job_id,
+                started_at_ms: job.started_at_ms,
+            },
+        ),
+        (S::Connecting { attempt, .. }, E::Cancel | E::Back) => form(attempt, None),
+        (S::Connecting { job, .. }, E::ContinueInBackground)
+            if job.mfa.is_none() && job.view.credentials_verified() =>
+        {
+            S::Idle
+        }
+
+        // ---- success
+        (S::Succeeded(c), E::AccountsLoaded(accounts)) => S::Succeeded(Connected {
+            accounts: Some(accounts),
+            accounts_error: None,
+            ..c
+        }),
+        (S::Succeeded(c), E::RequestFailed(error)) => S::Succeeded(Connected {
+            accounts_error: Some(error),
+            ..c
+        }),
+        (S::Succeeded(c), E::ReloadAccounts) => S::Succeeded(Connected {
+            accounts_error: None,
+            ..c
+        }),
+        (S::Succeeded(_), E::PickAnother | E::Back) => picking(),
+
+        // ---- failure screens
+        (S::Failed(f), E::Retry) => retry(f),
+        (S::Failed(mut f), E::Back) if f.institution.is_some() => match f.institution.take() {
+            Some(institution) => back_from_failure(f, institution),
+            None => picking(),
+        },
+        (S::Failed(_), E::Back | E::PickAnother) => picking(),
+
+        // ---- anything else changes nothing
+        (state, _) => state,
+    }
+}
