@@ -1,6 +1,10 @@
 //! The connections view's pure logic: "3 hours ago" (now is a parameter), connection status
 //! wording, when a refresh may be offered again, the server's `{code, message}` errors, and the
-//! transaction rows of an account.
+//! transaction rows of an account. The view's state machine is [`state`].
+
+pub mod state;
+
+pub use state::{ConnectionsEffect, ConnectionsEvent, ConnectionsFocus, ConnectionsScreen};
 
 use crate::InstitutionSummary;
 use crate::api_types::{ApiErrorBody, ConnectionView, TransactionView};
