@@ -14,6 +14,8 @@ use bank_connect_core::institution;
 use bank_connect_core::job::{self, JobView};
 use bank_connect_core::token::TokenClock;
 use bank_connect_core::{Filters, InstitutionSummary, PublicConfig};
+use futures::FutureExt;
+use futures::future::{LocalBoxFuture, Shared};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -21,7 +23,7 @@ use crate::api::{self, Basiq, DirectoryAnswer};
 use crate::browser::{self, now_ms};
 use crate::components::{
     ConnectedAccounts, ConnectionProgress, CredentialForm, CredentialSubmit, FailureAction,
-    FailureScreen, InstitutionPicker, MfaPrompt, PlusButton,
+    FailureScreen, InstitutionPicker, MfaPrompt, Notice, PlusButton, STEP_HEADING_ID, StepHeading,
 };
 use crate::connections::ConnectionsState;
 use crate::split::{ChunkError, call_split, lazy_view, preload};
@@ -65,7 +67,11 @@ pub(crate) struct Ctx {
     background_note: RwSignal<Option<String>>,
     now: RwSignal<u64>,
     poll_generation: StoredValue<u64>,
+    config_pending: StoredValue<Option<ConfigFetch>, LocalStorage>,
 }
+
+/// `GET /api/config` on its way, shared by everyone who needs it meanwhile.
+type ConfigFetch = Shared<LocalBoxFuture<'static, Result<PublicConfig, UserError>>>;
 
 impl Ctx {
     fn dispatch(&self, event: FlowEvent) {
@@ -93,7 +99,7 @@ impl Ctx {
         match effect {
             FlowEffect::Focus(target) => browser::focus_when_shown(
                 match target {
-                    Focus::StepHeading => "bc-step-heading",
+                    Focus::StepHeading => STEP_HEADING_ID,
                     Focus::Password => "bc-password",
                     Focus::PlusButton => "bc-plus",
                 }
@@ -120,14 +126,35 @@ impl Ctx {
         }
     }
 
-    async fn basiq(&self) -> Result<Basiq, UserError> {
+    /// The app's one clock (a tick a second), for elapsed times and countdowns.
+    pub(crate) fn now(&self) -> RwSignal<u64> {
+        self.now
+    }
+
+    /// The public settings: `/api/config` is fetched once (callers that come while it is on its
+    /// way wait for the same answer; a failure lets the next caller try again).
+    pub(crate) async fn config(&self) -> Result<PublicConfig, UserError> {
         if let Some(c) = self.config.get_untracked() {
-            return Ok(Basiq::new(&c.basiq_url));
+            return Ok(c);
         }
-        let c = api::fetch_config().await?;
-        let basiq = Basiq::new(&c.basiq_url);
-        self.config.set(Some(c));
-        Ok(basiq)
+        let pending = self.config_pending.with_value(Clone::clone);
+        let pending = pending.unwrap_or_else(|| {
+            let fetch = api::fetch_config().boxed_local().shared();
+            self.config_pending.set_value(Some(fetch.clone()));
+            fetch
+        });
+        let answer = pending.await;
+        self.config_pending.set_value(None);
+        if let Ok(c) = &answer
+            && self.config.with_untracked(Option::is_none)
+        {
+            self.config.set(Some(c.clone()));
+        }
+        answer
+    }
+
+    async fn basiq(&self) -> Result<Basiq, UserError> {
+        Ok(Basiq::new(&self.config().await?.basiq_url))
     }
 
     /// The current session, renewed when due (or when `force`).
@@ -422,15 +449,16 @@ pub fn App() -> impl IntoView {
         background_note: RwSignal::new(None),
         now: RwSignal::new(now_ms()),
         poll_generation: StoredValue::new(0),
+        config_pending: StoredValue::new_local(None),
     };
     let flow = ctx.flow;
-    let connections = ConnectionsState::new();
+    let connections = ConnectionsState::new(ctx);
     // The picker's module, right after the first view: ready by the time "+" is pressed.
     preload!(preload_picker);
 
     // Config and directory straight away: the picker is ready the moment it opens.
     spawn_local(async move {
-        if let Ok(c) = api::fetch_config().await {
+        if let Ok(c) = ctx.config().await {
             // Embedded by `embed.js`: open the flow once the host's init arrives.
             crate::embed::start(
                 c.allowed_parent_origins.clone(),
@@ -448,7 +476,6 @@ pub fn App() -> impl IntoView {
                 },
                 move || ctx.dispatch(FlowEvent::Close),
             );
-            ctx.config.set(Some(c));
         }
     });
     ctx.load_directory();
@@ -476,7 +503,7 @@ pub fn App() -> impl IntoView {
                         .get()
                         .map(|n| view! { <p class="bc-live" role="status">{n}</p> })
                 }}
-                {crate::connections::connections_home(ctx, connections)}
+                {crate::connections::connections_home(connections)}
                 <PlusButton on_click=move |_| {
                     ctx.background_note.set(None);
                     ctx.dispatch(FlowEvent::Open)
@@ -732,20 +759,14 @@ fn picker_view(ctx: Ctx) -> impl IntoView {
             .into_any()
         } else if let Some(e) = ctx.directory_error.get() {
             view! {
-                <div class="bc-notice" role="alert">
-                    <p class="bc-notice-title">"We couldn't load the list of banks"</p>
-                    <p>{e.message()}</p>
-                    <button
-                        type="button"
-                        class="bc-button"
-                        on:click=move |_| {
-                            ctx.directory_error.set(None);
-                            ctx.load_directory();
-                        }
-                    >
-                        "Try again"
-                    </button>
-                </div>
+                <Notice
+                    title="We couldn't load the list of banks"
+                    message=e.message()
+                    on_retry=move |_| {
+                        ctx.directory_error.set(None);
+                        ctx.load_directory();
+                    }
+                />
             }
             .into_any()
         } else {
@@ -753,7 +774,7 @@ fn picker_view(ctx: Ctx) -> impl IntoView {
         }
     };
     view! {
-        <h2 id="bc-step-heading" class="bc-step-heading" tabindex="-1">"Choose your bank"</h2>
+        <StepHeading>"Choose your bank"</StepHeading>
         {content}
     }
 }

@@ -87,7 +87,7 @@ fn chunk_failed(e: ChunkError, attempt: RwSignal<u32>) -> impl IntoView {
     view! {
         <div class="bc-notice" role="alert">
             // Where the step's focus lands (the step's own heading never arrived).
-            <p id="bc-step-heading" class="bc-notice-title" tabindex="-1">
+            <p id=crate::components::STEP_HEADING_ID class="bc-notice-title" tabindex="-1">
                 {e.to_string()}
             </p>
             <p>"Check your connection, then try again. If this keeps happening, reload the page."</p>

@@ -5,6 +5,8 @@
 use bank_connect_core::job::{JobView, StepState};
 use leptos::prelude::*;
 
+use super::{STEP_HEADING_ID, StepHeading};
+
 fn state_text(state: StepState) -> &'static str {
     match state {
         StepState::Pending => "Waiting",
@@ -92,10 +94,10 @@ pub fn ConnectionProgress(
     };
 
     view! {
-        <section class="bc-progress-view" aria-labelledby="bc-step-heading">
-            <h2 id="bc-step-heading" class="bc-step-heading" tabindex="-1">
+        <section class="bc-progress-view" aria-labelledby=STEP_HEADING_ID>
+            <StepHeading>
                 {heading.unwrap_or_else(|| format!("Connecting to {institution_name}"))}
-            </h2>
+            </StepHeading>
             <p class="bc-live" role="status" aria-live="polite">{live}</p>
             <progress
                 class="bc-progress"

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
-use super::InstitutionLogo;
+use super::{InstitutionLogo, Notice, StepHeading};
 
 /// What a submit produced. `body` (credentials in Basiq's JSON) is present only when the check
 /// passed; send it at once and drop it.
@@ -275,19 +275,16 @@ pub fn CredentialForm(
         <form class="bc-form" novalidate=true on:submit=submit>
             <div class="bc-step-head">
                 {move || view! { <InstitutionLogo institution=institution.get() /> }}
-                <h2 id="bc-step-heading" class="bc-step-heading" tabindex="-1">
+                <StepHeading>
                     {move || format!("Log in to {}", name())}
-                </h2>
+                </StepHeading>
             </div>
             {move || {
                 notice
                     .get()
                     .map(|n| {
                         view! {
-                            <div class="bc-notice" role="alert">
-                                <p class="bc-notice-title">{n.title()}</p>
-                                <p>{n.message()}</p>
-                            </div>
+                            <Notice title=n.title() message=n.message() />
                         }
                     })
             }}

@@ -5,6 +5,8 @@
 use bank_connect_core::basiq::MfaChallenge;
 use bank_connect_core::validation::{self, MfaMessage};
 use leptos::prelude::*;
+
+use super::StepHeading;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
@@ -148,7 +150,7 @@ pub fn MfaPrompt(
 
     view! {
         <form class="bc-form" novalidate=true on:submit=submit>
-            <h2 id="bc-step-heading" class="bc-step-heading" tabindex="-1">{heading}</h2>
+            <StepHeading>{heading}</StepHeading>
             <p>{description}</p>
             {move || {
                 error

@@ -5,6 +5,8 @@ use bank_connect_core::accounts::AccountRow;
 use bank_connect_core::errors::{ErrorKind, Recovery, UserError};
 use leptos::prelude::*;
 
+use super::{Notice, STEP_HEADING_ID, StepHeading};
+
 /// Success: the accounts of the new connection.
 #[component]
 pub fn ConnectedAccounts(
@@ -27,13 +29,11 @@ pub fn ConnectedAccounts(
     let list = move || {
         if let Some(e) = error.get() {
             return view! {
-                <div class="bc-notice" role="alert">
-                    <p class="bc-notice-title">"We couldn't load your accounts"</p>
-                    <p>{e.message()}</p>
-                    <button type="button" class="bc-button" on:click=move |_| on_reload.run(())>
-                        "Try again"
-                    </button>
-                </div>
+                <Notice
+                    title="We couldn't load your accounts"
+                    message=e.message()
+                    on_retry=on_reload
+                />
             }
             .into_any();
         }
@@ -93,10 +93,10 @@ pub fn ConnectedAccounts(
         }
     };
     view! {
-        <section class="bc-result" aria-labelledby="bc-step-heading">
-            <h2 id="bc-step-heading" class="bc-step-heading" tabindex="-1">
+        <section class="bc-result" aria-labelledby=STEP_HEADING_ID>
+            <StepHeading>
                 {format!("{institution_name} is connected")}
-            </h2>
+            </StepHeading>
             {list}
             <div class="bc-actions">
                 <button type="button" class="bc-button bc-primary" on:click=move |_| on_another.run(())>
@@ -200,10 +200,11 @@ pub fn FailureScreen(
             }
         })
         .collect_view();
+    let (title, message) = (error.title(), error.message());
     view! {
-        <section class="bc-failure" aria-labelledby="bc-step-heading">
-            <h2 id="bc-step-heading" class="bc-step-heading" tabindex="-1">{error.title()}</h2>
-            <p class="bc-failure-message" role="alert">{error.message()}</p>
+        <section class="bc-failure" aria-labelledby=STEP_HEADING_ID>
+            <StepHeading>{title}</StepHeading>
+            <p class="bc-failure-message" role="alert">{message}</p>
             {advice.map(|a| view! { <p>{a}</p> })}
             {reference.map(|r| view! { <p class="bc-reference">{r}</p> })}
             <div class="bc-actions">{buttons}</div>

@@ -459,6 +459,32 @@ impl ConnectionsScreen {
         })
     }
 
+    /// Opens the full view (also applied by the start screen before the view's module is
+    /// there, like the three list updates below).
+    pub fn show(&mut self) -> Vec<ConnectionsEffect> {
+        self.open = true;
+        vec![focus(ConnectionsFocus::Heading)]
+    }
+
+    /// The connections arrived.
+    pub fn list_loaded(&mut self, list: Vec<ConnectionView>) {
+        self.connections = Some(list);
+        self.load_error = None;
+    }
+
+    /// The connections could not be loaded; no session means nothing connected yet.
+    pub fn list_failed(&mut self, e: ActionError) {
+        self.connections.get_or_insert_with(Vec::new);
+        if !e.session_ended {
+            self.load_error = Some(e.message);
+        }
+    }
+
+    /// The accounts arrived.
+    pub fn accounts_loaded(&mut self, list: Vec<AccountView>) {
+        self.accounts = list;
+    }
+
     fn card(&mut self, id: &str) -> &mut Card {
         self.cards.entry(id.to_string()).or_default()
     }
@@ -652,10 +678,7 @@ pub fn next(state: ConnectionsScreen, event: ConnectionsEvent) -> (ConnectionsSc
     let mut s = state;
     let mut fx = Vec::new();
     match event {
-        E::Show => {
-            s.open = true;
-            fx.push(focus(ConnectionsFocus::Heading));
-        }
+        E::Show => fx = s.show(),
         E::Hide => {
             s.open = false;
             fx.push(focus(ConnectionsFocus::Entry));
@@ -664,18 +687,9 @@ pub fn next(state: ConnectionsScreen, event: ConnectionsEvent) -> (ConnectionsSc
             min_refresh_interval_secs,
         } => s.min_interval_secs = min_refresh_interval_secs,
         E::Reload => fx.push(F::LoadList),
-        E::ListLoaded(list) => {
-            s.connections = Some(list);
-            s.load_error = None;
-        }
-        E::ListFailed(e) => {
-            // No session yet means nothing connected in this browser.
-            s.connections.get_or_insert_with(Vec::new);
-            if !e.session_ended {
-                s.load_error = Some(e.message);
-            }
-        }
-        E::AccountsLoaded(list) => s.accounts = list,
+        E::ListLoaded(list) => s.list_loaded(list),
+        E::ListFailed(e) => s.list_failed(e),
+        E::AccountsLoaded(list) => s.accounts_loaded(list),
         E::ReloadedAfterJob(id) => {
             let open: Vec<String> = s
                 .transactions

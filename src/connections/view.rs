@@ -1,0 +1,158 @@
+//! The connected-banks view: the toolbar, the list of cards, the update form and the remove
+//! dialog.
+
+use bank_connect_core::api_types::ConnectionView;
+use bank_connect_core::connections::{self as logic, ConnectionsEvent as Event};
+use leptos::prelude::*;
+
+use super::card::connection_item;
+use super::{ConnectionsState, HEADING_ID};
+use crate::components::{ConfirmDialog, CredentialForm, Notice};
+
+pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
+    let st = state;
+    let screen = st.screen;
+    let now = st.now();
+    let ids = move || {
+        screen.with(|s| {
+            s.connections
+                .as_ref()
+                .map(|l| l.iter().map(|c| c.id.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    let can_refresh_all = move || {
+        let now = now.get();
+        screen.with(|s| !s.refresh_all_targets(now).is_empty())
+    };
+    let list = move || {
+        view! {
+            <div class="bc-actions bc-conn-toolbar">
+                <Show when=can_refresh_all>
+                    <button
+                        type="button"
+                        class="bc-button bc-primary"
+                        on:click=move |_| {
+                            st.dispatch(Event::RefreshAll {
+                                now_ms: crate::browser::now_ms(),
+                            })
+                        }
+                    >
+                        "Refresh all"
+                    </button>
+                </Show>
+                <button type="button" class="bc-button" on:click=move |_| st.dispatch(Event::Hide)>
+                    "Hide connected banks"
+                </button>
+            </div>
+            <Show
+                when=move || !ids().is_empty()
+                fallback=|| view! { <p class="bc-live">"No banks are connected."</p> }
+            >
+                <ul class="bc-conn-list" aria-label="Connected banks">
+                    <For each=ids key=|id| id.clone() let:id>
+                        {connection_item(st, id)}
+                    </For>
+                </ul>
+            </Show>
+        }
+    };
+    let updating = move || screen.with(|s| s.updating.is_some());
+    let dialog = move || {
+        screen.with(|s| s.confirm_remove.clone()).map(|id| {
+            let name = screen.with_untracked(|s| s.name_of(&id));
+            view! {
+                <ConfirmDialog
+                    title=format!("Remove {name}?")
+                    message=format!(
+                        "{name} and its accounts will no longer be shown or updated here. You can connect it again at any time.",
+                    )
+                    confirm_label="Remove"
+                    on_confirm=move |_| st.dispatch(Event::ConfirmRemove(id.clone()))
+                    on_cancel=move |_| st.dispatch(Event::CancelRemove)
+                />
+            }
+        })
+    };
+    view! {
+        <section class="bc-connections" aria-labelledby=HEADING_ID>
+            <h2 id=HEADING_ID class="bc-step-heading" tabindex="-1">
+                "Your connected banks"
+            </h2>
+            <p class="bc-live" role="status">
+                {move || screen.with(|s| s.note.clone()).unwrap_or_default()}
+            </p>
+            {move || {
+                screen
+                    .with(|s| s.load_error.clone())
+                    .map(|e| {
+                        view! {
+                            <Notice
+                                title="We couldn't update this list"
+                                message=e
+                                on_retry=move |_| st.dispatch(Event::Reload)
+                            />
+                        }
+                    })
+            }}
+            <Show when=updating fallback=list>
+                {update_form(st)}
+            </Show>
+            {dialog}
+        </section>
+    }
+}
+
+/// The credential-update form of the connection being updated.
+fn update_form(st: ConnectionsState) -> impl IntoView {
+    let screen = st.screen;
+    let institution = Memo::new(move |_| {
+        screen
+            .with(|s| s.updating.as_ref().map(|u| u.institution.clone()))
+            .unwrap_or_else(|| {
+                logic::fallback_institution(&ConnectionView {
+                    id: String::new(),
+                    status: String::new(),
+                    institution_id: String::new(),
+                    institution_name: String::new(),
+                    institution_logo: None,
+                    last_used: None,
+                    created_date: None,
+                    mfa_enabled: false,
+                })
+            })
+    });
+    let check = Memo::new(move |_| {
+        screen
+            .with(|s| s.updating.as_ref().map(|u| u.check.clone()))
+            .unwrap_or_default()
+    });
+    let submitting =
+        Memo::new(move |_| screen.with(|s| s.updating.as_ref().is_some_and(|u| u.submitting)));
+    let notice =
+        Memo::new(move |_| screen.with(|s| s.updating.as_ref().and_then(|u| u.notice.clone())));
+    view! {
+        <p class="bc-conn-hint">
+            "Enter the details you use at your bank now. Your accounts stay connected."
+        </p>
+        <CredentialForm
+            institution=institution
+            login_prefill=screen
+                .with_untracked(|s| s.updating.as_ref().and_then(|u| u.login_prefill.clone()))
+                .unwrap_or_default()
+            check=check
+            submitting=submitting
+            notice=notice
+            back_label="Cancel"
+            submit_labels=("Update", "Checking…")
+            on_submit=move |submit: crate::components::CredentialSubmit| {
+                let event = Event::SubmitUpdate {
+                    login_id: submit.login_id,
+                    check: submit.check,
+                };
+                st.dispatch_with_secret(event, submit.body)
+            }
+            on_back=move |_| st.dispatch(Event::CancelUpdate)
+        />
+    }
+}
