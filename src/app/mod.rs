@@ -1,0 +1,211 @@
+//! The widget's container: owns the flow state (core's state machine), the in-memory client
+//! session, the institution directory and its cache, and does all I/O through `api`.
+//! Components only render what they are given and report events.
+//!
+//! - this file: [`App`], the shared [`Ctx`], and [`Ctx::dispatch`], which runs core's `next`
+//!   and carries out the effects it names;
+//! - `session.rs`: `/api/config` (once), the client token and its renewal, Basiq calls with it;
+//! - `picker.rs`: the directory (cache first, revalidated) and the picker screen;
+//! - `steps.rs`: the later steps (form, progress, MFA, accounts, failure) and their I/O.
+
+mod picker;
+mod session;
+mod steps;
+
+pub(crate) use session::CallError;
+
+use std::sync::Arc;
+
+use bank_connect_core::errors::{ErrorKind, UserError};
+use bank_connect_core::flow::{self, FlowEffect, FlowEvent, FlowState, Focus, Screen};
+use bank_connect_core::{InstitutionSummary, PublicConfig};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use self::picker::picker_screen;
+use self::session::{ConfigFetch, Session};
+use self::steps::{flow_effect, flow_screen};
+use crate::browser::{self, now_ms};
+use crate::components::{PlusButton, STEP_HEADING_ID};
+use crate::connections::ConnectionsState;
+use crate::split::{call_split, lazy_view, preload};
+
+pub use picker::DIRECTORY_TTL_MS;
+
+/// Everything the container shares with its tasks; `Copy`, so closures capture it freely.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx {
+    flow: RwSignal<FlowState>,
+    session: RwSignal<Option<Session>>,
+    config: RwSignal<Option<PublicConfig>>,
+    directory: RwSignal<Option<Arc<Vec<InstitutionSummary>>>>,
+    directory_error: RwSignal<Option<UserError>>,
+    background_note: RwSignal<Option<String>>,
+    now: RwSignal<u64>,
+    poll_generation: StoredValue<u64>,
+    config_pending: StoredValue<Option<ConfigFetch>, LocalStorage>,
+}
+
+impl Ctx {
+    fn dispatch(&self, event: FlowEvent) {
+        let mut effects = Vec::new();
+        self.flow.update(|s| {
+            let current = std::mem::replace(s, FlowState::Idle);
+            if crate::embed::active() {
+                // Embedded: the host hears about the transition (core decides what it hears).
+                let before = current.clone();
+                let observed = event.clone();
+                (*s, effects) = flow::next(current, event);
+                crate::embed::observe(before, observed, s.clone());
+            } else {
+                (*s, effects) = flow::next(current, event);
+            }
+        });
+        for effect in effects {
+            self.run(effect);
+        }
+    }
+
+    /// Carries out what a transition asked for; the I/O of the later steps runs from their
+    /// module.
+    fn run(&self, effect: FlowEffect) {
+        match effect {
+            FlowEffect::Focus(target) => browser::focus_when_shown(
+                match target {
+                    Focus::StepHeading => STEP_HEADING_ID,
+                    Focus::Password => "bc-password",
+                    Focus::PlusButton => "bc-plus",
+                }
+                .to_string(),
+            ),
+            FlowEffect::PreparePicker => {
+                if self.directory.with_untracked(Option::is_none) {
+                    self.load_directory();
+                }
+                if self.session.with_untracked(Option::is_none) {
+                    // Get the token early so the form's details arrive quickly.
+                    let ctx = *self;
+                    spawn_local(async move {
+                        let _ = ctx.session(false).await;
+                    });
+                }
+            }
+            effect => {
+                let ctx = *self;
+                spawn_local(async move {
+                    let _ = call_split!(flow_effect(ctx, effect));
+                });
+            }
+        }
+    }
+}
+
+/// The widget.
+#[component]
+pub fn App() -> impl IntoView {
+    let ctx = Ctx {
+        flow: RwSignal::new(FlowState::Idle),
+        session: RwSignal::new(None),
+        config: RwSignal::new(None),
+        directory: RwSignal::new(None),
+        directory_error: RwSignal::new(None),
+        background_note: RwSignal::new(None),
+        now: RwSignal::new(now_ms()),
+        poll_generation: StoredValue::new(0),
+        config_pending: StoredValue::new_local(None),
+    };
+    let flow = ctx.flow;
+    let connections = ConnectionsState::new(ctx);
+    // The picker's module, right after the first view: ready by the time "+" is pressed.
+    preload!(preload_picker);
+
+    // Config and directory straight away: the picker is ready the moment it opens.
+    spawn_local(async move {
+        if let Ok(c) = ctx.config().await {
+            // Embedded by `embed.js`: open the flow once the host's init arrives.
+            crate::embed::start(
+                c.allowed_parent_origins.clone(),
+                move || {
+                    ctx.dispatch(FlowEvent::Open);
+                    // Exchange the host's link token now: a used or expired one gets its own
+                    // screen at once instead of surfacing later in the flow.
+                    spawn_local(async move {
+                        if let Err(e) = ctx.session(false).await
+                            && e.kind == ErrorKind::LinkExpired
+                        {
+                            ctx.dispatch(FlowEvent::RequestFailed(e));
+                        }
+                    });
+                },
+                move || ctx.dispatch(FlowEvent::Close),
+            );
+        }
+    });
+    ctx.load_directory();
+
+    // A one-second clock for elapsed time and the MFA countdown.
+    let _ = set_interval_with_handle(
+        move || {
+            let now = now_ms();
+            ctx.now.set(now);
+            if flow.with_untracked(|f| f.mfa().is_some()) {
+                ctx.dispatch(FlowEvent::Tick { now_ms: now });
+            }
+        },
+        std::time::Duration::from_secs(1),
+    );
+
+    let screen = Memo::new(move |_| flow.with(Screen::of));
+
+    let body = move || {
+        let current = screen.get();
+        match current {
+            Screen::Idle => view! {
+                {move || {
+                    ctx.background_note
+                        .get()
+                        .map(|n| view! { <p class="bc-live" role="status">{n}</p> })
+                }}
+                {crate::connections::connections_home(connections)}
+                <PlusButton on_click=move |_| {
+                    ctx.background_note.set(None);
+                    ctx.dispatch(FlowEvent::Open)
+                } />
+            }
+            .into_any(),
+            Screen::Picking => {
+                // The next steps' module, while the person searches.
+                preload!(preload_flow);
+                lazy_view(move || async move { call_split!(picker_screen(ctx)) }).into_any()
+            }
+            _ => {
+                let state = flow.get_untracked();
+                lazy_view(move || {
+                    let state = state.clone();
+                    async move { call_split!(flow_screen(ctx, connections, state)) }
+                })
+                .into_any()
+            }
+        }
+    };
+
+    let open = move || !matches!(screen.get(), Screen::Idle);
+    view! {
+        <main class="bc-widget">
+            <header class="bc-header">
+                <h1 class="bc-title">"Connect your bank"</h1>
+                <Show when=open>
+                    <button
+                        type="button"
+                        class="bc-button bc-close"
+                        aria-label="Close"
+                        on:click=move |_| ctx.dispatch(FlowEvent::Close)
+                    >
+                        "×"
+                    </button>
+                </Show>
+            </header>
+            <section class="bc-body">{body}</section>
+        </main>
+    }
+}

@@ -1,0 +1,133 @@
+//! The institution directory (shown from the localStorage cache at once, revalidated in the
+//! background) and the picker screen.
+
+use std::sync::Arc;
+
+use bank_connect_core::Filters;
+use bank_connect_core::cache::{CacheEntry, CacheRead};
+use bank_connect_core::flow::{FlowEvent, FlowState};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::Ctx;
+use crate::api::{self, DirectoryAnswer};
+use crate::browser::{self, now_ms};
+use crate::components::{InstitutionPicker, Notice, StepHeading};
+use crate::split::ChunkError;
+
+/// How long a cached directory is used without refetching first (the server keeps it 6 h).
+pub const DIRECTORY_TTL_MS: u64 = 6 * 60 * 60 * 1000;
+
+impl Ctx {
+    /// Shows the cached directory at once and revalidates it (or fetches it on a miss).
+    pub(super) fn load_directory(&self) {
+        let ctx = *self;
+        let read = browser::read_cache(now_ms(), DIRECTORY_TTL_MS);
+        let fresh = matches!(read, CacheRead::Fresh(_));
+        let etag = read.etag().map(str::to_string);
+        let cached = read.into_entry();
+        if let Some(entry) = &cached
+            && (fresh || !browser::online())
+        {
+            ctx.directory
+                .set(Some(Arc::new(entry.directory.institutions.clone())));
+        }
+        spawn_local(async move {
+            match api::fetch_institutions(etag.as_deref()).await {
+                Ok(DirectoryAnswer::NotModified) => {
+                    if let Some(entry) = cached {
+                        if ctx.directory.with_untracked(Option::is_none) {
+                            ctx.directory
+                                .set(Some(Arc::new(entry.directory.institutions.clone())));
+                        }
+                        browser::write_cache(&entry.revalidated(now_ms()));
+                    }
+                }
+                Ok(DirectoryAnswer::Fresh { directory, etag }) => {
+                    browser::write_cache(&CacheEntry {
+                        fetched_at_ms: now_ms(),
+                        etag,
+                        directory: directory.clone(),
+                    });
+                    ctx.directory.set(Some(Arc::new(directory.institutions)));
+                    ctx.directory_error.set(None);
+                }
+                Err(e) => {
+                    // A stale copy beats nothing when the network fails.
+                    if let Some(entry) = cached {
+                        if ctx.directory.with_untracked(Option::is_none) {
+                            ctx.directory
+                                .set(Some(Arc::new(entry.directory.institutions.clone())));
+                        }
+                    } else if ctx.directory.with_untracked(Option::is_none) {
+                        ctx.directory_error.set(Some(e));
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// The institution picker (split point `picker`).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(
+        picker,
+        wasm_split_path = ::leptos::wasm_split,
+        fallible,
+        preload(preload_picker)
+    )
+)]
+pub(super) fn picker_screen(ctx: Ctx) -> Result<AnyView, ChunkError> {
+    Ok(picker_view(ctx).into_any())
+}
+
+fn picker_view(ctx: Ctx) -> impl IntoView {
+    let flow = ctx.flow;
+    let query = Signal::derive(move || {
+        flow.with(|f| match f {
+            FlowState::Picking { query } => query.clone(),
+            _ => String::new(),
+        })
+    });
+    let filters = Signal::derive(move || {
+        ctx.config
+            .with(|c| c.as_ref().map(Filters::from_config))
+            .unwrap_or_default()
+    });
+    let institutions =
+        Signal::derive(move || ctx.directory.get().unwrap_or_else(|| Arc::new(Vec::new())));
+    let content = move || {
+        if ctx.directory.with(Option::is_some) {
+            view! {
+                <InstitutionPicker
+                    institutions=institutions
+                    filters=filters
+                    query=query
+                    on_query=move |q| ctx.dispatch(FlowEvent::Search(q))
+                    on_select=move |i| ctx.dispatch(FlowEvent::Select(i))
+                    on_escape=move |_| ctx.dispatch(FlowEvent::Back)
+                />
+            }
+            .into_any()
+        } else if let Some(e) = ctx.directory_error.get() {
+            view! {
+                <Notice
+                    title="We couldn't load the list of banks"
+                    message=e.message()
+                    on_retry=move |_| {
+                        ctx.directory_error.set(None);
+                        ctx.load_directory();
+                    }
+                />
+            }
+            .into_any()
+        } else {
+            view! { <p class="bc-live" role="status">"Loading banks…"</p> }.into_any()
+        }
+    };
+    view! {
+        <StepHeading>"Choose your bank"</StepHeading>
+        {content}
+    }
+}
