@@ -70,8 +70,8 @@ impl Ctx {
         answer
     }
 
-    pub(super) async fn basiq(&self) -> Result<Basiq, UserError> {
-        Ok(Basiq::new(&self.config().await?.basiq_url))
+    async fn basiq_url(&self) -> Result<String, UserError> {
+        Ok(self.config().await?.basiq_url)
     }
 
     /// The current session, renewed when due (or when `force`).
@@ -83,7 +83,9 @@ impl Ctx {
             return Ok(s);
         }
         let issued_at_ms = now_ms();
-        let grant = api::fetch_token(force).await?;
+        // Embedded: the host's single-use link token, once (it waits for the host's `init`).
+        let link_token = crate::embed::link_token().await;
+        let grant = api::fetch_token(link_token, force).await?;
         let s = Session {
             token: grant.access_token,
             user_id: grant.user_id,
@@ -114,15 +116,17 @@ impl Ctx {
         });
     }
 
-    /// Calls Basiq with the token; a 401 or 403 "Token has expired" renews it once and retries.
+    /// Calls Basiq with a client for the session's user; a 401 or 403 "Token has expired"
+    /// renews the token once and retries.
     pub(crate) async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, CallError>
     where
-        F: Fn(Basiq, Session) -> Fut,
+        F: Fn(Basiq) -> Fut,
         Fut: Future<Output = Result<T, UserError>>,
     {
-        let basiq = self.basiq().await.map_err(CallError::Failed)?;
+        let base = self.basiq_url().await.map_err(CallError::Failed)?;
+        let client = |s: Session| Basiq::new(&base, s.token, s.user_id);
         let s = self.session(false).await.map_err(CallError::Failed)?;
-        match call(basiq.clone(), s).await {
+        match call(client(s)).await {
             Err(e) if e.needs_new_token() => {
                 let s = self.session(true).await.map_err(|e| {
                     if e.needs_new_token() {
@@ -131,7 +135,7 @@ impl Ctx {
                         CallError::Failed(e)
                     }
                 })?;
-                match call(basiq, s).await {
+                match call(client(s)).await {
                     Err(e) if e.needs_new_token() => Err(CallError::Expired),
                     other => other.map_err(CallError::Failed),
                 }

@@ -26,9 +26,9 @@ impl Ctx {
         let ctx = *self;
         spawn_local(async move {
             let answer = ctx
-                .with_token(|basiq, s| {
+                .with_token(|basiq| {
                     let id = id.clone();
-                    async move { basiq.institution(&s.token, &id).await }
+                    async move { basiq.institution(&id).await }
                 })
                 .await;
             if let Ok(inst) = answer {
@@ -67,9 +67,9 @@ impl Ctx {
         let ctx = *self;
         spawn_local(async move {
             let result = ctx
-                .with_token(|basiq, s| {
+                .with_token(|basiq| {
                     let body = body.clone();
-                    async move { basiq.create_connection(&s.token, &s.user_id, &body).await }
+                    async move { basiq.create_connection(&body).await }
                 })
                 .await;
             drop(body);
@@ -94,9 +94,9 @@ impl Ctx {
         let ctx = *self;
         spawn_local(async move {
             let result = ctx
-                .with_token(|basiq, s| {
+                .with_token(|basiq| {
                     let (body, job_id) = (body.clone(), job_id.clone());
-                    async move { basiq.answer_mfa(&s.token, &job_id, &body).await }
+                    async move { basiq.answer_mfa(&job_id, &body).await }
                 })
                 .await;
             drop(body);
@@ -136,9 +136,9 @@ impl Ctx {
                 }
                 let requested_at_ms = now_ms();
                 let answer = ctx
-                    .with_token(|basiq, s| {
+                    .with_token(|basiq| {
                         let job_id = job_id.clone();
-                        async move { basiq.job(&s.token, &job_id).await }
+                        async move { basiq.job(&job_id).await }
                     })
                     .await;
                 if !following() {

@@ -128,9 +128,9 @@ impl ConnectionsState {
         spawn_local(async move {
             let event = match api::start_refresh(&id).await {
                 Ok(job_id) => Event::RefreshStarted { id, job_id },
-                Err(error) => Event::RefreshRefused {
+                Err(e) => Event::RefreshRefused {
                     id,
-                    error,
+                    error: ActionError::from_server_error(&e),
                     now_ms: now_ms(),
                 },
             };
@@ -166,9 +166,9 @@ impl ConnectionsState {
                 let requested_at_ms = now_ms();
                 let answer = st
                     .app
-                    .with_token(|basiq, s| {
+                    .with_token(|basiq| {
                         let job_id = job_id.clone();
-                        async move { basiq.job(&s.token, &job_id).await }
+                        async move { basiq.job(&job_id).await }
                     })
                     .await;
                 if !st.following(&id, &job_id) {
@@ -205,9 +205,9 @@ impl ConnectionsState {
         spawn_local(async move {
             let result = st
                 .app
-                .with_token(|basiq, s| {
+                .with_token(|basiq| {
                     let (body, job_id) = (body.clone(), job_id.clone());
-                    async move { basiq.answer_mfa(&s.token, &job_id, &body).await }
+                    async move { basiq.answer_mfa(&job_id, &body).await }
                 })
                 .await;
             drop(body);
@@ -257,9 +257,9 @@ impl ConnectionsState {
         spawn_local(async move {
             let answer = st
                 .app
-                .with_token(|basiq, s| {
+                .with_token(|basiq| {
                     let inst_id = institution_id.clone();
-                    async move { basiq.institution(&s.token, &inst_id).await }
+                    async move { basiq.institution(&inst_id).await }
                 })
                 .await;
             if let Ok(i) = answer {
@@ -276,13 +276,9 @@ impl ConnectionsState {
         spawn_local(async move {
             let result = st
                 .app
-                .with_token(|basiq, s| {
+                .with_token(|basiq| {
                     let (body, id) = (body.clone(), id.clone());
-                    async move {
-                        basiq
-                            .update_connection(&s.token, &s.user_id, &id, &body)
-                            .await
-                    }
+                    async move { basiq.update_connection(&id, &body).await }
                 })
                 .await;
             drop(body);
@@ -307,7 +303,7 @@ impl ConnectionsState {
                 Ok(()) => Event::Removed(id),
                 Err(e) => Event::RemoveFailed {
                     id,
-                    message: e.message,
+                    message: ActionError::from_server_error(&e).message,
                 },
             });
         });
@@ -320,7 +316,7 @@ impl ConnectionsState {
             let page =
                 api::list_transactions(&connection_id, &account_id, PAGE_SIZE, cursor.as_deref())
                     .await
-                    .map_err(|e| e.message);
+                    .map_err(|e| ActionError::from_server_error(&e).message);
             st.dispatch(Event::PageLoaded {
                 account_id,
                 more,

@@ -12,7 +12,7 @@ mod card;
 mod effects;
 mod view;
 
-use bank_connect_core::connections::{ConnectionStatus, ConnectionsScreen};
+use bank_connect_core::connections::{ActionError, ConnectionStatus, ConnectionsScreen};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -85,10 +85,12 @@ impl ConnectionsState {
     async fn fetch_list(&self, report_failure: bool) {
         match api::list_connections().await {
             Ok(list) => self.screen.update(|s| s.list_loaded(list)),
-            Err(e) if report_failure => self.screen.update(|s| s.list_failed(e)),
+            Err(e) if report_failure => self
+                .screen
+                .update(|s| s.list_failed(ActionError::from_server_error(&e))),
             Err(_) => {}
         }
-        if let Ok(list) = api::list_accounts().await {
+        if let Ok(list) = api::fetch_accounts().await {
             self.screen.update(|s| s.accounts_loaded(list));
         }
     }
@@ -110,7 +112,7 @@ impl ConnectionsState {
                 if let Ok(list) = api::list_connections().await {
                     st.screen.update(|s| s.list_loaded(list));
                 }
-                if let Ok(list) = api::list_accounts().await {
+                if let Ok(list) = api::fetch_accounts().await {
                     st.screen.update(|s| s.accounts_loaded(list));
                 }
                 if !st.screen.with_untracked(ConnectionsScreen::any_unfinished) {

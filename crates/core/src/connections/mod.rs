@@ -7,7 +7,7 @@ pub mod state;
 pub use state::{ConnectionsEffect, ConnectionsEvent, ConnectionsFocus, ConnectionsScreen};
 
 use crate::InstitutionSummary;
-use crate::api_types::{ApiErrorBody, ConnectionView, TransactionView};
+use crate::api_types::{ConnectionView, TransactionView};
 use crate::errors::{self, ErrorKind, UserError};
 use crate::money::{format_amount, parse_minor_units};
 
@@ -258,25 +258,35 @@ fn wait_phrase(secs: u64) -> String {
 /// Classifies an error answer of our server (`{"code","message"}`) with its status and
 /// `Retry-After`. Bodies that are not ours fall back on core's HTTP classification.
 pub fn from_server(status: u16, body: &str, retry_after: Option<&str>) -> ActionError {
-    let retry_after_secs = retry_after.and_then(errors::parse_retry_after);
-    match serde_json::from_str::<ApiErrorBody>(body) {
-        Ok(b) => {
-            let message = match (b.code.as_str(), retry_after_secs) {
-                ("refresh-too-soon", Some(s)) => wait_text(s),
-                ("rate-limited", Some(s)) => {
-                    format!("The bank data provider is busy. {}", wait_phrase(s))
-                }
-                _ => b.message.clone(),
-            };
-            ActionError {
-                needs_password: b.code == "connection-invalid",
-                session_ended: b.code == "no-session" || status == 401,
-                code: Some(b.code),
-                message,
-                retry_after_secs,
+    ActionError::from_server_error(&errors::from_http(status, body, retry_after))
+}
+
+impl ActionError {
+    /// A failed call to our server, as the client classified it ([`errors::from_http`]): our
+    /// server's `{code, message}` is shown as the server wrote it (a wait reworded with its
+    /// length); anything else as [`ActionError::from_user_error`].
+    pub fn from_server_error(e: &UserError) -> Self {
+        let (Some(code), Some(message)) = (&e.code, &e.detail) else {
+            return Self::from_user_error(e);
+        };
+        let retry_after_secs = match e.kind {
+            ErrorKind::RateLimited { retry_after_secs } => retry_after_secs,
+            _ => None,
+        };
+        let message = match (code.as_str(), retry_after_secs) {
+            ("refresh-too-soon", Some(s)) => wait_text(s),
+            ("rate-limited", Some(s)) => {
+                format!("The bank data provider is busy. {}", wait_phrase(s))
             }
+            _ => message.clone(),
+        };
+        Self {
+            needs_password: code == "connection-invalid",
+            session_ended: code == "no-session" || e.status == Some(401),
+            code: Some(code.clone()),
+            message,
+            retry_after_secs,
         }
-        Err(_) => ActionError::from_user_error(&errors::from_http(status, body, retry_after)),
     }
 }
 

@@ -1,0 +1,62 @@
+//! HTTP clients: our server's `/api/*` ([`server`]), and Basiq itself with the client token
+//! ([`Basiq`]; credentials, jobs and MFA answers go straight to Basiq, never through our
+//! server).
+//!
+//! One helper stack for both: every failure is classified by core's [`errors::from_http`] into
+//! a [`UserError`] (our server's `{code, message}` and Basiq's error envelope alike); nothing here
+//! logs a request body, a token or an answer.
+
+mod basiq;
+mod server;
+
+pub use basiq::Basiq;
+pub use server::*;
+
+use bank_connect_core::errors::{self, UserError};
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+
+async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, UserError> {
+    let request = request.map_err(|_| errors::network_failure())?;
+    request.send().await.map_err(|_| errors::network_failure())
+}
+
+async fn fail(response: Response) -> UserError {
+    let status = response.status();
+    let retry_after = response.headers().get("retry-after");
+    let body = response.text().await.unwrap_or_default();
+    errors::from_http(status, &body, retry_after.as_deref())
+}
+
+/// The answer of a request, or its classified failure.
+async fn ok(request: Result<Request, gloo_net::Error>) -> Result<Response, UserError> {
+    let response = send(request).await?;
+    if response.ok() {
+        Ok(response)
+    } else {
+        Err(fail(response).await)
+    }
+}
+
+/// The decoded JSON answer of a request, or its classified failure.
+async fn json<T: DeserializeOwned>(
+    request: Result<Request, gloo_net::Error>,
+) -> Result<T, UserError> {
+    decode(send(request).await?).await
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, UserError> {
+    if !response.ok() {
+        return Err(fail(response).await);
+    }
+    let status = response.status();
+    response
+        .json::<T>()
+        .await
+        .map_err(|_| errors::undecodable_body(status))
+}
+
+/// A path segment for an id (ids are UUID-like; anything else cannot add segments).
+fn segment(id: &str) -> String {
+    String::from(js_sys::encode_uri_component(id))
+}

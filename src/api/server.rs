@@ -1,0 +1,132 @@
+//! Our server's `/api/*`: settings, the institution directory, the client token, and the
+//! connections view's routes.
+
+use bank_connect_core::api_types::{
+    AccountView, ConnectionView, RefreshStarted, TokenGrantBody, TransactionPage,
+};
+use bank_connect_core::errors::UserError;
+use bank_connect_core::{InstitutionDirectory, PublicConfig};
+use gloo_net::http::Request;
+
+use super::{decode, json, ok, segment, send};
+
+/// What `GET /api/institutions` answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectoryAnswer {
+    /// 304: the cached copy is current.
+    NotModified,
+    /// 200: a new directory and its ETag.
+    Fresh {
+        /// The directory.
+        directory: InstitutionDirectory,
+        /// Its strong ETag.
+        etag: Option<String>,
+    },
+}
+
+/// `GET /api/config`: where Basiq is and which institutions to offer.
+pub async fn fetch_config() -> Result<PublicConfig, UserError> {
+    json(Request::get("/api/config").build()).await
+}
+
+/// `GET /api/institutions`, conditional on the cached ETag.
+pub async fn fetch_institutions(etag: Option<&str>) -> Result<DirectoryAnswer, UserError> {
+    let mut builder = Request::get("/api/institutions").header("Accept", "application/json");
+    if let Some(tag) = etag {
+        builder = builder.header("If-None-Match", tag);
+    }
+    let response = send(builder.build()).await?;
+    if response.status() == 304 {
+        return Ok(DirectoryAnswer::NotModified);
+    }
+    let etag = response.headers().get("etag");
+    let directory = decode::<InstitutionDirectory>(response).await?;
+    Ok(DirectoryAnswer::Fresh { directory, etag })
+}
+
+/// `POST /api/token`: a CLIENT token for this browser session's Basiq user (kept in memory only).
+///
+/// Embedded, the first call exchanges the host's single-use link token (from its `init`
+/// message, never a URL) for the session of the host's user; `fresh` asks for a new token
+/// instead of the server's cached copy (Basiq refused ours).
+pub async fn fetch_token(
+    link_token: Option<String>,
+    fresh: bool,
+) -> Result<TokenGrantBody, UserError> {
+    let body = match link_token {
+        Some(link_token) => Some(serde_json::json!({ "link_token": link_token })),
+        None if fresh => Some(serde_json::json!({ "fresh": true })),
+        None => None,
+    };
+    let request = match body {
+        Some(body) => Request::post("/api/token").json(&body),
+        None => Request::post("/api/token").build(),
+    };
+    json(request).await
+}
+
+/// `GET /api/accounts`: the session user's accounts, numbers masked by the server.
+pub async fn fetch_accounts() -> Result<Vec<AccountView>, UserError> {
+    json(
+        Request::get("/api/accounts")
+            .header("Accept", "application/json")
+            .build(),
+    )
+    .await
+}
+
+/// `GET /api/connections`: the session user's connections.
+pub async fn list_connections() -> Result<Vec<ConnectionView>, UserError> {
+    json(
+        Request::get("/api/connections")
+            .header("Accept", "application/json")
+            .build(),
+    )
+    .await
+}
+
+/// `GET /api/connections/{id}/transactions?account=&limit=&next=`: one page of an account's
+/// transactions, newest first, and the cursor of the next page.
+pub async fn list_transactions(
+    connection_id: &str,
+    account_id: &str,
+    limit: u32,
+    next: Option<&str>,
+) -> Result<TransactionPage, UserError> {
+    let mut url = format!(
+        "/api/connections/{}/transactions?account={}&limit={limit}",
+        segment(connection_id),
+        segment(account_id),
+    );
+    if let Some(n) = next {
+        url.push_str("&next=");
+        url.push_str(&segment(n));
+    }
+    json(
+        Request::get(&url)
+            .header("Accept", "application/json")
+            .build(),
+    )
+    .await
+}
+
+/// `POST /api/connections/{id}/refresh`: starts a refresh; the job id to follow.
+pub async fn start_refresh(connection_id: &str) -> Result<String, UserError> {
+    let started: RefreshStarted = json(
+        Request::post(&format!(
+            "/api/connections/{}/refresh",
+            segment(connection_id)
+        ))
+        .header("Accept", "application/json")
+        .build(),
+    )
+    .await?;
+    Ok(started.job_id)
+}
+
+/// `DELETE /api/connections/{id}`.
+pub async fn remove_connection(connection_id: &str) -> Result<(), UserError> {
+    ok(Request::delete(&format!("/api/connections/{}", segment(connection_id))).build())
+        .await
+        .map(|_| ())
+}
