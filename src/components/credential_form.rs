@@ -6,8 +6,8 @@
 use bank_connect_core::InstitutionSummary;
 use bank_connect_core::errors::UserError;
 use bank_connect_core::validation::{self, CredentialInput, Field, FieldSpec, FormCheck, Severity};
+use leptos::html;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
 use super::{InstitutionLogo, Notice, StepHeading};
@@ -38,23 +38,50 @@ pub fn message_id(field: Field) -> String {
     format!("{}-msg", field.input_id())
 }
 
-fn input(field: Field) -> Option<HtmlInputElement> {
-    document()
-        .get_element_by_id(field.input_id())
-        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+/// The form's inputs, one reference per field (the values live only in them).
+#[derive(Clone, Copy)]
+struct Inputs {
+    login_id: NodeRef<html::Input>,
+    secondary_login_id: NodeRef<html::Input>,
+    password: NodeRef<html::Input>,
+    security_code: NodeRef<html::Input>,
 }
 
-fn value(field: Field) -> String {
-    input(field).map(|i| i.value()).unwrap_or_default()
+impl Inputs {
+    fn new() -> Self {
+        Self {
+            login_id: NodeRef::new(),
+            secondary_login_id: NodeRef::new(),
+            password: NodeRef::new(),
+            security_code: NodeRef::new(),
+        }
+    }
+
+    fn of(&self, field: Field) -> NodeRef<html::Input> {
+        match field {
+            Field::LoginId => self.login_id,
+            Field::SecondaryLoginId => self.secondary_login_id,
+            Field::Password => self.password,
+            Field::SecurityCode => self.security_code,
+        }
+    }
+
+    fn input(&self, field: Field) -> Option<HtmlInputElement> {
+        self.of(field).get_untracked()
+    }
+
+    fn value(&self, field: Field) -> String {
+        self.input(field).map(|i| i.value()).unwrap_or_default()
+    }
 }
 
 /// Reads every input and checks it with core's rules.
-fn check_now(fields: &[FieldSpec]) -> FormCheck {
+fn check_now(inputs: Inputs, fields: &[FieldSpec]) -> FormCheck {
     let (login, secondary, password, code) = (
-        value(Field::LoginId),
-        value(Field::SecondaryLoginId),
-        value(Field::Password),
-        value(Field::SecurityCode),
+        inputs.value(Field::LoginId),
+        inputs.value(Field::SecondaryLoginId),
+        inputs.value(Field::Password),
+        inputs.value(Field::SecurityCode),
     );
     validation::check_credentials(
         fields,
@@ -99,6 +126,7 @@ pub fn CredentialForm(
     submit_labels: Option<(&'static str, &'static str)>,
 ) -> impl IntoView {
     let fields = Memo::new(move |_| institution.with(validation::form_fields));
+    let inputs = Inputs::new();
     // Warnings (and errors of fields already submitted) as the person types.
     let live = RwSignal::new(FormCheck::default());
     let caps_lock = RwSignal::new(false);
@@ -118,7 +146,7 @@ pub fn CredentialForm(
     Effect::new(move |_| live.set(check.get()));
 
     let on_input = move |_| {
-        let c = fields.with_untracked(|f| check_now(f));
+        let c = fields.with_untracked(|f| check_now(inputs, f));
         live.set(c);
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
@@ -132,10 +160,10 @@ pub fn CredentialForm(
         }
         let fields = fields.get_untracked();
         let (login, secondary, password, code) = (
-            value(Field::LoginId),
-            value(Field::SecondaryLoginId),
-            value(Field::Password),
-            value(Field::SecurityCode),
+            inputs.value(Field::LoginId),
+            inputs.value(Field::SecondaryLoginId),
+            inputs.value(Field::Password),
+            inputs.value(Field::SecurityCode),
         );
         let credentials = CredentialInput {
             login_id: &login,
@@ -154,12 +182,12 @@ pub fn CredentialForm(
         if body.is_some() {
             // The secrets leave the page's inputs the moment they are sent.
             for field in [Field::Password, Field::SecurityCode] {
-                if let Some(i) = input(field) {
+                if let Some(i) = inputs.input(field) {
                     i.set_value("");
                 }
             }
             revealed.set(false);
-        } else if let Some(first) = check.first_error().and_then(input) {
+        } else if let Some(first) = check.first_error().and_then(|f| inputs.input(f)) {
             let _ = first.focus();
         }
         on_submit.run(CredentialSubmit {
@@ -214,6 +242,7 @@ pub fn CredentialForm(
                 <label class="bc-label" for=id>{spec.caption.clone()}</label>
                 <div class="bc-input-row">
                     <input
+                        node_ref=inputs.of(field)
                         id=id
                         name=field.basiq_key()
                         class="bc-input"
