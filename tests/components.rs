@@ -18,86 +18,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit};
 
+mod support;
+use support::*;
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn container() -> HtmlElement {
-    let doc = document();
-    let div = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&div).unwrap();
-    div.unchecked_into()
-}
-
-fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let list = root.query_selector_all(selector).unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .map(|n| n.unchecked_into())
-        .collect()
-}
-
-fn text_of(e: &Element) -> String {
-    e.text_content()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Elements with an implicit or explicit `role` whose accessible name (aria-label or text)
-/// matches (`""` = any).
-fn by_role(root: &Element, role: &str, name: &str) -> Vec<Element> {
-    let selector = match role {
-        "button" => "button, [role=button]",
-        "link" => "a[href]",
-        "heading" => "h1, h2, h3, [role=heading]",
-        "option" => "[role=option]",
-        "listbox" => "[role=listbox]",
-        "combobox" => "[role=combobox]",
-        "status" => "[role=status]",
-        "listitem" => "li, [role=listitem]",
-        other => panic!("unsupported role {other}"),
-    };
-    all(root, selector)
-        .into_iter()
-        .filter(|e| {
-            let label = e.get_attribute("aria-label").unwrap_or_else(|| text_of(e));
-            name.is_empty() || label == name
-        })
-        .collect()
-}
-
-/// The input labelled `label` through `<label for>`.
-fn by_label(root: &Element, label: &str) -> HtmlInputElement {
-    let l = all(root, "label")
-        .into_iter()
-        .find(|l| text_of(l) == label)
-        .unwrap_or_else(|| panic!("no label {label:?}"));
-    let id = l.get_attribute("for").expect("label has for");
-    root.query_selector(&format!("#{id}"))
-        .unwrap()
-        .unwrap_or_else(|| panic!("label {label:?} points at a missing input"))
-        .unchecked_into()
-}
-
-fn key(target: &Element, key: &str) {
-    let init = KeyboardEventInit::new();
-    init.set_key(key);
-    init.set_bubbles(true);
-    init.set_cancelable(true);
-    let ev = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    target.dispatch_event(&ev).unwrap();
-}
-
-fn type_into(input: &HtmlInputElement, value: &str) {
-    input.set_value(value);
-    let ev = web_sys::Event::new_with_event_init_dict("input", &{
-        let i = web_sys::EventInit::new();
-        i.set_bubbles(true);
-        i
-    })
-    .unwrap();
-    input.dispatch_event(&ev).unwrap();
-}
 
 fn summary(id: &str, name: &str, status: &str, logo: Option<&str>) -> InstitutionSummary {
     InstitutionSummary {
@@ -117,16 +41,6 @@ fn summary(id: &str, name: &str, status: &str, logo: Option<&str>) -> Institutio
         logo: logo.map(Into::into),
         average_duration_ms: None,
     }
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
 #[wasm_bindgen_test]

@@ -15,76 +15,12 @@ use bank_connect_core::validation::FormCheck;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement, KeyboardEvent, KeyboardEventInit};
+use web_sys::Element;
+
+mod support;
+use support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn container() -> HtmlElement {
-    let doc = document();
-    let div = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&div).unwrap();
-    div.unchecked_into()
-}
-
-fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let list = root.query_selector_all(selector).unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .map(|n| n.unchecked_into())
-        .collect()
-}
-
-fn text_of(e: &Element) -> String {
-    e.text_content()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Elements of a role whose accessible name (aria-label or text) is `name` (`""` = any).
-fn by_role(root: &Element, role: &str, name: &str) -> Vec<Element> {
-    let selector = match role {
-        "button" => "button",
-        "heading" => "h1, h2, h3",
-        "alert" => "[role=alert]",
-        "status" => "[role=status]",
-        "dialog" => "[role=dialog]",
-        "list" => "ul",
-        "listitem" => "li",
-        other => panic!("unsupported role {other}"),
-    };
-    all(root, selector)
-        .into_iter()
-        .filter(|e| {
-            let label = e.get_attribute("aria-label").unwrap_or_else(|| text_of(e));
-            name.is_empty() || label == name
-        })
-        .collect()
-}
-
-fn one(root: &Element, role: &str, name: &str) -> HtmlElement {
-    let found = by_role(root, role, name);
-    assert_eq!(found.len(), 1, "exactly one {role} named {name:?}");
-    found[0].clone().unchecked_into()
-}
-
-fn key(target: &Element, key: &str, shift: bool) {
-    let init = KeyboardEventInit::new();
-    init.set_key(key);
-    init.set_shift_key(shift);
-    init.set_bubbles(true);
-    init.set_cancelable(true);
-    let ev = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    target.dispatch_event(&ev).unwrap();
-}
-
-fn active_id() -> String {
-    document()
-        .active_element()
-        .map(|e| e.id())
-        .unwrap_or_default()
-}
 
 fn connection(status: &str, last_used: Option<&str>) -> ConnectionView {
     ConnectionView {
@@ -366,17 +302,17 @@ async fn confirm_dialog_traps_focus_and_escape_cancels() {
     // Tab from the last button wraps to the first, Shift+Tab from the first to the last.
     let remove = one(&root, "button", "Remove");
     remove.focus().unwrap();
-    key(&remove, "Tab", false);
+    key_with_shift(&remove, "Tab", false);
     assert_eq!(active_id(), DIALOG_CANCEL_ID);
     let cancel = document().get_element_by_id(DIALOG_CANCEL_ID).unwrap();
-    key(&cancel, "Tab", true);
+    key_with_shift(&cancel, "Tab", true);
     assert!(
         document()
             .active_element()
             .is_some_and(|a| text_of(&a) == "Remove")
     );
 
-    key(&dialog, "Escape", false);
+    key_with_shift(&dialog, "Escape", false);
     assert_eq!(cancelled.get_untracked(), 1, "Escape cancels");
     one(&root, "button", "Remove").click();
     assert_eq!(confirmed.get_untracked(), 1);
