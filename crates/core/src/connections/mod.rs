@@ -2,6 +2,8 @@
 //! wording, when a refresh may be offered again, the server's `{code, message}` errors, and the
 //! transaction rows of an account. The view's state machine is [`state`].
 
+mod events;
+mod screen;
 pub mod state;
 
 pub use state::{ConnectionsEffect, ConnectionsEvent, ConnectionsFocus, ConnectionsScreen};

@@ -6,485 +6,20 @@
 //! does the I/O each [`ConnectionsEffect`] names and feeds the answers back in; it keeps the
 //! secrets (passwords, MFA answers) out of the state and hands them to the request itself.
 
-use std::collections::BTreeMap;
+pub use super::events::{ConnectionsEffect, ConnectionsEvent, ConnectionsFocus};
+pub use super::screen::{
+    Card, ConnectionsScreen, JobKind, Running, Transactions, UpdateForm, UpdateOpening,
+};
 
-use super::{ActionError, ConnectionStatus, append_page, refresh_all_targets, refresh_wait_secs};
-use crate::InstitutionSummary;
-use crate::api_types::{AccountView, ConnectionView, TransactionPage, TransactionView};
-use crate::basiq::Job;
+use super::{ActionError, append_page};
 use crate::errors::{ErrorKind, UserError};
-use crate::job::{self, Followed, JobEvent, JobFollow, MfaStep};
+use crate::job::{self, Followed, JobEvent, JobFollow};
 use crate::validation::FormCheck;
-
-/// What a card's job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    /// Fetching the latest data (`POST …/refresh`).
-    Refresh,
-    /// Checking new credentials (`POST …/connections/{id}`).
-    Update,
-}
-
-/// A card's running job.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Running {
-    /// Refresh or update.
-    pub kind: JobKind,
-    /// When it started.
-    pub started_at_ms: u64,
-    /// The job, once Basiq named it.
-    pub job: Option<JobFollow>,
-}
-
-impl Running {
-    /// The challenge on screen (not once the answer is with the bank).
-    pub fn asking(&self) -> Option<&MfaStep> {
-        self.job
-            .as_ref()
-            .and_then(|j| j.mfa.as_ref())
-            .filter(|m| !m.checking())
-    }
-}
-
-/// One connection's card.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Card {
-    /// The job running for it.
-    pub running: Option<Running>,
-    /// The login id of the update being checked, in memory only (pre-fills the form again).
-    pub update_login: Option<String>,
-    /// The last failure, shown beside the old data.
-    pub error: Option<String>,
-    /// When this page last started a refresh of it.
-    pub last_started_ms: Option<u64>,
-    /// The refresh before the one now starting (restored when the server refuses it).
-    pub previous_start_ms: Option<u64>,
-    /// No refresh before this (a 429's `Retry-After`).
-    pub blocked_until_ms: Option<u64>,
-}
-
-/// One account's transaction list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Transactions {
-    /// The rows loaded so far.
-    pub rows: Vec<TransactionView>,
-    /// The cursor of the next page.
-    pub next: Option<String>,
-    /// True while a page loads.
-    pub loading: bool,
-    /// True once a page arrived.
-    pub loaded: bool,
-    /// Why the last page failed.
-    pub error: Option<String>,
-    /// True while the list is open.
-    pub expanded: bool,
-}
-
-/// The credential-update form.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateForm {
-    /// The connection.
-    pub connection_id: String,
-    /// The login id typed last, put back after the bank refused the details (not a secret).
-    pub login_prefill: Option<String>,
-    /// Its institution (captions).
-    pub institution: InstitutionSummary,
-    /// The last check.
-    pub check: FormCheck,
-    /// True while the update is posted.
-    pub submitting: bool,
-    /// Why the person is here again.
-    pub notice: Option<UserError>,
-}
-
-/// What the update form opens with.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateOpening {
-    /// From the cached directory, else [`super::fallback_institution`].
-    pub institution: InstitutionSummary,
-    /// The login id to pre-fill.
-    pub login_prefill: Option<String>,
-    /// Why the person is here (the bank refused the details).
-    pub notice: Option<UserError>,
-}
-
-/// The whole view.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConnectionsScreen {
-    /// True while the full view is open (else only its entry button shows).
-    pub open: bool,
-    /// The connections, once loaded.
-    pub connections: Option<Vec<ConnectionView>>,
-    /// Their accounts.
-    pub accounts: Vec<AccountView>,
-    /// Why the list could not be updated.
-    pub load_error: Option<String>,
-    /// The server's minimum time between refreshes of one connection.
-    pub min_interval_secs: u64,
-    /// The cards' own state, by connection id.
-    pub cards: BTreeMap<String, Card>,
-    /// Transaction lists, by account id.
-    pub transactions: BTreeMap<String, Transactions>,
-    /// The connection whose job the person follows in full (progress or MFA).
-    pub watching: Option<String>,
-    /// The credential-update form, while open.
-    pub updating: Option<UpdateForm>,
-    /// The connection the remove dialog asks about.
-    pub confirm_remove: Option<String>,
-    /// The live region's last sentence.
-    pub note: Option<String>,
-}
-
-impl Default for ConnectionsScreen {
-    fn default() -> Self {
-        Self {
-            open: false,
-            connections: None,
-            accounts: Vec::new(),
-            load_error: None,
-            min_interval_secs: 300,
-            cards: BTreeMap::new(),
-            transactions: BTreeMap::new(),
-            watching: None,
-            updating: None,
-            confirm_remove: None,
-            note: None,
-        }
-    }
-}
-
-/// Everything that can happen to the view.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConnectionsEvent {
-    /// Open the full view.
-    Show,
-    /// "Hide connected banks".
-    Hide,
-    /// The public settings arrived.
-    ConfigLoaded {
-        /// Minimum seconds between refreshes.
-        min_refresh_interval_secs: u64,
-    },
-    /// Load (or reload) the list; what is shown stays until the answer.
-    Reload,
-    /// The connections arrived.
-    ListLoaded(Vec<ConnectionView>),
-    /// The connections could not be loaded.
-    ListFailed(ActionError),
-    /// The accounts arrived.
-    AccountsLoaded(Vec<AccountView>),
-    /// The list and accounts were reloaded after a job of this connection ended.
-    ReloadedAfterJob(String),
-    /// "Refresh" on a card (`watch`: follow it in full).
-    Refresh {
-        /// The connection.
-        id: String,
-        /// Show its progress (not only the compact line).
-        watch: bool,
-        /// Now.
-        now_ms: u64,
-    },
-    /// "Refresh all".
-    RefreshAll {
-        /// Now.
-        now_ms: u64,
-    },
-    /// The server started the refresh job.
-    RefreshStarted {
-        /// The connection.
-        id: String,
-        /// Its job.
-        job_id: String,
-    },
-    /// The server refused the refresh.
-    RefreshRefused {
-        /// The connection.
-        id: String,
-        /// Why.
-        error: ActionError,
-        /// Now.
-        now_ms: u64,
-    },
-    /// A poll of a card's job answered.
-    JobPolled {
-        /// The connection.
-        id: String,
-        /// The job.
-        job: Job,
-        /// When the poll was sent.
-        requested_at_ms: u64,
-        /// Now.
-        now_ms: u64,
-    },
-    /// Polling a card's job failed for good.
-    PollFailed {
-        /// The connection.
-        id: String,
-        /// What to show.
-        message: String,
-    },
-    /// An MFA answer is being posted.
-    MfaSubmitted {
-        /// The connection.
-        id: String,
-        /// Now.
-        now_ms: u64,
-    },
-    /// Basiq accepted the answer for checking (202).
-    MfaSent {
-        /// The connection.
-        id: String,
-    },
-    /// The answer could not be posted.
-    MfaNotSent {
-        /// The connection.
-        id: String,
-        /// What to show.
-        message: String,
-    },
-    /// "Show progress" / "Answer your bank" on a compact card.
-    Watch(String),
-    /// "Continue in background".
-    Background,
-    /// "Cancel" on a card's job: stop following it.
-    StopFollowing(String),
-    /// "Update credentials" on a card (or the bank refused an update), with the institution
-    /// the container found for it.
-    OpenUpdate {
-        /// The connection.
-        id: String,
-        /// The form's institution, login id and notice.
-        open: UpdateOpening,
-    },
-    /// Fresh captions for the update form.
-    UpdateDetails {
-        /// The connection.
-        id: String,
-        /// From `GET /institutions/{id}`.
-        institution: InstitutionSummary,
-    },
-    /// The update form was submitted.
-    SubmitUpdate {
-        /// The login id typed.
-        login_id: String,
-        /// The form check.
-        check: FormCheck,
-    },
-    /// Basiq started the update job.
-    UpdateStarted {
-        /// The connection.
-        id: String,
-        /// Its job.
-        job_id: String,
-        /// Now.
-        now_ms: u64,
-    },
-    /// The update could not be posted.
-    UpdateFailed(UserError),
-    /// "Cancel" on the update form.
-    CancelUpdate,
-    /// "Remove" on a card: ask first.
-    AskRemove(String),
-    /// "Cancel" in the dialog.
-    CancelRemove,
-    /// "Remove" in the dialog.
-    ConfirmRemove(String),
-    /// The server removed the connection.
-    Removed(String),
-    /// The server could not remove it.
-    RemoveFailed {
-        /// The connection.
-        id: String,
-        /// What to show.
-        message: String,
-    },
-    /// An account's "Transactions" toggle.
-    ToggleTransactions {
-        /// The connection.
-        connection_id: String,
-        /// The account.
-        account_id: String,
-    },
-    /// "Load more" (or "Try again") under an account's transactions.
-    MoreTransactions {
-        /// The connection.
-        connection_id: String,
-        /// The account.
-        account_id: String,
-    },
-    /// A page of transactions answered.
-    PageLoaded {
-        /// The account.
-        account_id: String,
-        /// True when it was a further page (appended), false for the first (replacing).
-        more: bool,
-        /// The page, or what to show.
-        page: Result<TransactionPage, String>,
-    },
-}
-
-/// Where the focus goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConnectionsFocus {
-    /// The view's heading.
-    Heading,
-    /// The start screen's "Your connected banks" button.
-    Entry,
-    /// The step heading of a card's progress, MFA or update form.
-    StepHeading,
-    /// A card's heading, when the focus was in its job area (or nowhere).
-    CardHeadingFromJobArea(String),
-    /// A card's "Remove" button.
-    RemoveButton(String),
-}
-
-/// Something the container must do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConnectionsEffect {
-    /// Load the connections and accounts (then reload them while any is unfinished).
-    LoadList,
-    /// Reload them after this connection's job ended, then report
-    /// [`ConnectionsEvent::ReloadedAfterJob`].
-    ReloadAfterJob(String),
-    /// Ask the server to refresh this connection.
-    StartRefresh(String),
-    /// Poll this card's job until the card stops following it.
-    PollJob {
-        /// The connection.
-        id: String,
-        /// The job.
-        job_id: String,
-    },
-    /// Post the MFA answer the container holds.
-    PostMfa {
-        /// The connection.
-        id: String,
-        /// The job.
-        job_id: String,
-    },
-    /// Fetch fresh captions for the update form.
-    FetchInstitution {
-        /// The connection.
-        id: String,
-        /// Its institution.
-        institution_id: String,
-    },
-    /// Open the update form for this connection: find its institution (cached directory, else
-    /// [`super::fallback_institution`]) and report [`ConnectionsEvent::OpenUpdate`].
-    OfferUpdate {
-        /// The connection.
-        id: String,
-        /// The login id to pre-fill.
-        login_prefill: Option<String>,
-        /// Why the person is asked again.
-        notice: Option<UserError>,
-    },
-    /// Post the new credentials the container holds.
-    PostUpdate(String),
-    /// Remove this connection.
-    Remove(String),
-    /// Load a page of an account's transactions.
-    LoadPage {
-        /// The connection.
-        connection_id: String,
-        /// The account.
-        account_id: String,
-        /// The page's cursor (`None`: the first page).
-        cursor: Option<String>,
-    },
-    /// Move the focus.
-    Focus(ConnectionsFocus),
-}
 
 type Effects = Vec<ConnectionsEffect>;
 
+/// The transitions' building blocks.
 impl ConnectionsScreen {
-    /// A connection by id.
-    pub fn connection(&self, id: &str) -> Option<&ConnectionView> {
-        self.connections.as_ref()?.iter().find(|c| c.id == id)
-    }
-
-    /// The bank's name for messages ("This bank" when unknown).
-    pub fn name_of(&self, id: &str) -> String {
-        self.connection(id)
-            .map(|c| c.institution_name.clone())
-            .unwrap_or_else(|| "This bank".into())
-    }
-
-    /// A card's running job.
-    pub fn running(&self, id: &str) -> Option<&Running> {
-        self.cards.get(id)?.running.as_ref()
-    }
-
-    /// The job a card follows, when its id is known.
-    pub fn job(&self, id: &str) -> Option<&JobFollow> {
-        self.running(id)?.job.as_ref()
-    }
-
-    /// Seconds before `id` may be refreshed again, `None` when it may be now.
-    pub fn wait_of(&self, id: &str, now_ms: u64) -> Option<u64> {
-        let card = self.cards.get(id)?;
-        refresh_wait_secs(
-            card.last_started_ms,
-            card.blocked_until_ms,
-            self.min_interval_secs,
-            now_ms,
-        )
-    }
-
-    /// The connections "Refresh all" starts now.
-    pub fn refresh_all_targets(&self, now_ms: u64) -> Vec<String> {
-        let Some(list) = &self.connections else {
-            return Vec::new();
-        };
-        refresh_all_targets(list, |id| match self.running(id) {
-            Some(_) => Some(1),
-            None => self.wait_of(id, now_ms),
-        })
-        .into_iter()
-        .map(str::to_string)
-        .collect()
-    }
-
-    /// A connection is still `pending`, or active without accounts yet (its job goes on in
-    /// the background).
-    pub fn any_unfinished(&self) -> bool {
-        self.connections.as_ref().is_some_and(|l| {
-            l.iter().any(|c| match ConnectionStatus::parse(&c.status) {
-                ConnectionStatus::Pending => true,
-                ConnectionStatus::Active => !self.accounts.iter().any(|a| a.connection_id == c.id),
-                _ => false,
-            })
-        })
-    }
-
-    /// Opens the full view (also applied by the start screen before the view's module is
-    /// there, like the three list updates below).
-    pub fn show(&mut self) -> Vec<ConnectionsEffect> {
-        self.open = true;
-        vec![focus(ConnectionsFocus::Heading)]
-    }
-
-    /// The connections arrived.
-    pub fn list_loaded(&mut self, list: Vec<ConnectionView>) {
-        self.connections = Some(list);
-        self.load_error = None;
-    }
-
-    /// The connections could not be loaded; no session means nothing connected yet.
-    pub fn list_failed(&mut self, e: ActionError) {
-        self.connections.get_or_insert_with(Vec::new);
-        if !e.session_ended {
-            self.load_error = Some(e.message);
-        }
-    }
-
-    /// The accounts arrived.
-    pub fn accounts_loaded(&mut self, list: Vec<AccountView>) {
-        self.accounts = list;
-    }
-
     fn card(&mut self, id: &str) -> &mut Card {
         self.cards.entry(id.to_string()).or_default()
     }
@@ -673,12 +208,55 @@ fn focus(target: ConnectionsFocus) -> ConnectionsEffect {
 /// The view's transition function: pure, total, never panics. Events about a connection,
 /// job or form that is not there change nothing.
 pub fn next(state: ConnectionsScreen, event: ConnectionsEvent) -> (ConnectionsScreen, Effects) {
-    use ConnectionsEffect as F;
     use ConnectionsEvent as E;
     let mut s = state;
     let mut fx = Vec::new();
+    let handle = match &event {
+        E::Show
+        | E::Hide
+        | E::ConfigLoaded { .. }
+        | E::Reload
+        | E::ListLoaded { .. }
+        | E::ListFailed { .. }
+        | E::AccountsLoaded { .. }
+        | E::ReloadedAfterJob { .. } => list,
+        E::Refresh { .. }
+        | E::RefreshAll { .. }
+        | E::RefreshStarted { .. }
+        | E::RefreshRefused { .. }
+        | E::JobPolled { .. }
+        | E::PollFailed { .. }
+        | E::MfaSubmitted { .. }
+        | E::MfaSent { .. }
+        | E::MfaNotSent { .. }
+        | E::Watch { .. }
+        | E::Background
+        | E::StopFollowing { .. } => jobs,
+        E::OpenUpdate { .. }
+        | E::UpdateDetails { .. }
+        | E::SubmitUpdate { .. }
+        | E::UpdateStarted { .. }
+        | E::UpdateFailed { .. }
+        | E::CancelUpdate => update,
+        E::AskRemove { .. }
+        | E::CancelRemove
+        | E::ConfirmRemove { .. }
+        | E::Removed { .. }
+        | E::RemoveFailed { .. } => removal,
+        E::ToggleTransactions { .. } | E::MoreTransactions { .. } | E::PageLoaded { .. } => {
+            transactions
+        }
+    };
+    handle(&mut s, event, &mut fx);
+    (s, fx)
+}
+
+/// The list: opening, loading, reloading.
+fn list(s: &mut ConnectionsScreen, event: ConnectionsEvent, fx: &mut Effects) {
+    use ConnectionsEffect as F;
+    use ConnectionsEvent as E;
     match event {
-        E::Show => fx = s.show(),
+        E::Show => fx.extend(s.show()),
         E::Hide => {
             s.open = false;
             fx.push(focus(ConnectionsFocus::Entry));
@@ -703,13 +281,22 @@ pub fn next(state: ConnectionsScreen, event: ConnectionsEvent) -> (ConnectionsSc
                 })
                 .collect();
             for account in open {
-                s.load_page(&id, &account, false, &mut fx);
+                s.load_page(&id, &account, false, fx);
             }
         }
-        E::Refresh { id, watch, now_ms } => s.start_refresh(&id, watch, now_ms, &mut fx),
+        _ => {}
+    }
+}
+
+/// A card's job: refresh, polling, MFA, following it or not.
+fn jobs(s: &mut ConnectionsScreen, event: ConnectionsEvent, fx: &mut Effects) {
+    use ConnectionsEffect as F;
+    use ConnectionsEvent as E;
+    match event {
+        E::Refresh { id, watch, now_ms } => s.start_refresh(&id, watch, now_ms, fx),
         E::RefreshAll { now_ms } => {
             for (i, id) in s.refresh_all_targets(now_ms).into_iter().enumerate() {
-                s.start_refresh(&id, i == 0, now_ms, &mut fx);
+                s.start_refresh(&id, i == 0, now_ms, fx);
             }
         }
         E::RefreshStarted { id, job_id } => {
@@ -720,10 +307,10 @@ pub fn next(state: ConnectionsScreen, event: ConnectionsEvent) -> (ConnectionsSc
                 fx.push(F::PollJob { id, job_id });
             }
         }
-        E::RefreshRefused { id, error, now_ms } => {
-            if s.running(&id).is_some_and(|r| r.job.is_none()) {
-                s.refresh_refused(&id, error, now_ms, &mut fx);
-            }
+        E::RefreshRefused { id, error, now_ms }
+            if s.running(&id).is_some_and(|r| r.job.is_none()) =>
+        {
+            s.refresh_refused(&id, error, now_ms, fx);
         }
         E::JobPolled {
             id,
@@ -736,41 +323,44 @@ pub fn next(state: ConnectionsScreen, event: ConnectionsEvent) -> (ConnectionsSc
                 requested_at_ms,
                 now_ms,
             };
-            s.follow(&id, event, &mut fx);
+            s.follow(&id, event, fx);
         }
-        E::PollFailed { id, message } => {
-            if s.running(&id).is_some() {
-                s.job_failed(&id, message, &mut fx);
-            }
+        E::PollFailed { id, message } if s.running(&id).is_some() => {
+            s.job_failed(&id, message, fx);
         }
         E::MfaSubmitted { id, now_ms } => {
             let open = s.job(&id).filter(|j| j.asks()).map(|j| j.job_id.clone());
             if let Some(job_id) = open {
-                s.follow(&id, JobEvent::MfaSubmitted { now_ms }, &mut fx);
+                s.follow(&id, JobEvent::MfaSubmitted { now_ms }, fx);
                 fx.push(F::PostMfa { id, job_id });
             }
         }
-        E::MfaSent { id } => s.follow(&id, JobEvent::MfaSent, &mut fx),
-        E::MfaNotSent { id, message } => s.follow(&id, JobEvent::RequestFailed(message), &mut fx),
-        E::Watch(id) => {
-            if s.running(&id).is_some() {
-                s.watching = Some(id);
-                fx.push(focus(ConnectionsFocus::StepHeading));
-            }
+        E::MfaSent { id } => s.follow(&id, JobEvent::MfaSent, fx),
+        E::MfaNotSent { id, message } => s.follow(&id, JobEvent::RequestFailed(message), fx),
+        E::Watch(id) if s.running(&id).is_some() => {
+            s.watching = Some(id);
+            fx.push(focus(ConnectionsFocus::StepHeading));
         }
         E::Background => s.watching = None,
-        E::StopFollowing(id) => {
-            if s.running(&id).is_some() {
-                s.card(&id).running = None;
-                s.unwatch(&id, &mut fx);
-                s.note = Some(format!(
-                    "Stopped following {}. Its data updates when the bank finishes.",
-                    s.name_of(&id)
-                ));
-                fx.push(F::ReloadAfterJob(id));
-            }
+        E::StopFollowing(id) if s.running(&id).is_some() => {
+            s.card(&id).running = None;
+            s.unwatch(&id, fx);
+            s.note = Some(format!(
+                "Stopped following {}. Its data updates when the bank finishes.",
+                s.name_of(&id)
+            ));
+            fx.push(F::ReloadAfterJob(id));
         }
-        E::OpenUpdate { id, open } => s.open_update(&id, open, &mut fx),
+        _ => {}
+    }
+}
+
+/// The credential-update form.
+fn update(s: &mut ConnectionsScreen, event: ConnectionsEvent, fx: &mut Effects) {
+    use ConnectionsEffect as F;
+    use ConnectionsEvent as E;
+    match event {
+        E::OpenUpdate { id, open } => s.open_update(&id, open, fx),
         E::UpdateDetails { id, institution } => {
             if let Some(u) = s.updating.as_mut().filter(|u| u.connection_id == id) {
                 let mut fresh = institution;
@@ -823,10 +413,17 @@ pub fn next(state: ConnectionsScreen, event: ConnectionsEvent) -> (ConnectionsSc
                 fx.push(focus(ConnectionsFocus::RemoveButton(u.connection_id)));
             }
         }
-        E::AskRemove(id) => {
-            if s.connection(&id).is_some() {
-                s.confirm_remove = Some(id);
-            }
+        _ => {}
+    }
+}
+
+/// The remove dialog and the removal.
+fn removal(s: &mut ConnectionsScreen, event: ConnectionsEvent, fx: &mut Effects) {
+    use ConnectionsEffect as F;
+    use ConnectionsEvent as E;
+    match event {
+        E::AskRemove(id) if s.connection(&id).is_some() => {
+            s.confirm_remove = Some(id);
         }
         E::CancelRemove => {
             if let Some(id) = s.confirm_remove.take() {
@@ -841,13 +438,19 @@ pub fn next(state: ConnectionsScreen, event: ConnectionsEvent) -> (ConnectionsSc
                 fx.push(F::Remove(id));
             }
         }
-        E::Removed(id) => s.removed(&id, &mut fx),
-        E::RemoveFailed { id, message } => {
-            if s.connection(&id).is_some() {
-                s.note = Some(format!("{} couldn't be removed.", s.name_of(&id)));
-                s.card(&id).error = Some(message);
-            }
+        E::Removed(id) => s.removed(&id, fx),
+        E::RemoveFailed { id, message } if s.connection(&id).is_some() => {
+            s.note = Some(format!("{} couldn't be removed.", s.name_of(&id)));
+            s.card(&id).error = Some(message);
         }
+        _ => {}
+    }
+}
+
+/// An account's transaction pages.
+fn transactions(s: &mut ConnectionsScreen, event: ConnectionsEvent, fx: &mut Effects) {
+    use ConnectionsEvent as E;
+    match event {
         E::ToggleTransactions {
             connection_id,
             account_id,
@@ -855,7 +458,7 @@ pub fn next(state: ConnectionsScreen, event: ConnectionsEvent) -> (ConnectionsSc
             let t = s.tx(&account_id);
             t.expanded = !t.expanded;
             if t.expanded && !t.loaded && !t.loading {
-                s.load_page(&connection_id, &account_id, false, &mut fx);
+                s.load_page(&connection_id, &account_id, false, fx);
             }
         }
         E::MoreTransactions {
@@ -863,7 +466,7 @@ pub fn next(state: ConnectionsScreen, event: ConnectionsEvent) -> (ConnectionsSc
             account_id,
         } => {
             let more = s.tx(&account_id).loaded;
-            s.load_page(&connection_id, &account_id, more, &mut fx);
+            s.load_page(&connection_id, &account_id, more, fx);
         }
         E::PageLoaded {
             account_id,
@@ -885,8 +488,8 @@ pub fn next(state: ConnectionsScreen, event: ConnectionsEvent) -> (ConnectionsSc
                 Err(message) => t.error = Some(message),
             }
         }
+        _ => {}
     }
-    (s, fx)
 }
 
 #[cfg(test)]

@@ -1,4 +1,7 @@
 use super::*;
+use crate::InstitutionSummary;
+use crate::api_types::{AccountView, ConnectionView, TransactionPage};
+use crate::basiq::Job;
 use crate::connections::from_server;
 use crate::errors;
 use crate::job::fixtures::*;

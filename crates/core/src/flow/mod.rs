@@ -454,46 +454,7 @@ fn transition(state: FlowState, event: FlowEvent) -> FlowState {
         (S::EnteringCredentials(f), E::Back) if !f.submitting => picking(),
 
         // ---- connecting (and answering MFA): the job decides
-        (
-            S::Connecting { attempt, job },
-            E::JobUpdated {
-                job: polled,
-                requested_at_ms,
-                now_ms,
-            },
-        ) => follow_job(
-            attempt,
-            job,
-            JobEvent::Polled {
-                job: polled,
-                requested_at_ms,
-                now_ms,
-            },
-        ),
-        (S::Connecting { attempt, job }, E::MfaSubmitted { now_ms }) => {
-            follow_job(attempt, job, JobEvent::MfaSubmitted { now_ms })
-        }
-        (S::Connecting { attempt, job }, E::MfaSent) => follow_job(attempt, job, JobEvent::MfaSent),
-        (S::Connecting { attempt, job }, E::Tick { now_ms }) => {
-            follow_job(attempt, job, JobEvent::Tick { now_ms })
-        }
-        (S::Connecting { attempt, job }, E::RequestFailed(error)) => {
-            connecting_failed(attempt, job, error)
-        }
-        (S::Connecting { attempt, job }, E::TokenExpired) => attempt_failed(
-            attempt,
-            expired(),
-            Resume::Job {
-                job_id: job.job_id,
-                started_at_ms: job.started_at_ms,
-            },
-        ),
-        (S::Connecting { attempt, .. }, E::Cancel | E::Back) => form(attempt, None),
-        (S::Connecting { job, .. }, E::ContinueInBackground)
-            if job.mfa.is_none() && job.view.credentials_verified() =>
-        {
-            S::Idle
-        }
+        (S::Connecting { attempt, job }, event) => connecting(attempt, job, event),
 
         // ---- success
         (S::Succeeded(c), E::AccountsLoaded(accounts)) => S::Succeeded(Connected {
@@ -521,5 +482,42 @@ fn transition(state: FlowState, event: FlowEvent) -> FlowState {
 
         // ---- anything else changes nothing
         (state, _) => state,
+    }
+}
+
+/// The flow while its job runs (and while the bank asks its question).
+fn connecting(attempt: Attempt, job: JobFollow, event: FlowEvent) -> FlowState {
+    use FlowEvent as E;
+    match event {
+        E::JobUpdated {
+            job: polled,
+            requested_at_ms,
+            now_ms,
+        } => follow_job(
+            attempt,
+            job,
+            JobEvent::Polled {
+                job: polled,
+                requested_at_ms,
+                now_ms,
+            },
+        ),
+        E::MfaSubmitted { now_ms } => follow_job(attempt, job, JobEvent::MfaSubmitted { now_ms }),
+        E::MfaSent => follow_job(attempt, job, JobEvent::MfaSent),
+        E::Tick { now_ms } => follow_job(attempt, job, JobEvent::Tick { now_ms }),
+        E::RequestFailed(error) => connecting_failed(attempt, job, error),
+        E::TokenExpired => attempt_failed(
+            attempt,
+            expired(),
+            Resume::Job {
+                job_id: job.job_id,
+                started_at_ms: job.started_at_ms,
+            },
+        ),
+        E::Cancel | E::Back => form(attempt, None),
+        E::ContinueInBackground if job.mfa.is_none() && job.view.credentials_verified() => {
+            FlowState::Idle
+        }
+        _ => FlowState::Connecting { attempt, job },
     }
 }
