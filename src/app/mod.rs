@@ -25,6 +25,8 @@ use leptos::task::spawn_local;
 use self::picker::picker_screen;
 use self::session::{ConfigFetch, Session};
 use self::steps::{flow_effect, flow_screen};
+#[cfg(feature = "split")]
+use self::{picker::preload_picker, steps::preload_flow};
 use crate::browser::{self, now_ms};
 use crate::components::{PlusButton, STEP_HEADING_ID};
 use crate::connections::ConnectionsState;
