@@ -23,7 +23,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use self::picker::picker_screen;
-use self::session::{ConfigFetch, Session};
+use self::session::{ConfigWaiters, Session};
 use self::steps::{flow_effect, flow_screen};
 #[cfg(feature = "split")]
 use self::{picker::preload_picker, steps::preload_flow};
@@ -45,7 +45,7 @@ pub(crate) struct Ctx {
     background_note: RwSignal<Option<String>>,
     now: RwSignal<u64>,
     poll_generation: StoredValue<u64>,
-    config_pending: StoredValue<Option<ConfigFetch>, LocalStorage>,
+    config_waiters: StoredValue<ConfigWaiters, LocalStorage>,
 }
 
 impl Ctx {
@@ -114,7 +114,7 @@ pub fn App() -> impl IntoView {
         background_note: RwSignal::new(None),
         now: RwSignal::new(now_ms()),
         poll_generation: StoredValue::new(0),
-        config_pending: StoredValue::new_local(None),
+        config_waiters: StoredValue::new_local(None),
     };
     let flow = ctx.flow;
     let connections = ConnectionsState::new(ctx);

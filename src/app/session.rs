@@ -5,8 +5,7 @@ use bank_connect_core::PublicConfig;
 use bank_connect_core::errors::UserError;
 use bank_connect_core::flow::{FlowEvent, FlowState};
 use bank_connect_core::token::TokenClock;
-use futures::FutureExt;
-use futures::future::{LocalBoxFuture, Shared};
+use futures::channel::oneshot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -14,8 +13,8 @@ use super::Ctx;
 use crate::api::{self, Basiq};
 use crate::browser::{self, now_ms};
 
-/// `GET /api/config` on its way, shared by everyone who needs it meanwhile.
-pub(super) type ConfigFetch = Shared<LocalBoxFuture<'static, Result<PublicConfig, UserError>>>;
+/// Callers waiting for `GET /api/config` while it is on its way (`None`: none on its way).
+pub(super) type ConfigWaiters = Option<Vec<oneshot::Sender<()>>>;
 
 /// The CLIENT token and its user, in memory only (never Web Storage or cookies).
 #[derive(Clone)]
@@ -49,23 +48,37 @@ impl Ctx {
     }
 
     /// The public settings: `/api/config` is fetched once (callers that come while it is on its
-    /// way wait for the same answer; a failure lets the next caller try again).
+    /// way wait for it; after a failure the next caller tries again).
     pub(crate) async fn config(&self) -> Result<PublicConfig, UserError> {
         if let Some(c) = self.config.get_untracked() {
             return Ok(c);
         }
-        let pending = self.config_pending.with_value(Clone::clone);
-        let pending = pending.unwrap_or_else(|| {
-            let fetch = api::fetch_config().boxed_local().shared();
-            self.config_pending.set_value(Some(fetch.clone()));
-            fetch
+        let waiting = self.config_waiters.try_update_value(|w| {
+            w.as_mut().map(|w| {
+                let (tx, rx) = oneshot::channel();
+                w.push(tx);
+                rx
+            })
         });
-        let answer = pending.await;
-        self.config_pending.set_value(None);
-        if let Ok(c) = &answer
-            && self.config.with_untracked(Option::is_none)
-        {
+        if let Some(Some(rx)) = waiting {
+            let _ = rx.await;
+            if let Some(c) = self.config.get_untracked() {
+                return Ok(c);
+            }
+        }
+        self.config_waiters
+            .update_value(|w| *w = Some(w.take().unwrap_or_default()));
+        let answer = api::fetch_config().await;
+        if let Ok(c) = &answer {
             self.config.set(Some(c.clone()));
+        }
+        for tx in self
+            .config_waiters
+            .try_update_value(Option::take)
+            .flatten()
+            .unwrap_or_default()
+        {
+            let _ = tx.send(());
         }
         answer
     }
