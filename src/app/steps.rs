@@ -4,9 +4,9 @@
 
 use bank_connect_core::InstitutionSummary;
 use bank_connect_core::accounts::{self, AccountRow};
-use bank_connect_core::flow::{Connected, FlowEffect, FlowEvent, FlowState, Form};
+use bank_connect_core::flow::{Attempt, Connected, FlowEffect, FlowEvent, FlowState, Form};
 use bank_connect_core::institution;
-use bank_connect_core::job::{self, JobView};
+use bank_connect_core::job::{self, JobFollow, JobView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -217,7 +217,6 @@ pub(super) fn flow_screen(
     connections: ConnectionsState,
     state: FlowState,
 ) -> Result<AnyView, ChunkError> {
-    let flow = ctx.flow;
     let on_failure_action = move |a: FailureAction| {
         ctx.dispatch(match a {
             FailureAction::Retry => FlowEvent::Retry,
@@ -228,119 +227,13 @@ pub(super) fn flow_screen(
     };
 
     Ok(match state {
-        FlowState::EnteringCredentials(Form { attempt, .. }) => {
-            let institution = attempt.institution;
-            let inst = Signal::derive(move || {
-                flow.with(|f| f.institution().cloned())
-                    .unwrap_or_else(|| institution.clone())
-            });
-            let form = move |f: &FlowState| match f {
-                FlowState::EnteringCredentials(form) => Some(form.clone()),
-                _ => None,
-            };
-            let check =
-                Signal::derive(move || flow.with(form).map(|f| f.check).unwrap_or_default());
-            let submitting = Signal::derive(move || flow.with(form).is_some_and(|f| f.submitting));
-            let notice = Signal::derive(move || flow.with(form).and_then(|f| f.notice));
-            view! {
-                <CredentialForm
-                    institution=inst
-                    login_prefill=attempt.login_id.unwrap_or_default()
-                    check=check
-                    submitting=submitting
-                    notice=notice
-                    on_submit=move |s| ctx.submit_credentials(s)
-                    on_back=move |_| ctx.dispatch(FlowEvent::Back)
-                />
-            }
-            .into_any()
-        }
+        FlowState::EnteringCredentials(Form { attempt, .. }) => credentials_screen(ctx, attempt),
         FlowState::Connecting { attempt, job } if job.mfa.is_none() => {
-            let institution = attempt.institution;
-            let view_signal = Signal::derive(move || {
-                flow.with(|f| f.job().map(|j| j.view.clone()))
-                    .unwrap_or_else(JobView::starting)
-            });
-            let started_at_ms = job.started_at_ms;
-            let elapsed =
-                Signal::derive(move || ctx.now.get().saturating_sub(started_at_ms) / 1000);
-            let name = institution.name.clone();
-            view! {
-                <ConnectionProgress
-                    institution_name=institution.name.clone()
-                    view=view_signal
-                    usual_secs=institution::usual_seconds(&institution)
-                    elapsed_secs=elapsed
-                    on_cancel=move |_| ctx.dispatch(FlowEvent::Cancel)
-                    on_background=move |_| {
-                        ctx.background_note.set(Some(format!(
-                            "We'll finish connecting {name} in the background."
-                        )));
-                        ctx.dispatch(FlowEvent::ContinueInBackground)
-                    }
-                />
-            }
-            .into_any()
+            progress_screen(ctx, attempt, job)
         }
-        FlowState::Connecting { attempt, job } => {
-            let Some(first) = job.mfa.map(|m| m.challenge) else {
-                return Ok(().into_any());
-            };
-            let challenge_signal = Signal::derive(move || {
-                flow.with(|f| f.mfa().map(|m| m.challenge.clone()))
-                    .unwrap_or_else(|| first.clone())
-            });
-            let error =
-                Signal::derive(move || flow.with(|f| f.mfa().and_then(|m| m.error.clone())));
-            let busy = Signal::derive(move || {
-                flow.with(|f| f.mfa().is_some_and(|m| m.sending() || m.checking()))
-            });
-            let seconds_left = Signal::derive(move || {
-                let now = ctx.now.get();
-                flow.with(|f| f.mfa().and_then(|m| m.seconds_left(now)))
-            });
-            view! {
-                <MfaPrompt
-                    institution_name=attempt.institution.name.clone()
-                    challenge=challenge_signal
-                    error=error
-                    seconds_left=seconds_left
-                    busy=busy
-                    on_submit=move |body| ctx.submit_mfa(body)
-                    on_cancel=move |_| ctx.dispatch(FlowEvent::Cancel)
-                />
-            }
-            .into_any()
-        }
+        FlowState::Connecting { attempt, job } => mfa_screen(ctx, attempt, job),
         FlowState::Succeeded(Connected { institution, .. }) => {
-            let connected = move |f: &FlowState| match f {
-                FlowState::Succeeded(c) => Some((c.accounts.clone(), c.accounts_error.clone())),
-                _ => None,
-            };
-            let rows = Signal::derive(move || -> Option<Vec<AccountRow>> {
-                flow.with(connected).and_then(|c| c.0)
-            });
-            let error = Signal::derive(move || flow.with(connected).and_then(|c| c.1));
-            view! {
-                <ConnectedAccounts
-                    institution_name=institution.name.clone()
-                    rows=rows
-                    error=error
-                    on_reload=move |_| ctx.dispatch(FlowEvent::ReloadAccounts)
-                    on_another=move |_| ctx.dispatch(FlowEvent::PickAnother)
-                />
-                <button
-                    type="button"
-                    class="bc-button bc-conn-open"
-                    on:click=move |_| {
-                        connections.show();
-                        ctx.dispatch(FlowEvent::Close)
-                    }
-                >
-                    "See all your connected banks"
-                </button>
-            }
-            .into_any()
+            success_screen(ctx, connections, institution)
         }
         FlowState::Failed(f) => view! {
             <FailureScreen
@@ -353,4 +246,126 @@ pub(super) fn flow_screen(
         .into_any(),
         FlowState::Idle | FlowState::Picking { .. } => ().into_any(),
     })
+}
+
+fn credentials_screen(ctx: Ctx, attempt: Attempt) -> AnyView {
+    let flow = ctx.flow;
+    let institution = attempt.institution;
+    let inst = Signal::derive(move || {
+        flow.with(|f| f.institution().cloned())
+            .unwrap_or_else(|| institution.clone())
+    });
+    let form = move |f: &FlowState| match f {
+        FlowState::EnteringCredentials(form) => Some(form.clone()),
+        _ => None,
+    };
+    let check = Signal::derive(move || flow.with(form).map(|f| f.check).unwrap_or_default());
+    let submitting = Signal::derive(move || flow.with(form).is_some_and(|f| f.submitting));
+    let notice = Signal::derive(move || flow.with(form).and_then(|f| f.notice));
+    view! {
+        <CredentialForm
+            institution=inst
+            login_prefill=attempt.login_id.unwrap_or_default()
+            check=check
+            submitting=submitting
+            notice=notice
+            on_submit=move |s| ctx.submit_credentials(s)
+            on_back=move |_| ctx.dispatch(FlowEvent::Back)
+        />
+    }
+    .into_any()
+}
+
+fn progress_screen(ctx: Ctx, attempt: Attempt, job: JobFollow) -> AnyView {
+    let flow = ctx.flow;
+    let institution = attempt.institution;
+    let view_signal = Signal::derive(move || {
+        flow.with(|f| f.job().map(|j| j.view.clone()))
+            .unwrap_or_else(JobView::starting)
+    });
+    let started_at_ms = job.started_at_ms;
+    let elapsed = Signal::derive(move || ctx.now.get().saturating_sub(started_at_ms) / 1000);
+    let name = institution.name.clone();
+    view! {
+        <ConnectionProgress
+            institution_name=institution.name.clone()
+            view=view_signal
+            usual_secs=institution::usual_seconds(&institution)
+            elapsed_secs=elapsed
+            on_cancel=move |_| ctx.dispatch(FlowEvent::Cancel)
+            on_background=move |_| {
+                ctx.background_note.set(Some(format!(
+                    "We'll finish connecting {name} in the background."
+                )));
+                ctx.dispatch(FlowEvent::ContinueInBackground)
+            }
+        />
+    }
+    .into_any()
+}
+
+fn mfa_screen(ctx: Ctx, attempt: Attempt, job: JobFollow) -> AnyView {
+    let flow = ctx.flow;
+    let Some(first) = job.mfa.map(|m| m.challenge) else {
+        return ().into_any();
+    };
+    let challenge_signal = Signal::derive(move || {
+        flow.with(|f| f.mfa().map(|m| m.challenge.clone()))
+            .unwrap_or_else(|| first.clone())
+    });
+    let error = Signal::derive(move || flow.with(|f| f.mfa().and_then(|m| m.error.clone())));
+    let busy =
+        Signal::derive(move || flow.with(|f| f.mfa().is_some_and(|m| m.sending() || m.checking())));
+    let seconds_left = Signal::derive(move || {
+        let now = ctx.now.get();
+        flow.with(|f| f.mfa().and_then(|m| m.seconds_left(now)))
+    });
+    view! {
+        <MfaPrompt
+            institution_name=attempt.institution.name.clone()
+            challenge=challenge_signal
+            error=error
+            seconds_left=seconds_left
+            busy=busy
+            on_submit=move |body| ctx.submit_mfa(body)
+            on_cancel=move |_| ctx.dispatch(FlowEvent::Cancel)
+        />
+    }
+    .into_any()
+}
+
+fn success_screen(
+    ctx: Ctx,
+    connections: ConnectionsState,
+    institution: InstitutionSummary,
+) -> AnyView {
+    let flow = ctx.flow;
+    let connected = move |f: &FlowState| match f {
+        FlowState::Succeeded(c) => Some((c.accounts.clone(), c.accounts_error.clone())),
+        _ => None,
+    };
+    let rows = Signal::derive(move || -> Option<Vec<AccountRow>> {
+        flow.with(connected).and_then(|c| c.0)
+    });
+    let error = Signal::derive(move || flow.with(connected).and_then(|c| c.1));
+    view! {
+        <ConnectedAccounts
+            institution_name=institution.name.clone()
+            rows=rows
+            error=error
+            on_reload=move |_| ctx.dispatch(FlowEvent::ReloadAccounts)
+            on_another=move |_| ctx.dispatch(FlowEvent::PickAnother)
+        />
+        <button
+            type="button"
+            class="bc-button bc-conn-open"
+            on:click=move |_| {
+                connections.show();
+                ctx.dispatch(FlowEvent::Close)
+            }
+        >
+            "See all your connected banks"
+        </button>
+    }
+    .into_any()
 }
