@@ -709,3 +709,59 @@ async fn a_connection_continued_in_the_background_fills_in_on_the_start_screen()
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_wrong_answer_on_refresh_is_asked_again_like_the_connect_flow() {
+    // Slow enough for a person to answer the MFA challenge (120 s of simulated time).
+    Harness::run_with(&["--sandbox-speed", "5"], |h| async move {
+        let secrets = [HOOLI_PASSWORD, "Aviato"];
+        h.driver.goto(h.url("/")).await.unwrap();
+        open_bank(&h, "pied piper", "Pied Piper Bank").await;
+        h.log_in("gavinBelson", HOOLI_PASSWORD).await;
+        h.heading("Answer your bank's security question").await;
+        h.field("What's your first company?")
+            .await
+            .send_keys("Hooli")
+            .await
+            .unwrap();
+        h.button("Continue").await.click().await.unwrap();
+        h.heading("Pied Piper Bank is connected").await;
+        h.button("See all your connected banks")
+            .await
+            .click()
+            .await
+            .unwrap();
+        h.heading("Your connected banks").await;
+        // lastUsed has a one-second resolution.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+
+        h.button("Refresh Pied Piper Bank")
+            .await
+            .click()
+            .await
+            .unwrap();
+        h.heading("Answer your bank's security question").await;
+        h.field("What's your first company?")
+            .await
+            .send_keys("Aviato")
+            .await
+            .unwrap();
+        h.button("Continue").await.click().await.unwrap();
+        // Asked again at once, not left on "Confirming it's you… In progress".
+        h.find(By::XPath(
+            "//*[@role='alert'][normalize-space()=\"That answer wasn't accepted. Please try again.\"]",
+        ))
+        .await;
+        let answer = h.field("What's your first company?").await;
+        assert_eq!(answer.value().await.unwrap().as_deref(), Some(""));
+        answer.send_keys("Hooli").await.unwrap();
+        h.button("Continue").await.click().await.unwrap();
+        h.find(By::XPath(
+            "//p[@role='status'][normalize-space()='Pied Piper Bank refreshed.']",
+        ))
+        .await;
+        h.assert_no_secrets_stored("after the refresh", &secrets)
+            .await;
+    })
+    .await;
+}

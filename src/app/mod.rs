@@ -85,10 +85,16 @@ impl Ctx {
                     self.load_directory();
                 }
                 if self.session.with_untracked(Option::is_none) {
-                    // Get the token early so the form's details arrive quickly.
+                    // Get the token early so the form's details arrive quickly. Embedded, this
+                    // exchanges the host's link token: a used or expired one gets its own
+                    // screen at once instead of surfacing later in the flow.
                     let ctx = *self;
                     spawn_local(async move {
-                        let _ = ctx.session(false).await;
+                        if let Err(e) = ctx.session(false).await
+                            && e.kind == ErrorKind::LinkExpired
+                        {
+                            ctx.dispatch(FlowEvent::RequestFailed(e));
+                        }
                     });
                 }
             }
@@ -127,18 +133,8 @@ pub fn App() -> impl IntoView {
             // Embedded by `embed.js`: open the flow once the host's init arrives.
             crate::embed::start(
                 c.allowed_parent_origins.clone(),
-                move || {
-                    ctx.dispatch(FlowEvent::Open);
-                    // Exchange the host's link token now: a used or expired one gets its own
-                    // screen at once instead of surfacing later in the flow.
-                    spawn_local(async move {
-                        if let Err(e) = ctx.session(false).await
-                            && e.kind == ErrorKind::LinkExpired
-                        {
-                            ctx.dispatch(FlowEvent::RequestFailed(e));
-                        }
-                    });
-                },
+                // Opening the picker exchanges the host's link token (`PreparePicker`).
+                move || ctx.dispatch(FlowEvent::Open),
                 move || ctx.dispatch(FlowEvent::Close),
             );
         }
