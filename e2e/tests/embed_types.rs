@@ -14,13 +14,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use bank_connect_core::accounts::AccountRow;
 use bank_connect_core::basiq::MfaChallenge;
 use bank_connect_core::embed::{
     self, EVENT_NAMES, ExitReason, HostMessage, SAFE_FONTS, Theme, ThemeMode, WidgetMessage,
 };
-use bank_connect_core::flow::{AccountRow, Resume};
+use bank_connect_core::flow::{Attempt, Connected, Failure, Resume};
+use bank_connect_core::job::{Answer, JobFollow, MfaStep};
 use bank_connect_core::validation::FormCheck;
-use bank_connect_core::{ErrorKind, FlowEvent, FlowState, InstitutionSummary, JobView, UserError};
+use bank_connect_core::{ErrorKind, FlowEvent, FlowState, InstitutionSummary, UserError};
 use serde_json::{Map, Value, json};
 
 fn root() -> PathBuf {
@@ -143,50 +145,55 @@ struct Screens {
 }
 
 fn failed(kind: ErrorKind) -> FlowState {
-    FlowState::Failed {
+    FlowState::Failed(Failure {
         institution: Some(hooli()),
         error: UserError::new(kind),
         recovery: kind.recovery(),
         login_id: None,
         resume: Resume::Picker,
-    }
+    })
 }
 
 fn screens() -> Screens {
     let picking = FlowState::Picking {
         query: String::new(),
     };
-    let credentials = bank_connect_core::next(picking.clone(), FlowEvent::Select(hooli()));
+    let (credentials, _) = bank_connect_core::next(picking.clone(), FlowEvent::Select(hooli()));
     let mut submitting = credentials.clone();
-    if let FlowState::EnteringCredentials { submitting: s, .. } = &mut submitting {
-        *s = true;
+    if let FlowState::EnteringCredentials(form) = &mut submitting {
+        form.submitting = true;
     }
-    let connecting = FlowState::Connecting {
+    let attempt = || Attempt {
         institution: hooli(),
-        job_id: "job-1".into(),
-        view: JobView::starting(),
-        started_at_ms: 0,
         login_id: None,
     };
-    let mfa = |sending| FlowState::Mfa {
-        institution: hooli(),
-        job_id: "job-1".into(),
-        challenge: MfaChallenge {
-            kind: "mfa".into(),
-            method: "token".into(),
-            description: None,
-            input: vec!["One-time code".into()],
-            expiry_ms: Some(120_000),
-            links: None,
+    let connecting = FlowState::Connecting {
+        attempt: attempt(),
+        job: JobFollow::new("job-1".into(), 0),
+    };
+    let mfa = |sending: bool| FlowState::Connecting {
+        attempt: attempt(),
+        job: JobFollow {
+            mfa: Some(MfaStep {
+                challenge: MfaChallenge {
+                    kind: "mfa".into(),
+                    method: "token".into(),
+                    description: None,
+                    input: vec!["One-time code".into()],
+                    expiry_ms: Some(120_000),
+                    links: None,
+                },
+                attempts: 0,
+                issued_at_ms: 0,
+                answer: if sending {
+                    Answer::Sending { at_ms: 0 }
+                } else {
+                    Answer::Open
+                },
+                error: None,
+            }),
+            ..JobFollow::new("job-1".into(), 0)
         },
-        attempts: 0,
-        issued_at_ms: 0,
-        started_at_ms: 0,
-        sending,
-        answered: false,
-        error: None,
-        view: JobView::starting(),
-        login_id: None,
     };
     let rows = vec![AccountRow {
         id: "acc-1".into(),
@@ -197,12 +204,14 @@ fn screens() -> Screens {
         negative: false,
         available: None,
     }];
-    let succeeded = |accounts: Option<Vec<AccountRow>>| FlowState::Succeeded {
-        institution: hooli(),
-        job_id: "job-1".into(),
-        connection_id: Some("conn-1".into()),
-        accounts,
-        accounts_error: None,
+    let succeeded = |accounts: Option<Vec<AccountRow>>| {
+        FlowState::Succeeded(Connected {
+            institution: hooli(),
+            job_id: "job-1".into(),
+            connection_id: Some("conn-1".into()),
+            accounts,
+            accounts_error: None,
+        })
     };
     let s = Screens {
         idle: FlowState::Idle,
@@ -228,11 +237,10 @@ fn screens() -> Screens {
         match state {
             FlowState::Idle
             | FlowState::Picking { .. }
-            | FlowState::EnteringCredentials { .. }
+            | FlowState::EnteringCredentials(_)
             | FlowState::Connecting { .. }
-            | FlowState::Mfa { .. }
-            | FlowState::Succeeded { .. }
-            | FlowState::Failed { .. } => {}
+            | FlowState::Succeeded(_)
+            | FlowState::Failed(_) => {}
         }
     }
     s
@@ -277,10 +285,14 @@ fn widget_messages() -> Vec<WidgetMessage> {
         ),
         (
             s.mfa.clone(),
-            FlowEvent::MfaSubmitted,
+            FlowEvent::MfaSubmitted { now_ms: 0 },
             s.mfa_sending.clone(),
         ),
-        (s.idle.clone(), FlowEvent::MfaSubmitted, s.idle.clone()),
+        (
+            s.idle.clone(),
+            FlowEvent::MfaSubmitted { now_ms: 0 },
+            s.idle.clone(),
+        ),
         (
             s.connecting.clone(),
             FlowEvent::Tick { now_ms: 2 },

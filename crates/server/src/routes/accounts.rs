@@ -5,8 +5,8 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use bank_connect_core::api_types::AccountView;
 use bank_connect_core::accounts::mask_account_number;
+use bank_connect_core::api_types::AccountView;
 
 use super::private;
 use crate::error::ServerError;
