@@ -36,14 +36,22 @@ async fn connect_hooli(h: &Harness) {
 
 /// Connects Pied Piper Bank (a bank that asks for a one-time code every time) as Jared.
 async fn connect_pied_piper(h: &Harness) {
+    connect_pied_piper_as(
+        h,
+        ("jared", JARED_PASSWORD),
+        ("Enter the code from your bank", "OTP Password", "1234"),
+    )
+    .await;
+}
+
+/// Connects Pied Piper Bank as `login`, answering its challenge (`heading`, `field`, `answer`),
+/// and opens the connections view from the result screen.
+async fn connect_pied_piper_as(h: &Harness, login: (&str, &str), mfa: (&str, &str, &str)) {
+    let (heading, field, answer) = mfa;
     open_bank(h, "pied piper", "Pied Piper Bank").await;
-    h.log_in("jared", JARED_PASSWORD).await;
-    h.heading("Enter the code from your bank").await;
-    h.field("OTP Password")
-        .await
-        .send_keys("1234")
-        .await
-        .unwrap();
+    h.log_in(login.0, login.1).await;
+    h.heading(heading).await;
+    h.field(field).await.send_keys(answer).await.unwrap();
     h.button("Continue").await.click().await.unwrap();
     h.heading("Pied Piper Bank is connected").await;
     h.button("See all your connected banks")
@@ -716,22 +724,13 @@ async fn a_wrong_answer_on_refresh_is_asked_again_like_the_connect_flow() {
     Harness::run_with(&["--sandbox-speed", "5"], |h| async move {
         let secrets = [HOOLI_PASSWORD, "Aviato"];
         h.driver.goto(h.url("/")).await.unwrap();
-        open_bank(&h, "pied piper", "Pied Piper Bank").await;
-        h.log_in("gavinBelson", HOOLI_PASSWORD).await;
-        h.heading("Answer your bank's security question").await;
-        h.field("What's your first company?")
-            .await
-            .send_keys("Hooli")
-            .await
-            .unwrap();
-        h.button("Continue").await.click().await.unwrap();
-        h.heading("Pied Piper Bank is connected").await;
-        h.button("See all your connected banks")
-            .await
-            .click()
-            .await
-            .unwrap();
-        h.heading("Your connected banks").await;
+        let question = "What's your first company?";
+        connect_pied_piper_as(
+            &h,
+            ("gavinBelson", HOOLI_PASSWORD),
+            ("Answer your bank's security question", question, "Hooli"),
+        )
+        .await;
         // lastUsed has a one-second resolution.
         tokio::time::sleep(Duration::from_millis(1100)).await;
 

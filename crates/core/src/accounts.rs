@@ -35,20 +35,14 @@ pub fn rows_for_connection(
             None => a.institution_id == institution_id,
         })
         .map(|a| {
-            let (balance, negative) = money(&a.balance, &a.currency);
-            AccountRow {
-                id: a.id.clone(),
-                name: a.name.clone(),
-                number: a.masked_number.clone(),
-                kind: account_kind_label(&a.class),
-                balance,
-                negative,
-                available: a
-                    .available_funds
-                    .as_deref()
-                    .filter(|s| !s.trim().is_empty())
-                    .map(|s| money(s, &a.currency).0),
-            }
+            AccountRow::new(
+                &a.id,
+                &a.name,
+                a.masked_number.clone(),
+                &a.class,
+                (&a.balance, a.available_funds.as_deref()),
+                &a.currency,
+            )
         })
         .collect()
 }
@@ -83,6 +77,33 @@ pub struct AccountRow {
     pub available: Option<String>,
 }
 
+impl AccountRow {
+    /// A row from an account's parts: `number` already masked, `kind` Basiq's `class.type`,
+    /// `amounts` the balance and the available funds as Basiq writes them.
+    fn new(
+        id: &str,
+        name: &str,
+        number: String,
+        kind: &str,
+        amounts: (&str, Option<&str>),
+        currency: &str,
+    ) -> Self {
+        let (balance, negative) = money(amounts.0, currency);
+        Self {
+            id: id.into(),
+            name: name.into(),
+            number,
+            kind: account_kind_label(kind),
+            balance,
+            negative,
+            available: amounts
+                .1
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| money(s, currency).0),
+        }
+    }
+}
+
 /// A readable name for Basiq's `class.type`.
 pub fn account_kind_label(kind: &str) -> String {
     match kind {
@@ -105,26 +126,17 @@ pub fn account_rows(accounts: &[Account]) -> Vec<AccountRow> {
     accounts
         .iter()
         .map(|a| {
-            let (balance, negative) = money(&a.balance, &a.currency);
-            AccountRow {
-                id: a.id.clone(),
-                name: a.name.clone(),
-                number: mask_account_number(&a.account_no),
-                kind: account_kind_label(&a.class.kind),
-                balance,
-                negative,
-                available: a
-                    .available_funds
-                    .as_deref()
-                    .filter(|s| !s.trim().is_empty())
-                    .map(|s| money(s, &a.currency).0),
-            }
+            AccountRow::new(
+                &a.id,
+                &a.name,
+                mask_account_number(&a.account_no),
+                &a.class.kind,
+                (&a.balance, a.available_funds.as_deref()),
+                &a.currency,
+            )
         })
         .collect()
 }
-
-// ---------------------------------------------------------------------------------------------
-// The state machine
 
 #[cfg(test)]
 mod tests {
