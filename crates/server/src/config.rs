@@ -9,6 +9,10 @@ use secrecy::{ExposeSecret, SecretString};
 
 /// Basiq's production API.
 pub const BASIQ_PRODUCTION_URL: &str = "https://au-api.basiq.io";
+/// Basiq's hosted Consent UI (3.0).
+pub const BASIQ_CONSENT_UI_URL: &str = "https://consent.basiq.io";
+/// The return route: the Redirect URL to set in Basiq's dashboard is `PUBLIC_ORIGIN` + this.
+pub const CONSENT_RETURN_PATH: &str = "/consent/return";
 
 /// Server settings.
 #[derive(Debug, Clone, Parser)]
@@ -30,9 +34,14 @@ pub struct Config {
     #[arg(long, env = "BASIQ_API_URL")]
     pub basiq_api_url: Option<String>,
 
-    /// Basiq API version requested on /token.
+    /// Basiq API version requested on /token. `2.1`: the widget's own credential form; `3.0`:
+    /// connections are made in Basiq's Consent UI (the hand-off and return).
     #[arg(long, env = "BASIQ_VERSION", default_value = "2.1")]
     pub basiq_version: String,
+
+    /// Basiq's Consent UI (3.0). Default: https://consent.basiq.io, or the simulator's in sandbox.
+    #[arg(long, env = "CONSENT_UI_URL")]
+    pub consent_ui_url: Option<String>,
 
     /// Directory of the built app (`cargo xtask build` writes dist/).
     #[arg(long, env = "DIST_DIR", default_value = "dist")]
@@ -184,6 +193,11 @@ impl Config {
         Duration::from_secs(self.institutions_cache_ttl)
     }
 
+    /// Whether connections are made in Basiq's Consent UI (`BASIQ_VERSION` 3.x).
+    pub fn consent_ui(&self) -> bool {
+        self.basiq_version.trim().starts_with('3')
+    }
+
     /// Whether the server is reached over HTTPS (see `secure_cookies`).
     pub fn secure(&self) -> bool {
         self.secure_cookies
@@ -291,6 +305,11 @@ impl Config {
         }
         if self.basiq_version.trim().is_empty() {
             return Err("BASIQ_VERSION must not be empty".into());
+        }
+        if let Some(url) = &self.consent_ui_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(format!("CONSENT_UI_URL: {url:?} is not an http(s) URL"));
         }
         Ok(())
     }

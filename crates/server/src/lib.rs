@@ -12,6 +12,7 @@ pub mod config;
 mod directory;
 pub mod error;
 mod extract;
+mod handoff;
 mod host;
 mod limits;
 mod origin;

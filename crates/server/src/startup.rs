@@ -13,6 +13,7 @@ use crate::basiq::{BasiqClient, Timeouts, TokenCallCap};
 use crate::config::{self, Config};
 use crate::directory::{DirectoryCache, DirectoryFilter};
 use crate::error::ServerError;
+use crate::handoff::{ConsentUi, Handoffs};
 use crate::host::HostAccess;
 use crate::limits::Limits;
 use crate::origin::OriginPolicy;
@@ -77,7 +78,7 @@ struct Upstream {
     api_key: SecretString,
 }
 
-async fn upstream(config: &Config) -> Result<Upstream, ServerError> {
+async fn upstream(config: &Config, own_origin: &str) -> Result<Upstream, ServerError> {
     if let Some(key) = &config.basiq_api_key {
         let url = config
             .basiq_api_url
@@ -95,6 +96,7 @@ async fn upstream(config: &Config) -> Result<Upstream, ServerError> {
         .speed(config.sandbox_speed)
         .token_ttl(Duration::from_secs(config.sandbox_token_ttl))
         .admin(config.sandbox_admin)
+        .redirect_url(format!("{own_origin}{}", config::CONSENT_RETURN_PATH))
         .spawn()
         .await?;
     tracing::info!(
@@ -120,7 +122,11 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         addr: config.bind,
         source,
     })?;
-    let upstream = upstream(&config).await?;
+    let own_origin = config
+        .public_origin
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let upstream = upstream(&config, own_origin.trim_end_matches('/')).await?;
     let basiq = BasiqClient::new(
         &upstream.url,
         &config.basiq_version,
@@ -190,11 +196,13 @@ fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream) -> AppSta
         countries: config.countries.clone(),
         hide_test_banks: config.hide_test_banks,
     };
+    let consent = consent_ui(config, upstream);
     let site = Site::load(
         &config.dist_dir,
         &CspInputs {
             basiq_origin: &web::origin_of(&upstream.url),
             frame_ancestors: &config.allowed_origins,
+            consent_origin: consent.enabled.then_some(consent.origin.as_str()),
         },
     );
     AppState {
@@ -224,5 +232,23 @@ fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream) -> AppSta
         refreshes: RefreshThrottle::new(Duration::from_secs(config.min_refresh_interval)),
         limits: Limits::new(config),
         request_timeout: Duration::from_secs(config.request_timeout_secs.max(1)),
+        consent,
+    }
+}
+
+/// Basiq's Consent UI as configured: `CONSENT_UI_URL`, else the simulator's in sandbox, else
+/// Basiq's own.
+fn consent_ui(config: &Config, upstream: &Upstream) -> ConsentUi {
+    let base = match (&config.consent_ui_url, &upstream.sandbox) {
+        (Some(url), _) => url.clone(),
+        (None, Some(sim)) => format!("{}/consent", sim.base_url()),
+        (None, None) => config::BASIQ_CONSENT_UI_URL.to_owned(),
+    };
+    let base = base.trim_end_matches('/').to_owned();
+    ConsentUi {
+        enabled: config.consent_ui(),
+        origin: web::origin_of(&base),
+        base,
+        handoffs: Handoffs::new(&config.session_secret),
     }
 }

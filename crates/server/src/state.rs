@@ -6,6 +6,7 @@ use bank_connect_core::PublicConfig;
 
 use crate::basiq::BasiqClient;
 use crate::directory::DirectoryCache;
+use crate::handoff::ConsentUi;
 use crate::host::HostAccess;
 use crate::limits::Limits;
 use crate::origin::OriginPolicy;
@@ -35,4 +36,6 @@ pub struct AppState {
     pub request_timeout: std::time::Duration,
     /// Rate limits and quotas per client, session, host and overall.
     pub limits: Limits,
+    /// Basiq 3.0's Consent UI: whether it is used, where it is, the hand-offs in flight.
+    pub consent: ConsentUi,
 }

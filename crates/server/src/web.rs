@@ -28,6 +28,7 @@ pub struct Site {
     pub dist: PathBuf,
     frame_ancestors: Vec<String>,
     basiq_origin: String,
+    consent_origin: Option<String>,
     page: Mutex<(Arc<Page>, Instant)>,
 }
 
@@ -37,6 +38,9 @@ pub struct CspInputs<'a> {
     pub basiq_origin: &'a str,
     /// Who may frame the widget.
     pub frame_ancestors: &'a [String],
+    /// Basiq's Consent UI (3.0): the one origin a form may be sent to (the app reaches it by
+    /// top-level navigation or a popup; it is never framed, so never in `frame-src`).
+    pub consent_origin: Option<&'a str>,
 }
 
 const NOT_BUILT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>bank-connect</title></head>\
@@ -50,6 +54,7 @@ impl Site {
             dist: dist.to_owned(),
             frame_ancestors: inputs.frame_ancestors.to_vec(),
             basiq_origin: inputs.basiq_origin.to_owned(),
+            consent_origin: inputs.consent_origin.map(str::to_owned),
             page: Mutex::new((
                 Arc::new(Page {
                     index_html: String::new(),
@@ -81,6 +86,7 @@ impl Site {
             &CspInputs {
                 basiq_origin: &self.basiq_origin,
                 frame_ancestors: &self.frame_ancestors,
+                consent_origin: self.consent_origin.as_deref(),
             },
         );
         Page {
@@ -190,9 +196,10 @@ pub fn content_security_policy(html: &str, inputs: &CspInputs<'_>) -> String {
     };
     format!(
         "default-src 'self'; script-src {}; style-src 'self'; img-src 'self' data: {basiq}; connect-src 'self' {basiq}; \
-         font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors {ancestors}",
+         font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action {form_action}; object-src 'none'; frame-ancestors {ancestors}",
         script_src.join(" "),
         basiq = inputs.basiq_origin,
+        form_action = inputs.consent_origin.unwrap_or("'none'"),
     )
 }
 
@@ -230,6 +237,7 @@ mod tests {
             &CspInputs {
                 basiq_origin: "https://au-api.basiq.io",
                 frame_ancestors: &[],
+                consent_origin: None,
             },
         );
         assert!(
@@ -243,9 +251,24 @@ mod tests {
             &CspInputs {
                 basiq_origin: "https://b",
                 frame_ancestors: &["https://host.example".into()],
+                consent_origin: None,
             },
         );
         assert!(framed.ends_with("frame-ancestors 'self' https://host.example"));
+        assert!(framed.contains("form-action 'none';"));
+        let v3 = content_security_policy(
+            HTML,
+            &CspInputs {
+                basiq_origin: "https://au-api.basiq.io",
+                frame_ancestors: &[],
+                consent_origin: Some("https://consent.basiq.io"),
+            },
+        );
+        assert!(v3.contains("form-action https://consent.basiq.io;"), "{v3}");
+        assert!(
+            !v3.contains("frame-src") && v3.contains("default-src 'self';"),
+            "the Consent UI is never framed: {v3}"
+        );
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! reads its state.
 
 mod budget;
+mod v3;
 mod wire;
 
 pub use budget::{TokenCallCap, TokenUse};
+pub use v3::canonical_method;
 pub use wire::urlencode;
 
 use std::collections::HashMap;

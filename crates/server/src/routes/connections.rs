@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 use bank_connect_core::api_types::{
     ConnectionView, RefreshStarted, TransactionPage, TransactionView,
 };
-use bank_connect_core::basiq::Transaction;
+use bank_connect_core::basiq::{Connection, Transaction};
 use serde::Deserialize;
 
 use super::private;
+use crate::directory::Names;
 use crate::error::ServerError;
 use crate::extract::{ConnectionId, SameOrigin, SessionUser, valid_id};
 use crate::state::AppState;
@@ -26,27 +27,26 @@ pub async fn list(
 ) -> Result<Response, ServerError> {
     let list = state.basiq.connections(&user).await?;
     let names = state.directory.names(&state.basiq).await;
-    let views: Vec<ConnectionView> = list
-        .iter()
-        .cloned()
-        .map(|c| {
-            let (name, logo) = names
-                .get(&c.institution.id)
-                .cloned()
-                .unwrap_or_else(|| (c.institution.id.clone(), None));
-            ConnectionView {
-                id: c.id,
-                status: c.status,
-                institution_id: c.institution.id,
-                institution_name: name,
-                institution_logo: logo,
-                last_used: c.last_used,
-                created_date: c.created_date,
-                mfa_enabled: c.mfa_enabled.unwrap_or(false),
-            }
-        })
-        .collect();
+    let views: Vec<ConnectionView> = list.iter().cloned().map(|c| view_of(c, &names)).collect();
     Ok(private(Json(views)))
+}
+
+/// A Basiq connection as the connections view shows it (name and logo from the directory).
+pub fn view_of(c: Connection, names: &Names) -> ConnectionView {
+    let (name, logo) = names
+        .get(&c.institution.id)
+        .cloned()
+        .unwrap_or_else(|| (c.institution.id.clone(), None));
+    ConnectionView {
+        id: c.id,
+        status: c.status,
+        institution_id: c.institution.id,
+        institution_name: name,
+        institution_logo: logo,
+        last_used: c.last_used,
+        created_date: c.created_date,
+        mfa_enabled: c.mfa_enabled.unwrap_or(false),
+    }
 }
 
 /// `GET /api/connections/{id}/transactions` query.

@@ -30,12 +30,19 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-/// `GET /api/config`: what the app needs to talk to Basiq (never a secret).
+/// `GET /api/config`: what the app needs to talk to Basiq (never a secret), plus how banks
+/// are connected: `connectMode` `credentials` (2.1: the widget's own form) or `consent-ui`
+/// (3.0: the hand-off to Basiq's Consent UI at `consentUiOrigin`).
 pub async fn public_config(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    (
-        [(header::CACHE_CONTROL, "no-cache")],
-        axum::Json(state.public_config.clone()),
-    )
+    let mut body = serde_json::to_value(&state.public_config).unwrap_or_else(|_| json!({}));
+    let consent = &state.consent;
+    body["connectMode"] = json!(if consent.enabled {
+        "consent-ui"
+    } else {
+        "credentials"
+    });
+    body["consentUiOrigin"] = json!(consent.enabled.then_some(consent.origin.as_str()));
+    ([(header::CACHE_CONTROL, "no-cache")], axum::Json(body))
 }
 
 /// `GET /api/institutions`: the compact directory with a strong ETag.

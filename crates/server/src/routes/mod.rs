@@ -3,6 +3,8 @@
 
 mod accounts;
 mod connections;
+mod consent;
+mod jobs;
 mod meta;
 mod session;
 mod site;
@@ -41,6 +43,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let app = Router::new()
         .route("/embed.js", get(site::embed_js))
         .merge(api_routes(&state))
+        .route("/consent/return", get(consent::return_route))
         .route("/", get(site::index))
         .route("/index.html", get(site::index))
         .fallback(move |State(state): State<Arc<AppState>>, req: Request| {
@@ -66,7 +69,20 @@ fn api_routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/api/link-tokens", post(token::link_tokens))
         .route("/api/config", get(meta::public_config))
         .route("/api/institutions", get(meta::institutions))
-        .route("/api/connections", get(connections::list))
+        .route(
+            "/api/connections",
+            if state.consent.enabled {
+                get(jobs::list_v3)
+            } else {
+                get(connections::list)
+            },
+        )
+        .route("/api/connections/refresh", post(jobs::refresh_all))
+        .route("/api/jobs/{id}", get(jobs::get))
+        .route("/api/consent/start", post(consent::start))
+        .route("/api/consent/result", get(consent::result))
+        .route("/api/consents", get(consent::list))
+        .route("/api/consents/{id}", delete(consent::revoke))
         .route("/api/accounts", get(accounts::list))
         .route("/api/session", delete(session::forget))
         .route("/api/connections/{id}", delete(connections::delete))
@@ -106,13 +122,18 @@ fn security_headers(app: Router, https: bool) -> Router {
     ))
 }
 
-/// The CSP of the build being served, on every response.
+/// The CSP of the build being served, on every response that has none of its own.
 async fn csp(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
-    response.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        state.site.current().csp.clone(),
-    );
+    if !response
+        .headers()
+        .contains_key(header::CONTENT_SECURITY_POLICY)
+    {
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            state.site.current().csp.clone(),
+        );
+    }
     response
 }
 
