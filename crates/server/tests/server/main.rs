@@ -9,6 +9,7 @@ mod api;
 mod binary;
 mod budgets;
 mod connections_limits;
+mod consent;
 mod ownership;
 mod public_origin;
 mod session;
