@@ -277,6 +277,9 @@ async fn config_says_the_mode_and_the_csp_allows_only_forms_to_the_consent_ui() 
     assert_eq!(c["connectMode"], "consent-ui");
     assert_eq!(c["basiqVersion"], "3.0");
     assert_eq!(c["consentUiOrigin"], sim.as_str());
+    let parsed: bank_connect_core::PublicConfig =
+        serde_json::from_value(c.clone()).expect("today's app still reads /api/config");
+    assert_eq!(parsed.basiq_version, "3.0");
     let index = app.get("/").await;
     assert_eq!(index.headers()["referrer-policy"], "no-referrer");
     let csp = index.headers()["content-security-policy"]
