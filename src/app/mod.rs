@@ -6,9 +6,11 @@
 //!   and carries out the effects it names;
 //! - `session.rs`: `/api/config` (once), the client token and its renewal, Basiq calls with it;
 //! - `picker.rs`: the directory (cache first, revalidated) and the picker screen;
+//! - `poll.rs`: the one poll loop for a Basiq job (the flow's and the connections view's);
 //! - `steps.rs`: the later steps (form, progress, MFA, accounts, failure) and their I/O.
 
 mod picker;
+mod poll;
 mod session;
 mod steps;
 

@@ -6,13 +6,13 @@ use bank_connect_core::InstitutionSummary;
 use bank_connect_core::accounts::{self, AccountRow};
 use bank_connect_core::flow::{Attempt, Connected, FlowEffect, FlowEvent, FlowState, Form};
 use bank_connect_core::institution;
-use bank_connect_core::job::{self, JobFollow, JobView};
+use bank_connect_core::job::{JobFollow, JobView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{CallError, Ctx};
+use super::Ctx;
 use crate::api;
-use crate::browser::{self, now_ms};
+use crate::browser::now_ms;
 use crate::components::{
     ConnectedAccounts, ConnectionProgress, CredentialForm, CredentialSubmit, FailureAction,
     FailureScreen, MfaPrompt,
@@ -113,53 +113,22 @@ impl Ctx {
         let ctx = *self;
         let generation = ctx.poll_generation.with_value(|g| g + 1);
         ctx.poll_generation.set_value(generation);
-        spawn_local(async move {
-            let followed = job_id.clone();
-            let following = move || {
-                ctx.poll_generation.get_value() == generation
-                    && ctx
-                        .flow
-                        .with_untracked(|f| f.job().is_some_and(|j| j.job_id == followed))
-            };
-            let mut failures = 0;
-            loop {
-                let elapsed = ctx
-                    .flow
-                    .with_untracked(|f| f.elapsed_ms(now_ms()))
-                    .unwrap_or(0);
-                browser::sleep(job::poll_delay_ms(elapsed)).await;
-                if !following() {
-                    break;
-                }
-                if ctx.flow.with_untracked(|f| f.job_to_poll().is_none()) {
-                    continue; // an MFA answer is on its way
-                }
-                let requested_at_ms = now_ms();
-                let answer = ctx
-                    .with_token(|basiq| {
-                        let job_id = job_id.clone();
-                        async move { basiq.job(&job_id).await }
-                    })
-                    .await;
-                if !following() {
-                    break;
-                }
-                match answer {
-                    Ok(job) => {
-                        failures = 0;
-                        ctx.dispatch(FlowEvent::JobUpdated {
-                            job,
-                            requested_at_ms,
-                            now_ms: now_ms(),
-                        });
-                    }
-                    Err(CallError::Failed(e)) if job::rides_out_poll_failure(&e.kind, failures) => {
-                        failures += 1;
-                    }
-                    Err(e) => ctx.dispatch(e.into_event()),
-                }
-            }
-        });
+        ctx.poll_job(
+            job_id,
+            move || {
+                (ctx.poll_generation.get_value() == generation)
+                    .then(|| ctx.flow.with_untracked(|f| f.job().cloned()))
+                    .flatten()
+            },
+            move |job, requested_at_ms| {
+                ctx.dispatch(FlowEvent::JobUpdated {
+                    job,
+                    requested_at_ms,
+                    now_ms: now_ms(),
+                })
+            },
+            move |e| ctx.dispatch(e.into_event()),
+        );
     }
 
     /// Loads the new connection's accounts into the flow (and so into the host's `success`

@@ -10,7 +10,6 @@ use bank_connect_core::connections::{
     ConnectionsFocus,
 };
 use bank_connect_core::errors::{ErrorKind, UserError};
-use bank_connect_core::job;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -138,66 +137,28 @@ impl ConnectionsState {
         });
     }
 
-    fn following(&self, id: &str, job_id: &str) -> bool {
-        self.screen
-            .with_untracked(|s| s.job(id).is_some_and(|j| j.job_id == job_id))
-    }
-
     /// Polls the job until it ends, the person stops following it, or another job replaces it.
     fn poll(&self, id: String, job_id: String) {
         let st = *self;
-        spawn_local(async move {
-            let mut failures = 0;
-            loop {
-                let elapsed = st
-                    .screen
-                    .with_untracked(|s| s.job(&id).map(|j| j.elapsed_ms(now_ms())))
-                    .unwrap_or(0);
-                browser::sleep(job::poll_delay_ms(elapsed)).await;
-                if !st.following(&id, &job_id) {
-                    break;
-                }
-                let answering = st
-                    .screen
-                    .with_untracked(|s| s.job(&id).is_some_and(|j| j.job_to_poll().is_none()));
-                if answering {
-                    continue;
-                }
-                let requested_at_ms = now_ms();
-                let answer = st
-                    .app
-                    .with_token(|basiq| {
-                        let job_id = job_id.clone();
-                        async move { basiq.job(&job_id).await }
-                    })
-                    .await;
-                if !st.following(&id, &job_id) {
-                    break;
-                }
-                match answer {
-                    Ok(job) => {
-                        failures = 0;
-                        st.dispatch(Event::JobPolled {
-                            id: id.clone(),
-                            job,
-                            requested_at_ms,
-                            now_ms: now_ms(),
-                        });
-                    }
-                    Err(CallError::Failed(e)) if job::rides_out_poll_failure(&e.kind, failures) => {
-                        failures += 1;
-                    }
-                    Err(e) => {
-                        let message = call_error(e).message;
-                        st.dispatch(Event::PollFailed {
-                            id: id.clone(),
-                            message,
-                        });
-                        break;
-                    }
-                }
-            }
-        });
+        let (answered, failed) = (id.clone(), id.clone());
+        self.app.poll_job(
+            job_id,
+            move || st.screen.with_untracked(|s| s.job(&id).cloned()),
+            move |job, requested_at_ms| {
+                st.dispatch(Event::JobPolled {
+                    id: answered.clone(),
+                    job,
+                    requested_at_ms,
+                    now_ms: now_ms(),
+                })
+            },
+            move |e| {
+                st.dispatch(Event::PollFailed {
+                    id: failed.clone(),
+                    message: call_error(e).message,
+                })
+            },
+        );
     }
 
     fn post_mfa(&self, id: String, job_id: String, body: String) {
