@@ -5,7 +5,9 @@
 
 use bank_connect_core::InstitutionSummary;
 use bank_connect_core::errors::UserError;
-use bank_connect_core::validation::{self, CredentialInput, Field, FieldSpec, FormCheck, Severity};
+use bank_connect_core::validation::{
+    self, CredentialInput, Field, FieldMessage, FieldSpec, FormCheck, Severity,
+};
 use leptos::html;
 use leptos::prelude::*;
 use web_sys::HtmlInputElement;
@@ -126,32 +128,17 @@ pub fn CredentialForm(
     submit_labels: Option<(&'static str, &'static str)>,
 ) -> impl IntoView {
     let fields = Memo::new(move |_| institution.with(validation::form_fields));
-    let inputs = Inputs::new();
-    // Warnings (and errors of fields already submitted) as the person types.
-    let live = RwSignal::new(FormCheck::default());
-    let caps_lock = RwSignal::new(false);
-    let revealed = RwSignal::new(false);
-
-    let messages_for = move |field: Field| {
-        let submitted_error =
-            check.with(|c| c.for_field(field).any(|m| m.severity == Severity::Error));
-        live.with(|l| {
-            l.for_field(field)
-                .filter(|m| m.severity == Severity::Warning || submitted_error)
-                .cloned()
-                .collect::<Vec<_>>()
-        })
+    let ui = FieldsUi {
+        inputs: Inputs::new(),
+        fields,
+        live: RwSignal::new(FormCheck::default()),
+        check,
+        caps_lock: RwSignal::new(false),
+        revealed: RwSignal::new(false),
     };
+    let (inputs, revealed) = (ui.inputs, ui.revealed);
     // On a submit, the flow's check becomes the live one.
-    Effect::new(move |_| live.set(check.get()));
-
-    let on_input = move |_| {
-        let c = fields.with_untracked(|f| check_now(inputs, f));
-        live.set(c);
-    };
-    let on_key = move |ev: web_sys::KeyboardEvent| {
-        caps_lock.set(ev.get_modifier_state("CapsLock"));
-    };
+    Effect::new(move |_| ui.live.set(check.get()));
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -198,104 +185,6 @@ pub fn CredentialForm(
     };
 
     let prefill = login_prefill.unwrap_or_default();
-    let field_view = move |spec: FieldSpec| {
-        let field = spec.field;
-        let id = field.input_id();
-        let msg_id = message_id(field);
-        let secret = field.is_secret();
-        let caps_id = format!("{id}-caps");
-        let has_messages = move || !messages_for(field).is_empty();
-        let described_by = {
-            let msg_id = msg_id.clone();
-            let caps_id = caps_id.clone();
-            move || {
-                let mut ids = Vec::new();
-                if has_messages() {
-                    ids.push(msg_id.clone());
-                }
-                if secret && caps_lock.get() {
-                    ids.push(caps_id.clone());
-                }
-                (!ids.is_empty()).then(|| ids.join(" "))
-            }
-        };
-        let invalid = move || {
-            messages_for(field)
-                .iter()
-                .any(|m| m.severity == Severity::Error)
-                .then_some("true")
-        };
-        let input_type = move || {
-            if secret && !revealed.get() {
-                "password"
-            } else {
-                "text"
-            }
-        };
-        let initial = if field == Field::LoginId {
-            prefill.clone()
-        } else {
-            String::new()
-        };
-        view! {
-            <div class="bc-field">
-                <label class="bc-label" for=id>{spec.caption.clone()}</label>
-                <div class="bc-input-row">
-                    <input
-                        node_ref=inputs.of(field)
-                        id=id
-                        name=field.basiq_key()
-                        class="bc-input"
-                        type=input_type
-                        autocomplete=field.autocomplete()
-                        autocapitalize="off"
-                        spellcheck="false"
-                        required=true
-                        aria-required="true"
-                        aria-invalid=invalid
-                        aria-describedby=described_by
-                        value=initial
-                        on:input=on_input
-                        on:keydown=on_key
-                        on:keyup=on_key
-                    />
-                    {(field == Field::Password)
-                        .then(|| {
-                            view! {
-                                <button
-                                    type="button"
-                                    class="bc-button bc-reveal"
-                                    aria-controls=id
-                                    on:click=move |_| revealed.update(|r| *r = !*r)
-                                >
-                                    {move || if revealed.get() { "Hide" } else { "Show" }}
-                                    <span class="bc-sr-only">" password"</span>
-                                </button>
-                            }
-                        })}
-                </div>
-                <Show when=move || secret && caps_lock.get()>
-                    <p id=caps_id.clone() class="bc-hint bc-hint-warn">"Caps Lock is on."</p>
-                </Show>
-                <Show when=has_messages>
-                    <ul id=msg_id.clone() class="bc-messages">
-                        {move || {
-                            messages_for(field)
-                                .into_iter()
-                                .map(|m| {
-                                    let class = match m.severity {
-                                        Severity::Error => "bc-hint bc-hint-error",
-                                        Severity::Warning => "bc-hint bc-hint-warn",
-                                    };
-                                    view! { <li class=class>{m.text}</li> }
-                                })
-                                .collect_view()
-                        }}
-                    </ul>
-                </Show>
-            </div>
-        }
-    };
 
     let name = move || institution.with(|i| i.name.clone());
     let forgot = move || institution.with(|i| i.forgotten_password_url.clone());
@@ -320,7 +209,7 @@ pub fn CredentialForm(
             <For
                 each=move || fields.get()
                 key=|spec| spec.field
-                children=move |spec| field_view(spec)
+                children=move |spec| field_view(ui, spec, prefill.clone())
             />
             {move || {
                 forgot()
@@ -355,5 +244,144 @@ pub fn CredentialForm(
                 </button>
             </div>
         </form>
+    }
+}
+
+/// What the inputs share: their references, the live check, Caps Lock and show/hide.
+#[derive(Clone, Copy)]
+struct FieldsUi {
+    inputs: Inputs,
+    fields: Memo<Vec<FieldSpec>>,
+    /// Warnings (and errors of fields already submitted) as the person types.
+    live: RwSignal<FormCheck>,
+    /// The check of the last submit.
+    check: Signal<FormCheck>,
+    caps_lock: RwSignal<bool>,
+    revealed: RwSignal<bool>,
+}
+
+impl FieldsUi {
+    /// The messages shown under an input: warnings, and errors once the form was submitted.
+    fn messages_for(&self, field: Field) -> Vec<FieldMessage> {
+        let submitted_error = self
+            .check
+            .with(|c| c.for_field(field).any(|m| m.severity == Severity::Error));
+        self.live.with(|l| {
+            l.for_field(field)
+                .filter(|m| m.severity == Severity::Warning || submitted_error)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    }
+
+    /// Checks every input again as the person types.
+    fn recheck(&self) {
+        let inputs = self.inputs;
+        let c = self.fields.with_untracked(|f| check_now(inputs, f));
+        self.live.set(c);
+    }
+
+    fn caps_lock_from(&self, ev: &web_sys::KeyboardEvent) {
+        self.caps_lock.set(ev.get_modifier_state("CapsLock"));
+    }
+}
+
+/// One labelled input with its show/hide button, Caps Lock hint and messages.
+fn field_view(ui: FieldsUi, spec: FieldSpec, prefill: String) -> impl IntoView {
+    let field = spec.field;
+    let id = field.input_id();
+    let msg_id = message_id(field);
+    let secret = field.is_secret();
+    let caps_id = format!("{id}-caps");
+    let has_messages = move || !ui.messages_for(field).is_empty();
+    let described_by = {
+        let msg_id = msg_id.clone();
+        let caps_id = caps_id.clone();
+        move || {
+            let mut ids = Vec::new();
+            if has_messages() {
+                ids.push(msg_id.clone());
+            }
+            if secret && ui.caps_lock.get() {
+                ids.push(caps_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let invalid = move || {
+        ui.messages_for(field)
+            .iter()
+            .any(|m| m.severity == Severity::Error)
+            .then_some("true")
+    };
+    let input_type = move || {
+        if secret && !ui.revealed.get() {
+            "password"
+        } else {
+            "text"
+        }
+    };
+    let initial = if field == Field::LoginId {
+        prefill
+    } else {
+        String::new()
+    };
+    view! {
+        <div class="bc-field">
+            <label class="bc-label" for=id>{spec.caption.clone()}</label>
+            <div class="bc-input-row">
+                <input
+                    node_ref=ui.inputs.of(field)
+                    id=id
+                    name=field.basiq_key()
+                    class="bc-input"
+                    type=input_type
+                    autocomplete=field.autocomplete()
+                    autocapitalize="off"
+                    spellcheck="false"
+                    required=true
+                    aria-required="true"
+                    aria-invalid=invalid
+                    aria-describedby=described_by
+                    value=initial
+                    on:input=move |_| ui.recheck()
+                    on:keydown=move |ev| ui.caps_lock_from(&ev)
+                    on:keyup=move |ev| ui.caps_lock_from(&ev)
+                />
+                {(field == Field::Password)
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="bc-button bc-reveal"
+                                aria-controls=id
+                                on:click=move |_| ui.revealed.update(|r| *r = !*r)
+                            >
+                                {move || if ui.revealed.get() { "Hide" } else { "Show" }}
+                                <span class="bc-sr-only">" password"</span>
+                            </button>
+                        }
+                    })}
+            </div>
+            <Show when=move || secret && ui.caps_lock.get()>
+                <p id=caps_id.clone() class="bc-hint bc-hint-warn">"Caps Lock is on."</p>
+            </Show>
+            <Show when=has_messages>
+                <ul id=msg_id.clone() class="bc-messages">
+                    {move || {
+                        ui.messages_for(field)
+                            .into_iter()
+                            .map(|m| {
+                                let class = match m.severity {
+                                    Severity::Error => "bc-hint bc-hint-error",
+                                    Severity::Warning => "bc-hint bc-hint-warn",
+                                };
+                                view! { <li class=class>{m.text}</li> }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </Show>
+        </div>
     }
 }
