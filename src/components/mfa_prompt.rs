@@ -107,44 +107,7 @@ pub fn MfaPrompt(
             .input
             .into_iter()
             .enumerate()
-            .map(|(i, prompt)| {
-                let id = answer_id(i);
-                let msg_id = format!("{id}-msg");
-                let message = move || {
-                    messages.with(|m| m.iter().find(|m| m.index == i).map(|m| m.text.clone()))
-                };
-                let described = {
-                    let msg_id = msg_id.clone();
-                    move || message().map(|_| msg_id.clone())
-                };
-                view! {
-                    <div class="bc-field">
-                        <label class="bc-label" for=id.clone()>{prompt}</label>
-                        <input
-                            id=id
-                            class="bc-input"
-                            type="text"
-                            autocomplete=if code { "one-time-code" } else { "off" }
-                            inputmode=code.then_some("numeric")
-                            spellcheck="false"
-                            required=true
-                            aria-required="true"
-                            aria-invalid=move || message().map(|_| "true")
-                            aria-describedby=described
-                        />
-                        {move || {
-                            message()
-                                .map(|text| {
-                                    view! {
-                                        <p id=msg_id.clone() class="bc-hint bc-hint-error">
-                                            {text}
-                                        </p>
-                                    }
-                                })
-                        }}
-                    </div>
-                }
-            })
+            .map(|(i, prompt)| answer_view(i, prompt, code, messages))
             .collect_view()
     };
 
@@ -180,5 +143,49 @@ pub fn MfaPrompt(
                 </button>
             </div>
         </form>
+    }
+}
+
+/// One answer's labelled input and its message.
+fn answer_view(
+    i: usize,
+    prompt: String,
+    code: bool,
+    messages: RwSignal<Vec<MfaMessage>>,
+) -> impl IntoView {
+    let id = answer_id(i);
+    let msg_id = format!("{id}-msg");
+    let message =
+        move || messages.with(|m| m.iter().find(|m| m.index == i).map(|m| m.text.clone()));
+    let described = {
+        let msg_id = msg_id.clone();
+        move || message().map(|_| msg_id.clone())
+    };
+    view! {
+        <div class="bc-field">
+            <label class="bc-label" for=id.clone()>{prompt}</label>
+            <input
+                id=id
+                class="bc-input"
+                type="text"
+                autocomplete=if code { "one-time-code" } else { "off" }
+                inputmode=code.then_some("numeric")
+                spellcheck="false"
+                required=true
+                aria-required="true"
+                aria-invalid=move || message().map(|_| "true")
+                aria-describedby=described
+            />
+            {move || {
+                message()
+                    .map(|text| {
+                        view! {
+                            <p id=msg_id.clone() class="bc-hint bc-hint-error">
+                                {text}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
     }
 }
