@@ -29,6 +29,7 @@ commands:
   dev     install what building needs, build, and run the widget at http://127.0.0.1:8080
           (sandbox without BASIQ_API_KEY)
           --example-host: also the example host site at http://127.0.0.1:8090
+          --basiq-version 3.0: connect through the simulator's Consent UI (default 2.1)
   test    setup, then every check and test suite; ends with 'N passed, N failed'
   bench server   load figures for the server (oha; server pinned to one core)
   bench app      the app's budgets: first-view bytes, filter time in wasm, navigation → picker";
@@ -89,15 +90,7 @@ pub fn build_app(env: &setup::ToolEnv) -> Result<(), Failure> {
 }
 
 fn dev(args: &[String]) -> Result<(), Failure> {
-    let example_host = match args {
-        [] => false,
-        [flag] if flag == "--example-host" => true,
-        other => {
-            return Err(Failure(format!(
-                "cargo xtask dev takes only --example-host (got {other:?})"
-            )));
-        }
-    };
+    let (example_host, basiq_version) = dev_flags(args)?;
     let env = setup::run(setup::Needs::Build)?;
     build_app(&env)?;
     println!(
@@ -126,6 +119,9 @@ fn dev(args: &[String]) -> Result<(), Failure> {
         .env("DIST_DIR", root().join("dist"))
         .env_remove("BANK_CONNECT_BIND")
         .args(["--bind", "127.0.0.1:8080"]);
+    if let Some(version) = &basiq_version {
+        server.env("BASIQ_VERSION", version);
+    }
     let secret = random_hex(24)?;
     if example_host {
         server
@@ -182,10 +178,58 @@ fn dev(args: &[String]) -> Result<(), Failure> {
     }
 }
 
+/// `cargo xtask dev [--example-host] [--basiq-version 2.1|3.0]`: whether to run the example
+/// host, and the Basiq version (3.0: connections through the simulator's Consent UI).
+fn dev_flags(args: &[String]) -> Result<(bool, Option<String>), Failure> {
+    let mut example_host = false;
+    let mut version = None;
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        match flag.as_str() {
+            "--example-host" => example_host = true,
+            "--basiq-version" => match rest.next().map(String::as_str) {
+                Some(v @ ("2.1" | "3.0")) => version = Some(v.to_owned()),
+                other => {
+                    return Err(Failure(format!(
+                        "--basiq-version takes 2.1 or 3.0 (got {other:?})"
+                    )));
+                }
+            },
+            other => {
+                return Err(Failure(format!(
+                    "cargo xtask dev takes --example-host and --basiq-version 2.1|3.0 (got {other:?})"
+                )));
+            }
+        }
+    }
+    Ok((example_host, version))
+}
+
 /// `n` random bytes from the OS, hex-encoded.
 fn random_hex(n: usize) -> Result<String, Failure> {
     use std::io::Read;
     let mut bytes = vec![0u8; n];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod dev_flag_tests {
+    use super::dev_flags;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn dev_takes_the_example_host_and_a_basiq_version() {
+        assert_eq!(dev_flags(&args(&[])).unwrap(), (false, None));
+        assert_eq!(
+            dev_flags(&args(&["--basiq-version", "3.0", "--example-host"])).unwrap(),
+            (true, Some("3.0".into()))
+        );
+        assert!(dev_flags(&args(&["--basiq-version"])).is_err());
+        assert!(dev_flags(&args(&["--basiq-version", "4"])).is_err());
+        assert!(dev_flags(&args(&["--verbose"])).is_err());
+    }
 }

@@ -14,6 +14,7 @@ use std::sync::Mutex as SyncMutex;
 use tokio::sync::Mutex;
 
 use crate::basiq::BasiqClient;
+
 use crate::error::ServerError;
 use crate::status::{Authorization, InstitutionType, Stage};
 use crate::sync::lock;
@@ -27,13 +28,15 @@ pub struct DirectoryFilter {
     pub countries: Vec<String>,
     /// Drop Basiq's test banks.
     pub hide_test_banks: bool,
+    /// 3.0: banks are connected in Basiq's Consent UI, so any authorization kind is offered.
+    pub consent_ui: bool,
 }
 
 impl DirectoryFilter {
     /// True when the institution should be offered. Always drops what a web-credential widget
     /// cannot connect: `alpha` stage and authorization kinds other than user / user-mfa*.
     pub fn keeps(&self, i: &Institution) -> bool {
-        Authorization::from(i.authorization.as_str()).is_web_credentials()
+        (self.consent_ui || Authorization::from(i.authorization.as_str()).is_web_credentials())
             && Stage::from(i.stage.as_str()) != Stage::Alpha
             && (self.service_types.is_empty()
                 || self.service_types.iter().any(|s| s == &i.service_type))
@@ -50,6 +53,24 @@ pub struct DirectoryBody {
     pub json: Arc<str>,
     /// Strong ETag: quoted base64url SHA-256 of the body.
     pub etag: Arc<str>,
+}
+
+/// Institution id → its connection methods (`web`, `open-banking`), from `/connectors` (3.0).
+pub type Methods = std::collections::BTreeMap<String, Vec<String>>;
+
+/// The directory's JSON with each institution's `methods` added (3.0; the app's 2.1 reader
+/// ignores the field).
+fn with_methods(dir: &InstitutionDirectory, methods: &Methods) -> String {
+    let mut value = serde_json::to_value(dir).expect("directory serialises");
+    if let Some(list) = value["institutions"].as_array_mut() {
+        for entry in list {
+            let id = entry["id"].as_str().unwrap_or_default().to_owned();
+            if let Some(m) = methods.get(&id) {
+                entry["methods"] = serde_json::json!(m);
+            }
+        }
+    }
+    value.to_string()
 }
 
 /// Institution id → (name, logo URL), over every institution Basiq lists.
@@ -152,12 +173,16 @@ impl DirectoryCache {
     }
 
     async fn fetch(&self, basiq: &BasiqClient) -> Result<(DirectoryBody, Names), ServerError> {
-        let fetched = basiq.institutions().await;
+        let (fetched, methods) = if self.filter.consent_ui {
+            crate::basiq::institutions_v3(basiq).await
+        } else {
+            (basiq.institutions().await, Default::default())
+        };
         let mut slot = lock(&self.slot);
         slot.refreshing = false;
         match fetched {
             Ok(all) => {
-                let body = self.render(&all);
+                let body = self.render(&all, &methods);
                 let names: Names = Arc::new(
                     all.iter()
                         .map(|i| {
@@ -184,14 +209,18 @@ impl DirectoryCache {
         }
     }
 
-    fn render(&self, all: &[Institution]) -> DirectoryBody {
+    fn render(&self, all: &[Institution], methods: &Methods) -> DirectoryBody {
         let offered: Vec<Institution> = all
             .iter()
             .filter(|i| self.filter.keeps(i))
             .map(safe_links)
             .collect();
         let dir = InstitutionDirectory::from_institutions(offered.iter());
-        let json = serde_json::to_string(&dir).expect("directory serialises");
+        let json = if methods.is_empty() {
+            serde_json::to_string(&dir).expect("directory serialises")
+        } else {
+            with_methods(&dir, methods)
+        };
         DirectoryBody {
             etag: etag_of(json.as_bytes()).into(),
             json: json.into(),

@@ -195,6 +195,7 @@ fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream) -> AppSta
         service_types: config.service_types.clone(),
         countries: config.countries.clone(),
         hide_test_banks: config.hide_test_banks,
+        consent_ui: config.consent_ui(),
     };
     let consent = consent_ui(config, upstream);
     let site = Site::load(

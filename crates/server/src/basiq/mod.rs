@@ -8,7 +8,7 @@ mod v3;
 mod wire;
 
 pub use budget::{TokenCallCap, TokenUse};
-pub use v3::canonical_method;
+pub use v3::{canonical_method, institutions_v3};
 pub use wire::urlencode;
 
 use std::collections::HashMap;

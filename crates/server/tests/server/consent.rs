@@ -649,3 +649,64 @@ async fn refresh_all_consents_and_revoke() {
         "{consents:?}"
     );
 }
+
+/// `GET /api/institutions` as JSON.
+async fn directory(app: &TestApp) -> Value {
+    let r = app.get("/api/institutions").await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+fn entry<'a>(dir: &'a Value, id: &str) -> &'a Value {
+    dir["institutions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in the directory"))
+}
+
+#[tokio::test]
+async fn the_3_0_directory_carries_each_institutions_methods_from_the_connectors() {
+    let app = app_v3().await;
+    let dir = directory(&app).await;
+    let parsed: bank_connect_core::InstitutionDirectory =
+        serde_json::from_value(dir.clone()).expect("today's app still reads the directory");
+    assert!(parsed.institutions.len() > 100);
+    let hooli = entry(&dir, "AU00000");
+    assert_eq!(hooli["methods"], json!(["open-banking", "web"]));
+    assert_eq!(
+        hooli["name"], "Hooli Bank",
+        "the web row's record, with its captions"
+    );
+    assert!(hooli["loginIdCaption"].is_string());
+    assert_eq!(entry(&dir, "AU00002")["methods"], json!(["web"]));
+
+    let v2 = app_with(&[]).await;
+    let dir = directory(&v2).await;
+    assert!(
+        entry(&dir, "AU00000").get("methods").is_none(),
+        "2.1 unchanged"
+    );
+
+    // /connectors failing: /institutions alone (no methods) rather than no directory.
+    let fallback = app_with(&["--basiq-version", "3.0"]).await;
+    fallback
+        .server
+        .sandbox()
+        .unwrap()
+        .add_fault(basiq_sim::FaultRule::status(
+            "GET",
+            "/connectors",
+            400,
+            "parameter-not-valid",
+            "Bad",
+            "Simulated failure",
+        ));
+    let dir = directory(&fallback).await;
+    let hooli = entry(&dir, "AU00000");
+    assert!(
+        hooli.get("methods").is_none() && hooli["name"] == "Hooli Bank",
+        "{hooli}"
+    );
+}
