@@ -24,6 +24,13 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
+/// A browser with a session (an anonymous Basiq user).
+async fn signed_in(app: &TestApp) -> reqwest::Client {
+    let c = browser();
+    app.grant(&c).await;
+    c
+}
+
 /// One answer: status, `Location`, body, headers.
 struct Answer {
     status: u16,
@@ -364,8 +371,7 @@ async fn start_hands_off_with_a_fresh_token_bound_to_the_user_and_the_institutio
 #[tokio::test]
 async fn a_round_trip_through_the_consent_ui_connects_hooli_ob_and_its_jobs_are_followed() {
     let app = app_v3().await;
-    let client = browser();
-    app.grant(&client).await;
+    let client = signed_in(&app).await;
     let jobs = connect_page_mode(&app, &client, true).await;
     assert_eq!(jobs.len(), 1, "{jobs:?}");
     let job = follow_job(&app, &client, &jobs[0]).await;
@@ -417,10 +423,8 @@ async fn a_round_trip_through_the_consent_ui_connects_hooli_ob_and_its_jobs_are_
 #[tokio::test]
 async fn bad_replayed_and_foreign_returns_are_refused_and_change_nothing() {
     let app = app_v3().await;
-    let alice = browser();
-    app.grant(&alice).await;
-    let bob = browser();
-    app.grant(&bob).await;
+    let alice = signed_in(&app).await;
+    let bob = signed_in(&app).await;
     // Bob connects, so there is a job that is not Alice's.
     let bobs_jobs = connect_page_mode(&app, &bob, true).await;
 
@@ -514,8 +518,7 @@ async fn bad_replayed_and_foreign_returns_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn a_popup_return_is_relayed_to_the_widgets_own_session() {
     let app = app_v3().await;
-    let widget = browser();
-    app.grant(&widget).await;
+    let widget = signed_in(&app).await;
     let a = start(
         &app,
         &widget,
@@ -577,8 +580,7 @@ async fn a_popup_return_is_relayed_to_the_widgets_own_session() {
 #[tokio::test]
 async fn refresh_all_consents_and_revoke() {
     let app = app_v3().await;
-    let client = browser();
-    app.grant(&client).await;
+    let client = signed_in(&app).await;
     let jobs = connect_page_mode(&app, &client, true).await;
     follow_job(&app, &client, &jobs[0]).await;
 
@@ -623,8 +625,7 @@ async fn refresh_all_consents_and_revoke() {
     );
     let id = consents[0]["id"].as_str().unwrap();
 
-    let stranger = browser();
-    app.grant(&stranger).await;
+    let stranger = signed_in(&app).await;
     let del = |c: &reqwest::Client, id: &str| {
         let (c, url) = (c.clone(), app.url(&format!("/api/consents/{id}")));
         async move { c.delete(url).send().await.unwrap().status().as_u16() }
@@ -709,4 +710,37 @@ async fn the_3_0_directory_carries_each_institutions_methods_from_the_connectors
         hooli.get("methods").is_none() && hooli["name"] == "Hooli Bank",
         "{hooli}"
     );
+}
+
+#[tokio::test]
+async fn a_denied_consent_comes_back_without_jobs_and_one_connection_refreshes_and_deletes() {
+    let app = app_v3().await;
+    let client = signed_in(&app).await;
+    let url = start_ok(&app, &client, json!({"mode": "page"})).await;
+    let ui = ConsentUi::new(&app);
+    let (_, at) = ui.follow(ui.get(&url).await).await;
+    assert!(at.ends_with("/terms"), "{at}");
+    let a = ui.post(&at, &[("decision", "deny")]).await;
+    let back = a.location.expect("Deny goes back to the Redirect URL");
+    assert!(back.contains("/consent/return?"), "{back}");
+    let a = answer(client.get(&back).send().await.unwrap()).await;
+    assert_eq!(a.status, 303, "cancelled is a return too: {}", a.body);
+    let nonce = a.location.unwrap().replace("/?handoff=", "");
+    let r = get(&app, &client, &format!("/api/consent/result?nonce={nonce}")).await;
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["job_ids"], json!([]), "{v}");
+    assert!(v["job_id"].is_null());
+
+    let jobs = connect_page_mode(&app, &client, true).await;
+    follow_job(&app, &client, &jobs[0]).await;
+    let id = app.connections(&client).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app.refresh(&client, &id).await;
+    assert_eq!(r.status(), 202);
+    let job: Value = r.json().await.unwrap();
+    follow_job(&app, &client, job["job_id"].as_str().unwrap()).await;
+    assert_eq!(app.delete_connection(&client, &id).await.status(), 204);
+    assert!(app.connections(&client).await.is_empty());
 }
