@@ -184,6 +184,11 @@ impl Handoffs {
         Some((format!("{payload}.{tag}"), nonce))
     }
 
+    /// Forgets hand-offs (and results) that have expired.
+    pub fn prune(&self, now: u64) {
+        lock(&self.pending).retain(|_, p| p.expires > now);
+    }
+
     /// Checks a state's signature, format and age (not whether it was used: see [`Handoffs::complete`]).
     pub fn verify(&self, state: Option<&str>, now: u64) -> Result<HandoffState, StateError> {
         let state = state.map(str::trim).filter(|s| !s.is_empty());
@@ -347,6 +352,13 @@ mod tests {
         );
         assert_eq!(h.check_unused(&s, 1_040), Err(StateError::Replayed));
         assert_eq!(h.result(&nonce, "user-2", 1_030), Err(()), "another user's");
+        h.prune(1_020 + RESULT_TTL_SECS - 1);
+        assert!(
+            h.result(&nonce, "user-1", 1_030).is_ok(),
+            "kept while readable"
+        );
+        h.prune(1_000 + HANDOFF_TTL_SECS + RESULT_TTL_SECS);
+        assert_eq!(h.result(&nonce, "user-1", 1_030), Err(()), "pruned");
     }
 
     #[test]

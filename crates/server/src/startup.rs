@@ -180,6 +180,7 @@ async fn upkeep(state: Arc<AppState>) {
         ticks += 1;
         if ticks.is_multiple_of(30) {
             state.limits.prune();
+            state.consent.handoffs.prune(crate::session::now_unix());
         }
     }
 }
