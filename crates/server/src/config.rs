@@ -182,6 +182,11 @@ pub struct Config {
     #[arg(long, env = "SANDBOX_ADMIN", default_value_t = false)]
     pub sandbox_admin: bool,
 
+    /// Sandbox 3.0: the simulator's Consent UI lets a person connect several banks in one visit
+    /// (Basiq's dashboard setting "allow multiple connections").
+    #[arg(long, env = "SANDBOX_MULTIPLE_CONNECTIONS", default_value_t = false)]
+    pub sandbox_multiple_connections: bool,
+
     /// Simulator time scale in sandbox mode (1 = realistic job durations).
     #[arg(long, env = "SANDBOX_SPEED", default_value_t = 1.0)]
     pub sandbox_speed: f64,

@@ -97,6 +97,7 @@ async fn upstream(config: &Config, own_origin: &str) -> Result<Upstream, ServerE
         .token_ttl(Duration::from_secs(config.sandbox_token_ttl))
         .admin(config.sandbox_admin)
         .redirect_url(format!("{own_origin}{}", config::CONSENT_RETURN_PATH))
+        .allow_multiple_connections(config.sandbox_multiple_connections)
         .spawn()
         .await?;
     tracing::info!(

@@ -744,3 +744,75 @@ async fn a_denied_consent_comes_back_without_jobs_and_one_connection_refreshes_a
     assert_eq!(app.delete_connection(&client, &id).await.status(), 204);
     assert!(app.connections(&client).await.is_empty());
 }
+
+#[tokio::test]
+async fn two_banks_in_one_visit_come_back_as_two_jobs_and_both_are_followed() {
+    let app = app_with(&["--basiq-version", "3.0", "--sandbox-multiple-connections"]).await;
+    let client = signed_in(&app).await;
+    let url = start_ok(&app, &client, json!({"mode": "page"})).await;
+    let ui = ConsentUi::new(&app);
+    let (_, at) = ui.follow(ui.get(&url).await).await;
+    let sid = at.split('/').nth(3).unwrap().to_owned();
+    let (bank_list, _) = ui
+        .follow(
+            ui.post(
+                &format!("/consent/s/{sid}/terms"),
+                &[("decision", "consent")],
+            )
+            .await,
+        )
+        .await;
+    assert!(bank_list.body.contains("Hooli"), "{}", bank_list.body);
+    for bank in ["AU00000", "AU00004"] {
+        let a = ui
+            .post(
+                &format!("/consent/s/{sid}/connect/{bank}/web"),
+                &[("loginId", "gavinBelson"), ("password", "hooli2016")],
+            )
+            .await;
+        let job_page = a.location.expect("to the job page");
+        let mut settled = false;
+        for _ in 0..400 {
+            let a = ui.get(&job_page).await;
+            if !a.body.contains("http-equiv=\"refresh\"") {
+                assert!(a.body.contains("Connect another bank"), "{}", a.body);
+                settled = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert!(settled, "{bank}'s job page settles");
+    }
+    let back = ui
+        .get(&format!("/consent/s/{sid}/done"))
+        .await
+        .location
+        .unwrap();
+    let a = answer(client.get(&back).send().await.unwrap()).await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    let nonce = a.location.unwrap().replace("/?handoff=", "");
+    let r = get(&app, &client, &format!("/api/consent/result?nonce={nonce}")).await;
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    let jobs = v["job_ids"].as_array().unwrap();
+    assert_eq!(jobs.len(), 2, "{v}");
+    assert_eq!(v["job_id"], jobs[1], "jobId is the latest");
+    for job in jobs {
+        let done = follow_job(&app, &client, job.as_str().unwrap()).await;
+        assert!(
+            done["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["status"] == "success"),
+            "{done}"
+        );
+    }
+    let connections = app.connections(&client).await;
+    let mut banks: Vec<&str> = connections
+        .iter()
+        .map(|c| c["institutionId"].as_str().unwrap())
+        .collect();
+    banks.sort();
+    assert_eq!(banks, ["AU00000", "AU00004"]);
+    assert!(connections.iter().all(|c| c["method"] == "web"));
+}
