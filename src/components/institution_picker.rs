@@ -96,70 +96,12 @@ pub fn InstitutionPicker(
 
     let on_keydown = move |ev: web_sys::KeyboardEvent| {
         let count = shown.with(Vec::len);
-        let key = ev.key();
-        match key.as_str() {
-            "ArrowDown" if count > 0 => {
-                ev.prevent_default();
-                active.set(Some(match active.get_untracked() {
-                    Some(p) if p + 1 < count => p + 1,
-                    Some(p) => p,
-                    None => 0,
-                }));
-            }
-            "ArrowUp" if count > 0 => {
-                ev.prevent_default();
-                active.set(Some(match active.get_untracked() {
-                    Some(p) if p > 0 => p - 1,
-                    Some(_) => 0,
-                    None => count - 1,
-                }));
-            }
-            "Home" if count > 0 && active.get_untracked().is_some() => {
-                ev.prevent_default();
-                active.set(Some(0));
-            }
-            "End" if count > 0 && active.get_untracked().is_some() => {
-                ev.prevent_default();
-                active.set(Some(count - 1));
-            }
-            "Enter" => {
-                ev.prevent_default();
-                match active.get_untracked() {
-                    Some(p) => choose(p),
-                    // Enter with a single match picks it.
-                    None if count == 1 => choose(0),
-                    None => {}
-                }
-            }
-            "Escape" => {
-                ev.prevent_default();
-                if active.get_untracked().is_some() {
-                    active.set(None);
-                } else if !query.get_untracked().is_empty() {
-                    on_query.run(String::new());
-                } else {
-                    on_escape.run(());
-                }
-            }
-            _ => {}
-        }
+        on_key(&ev, count, active, query, on_query, on_escape, choose);
     };
 
-    let count_text = move || {
-        let n = hits.with(Vec::len);
-        let total = total.get();
-        match (n, query.with(|q| q.trim().is_empty())) {
-            (0, _) => "No banks match your search".to_string(),
-            (n, true) if n > MAX_SHOWN => {
-                format!("{total} banks — showing the first {MAX_SHOWN}, type to find yours")
-            }
-            (n, true) => format!("{n} banks"),
-            (1, false) => "1 bank matches".to_string(),
-            (n, false) if n > MAX_SHOWN => {
-                format!("{n} banks match — showing the first {MAX_SHOWN}")
-            }
-            (n, false) => format!("{n} banks match"),
-        }
+    let status_text = move || {
+        let query_empty = query.with(|q| q.trim().is_empty());
+        count_text(hits.with(Vec::len), total.get(), query_empty)
     };
 
     let options = move || {
@@ -169,42 +111,7 @@ pub fn InstitutionPicker(
             .into_iter()
             .enumerate()
             .filter_map(|(pos, i)| list.get(i).cloned().map(|inst| (pos, inst)))
-            .map(|(pos, inst)| {
-                let status = InstitutionStatus::parse(&inst.status);
-                let selectable = status.is_selectable();
-                let badge = status.badge();
-                let badge_class = if selectable {
-                    "bc-badge bc-badge-warn"
-                } else {
-                    "bc-badge bc-badge-down"
-                };
-                let id = option_id(&inst.id);
-                let name = inst.name.clone();
-                let meta = inst.service_type.clone();
-                view! {
-                    <li
-                        id=id
-                        role="option"
-                        class="bc-option"
-                        class:bc-option-active=move || active.get() == Some(pos)
-                        class:bc-option-disabled=!selectable
-                        aria-selected=move || if active.get() == Some(pos) { "true" } else { "false" }
-                        aria-disabled=(!selectable).then_some("true")
-                        on:mousedown=move |ev: web_sys::MouseEvent| ev.prevent_default()
-                        on:click=move |_| {
-                            active.set(Some(pos));
-                            choose(pos);
-                        }
-                    >
-                        <InstitutionLogo institution=inst />
-                        <span class="bc-option-text">
-                            <span class="bc-option-name">{name}</span>
-                            <span class="bc-option-meta">{meta}</span>
-                        </span>
-                        {badge.map(|text| view! { <span class=badge_class>{text}</span> })}
-                    </li>
-                }
-            })
+            .map(|(pos, inst)| option_view(pos, inst, active, choose))
             .collect_view()
     };
 
@@ -213,25 +120,9 @@ pub fn InstitutionPicker(
     view! {
         <div class="bc-picker">
             <label class="bc-label" for=SEARCH_ID>"Search for your bank"</label>
-            <input
-                id=SEARCH_ID
-                class="bc-input bc-search"
-                type="search"
-                role="combobox"
-                autocomplete="off"
-                spellcheck="false"
-                aria-autocomplete="list"
-                aria-expanded="true"
-                aria-controls=LISTBOX_ID
-                aria-describedby="bc-picker-count"
-                aria-activedescendant=active_id
-                placeholder="e.g. CommBank, Westpac, ANZ"
-                prop:value=move || query.get()
-                on:input=move |ev| on_query.run(event_target_value(&ev))
-                on:keydown=on_keydown
-            />
+            {search_box(query, on_query, active_id, on_keydown)}
             <p id="bc-picker-count" class="bc-count" role="status" aria-live="polite">
-                {count_text}
+                {status_text}
             </p>
             <ul
                 id=LISTBOX_ID
@@ -243,26 +134,180 @@ pub fn InstitutionPicker(
                 {options}
             </ul>
             <Show when=empty>
-                <div class="bc-empty">
-                    <h3 class="bc-empty-title">"Can't find your bank?"</h3>
-                    <p>
-                        "Check the spelling, or try its short name or initials (for example “CBA” or “NAB”). "
-                        "If your bank still isn't listed, it can't be connected here yet."
-                    </p>
-                    <button
-                        type="button"
-                        class="bc-button"
-                        on:click=move |_| {
-                            on_query.run(String::new());
-                            if let Some(input) = document().get_element_by_id(SEARCH_ID) {
-                                let _ = input.unchecked_into::<web_sys::HtmlElement>().focus();
-                            }
-                        }
-                    >
-                        "Clear the search"
-                    </button>
-                </div>
+                {empty_state(on_query)}
             </Show>
+        </div>
+    }
+}
+
+/// The search box: the combobox that controls the listbox and points at its active option.
+fn search_box(
+    query: Signal<String>,
+    on_query: Callback<String>,
+    active_id: impl Fn() -> Option<String> + Send + Sync + 'static,
+    on_keydown: impl FnMut(web_sys::KeyboardEvent) + 'static,
+) -> impl IntoView {
+    view! {
+    <input
+        id=SEARCH_ID
+        class="bc-input bc-search"
+        type="search"
+        role="combobox"
+        autocomplete="off"
+        spellcheck="false"
+        aria-autocomplete="list"
+        aria-expanded="true"
+        aria-controls=LISTBOX_ID
+        aria-describedby="bc-picker-count"
+        aria-activedescendant=active_id
+        placeholder="e.g. CommBank, Westpac, ANZ"
+        prop:value=move || query.get()
+        on:input=move |ev| on_query.run(event_target_value(&ev))
+        on:keydown=on_keydown
+    />
+    }
+}
+
+/// The key handling of the search box: ↑/↓/Home/End move the active option, Enter chooses it
+/// (or the only match), Escape clears the active option, then the search, then leaves.
+fn on_key(
+    ev: &web_sys::KeyboardEvent,
+    count: usize,
+    active: RwSignal<Option<usize>>,
+    query: Signal<String>,
+    on_query: Callback<String>,
+    on_escape: Callback<()>,
+    choose: impl Fn(usize),
+) {
+    let key = ev.key();
+    match key.as_str() {
+        "ArrowDown" if count > 0 => {
+            ev.prevent_default();
+            active.set(Some(match active.get_untracked() {
+                Some(p) if p + 1 < count => p + 1,
+                Some(p) => p,
+                None => 0,
+            }));
+        }
+        "ArrowUp" if count > 0 => {
+            ev.prevent_default();
+            active.set(Some(match active.get_untracked() {
+                Some(p) if p > 0 => p - 1,
+                Some(_) => 0,
+                None => count - 1,
+            }));
+        }
+        "Home" if count > 0 && active.get_untracked().is_some() => {
+            ev.prevent_default();
+            active.set(Some(0));
+        }
+        "End" if count > 0 && active.get_untracked().is_some() => {
+            ev.prevent_default();
+            active.set(Some(count - 1));
+        }
+        "Enter" => {
+            ev.prevent_default();
+            match active.get_untracked() {
+                Some(p) => choose(p),
+                // Enter with a single match picks it.
+                None if count == 1 => choose(0),
+                None => {}
+            }
+        }
+        "Escape" => {
+            ev.prevent_default();
+            if active.get_untracked().is_some() {
+                active.set(None);
+            } else if !query.get_untracked().is_empty() {
+                on_query.run(String::new());
+            } else {
+                on_escape.run(());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The status line: how many banks match out of how many, and whether the list is cut short.
+fn count_text(n: usize, total: usize, query_empty: bool) -> String {
+    match (n, query_empty) {
+        (0, _) => "No banks match your search".to_string(),
+        (n, true) if n > MAX_SHOWN => {
+            format!("{total} banks — showing the first {MAX_SHOWN}, type to find yours")
+        }
+        (n, true) => format!("{n} banks"),
+        (1, false) => "1 bank matches".to_string(),
+        (n, false) if n > MAX_SHOWN => {
+            format!("{n} banks match — showing the first {MAX_SHOWN}")
+        }
+        (n, false) => format!("{n} banks match"),
+    }
+}
+
+/// One option of the listbox, at position `pos` of the shown list.
+fn option_view(
+    pos: usize,
+    inst: InstitutionSummary,
+    active: RwSignal<Option<usize>>,
+    choose: impl Fn(usize) + 'static,
+) -> impl IntoView {
+    let status = InstitutionStatus::parse(&inst.status);
+    let selectable = status.is_selectable();
+    let badge = status.badge();
+    let badge_class = if selectable {
+        "bc-badge bc-badge-warn"
+    } else {
+        "bc-badge bc-badge-down"
+    };
+    let id = option_id(&inst.id);
+    let name = inst.name.clone();
+    let meta = inst.service_type.clone();
+    view! {
+        <li
+            id=id
+            role="option"
+            class="bc-option"
+            class:bc-option-active=move || active.get() == Some(pos)
+            class:bc-option-disabled=!selectable
+            aria-selected=move || if active.get() == Some(pos) { "true" } else { "false" }
+            aria-disabled=(!selectable).then_some("true")
+            on:mousedown=move |ev: web_sys::MouseEvent| ev.prevent_default()
+            on:click=move |_| {
+                active.set(Some(pos));
+                choose(pos);
+            }
+        >
+            <InstitutionLogo institution=inst />
+            <span class="bc-option-text">
+                <span class="bc-option-name">{name}</span>
+                <span class="bc-option-meta">{meta}</span>
+            </span>
+            {badge.map(|text| view! { <span class=badge_class>{text}</span> })}
+        </li>
+    }
+}
+
+/// What the picker shows when nothing matches: advice and a way to clear the search.
+fn empty_state(on_query: Callback<String>) -> impl IntoView {
+    view! {
+        <div class="bc-empty">
+            <h3 class="bc-empty-title">"Can't find your bank?"</h3>
+            <p>
+                "Check the spelling, or try its short name or initials (for example “CBA” or “NAB”). "
+                "If your bank still isn't listed, it can't be connected here yet."
+            </p>
+            <button
+                type="button"
+                class="bc-button"
+                on:click=move |_| {
+                    on_query.run(String::new());
+                    if let Some(input) = document().get_element_by_id(SEARCH_ID) {
+                        let _ = input.unchecked_into::<web_sys::HtmlElement>().focus();
+                    }
+                }
+            >
+                "Clear the search"
+            </button>
         </div>
     }
 }
