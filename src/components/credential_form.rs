@@ -145,43 +145,13 @@ pub fn CredentialForm(
         if submitting.get_untracked() {
             return;
         }
-        let fields = fields.get_untracked();
-        let (login, secondary, password, code) = (
-            inputs.value(Field::LoginId),
-            inputs.value(Field::SecondaryLoginId),
-            inputs.value(Field::Password),
-            inputs.value(Field::SecurityCode),
-        );
-        let credentials = CredentialInput {
-            login_id: &login,
-            secondary_login_id: &secondary,
-            password: &password,
-            security_code: &code,
-        };
-        let check = validation::check_credentials(&fields, &credentials);
-        let body = check.can_submit().then(|| {
-            validation::connection_request_body(
-                &institution.with_untracked(|i| i.id.clone()),
-                &fields,
-                &credentials,
-            )
-        });
-        if body.is_some() {
-            // The secrets leave the page's inputs the moment they are sent.
-            for field in [Field::Password, Field::SecurityCode] {
-                if let Some(i) = inputs.input(field) {
-                    i.set_value("");
-                }
-            }
-            revealed.set(false);
-        } else if let Some(first) = check.first_error().and_then(|f| inputs.input(f)) {
-            let _ = first.focus();
-        }
-        on_submit.run(CredentialSubmit {
-            login_id: login.clone(),
-            check,
-            body,
-        });
+        let institution_id = institution.with_untracked(|i| i.id.clone());
+        on_submit.run(read_and_clear(
+            inputs,
+            revealed,
+            &fields.get_untracked(),
+            &institution_id,
+        ));
     };
 
     let prefill = login_prefill.unwrap_or_default();
@@ -213,16 +183,7 @@ pub fn CredentialForm(
             />
             {move || {
                 forgot()
-                    .map(|url| {
-                        view! {
-                            <p class="bc-forgot">
-                                <a href=url target="_blank" rel="noopener noreferrer">
-                                    "Forgot your password?"
-                                    <span class="bc-sr-only">" (opens in a new tab)"</span>
-                                </a>
-                            </p>
-                        }
-                    })
+                    .map(forgot_link)
             }}
             <p class="bc-secure-note">
                 {move || {
@@ -232,18 +193,85 @@ pub fn CredentialForm(
                     )
                 }}
             </p>
-            <div class="bc-actions">
-                <button type="button" class="bc-button" on:click=move |_| on_back.run(())>
-                    {back_label.unwrap_or_else(|| "Choose another bank".to_string())}
-                </button>
-                <button type="submit" class="bc-button bc-primary" disabled=move || submitting.get()>
-                    {move || {
-                        let (idle, busy) = submit_labels.unwrap_or(("Connect", "Connecting…"));
-                        if submitting.get() { busy } else { idle }
-                    }}
-                </button>
-            </div>
+            {form_actions(on_back, back_label, submitting, submit_labels)}
         </form>
+    }
+}
+
+/// Reads and checks the inputs; when the check passes, builds Basiq's request body and clears
+/// the secret inputs (they leave the page the moment they are sent), else focuses the first
+/// field in error.
+fn read_and_clear(
+    inputs: Inputs,
+    revealed: RwSignal<bool>,
+    fields: &[FieldSpec],
+    institution_id: &str,
+) -> CredentialSubmit {
+    let (login, secondary, password, code) = (
+        inputs.value(Field::LoginId),
+        inputs.value(Field::SecondaryLoginId),
+        inputs.value(Field::Password),
+        inputs.value(Field::SecurityCode),
+    );
+    let credentials = CredentialInput {
+        login_id: &login,
+        secondary_login_id: &secondary,
+        password: &password,
+        security_code: &code,
+    };
+    let check = validation::check_credentials(fields, &credentials);
+    let body = check
+        .can_submit()
+        .then(|| validation::connection_request_body(institution_id, fields, &credentials));
+    if body.is_some() {
+        // The secrets leave the page's inputs the moment they are sent.
+        for field in [Field::Password, Field::SecurityCode] {
+            if let Some(i) = inputs.input(field) {
+                i.set_value("");
+            }
+        }
+        revealed.set(false);
+    } else if let Some(first) = check.first_error().and_then(|f| inputs.input(f)) {
+        let _ = first.focus();
+    }
+    CredentialSubmit {
+        login_id: login.clone(),
+        check,
+        body,
+    }
+}
+
+/// The bank's "forgot your password" link, opening in a new tab.
+fn forgot_link(url: String) -> impl IntoView {
+    view! {
+        <p class="bc-forgot">
+            <a href=url target="_blank" rel="noopener noreferrer">
+                "Forgot your password?"
+                <span class="bc-sr-only">" (opens in a new tab)"</span>
+            </a>
+        </p>
+    }
+}
+
+/// The back and submit buttons.
+fn form_actions(
+    on_back: Callback<()>,
+    back_label: Option<String>,
+    submitting: Signal<bool>,
+    submit_labels: Option<(&'static str, &'static str)>,
+) -> impl IntoView {
+    view! {
+        <div class="bc-actions">
+            <button type="button" class="bc-button" on:click=move |_| on_back.run(())>
+                {back_label.unwrap_or_else(|| "Choose another bank".to_string())}
+            </button>
+            <button type="submit" class="bc-button bc-primary" disabled=move || submitting.get()>
+                {move || {
+                    let (idle, busy) = submit_labels.unwrap_or(("Connect", "Connecting…"));
+                    if submitting.get() { busy } else { idle }
+                }}
+            </button>
+        </div>
     }
 }
 
