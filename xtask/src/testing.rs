@@ -279,21 +279,16 @@ fn app_and_e2e(env: &ToolEnv, t: &mut Tally) {
                 t.record_check("first view size budget", false, started);
             }
         }
-        let mut e2e = cmd(
-            env,
-            "cargo",
-            &[
-                "test",
-                "-p",
-                "bank-connect-e2e",
-                "--no-fail-fast",
-                "--",
-                "--test-threads=1",
-                // The typed-embedding checks (`ts_*`) ran with the native tests.
-                "--skip",
-                "ts_",
-            ],
-        );
+        // Every e2e test file but the typed-embedding checks, which ran with the native tests.
+        // (By target, not `--skip ts_`: libtest's skip matches substrings, and it skipped
+        // every test whose name merely contained "ts_", such as `…_fits_320_pixels…`.)
+        let targets = e2e_targets(&["embed_types"]);
+        let mut args = vec!["test", "-p", "bank-connect-e2e", "--no-fail-fast"];
+        for target in &targets {
+            args.extend(["--test", target.as_str()]);
+        }
+        args.extend(["--", "--test-threads=1"]);
+        let mut e2e = cmd(env, "cargo", &args);
         e2e.env("BANK_CONNECT_DIST", root().join("dist"));
         t.suite(
             "end-to-end tests (server + simulator + headless Chromium)",
@@ -304,6 +299,22 @@ fn app_and_e2e(env: &ToolEnv, t: &mut Tally) {
         t.failures
             .push("end-to-end tests (not run: the app did not build)".into());
     }
+}
+
+/// The e2e crate's test targets (one per file in `e2e/tests/`), except `without`.
+fn e2e_targets(without: &[&str]) -> Vec<String> {
+    let mut targets: Vec<String> = std::fs::read_dir(root().join("e2e/tests"))
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+                .filter_map(|p| Some(p.file_stem()?.to_str()?.to_owned()))
+                .filter(|stem| !without.contains(&stem.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    targets.sort();
+    targets
 }
 
 /// Basiq's reference data beside the checkout (`BASIQ_REFERENCE` overrides).
@@ -342,7 +353,17 @@ fn which(env: &ToolEnv, program: &str) -> Result<std::path::PathBuf, Failure> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_result_line;
+    use super::{e2e_targets, parse_result_line};
+
+    #[test]
+    fn e2e_targets_are_every_test_file_but_the_excluded() {
+        let all = e2e_targets(&[]);
+        let some = e2e_targets(&["embed_types"]);
+        assert!(all.iter().any(|t| t == "flows"), "{all:?}");
+        assert!(all.iter().any(|t| t == "embed_types"), "{all:?}");
+        assert!(!some.iter().any(|t| t == "embed_types"), "{some:?}");
+        assert_eq!(some.len() + 1, all.len());
+    }
 
     #[test]
     fn parses_libtest_and_wasm_bindgen_test_summaries() {
