@@ -256,7 +256,7 @@ fn header_value(headers: &str, name: &str) -> Option<String> {
 // cargo xtask bench app
 // ---------------------------------------------------------------------------------------------
 
-/// Budgets from issue 5.
+/// The app's budgets: first-view bytes, filter time, navigation to a usable picker.
 const FIRST_VIEW_BROTLI_BUDGET: u64 = 150_000;
 const FILTER_P95_BUDGET_MS: f64 = 1.0;
 const PICKER_USABLE_BUDGET_MS: f64 = 150.0;
