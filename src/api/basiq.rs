@@ -50,25 +50,25 @@ impl Basiq {
 
     /// `GET /institutions/{id}`: fresh captions and status.
     pub async fn institution(&self, id: &str) -> Result<Institution, UserError> {
-        json(self.get(&format!("/institutions/{id}")).build()).await
+        json(self.get(&format!("/institutions/{}", segment(id))).build()).await
     }
 
     /// `POST /users/{id}/connections` with the credentials body (built by core at the moment of
     /// sending); Basiq answers with the job to follow.
     pub async fn create_connection(&self, body: &str) -> Result<Job, UserError> {
-        let path = format!("/users/{}/connections", self.user_id);
+        let path = format!("/users/{}/connections", segment(&self.user_id));
         json(self.post(&path).body(body.to_string())).await
     }
 
     /// `GET /jobs/{id}`.
     pub async fn job(&self, job_id: &str) -> Result<Job, UserError> {
-        json(self.get(&format!("/jobs/{job_id}")).build()).await
+        json(self.get(&format!("/jobs/{}", segment(job_id))).build()).await
     }
 
     /// `POST /jobs/{id}/mfa` with `{"mfa-response": […]}`.
     pub async fn answer_mfa(&self, job_id: &str, body: &str) -> Result<(), UserError> {
         let request = self
-            .post(&format!("/jobs/{job_id}/mfa"))
+            .post(&format!("/jobs/{}/mfa", segment(job_id)))
             .body(body.to_string());
         ok(request).await.map(|_| ())
     }

@@ -58,5 +58,5 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, UserError>
 
 /// A path segment for an id (ids are UUID-like; anything else cannot add segments).
 fn segment(id: &str) -> String {
-    String::from(js_sys::encode_uri_component(id))
+    bank_connect_core::links::path_segment(id)
 }

@@ -157,7 +157,15 @@ pub fn CredentialForm(
     let prefill = login_prefill.unwrap_or_default();
 
     let name = move || institution.with(|i| i.name.clone());
-    let forgot = move || institution.with(|i| i.forgotten_password_url.clone());
+    // A link only when it is `https:` (never `javascript:`, `data:` or plain `http:`).
+    let forgot = move || {
+        institution.with(|i| {
+            i.forgotten_password_url
+                .as_deref()
+                .and_then(bank_connect_core::links::https_link)
+                .map(str::to_owned)
+        })
+    };
 
     view! {
         <form class="bc-form" novalidate=true on:submit=submit>

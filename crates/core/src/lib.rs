@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod api_types;
 pub mod basiq;
+pub mod browser_session;
 pub mod cache;
 pub mod config;
 pub mod connections;
@@ -26,6 +27,7 @@ pub mod errors;
 pub mod flow;
 pub mod institution;
 pub mod job;
+pub mod links;
 pub mod money;
 pub mod search;
 pub mod synthetic;
