@@ -126,6 +126,7 @@ export type ErrorKindName =
   | "network"
   | "bad_response"
   | "link_expired"
+  | "session_ended"
   | "unknown";
 
 /** The chosen institution, in events about it (empty when none was chosen). */

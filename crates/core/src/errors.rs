@@ -57,6 +57,9 @@ pub enum ErrorKind {
     BadResponse,
     /// The link the host site opened the widget with was already used or has expired.
     LinkExpired,
+    /// Our server no longer accepts this browser's session (timed out, forgotten, or the
+    /// server's secret changed); only the person may choose to start again as a new visitor.
+    SessionEnded,
     /// Anything else; the failure screen shows Basiq's `detail`.
     Unknown,
 }
@@ -85,6 +88,8 @@ pub enum Recovery {
     ContactSupport,
     /// Try again now.
     Retry,
+    /// Start a new session, only once the person chooses to (their old one has ended).
+    StartAgain,
 }
 
 impl ErrorKind {
@@ -113,6 +118,7 @@ impl ErrorKind {
             Self::Network => "You seem to be offline",
             Self::BadResponse => "We got an answer we didn't understand",
             Self::LinkExpired => "This link has expired",
+            Self::SessionEnded => "Your session has ended",
             Self::Unknown => "We couldn't connect your bank",
         }
     }
@@ -174,6 +180,11 @@ impl ErrorKind {
                 "The link that opened this window was already used or is too old. \
                  Close this window and start again from the site you came from."
             }
+            Self::SessionEnded => {
+                "For your security, this browser's session ended (it was unused for a while, \
+                 was signed out, or the service was restarted). Banks you connected are not \
+                 shown here any more. Start again to connect a bank as a new visitor."
+            }
             Self::Unknown => "Something unexpected happened. Please try again.",
         }
     }
@@ -195,6 +206,7 @@ impl ErrorKind {
             Self::InstitutionNotSupported | Self::AlreadyConnected => Recovery::PickAnotherBank,
             Self::SessionExpired => Recovery::ReauthenticateOnce,
             Self::AccessDenied | Self::LinkExpired => Recovery::ContactSupport,
+            Self::SessionEnded => Recovery::StartAgain,
             Self::ServiceUnavailable
             | Self::AuthorizationFailed
             | Self::JobTimedOut
@@ -351,6 +363,7 @@ pub fn from_server(
     let kind = match body.code.as_str() {
         "link-token-invalid" => ErrorKind::LinkExpired,
         "no-session" => ErrorKind::SessionExpired,
+        "session-expired" => ErrorKind::SessionEnded,
         "origin-not-allowed" | "misconfigured" => ErrorKind::AccessDenied,
         "rate-limited" | "refresh-too-soon" => ErrorKind::RateLimited {
             retry_after_secs: retry_after.and_then(parse_retry_after),
@@ -823,6 +836,15 @@ mod server_answer_tests {
         );
         let gone = from_http(401, r#"{"code":"no-session","message":"Reload."}"#, None);
         assert_eq!(gone.kind, ErrorKind::SessionExpired);
+        // A session the server no longer accepts: the person chooses; no silent renewal.
+        let ended = from_http(
+            401,
+            r#"{"code":"session-expired","message":"Your session has ended."}"#,
+            None,
+        );
+        assert_eq!(ended.kind, ErrorKind::SessionEnded);
+        assert_eq!(ended.recovery(), Recovery::StartAgain);
+        assert!(!ended.needs_new_token());
         // A Basiq envelope is still read as Basiq's.
         let basiq = from_http(
             403,

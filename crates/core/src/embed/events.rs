@@ -32,6 +32,7 @@ pub fn error_kind_name(kind: &ErrorKind) -> &'static str {
         ErrorKind::Network => "network",
         ErrorKind::BadResponse => "bad_response",
         ErrorKind::LinkExpired => "link_expired",
+        ErrorKind::SessionEnded => "session_ended",
         ErrorKind::Unknown => "unknown",
     }
 }
