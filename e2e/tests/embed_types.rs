@@ -73,6 +73,7 @@ fn all_error_kinds() -> Vec<ErrorKind> {
         Network,
         BadResponse,
         LinkExpired,
+        SessionEnded,
         Unknown,
     ];
     for kind in &all {
@@ -99,6 +100,7 @@ fn all_error_kinds() -> Vec<ErrorKind> {
             | Network
             | BadResponse
             | LinkExpired
+            | SessionEnded
             | Unknown => {}
         }
     }

@@ -144,7 +144,8 @@ pub fn actions_for(
         Recovery::PickAnotherBank => vec![A::PickAnother],
         Recovery::RetryLater { .. } => vec![A::PickAnother, A::Retry],
         Recovery::ContactBank => vec![A::BackToForm, A::PickAnother],
-        Recovery::ContactSupport => vec![A::Close],
+        // The session-ended screen offers "Start again" itself.
+        Recovery::ContactSupport | Recovery::StartAgain => vec![A::Close],
         Recovery::Retry | Recovery::ReauthenticateOnce => vec![A::Retry, A::PickAnother],
     };
     if !has_institution {
