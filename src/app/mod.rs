@@ -190,10 +190,18 @@ pub fn App() -> impl IntoView {
     };
 
     let open = move || !matches!(screen.get(), Screen::Idle);
+    // The simulator's fake banks, said in words (not colour only).
+    let sandbox = move || ctx.config.with(|c| c.as_ref().is_some_and(|c| c.sandbox));
     view! {
         <main class="bc-widget">
             <header class="bc-header">
                 <h1 class="bc-title">"Connect your bank"</h1>
+                {move || {
+                    sandbox()
+                        .then(|| {
+                            view! { <span class="bc-badge bc-badge-warn bc-sandbox">"Sandbox"</span> }
+                        })
+                }}
                 <Show when=open>
                     <button
                         type="button"
