@@ -46,13 +46,18 @@ impl DirectoryFilter {
     }
 }
 
-/// A serialised directory and its ETag.
+/// A serialised directory, its ETag, and the JSON compressed once (brotli and gzip) for every
+/// client that accepts either.
 #[derive(Clone)]
 pub struct DirectoryBody {
     /// The JSON body.
     pub json: Arc<str>,
-    /// Strong ETag: quoted base64url SHA-256 of the body.
+    /// Strong ETag: quoted base64url SHA-256 of the JSON (the same for each coding of it).
     pub etag: Arc<str>,
+    /// The JSON, brotli -q 11 (empty: not available, send the JSON).
+    pub brotli: Arc<[u8]>,
+    /// The JSON, gzip -9 (empty: not available).
+    pub gzip: Arc<[u8]>,
 }
 
 /// Institution id → its connection methods (`web`, `open-banking`), from `/connectors` (3.0).
@@ -178,11 +183,16 @@ impl DirectoryCache {
         } else {
             (basiq.institutions().await, Default::default())
         };
+        // Rendered and compressed before the lock is taken (brotli -q 11 takes a while, so
+        // off the async workers), and compressed again only when the ETag changed.
+        let fetched = match fetched {
+            Ok(all) => Ok((self.render(&all, &methods).await, all)),
+            Err(e) => Err(e),
+        };
         let mut slot = lock(&self.slot);
         slot.refreshing = false;
         match fetched {
-            Ok(all) => {
-                let body = self.render(&all, &methods);
+            Ok((body, all)) => {
                 let names: Names = Arc::new(
                     all.iter()
                         .map(|i| {
@@ -209,7 +219,7 @@ impl DirectoryCache {
         }
     }
 
-    fn render(&self, all: &[Institution], methods: &Methods) -> DirectoryBody {
+    async fn render(&self, all: &[Institution], methods: &Methods) -> DirectoryBody {
         let offered: Vec<Institution> = all
             .iter()
             .filter(|i| self.filter.keeps(i))
@@ -221,9 +231,31 @@ impl DirectoryCache {
         } else {
             with_methods(&dir, methods)
         };
+        let etag: Arc<str> = etag_of(json.as_bytes()).into();
+        let previous = lock(&self.slot)
+            .cached
+            .as_ref()
+            .map(|c| c.body.clone())
+            .filter(|b| b.etag == etag);
+        if let Some(same) = previous {
+            return same;
+        }
+        let json: Arc<str> = json.into();
+        let source = json.clone();
+        let (brotli, gzip) = tokio::task::spawn_blocking(move || {
+            (
+                crate::encoding::brotli(source.as_bytes()),
+                crate::encoding::gzip(source.as_bytes()),
+            )
+        })
+        .await
+        // Empty (served uncompressed) only if the compressing thread panicked.
+        .unwrap_or_default();
         DirectoryBody {
-            etag: etag_of(json.as_bytes()).into(),
-            json: json.into(),
+            etag,
+            json,
+            brotli: brotli.into(),
+            gzip: gzip.into(),
         }
     }
 }

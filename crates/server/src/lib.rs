@@ -10,6 +10,7 @@ mod client;
 mod coalesce;
 pub mod config;
 mod directory;
+mod encoding;
 pub mod error;
 mod extract;
 mod handoff;

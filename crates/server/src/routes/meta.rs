@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::directory::if_none_match_hits;
+use crate::encoding::{self, Coding};
 use crate::error::ServerError;
 use crate::state::AppState;
 
@@ -45,7 +47,8 @@ pub async fn public_config(State(state): State<Arc<AppState>>) -> impl IntoRespo
     ([(header::CACHE_CONTROL, "no-cache")], axum::Json(body))
 }
 
-/// `GET /api/institutions`: the compact directory with a strong ETag.
+/// `GET /api/institutions`: the compact directory with a strong ETag, brotli or gzip when the
+/// client accepts it (compressed once per ETag, not per request).
 pub async fn institutions(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -57,19 +60,38 @@ pub async fn institutions(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| if_none_match_hits(v, &body.etag));
     let cache = (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
     if hit {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), cache]).into_response());
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), cache, vary],
+        )
+            .into_response());
     }
-    Ok((
+    let (coding, bytes) = match encoding::preferred(&headers) {
+        Coding::Brotli if !body.brotli.is_empty() => {
+            (Coding::Brotli, Bytes::from_owner(body.brotli))
+        }
+        Coding::Gzip if !body.gzip.is_empty() => (Coding::Gzip, Bytes::from_owner(body.gzip)),
+        _ => (Coding::Identity, Bytes::from(body.json.to_string())),
+    };
+    let mut response = (
         [
             (header::ETAG, etag),
             cache,
+            vary,
             (
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             ),
         ],
-        body.json.to_string(),
+        bytes,
     )
-        .into_response())
+        .into_response();
+    if let Some(value) = coding.header() {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(value));
+    }
+    Ok(response)
 }

@@ -19,6 +19,8 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get, post};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -51,6 +53,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             async move { site::static_or_index(state, assets, req).await }
         })
         .layer(middleware::from_fn_with_state(state.clone(), served_host))
+        .layer(compression())
         .merge(probes)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
@@ -96,6 +99,20 @@ fn api_routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
             state.clone(),
             crate::session::resolve_layer,
         ))
+}
+
+/// Brotli or gzip (by `Accept-Encoding`) for any response over 512 B that is not compressed
+/// already: the built assets come precompressed from dist/, the directory once per ETag.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new()
+        .no_deflate()
+        .no_zstd()
+        .compress_when(
+            SizeAbove::new(512)
+                .and(NotForContentType::GRPC)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::SSE),
+        )
 }
 
 /// nosniff, no referrer, no powerful features; over HTTPS also HSTS (a year).

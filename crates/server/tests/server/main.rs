@@ -8,6 +8,7 @@ mod support;
 mod api;
 mod binary;
 mod budgets;
+mod compression;
 mod connections_limits;
 mod consent;
 mod ownership;
