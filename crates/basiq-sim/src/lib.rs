@@ -60,6 +60,7 @@ impl Simulator {
             institutions: 0,
             allow_origins: Vec::new(),
             admin: false,
+            admin_token: None,
             faults: Vec::new(),
             token_limit: 1500,
             token_window: Duration::from_secs(300),
@@ -80,6 +81,7 @@ pub struct SimulatorBuilder {
     institutions: usize,
     allow_origins: Vec<String>,
     admin: bool,
+    admin_token: Option<String>,
     faults: Vec<FaultRule>,
     token_limit: usize,
     token_window: Duration,
@@ -124,16 +126,26 @@ impl SimulatorBuilder {
         self.institutions = n;
         self
     }
-    /// Restricts CORS to this origin (call again for more; none = any origin).
+    /// Allows this CORS origin (call again for more) besides loopback origins
+    /// (`http://127.0.0.1:*`, `http://localhost:*`, `http://[::1]:*`), the only ones by default.
     #[must_use]
     pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
         self.allow_origins.push(origin.into());
         self
     }
-    /// Serves the `/__admin/*` routes (faults, token expiry, connection invalidation).
+    /// Serves the `/__admin/*` routes (faults, token expiry, connection invalidation). They
+    /// take `application/json` only and need `Authorization: Bearer <admin token>`: a random
+    /// one per start ([`SimHandle::admin_token`]) unless [`Self::admin_token`] sets it.
     #[must_use]
     pub fn admin(mut self, enabled: bool) -> Self {
         self.admin = enabled;
+        self
+    }
+    /// The admin routes' bearer token (turns the admin routes on).
+    #[must_use]
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin = true;
+        self.admin_token = Some(token.into());
         self
     }
     /// Installs a fault rule from the start.
@@ -221,6 +233,11 @@ impl SimulatorBuilder {
         let base_url = format!("http://{addr}");
         let (stop_tx, stop_rx) = watch::channel(false);
         let seed_s = self.seed.to_string();
+        let admin_token = self.admin.then(|| {
+            self.admin_token
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string())
+        });
         let sim = Arc::new(Sim {
             cfg: Config {
                 api_key: self.api_key.clone(),
@@ -230,6 +247,7 @@ impl SimulatorBuilder {
                 base_url: base_url.clone(),
                 allow_origins: self.allow_origins.clone(),
                 admin: self.admin,
+                admin_token: admin_token.clone(),
                 dashboard: self.dashboard.clone(),
             },
             jwt_key: state::det_uuid(
@@ -266,6 +284,7 @@ impl SimulatorBuilder {
             addr,
             base_url,
             api_key: self.api_key,
+            admin_token,
             sim,
             shutdown: Some(tx),
             task: Some(task),
@@ -278,6 +297,7 @@ pub struct SimHandle {
     addr: SocketAddr,
     base_url: String,
     api_key: String,
+    admin_token: Option<String>,
     sim: Arc<Sim>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -295,6 +315,10 @@ impl SimHandle {
     /// The API key it accepts.
     pub fn api_key(&self) -> &str {
         &self.api_key
+    }
+    /// The admin routes' bearer token (`None` when they are off).
+    pub fn admin_token(&self) -> Option<&str> {
+        self.admin_token.as_deref()
     }
     /// Makes every token issued so far expired (403 "Token has expired").
     pub fn expire_all_tokens(&self) {

@@ -30,10 +30,12 @@ struct Args {
     /// Synthetic institutions to add on top of the directory (performance work).
     #[arg(long, env = "BASIQ_SIM_INSTITUTIONS", default_value_t = 0)]
     institutions: usize,
-    /// CORS origin to allow (repeat, or comma-separate in the env var); none = any origin.
+    /// CORS origin to allow besides loopback origins (`http://127.0.0.1:*`, `http://localhost:*`,
+    /// `http://[::1]:*`), the only ones by default; repeat, or comma-separate in the env var.
     #[arg(long, env = "BASIQ_SIM_ALLOW_ORIGIN", value_delimiter = ',')]
     allow_origin: Vec<String>,
-    /// Serve the `/__admin/*` routes (fault injection, token expiry, clock, Consent UI switches).
+    /// Serve the `/__admin/*` routes (fault injection, token expiry, clock, Consent UI switches),
+    /// JSON only, behind a bearer token printed once on standard output at start.
     #[arg(long, env = "BASIQ_SIM_ADMIN")]
     admin: bool,
     /// Consent UI: the Redirect URL (`jobId`, `jobIds`, `state` are appended).
@@ -105,11 +107,12 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    tracing::info!(
-        "basiq-sim listening on {} (api key {:?})",
-        handle.base_url(),
-        handle.api_key()
-    );
+    // The API key came from the person's own flag or environment: never echoed into a log.
+    tracing::info!("basiq-sim listening on {}", handle.base_url());
+    if let Some(token) = handle.admin_token() {
+        // Printed once, to the terminal, not through the log.
+        println!("basiq-sim admin token (Authorization: Bearer …): {token}");
+    }
     basiq_sim::shutdown_signal().await;
     tracing::info!("basiq-sim shutting down");
     let _ = tokio::time::timeout(Duration::from_secs(10), handle.stop()).await;

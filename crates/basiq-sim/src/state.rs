@@ -24,10 +24,12 @@ pub struct Config {
     pub token_ttl: Duration,
     /// `http://host:port`.
     pub base_url: String,
-    /// Allowed CORS origins (empty = any).
+    /// Allowed CORS origins besides loopback ones.
     pub allow_origins: Vec<String>,
     /// Whether `/__admin/*` routes are served.
     pub admin: bool,
+    /// The bearer token the admin routes require (set when they are served).
+    pub admin_token: Option<String>,
     /// What Basiq keeps in its dashboard for the Consent UI.
     pub dashboard: Dashboard,
 }

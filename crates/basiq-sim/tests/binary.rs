@@ -1,4 +1,5 @@
-//! The `basiq-sim` binary runs alone, logs one line per request and stops cleanly on SIGTERM.
+//! The `basiq-sim` binary runs alone, logs one line per request (never its API key), prints
+//! its admin token once, and stops cleanly on SIGTERM.
 #![cfg(unix)]
 
 use std::io::{BufRead, BufReader};
@@ -35,6 +36,7 @@ async fn binary_serves_logs_and_stops_on_sigterm() {
             "http://127.0.0.1:9/back",
             "--consent-days",
             "90",
+            "--admin",
         ])
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
@@ -51,11 +53,13 @@ async fn binary_serves_logs_and_stops_on_sigterm() {
             }
         }
     });
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
     let wait_line = |pred: &dyn Fn(&str) -> bool| -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = rx.recv_timeout(left).expect("expected log line");
+            seen.borrow_mut().push(line.clone());
             if pred(&line) {
                 return line;
             }
@@ -68,6 +72,13 @@ async fn binary_serves_logs_and_stops_on_sigterm() {
         .and_then(|s| s.split_whitespace().next())
         .expect("url in the log line")
         .to_string();
+    let admin_line = wait_line(&|l| l.contains("admin token"));
+    let admin_token = admin_line
+        .rsplit(' ')
+        .next()
+        .expect("token at the end of the line")
+        .to_string();
+    assert_eq!(admin_token.len(), 32, "{admin_line}");
 
     let c = reqwest::Client::new();
     let r = c
@@ -112,6 +123,25 @@ async fn binary_serves_logs_and_stops_on_sigterm() {
     assert!(logged.contains("token=…&state=s"), "{logged}");
     assert!(!logged.contains("secret-launch-token"), "{logged}");
 
+    // The admin routes answer only with the printed token.
+    let admin = format!("{base}/__admin/tokens/expire");
+    let r = c
+        .post(&admin)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("admin");
+    assert_eq!(r.status(), 401);
+    let r = c
+        .post(&admin)
+        .bearer_auth(&admin_token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("admin");
+    assert_eq!(r.status(), 204);
+    wait_line(&|l| l.contains("POST /__admin/tokens/expire 204"));
+
     let pid = guard.0.id().to_string();
     let killed = Command::new("kill")
         .args(["-TERM", &pid])
@@ -127,4 +157,15 @@ async fn binary_serves_logs_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "clean exit: {status:?}");
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(2)) {
+        seen.borrow_mut().push(line);
+    }
+    let seen = seen.into_inner();
+    assert!(seen.iter().any(|l| l.contains("shutting down")), "{seen:?}");
+    assert!(
+        !seen.iter().any(|l| l.contains("bin-key")),
+        "the API key reached the output: {seen:?}"
+    );
+    let printed = seen.iter().filter(|l| l.contains(&admin_token)).count();
+    assert_eq!(printed, 1, "the admin token is printed once: {seen:?}");
 }

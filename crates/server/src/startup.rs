@@ -96,6 +96,9 @@ async fn upstream(config: &Config, own_origin: &str) -> Result<Upstream, ServerE
         .speed(config.sandbox_speed)
         .token_ttl(Duration::from_secs(config.sandbox_token_ttl))
         .admin(config.sandbox_admin)
+        // The widget calls the simulator from the server's own origin; loopback origins
+        // (`trunk serve`) are allowed by the simulator's default too.
+        .allow_origin(own_origin)
         .redirect_url(format!("{own_origin}{}", config::CONSENT_RETURN_PATH))
         .allow_multiple_connections(config.sandbox_multiple_connections)
         .spawn()
@@ -104,6 +107,10 @@ async fn upstream(config: &Config, own_origin: &str) -> Result<Upstream, ServerE
         url = sim.base_url(),
         "sandbox mode: no BASIQ_API_KEY, using the built-in Basiq simulator"
     );
+    if let Some(token) = sim.admin_token() {
+        // Printed once, to the terminal, not through the log.
+        println!("sandbox admin token for the simulator's /__admin/* routes: {token}");
+    }
     Ok(Upstream {
         url: sim.base_url().to_owned(),
         sandbox: Some(sim),

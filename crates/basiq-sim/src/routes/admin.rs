@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
@@ -18,22 +19,73 @@ use crate::error::{ApiError, ApiResult};
 use crate::faults::FaultRule;
 use crate::state::{Sim, Switches};
 
-/// Adds the admin routes.
-pub(super) fn add(r: Router<Arc<Sim>>) -> Router<Arc<Sim>> {
-    r.route(
-        "/__admin/faults",
-        post(add_fault).get(list_faults).delete(clear_faults),
-    )
-    .route("/__admin/tokens/expire", post(expire_tokens))
-    .route("/__admin/connections/invalidate", post(invalidate))
-    .route("/__admin/bank-deposit", post(bank_deposit))
-    .route("/__admin/clock/advance", post(advance))
-    .route(
-        "/__admin/consent-ui/switches",
-        post(set_switches).get(get_switches),
-    )
-    .route("/__admin/consents/expire-in", post(consent_expires_in))
-    .route("/__admin/consents/revoke-at-bank", post(revoke_at_bank))
+/// The admin routes, behind [`guard`].
+pub(super) fn router(sim: &Arc<Sim>) -> Router<Arc<Sim>> {
+    Router::new()
+        .route(
+            "/__admin/faults",
+            post(add_fault).get(list_faults).delete(clear_faults),
+        )
+        .route("/__admin/tokens/expire", post(expire_tokens))
+        .route("/__admin/connections/invalidate", post(invalidate))
+        .route("/__admin/bank-deposit", post(bank_deposit))
+        .route("/__admin/clock/advance", post(advance))
+        .route(
+            "/__admin/consent-ui/switches",
+            post(set_switches).get(get_switches),
+        )
+        .route("/__admin/consents/expire-in", post(consent_expires_in))
+        .route("/__admin/consents/revoke-at-bank", post(revoke_at_bank))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), guard))
+}
+
+/// Every admin request carries `Authorization: Bearer <admin token>`, and every POST is
+/// `application/json`: no page of another site can reach these routes with a simple request
+/// (a `text/plain` form post), and none can without the token the simulator printed.
+async fn guard(State(sim): S, req: Request, next: Next) -> Response {
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let expected = sim.cfg.admin_token.as_deref();
+    if !matches!((given, expected), (Some(g), Some(e)) if same_secret(g, e)) {
+        return ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized-access",
+            "Unauthorized Access",
+            "The admin routes need 'Authorization: Bearer <admin token>' (printed once when the simulator starts).",
+        )
+        .into_response();
+    }
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if req.method() == Method::POST && !json {
+        return ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-content-type",
+            "Unsupported content type",
+            "The admin routes take 'Content-Type: application/json' only.",
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// Compares two secrets in time that depends only on their lengths.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn rules(sim: &Sim) -> Value {

@@ -16,16 +16,15 @@ use crate::faults::{self, FaultKind};
 use crate::state::Sim;
 
 pub(super) fn cors(sim: &Sim) -> CorsLayer {
-    let origin = if sim.cfg.allow_origins.is_empty() {
-        AllowOrigin::mirror_request()
-    } else {
-        AllowOrigin::list(
-            sim.cfg
-                .allow_origins
-                .iter()
-                .filter_map(|o| HeaderValue::from_str(o).ok()),
-        )
-    };
+    let listed: Vec<HeaderValue> = sim
+        .cfg
+        .allow_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
+        .collect();
+    let origin = AllowOrigin::predicate(move |origin, _| {
+        listed.contains(origin) || is_loopback_origin(origin.as_bytes())
+    });
     CorsLayer::new()
         .allow_origin(origin)
         .allow_methods([
@@ -43,6 +42,25 @@ pub(super) fn cors(sim: &Sim) -> CorsLayer {
         ])
         .expose_headers([header::RETRY_AFTER])
         .max_age(Duration::from_secs(600))
+}
+
+/// `http://127.0.0.1[:port]`, `http://localhost[:port]` or `http://[::1][:port]`: a page on
+/// the developer's own machine, never another site.
+fn is_loopback_origin(origin: &[u8]) -> bool {
+    let Some(rest) = std::str::from_utf8(origin)
+        .ok()
+        .and_then(|o| o.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    ["127.0.0.1", "localhost", "[::1]"].iter().any(|host| {
+        rest.strip_prefix(host).is_some_and(|port| {
+            port.is_empty()
+                || port.strip_prefix(':').is_some_and(|d| {
+                    (1..=5).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit())
+                })
+        })
+    })
 }
 
 pub(super) async fn log(req: Request, next: Next) -> Response {

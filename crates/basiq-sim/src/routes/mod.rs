@@ -35,7 +35,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
     r = data::add(r);
     r = r.merge(crate::consent_ui::router(sim.clone()));
     if sim.cfg.admin {
-        r = admin::add(r);
+        r = r.merge(admin::router(&sim));
     }
     let r = r
         .fallback(mw::fallback)

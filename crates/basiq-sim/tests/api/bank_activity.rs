@@ -31,17 +31,14 @@ async fn the_admin_route_deposits_too() {
         .spawn()
         .await
         .expect("sim starts");
-    let url = format!("{}/__admin/bank-deposit", sim.base_url());
-    let r = client()
-        .post(&url)
+    let r = admin_post(&sim, "/__admin/bank-deposit")
         .json(&json!({"loginId": "gavinBelson"}))
         .send()
         .await
         .expect("send");
     expect_error(r, 400, "parameter-not-supplied").await;
     deposit_then_refresh(&sim, async |sim: &SimHandle| {
-        let r = client()
-            .post(format!("{}/__admin/bank-deposit", sim.base_url()))
+        let r = admin_post(sim, "/__admin/bank-deposit")
             .json(&json!({"loginId": "gavinBelson", "cents": 12_345}))
             .send()
             .await

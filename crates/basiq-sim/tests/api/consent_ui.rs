@@ -248,8 +248,7 @@ async fn declined_at_the_bank_fails_verify_credentials_with_authorization_failed
         .expect("json");
     assert_eq!(conns["data"][0]["status"], "pre-init");
     // The switch: the data holder declines even an approval.
-    let r = client()
-        .post(format!("{}/__admin/consent-ui/switches", sim.base_url()))
+    let r = admin_post(&sim, "/__admin/consent-ui/switches")
         .json(&json!({"holderDeclines": true}))
         .send()
         .await
@@ -528,8 +527,7 @@ async fn expiry_extend_and_reauthorise() {
         .await;
     assert!(a.body.contains("Nothing expires in the next 7 days."));
     // The switch: it expires in 3 days → listed with Renew.
-    let r = client()
-        .post(format!("{}/__admin/consents/expire-in", sim.base_url()))
+    let r = admin_post(&sim, "/__admin/consents/expire-in")
         .json(&json!({"userId": u, "days": 3}))
         .send()
         .await
@@ -655,11 +653,7 @@ async fn connection_id_updates_web_credentials_and_revoke_at_bank() {
         Some(1),
         "updated, not added"
     );
-    let r = client()
-        .post(format!(
-            "{}/__admin/consents/revoke-at-bank",
-            sim.base_url()
-        ))
+    let r = admin_post(&sim, "/__admin/consents/revoke-at-bank")
         .json(&json!({"userId": u}))
         .send()
         .await

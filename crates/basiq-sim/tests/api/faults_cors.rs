@@ -158,6 +158,7 @@ async fn hang_truncated_malformed_and_dropped() {
 #[tokio::test]
 async fn admin_route_only_with_flag() {
     let off = sim().await;
+    assert_eq!(off.admin_token(), None);
     let r = client()
         .get(format!("{}/__admin/faults", off.base_url()))
         .send()
@@ -172,9 +173,9 @@ async fn admin_route_only_with_flag() {
         .await
         .expect("sim");
     let t = server_token(&sim).await;
+    let admin = sim.admin_token().expect("a token per start").to_string();
     let c = client();
-    let r = c
-        .post(format!("{}/__admin/faults", sim.base_url()))
+    let r = admin_post(&sim, "/__admin/faults")
         .json(&json!({"method": "GET", "path": "/institutions", "kind": "status", "status": 503, "times": 1}))
         .send()
         .await
@@ -182,6 +183,7 @@ async fn admin_route_only_with_flag() {
     assert_eq!(r.status(), 201);
     let listed: Value = c
         .get(format!("{}/__admin/faults", sim.base_url()))
+        .bearer_auth(&admin)
         .send()
         .await
         .expect("list")
@@ -196,28 +198,124 @@ async fn admin_route_only_with_flag() {
     )
     .await;
     assert_eq!(get(&sim, &t, "/institutions").await.status(), 200);
-    let r = c
-        .post(format!("{}/__admin/faults", sim.base_url()))
+    let r = admin_post(&sim, "/__admin/faults")
+        .header("Content-Type", "application/json")
         .body("nope")
         .send()
         .await
         .expect("send");
     expect_error(r, 400, "invalid-content").await;
     // Expire every token through the admin route.
-    let r = c
-        .post(format!("{}/__admin/tokens/expire", sim.base_url()))
+    let r = admin_post(&sim, "/__admin/tokens/expire")
+        .json(&json!({}))
         .send()
         .await
         .expect("send");
     assert_eq!(r.status(), 204);
     expect_error(get(&sim, &t, "/institutions").await, 403, "access-denied").await;
-    let r = c
-        .post(format!("{}/__admin/connections/invalidate", sim.base_url()))
+    let r = admin_post(&sim, "/__admin/connections/invalidate")
         .json(&json!({"loginId": "nobody"}))
         .send()
         .await
         .expect("send");
     assert_eq!(r.json::<Value>().await.expect("json")["invalidated"], 0);
+}
+
+#[tokio::test]
+async fn admin_routes_need_the_token_and_json() {
+    let sim = Simulator::builder()
+        .api_key(KEY)
+        .admin_token("t0ken")
+        .spawn()
+        .await
+        .expect("sim");
+    assert_eq!(sim.admin_token(), Some("t0ken"));
+    let c = client();
+    let url = format!("{}/__admin/tokens/expire", sim.base_url());
+    // What a page of another site can send without a preflight: a text/plain form post.
+    let r = c
+        .post(&url)
+        .header("Origin", "http://evil.test")
+        .header("Content-Type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .expect("send");
+    expect_error(r, 401, "unauthorized-access").await;
+    for wrong in ["t0kem", "t0ken0", ""] {
+        let r = c
+            .post(&url)
+            .bearer_auth(wrong)
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("send");
+        expect_error(r, 401, "unauthorized-access").await;
+    }
+    let r = c
+        .post(&url)
+        .bearer_auth("t0ken")
+        .header("Content-Type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .expect("send");
+    expect_error(r, 415, "unsupported-content-type").await;
+    let r = c
+        .get(format!("{}/__admin/faults", sim.base_url()))
+        .send()
+        .await
+        .expect("send");
+    expect_error(r, 401, "unauthorized-access").await;
+    // Nothing was expired by the refused requests; the right one works.
+    let t = server_token(&sim).await;
+    assert_eq!(get(&sim, &t, "/institutions").await.status(), 200);
+    let r = c
+        .post(&url)
+        .bearer_auth("t0ken")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 204);
+    expect_error(get(&sim, &t, "/institutions").await, 403, "access-denied").await;
+}
+
+#[tokio::test]
+async fn cors_by_default_allows_only_loopback_origins() {
+    let sim = sim().await;
+    let c = client();
+    for (origin, allowed) in [
+        ("http://127.0.0.1:8080", true),
+        ("http://localhost:5173", true),
+        ("http://[::1]:3000", true),
+        ("http://localhost", true),
+        ("http://app.test", false),
+        ("http://127.0.0.1.evil.test", false),
+        ("http://localhost:80evil", false),
+        ("https://127.0.0.1:8080", false),
+        ("null", false),
+    ] {
+        let r = c
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/users/u1/connections", sim.base_url()),
+            )
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "authorization")
+            .send()
+            .await
+            .expect("preflight");
+        let got = r
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap_or_default().to_string());
+        assert_eq!(got.is_some(), allowed, "{origin}: {got:?}");
+        if allowed {
+            assert_eq!(got.as_deref(), Some(origin));
+        }
+    }
 }
 
 #[tokio::test]
@@ -229,7 +327,7 @@ async fn cors_preflight_and_simple() {
             reqwest::Method::OPTIONS,
             format!("{}/users/u1/connections", sim.base_url()),
         )
-        .header("Origin", "http://app.test")
+        .header("Origin", "http://127.0.0.1:5173")
         .header("Access-Control-Request-Method", "POST")
         .header(
             "Access-Control-Request-Headers",
@@ -241,7 +339,7 @@ async fn cors_preflight_and_simple() {
     assert!(r.status().is_success());
     assert_eq!(
         r.headers()["access-control-allow-origin"],
-        "http://app.test"
+        "http://127.0.0.1:5173"
     );
     let allow = r.headers()["access-control-allow-headers"]
         .to_str()
@@ -256,24 +354,24 @@ async fn cors_preflight_and_simple() {
     );
     let r = c
         .get(format!("{}/public/institutions", sim.base_url()))
-        .header("Origin", "http://app.test")
+        .header("Origin", "http://127.0.0.1:5173")
         .send()
         .await
         .expect("get");
     assert_eq!(
         r.headers()["access-control-allow-origin"],
-        "http://app.test"
+        "http://127.0.0.1:5173"
     );
     // Errors carry CORS headers too, so the browser can read them.
     let r = c
         .get(format!("{}/jobs/x", sim.base_url()))
-        .header("Origin", "http://app.test")
+        .header("Origin", "http://127.0.0.1:5173")
         .send()
         .await
         .expect("get");
     assert_eq!(
         r.headers()["access-control-allow-origin"],
-        "http://app.test"
+        "http://127.0.0.1:5173"
     );
 
     let strict = Simulator::builder()

@@ -265,3 +265,10 @@ pub fn reference_root() -> std::path::PathBuf {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/basiq-reference")
         })
 }
+
+/// A POST to one of the simulator's `/__admin/*` routes, with its bearer token.
+pub fn admin_post(sim: &SimHandle, path: &str) -> reqwest::RequestBuilder {
+    client()
+        .post(format!("{}{path}", sim.base_url()))
+        .bearer_auth(sim.admin_token().expect("the admin routes are on"))
+}
