@@ -25,6 +25,7 @@ pub mod personas;
 mod routes;
 pub mod state;
 pub mod store;
+pub mod webhooks;
 pub mod wire;
 
 pub use faults::{FaultKind, FaultRule};
@@ -265,8 +266,10 @@ impl SimulatorBuilder {
             clock: Clock::new(self.speed),
             switches: Mutex::new(self.switches.clone()),
             consent_sessions: Mutex::new(consent_ui::Sessions::default()),
+            webhooks: Mutex::new(webhooks::Webhooks::default()),
             stopping: stop_rx,
         });
+        tokio::spawn(webhooks::run(sim.clone()));
         let app = routes::router(sim.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -364,6 +367,13 @@ impl SimHandle {
     pub fn revoke_consents_at_bank(&self, user_id: &str) -> usize {
         self.with_store(|s, ctx| s.revoke_at_bank(ctx, user_id))
             .unwrap_or(0)
+    }
+    /// Test switch: the next `n` webhook delivery attempts count as failed (they are sent, and
+    /// whatever the receiver answers is taken as a failure, so they are retried).
+    pub fn fail_webhook_deliveries(&self, n: u32) {
+        if let Ok(mut w) = self.sim.webhooks.lock() {
+            w.fail_next = n;
+        }
     }
     /// Test switch: Hooli OB's data holder declines (or stops declining).
     pub fn set_holder_declines(&self, on: bool) {

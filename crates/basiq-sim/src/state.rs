@@ -158,6 +158,8 @@ pub struct Sim {
     pub switches: Mutex<Switches>,
     /// Consent UI sessions.
     pub consent_sessions: Mutex<crate::consent_ui::Sessions>,
+    /// Webhook subscriptions and messages.
+    pub webhooks: Mutex<crate::webhooks::Webhooks>,
     /// Flips to true when the server stops (releases hanging requests).
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }

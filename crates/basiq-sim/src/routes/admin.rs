@@ -1,5 +1,6 @@
 //! `/__admin/*` routes (only with the admin flag): faults, token expiry, connection
-//! invalidation, bank deposits, the clock, and the Consent UI's test switches.
+//! invalidation, bank deposits, the clock, the Consent UI's test switches, and failing webhook
+//! deliveries.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -36,6 +37,7 @@ pub(super) fn router(sim: &Arc<Sim>) -> Router<Arc<Sim>> {
         )
         .route("/__admin/consents/expire-in", post(consent_expires_in))
         .route("/__admin/consents/revoke-at-bank", post(revoke_at_bank))
+        .route("/__admin/webhooks/fail-deliveries", post(fail_deliveries))
         .route_layer(middleware::from_fn_with_state(sim.clone(), guard))
 }
 
@@ -86,6 +88,22 @@ fn same_secret(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
+}
+
+/// `{"times": 3}`: the next 3 webhook delivery attempts count as failed whatever the
+/// receiver answers (so they are retried on Basiq's schedule, with the same `webhook-id`).
+async fn fail_deliveries(State(sim): S, body: Bytes) -> ApiResult<Response> {
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::invalid_content("Posted body is not in valid format."))?;
+    let times = v
+        .get("times")
+        .and_then(Value::as_u64)
+        .and_then(|t| u32::try_from(t).ok())
+        .ok_or_else(|| ApiError::not_valid("times must be a whole number"))?;
+    if let Ok(mut w) = sim.webhooks.lock() {
+        w.fail_next = times;
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 fn rules(sim: &Sim) -> Value {

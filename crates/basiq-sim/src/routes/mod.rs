@@ -16,6 +16,7 @@ mod data;
 mod extract;
 mod jobs;
 mod layers;
+mod notifications;
 mod public;
 mod users;
 
@@ -33,6 +34,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
     r = consents::add(r);
     r = jobs::add(r);
     r = data::add(r);
+    r = notifications::add(r);
     r = r.merge(crate::consent_ui::router(sim.clone()));
     if sim.cfg.admin {
         r = r.merge(admin::router(&sim));

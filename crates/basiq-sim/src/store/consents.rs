@@ -60,6 +60,7 @@ impl Store {
             c.updated = now;
             c.expiry = expiry;
             c.declined_scopes = declined_scopes;
+            self.emit_consent("consent.updated", user_id, &id);
             return Ok(id);
         }
         let id = self.next_id("consent");
@@ -79,6 +80,7 @@ impl Store {
         if let Some(u) = self.users.get_mut(user_id) {
             u.consents.push(id.clone());
         }
+        self.emit_consent("consent.created", user_id, &id);
         Ok(id)
     }
 
@@ -131,6 +133,7 @@ impl Store {
             c.status = ConsentStatus::Revoked;
             c.revoked = Some(now);
             c.updated = now;
+            self.emit_consent("consent.revoked", user_id, id);
         }
         let doomed: Vec<String> = self
             .connections
@@ -170,19 +173,29 @@ impl Store {
     /// (they become `invalid`, as at Basiq when an arrangement lapses).
     pub(super) fn expire_due(&mut self, now: Duration) {
         let wall = self.wall(now);
+        let mut expired = Vec::new();
         for c in self.consents.values_mut() {
             if c.status == ConsentStatus::Active && now >= c.expiry.at {
                 c.status = ConsentStatus::Expired;
                 c.updated = wall;
+                expired.push((c.user_id.clone(), c.id.clone()));
             }
         }
+        let mut lapsed = Vec::new();
         for c in self.connections.values_mut() {
             if c.method == Method::OpenBanking
                 && c.status == ConnStatus::Active
                 && c.expiry.is_some_and(|e| now >= e.at)
             {
                 c.status = ConnStatus::Invalid;
+                lapsed.push((c.user_id.clone(), c.id.clone()));
             }
+        }
+        for (user, consent) in expired {
+            self.emit_consent("consent.expired", &user, &consent);
+        }
+        for (user, conn) in lapsed {
+            self.emit_connection("connection.invalidated", &user, &conn);
         }
     }
 

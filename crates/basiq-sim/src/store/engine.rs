@@ -207,8 +207,10 @@ impl Store {
             "invalid-credentials" | "account-not-accessible-requires-user-action"
         ) && job.steps[i].title == "verify-credentials"
             && let Some(c) = self.connections.get_mut(&job.connection_id)
+            && c.status != ConnStatus::Invalid
         {
             c.status = ConnStatus::Invalid;
+            self.emit_connection("connection.invalidated", &job.user_id, &job.connection_id);
         }
         self.finish(job);
     }
@@ -229,7 +231,9 @@ impl Store {
             "verify-credentials" => {
                 let mfa = job.steps.iter().any(|s| s.title == "mfa-challenge");
                 let mut persona = None;
+                let mut activated = false;
                 if let Some(c) = self.connections.get_mut(&job.connection_id) {
+                    activated = c.status != ConnStatus::Active;
                     c.status = ConnStatus::Active;
                     c.last_used = Some(wall);
                     c.declined = false;
@@ -239,13 +243,23 @@ impl Store {
                         persona = Some(p);
                     }
                 }
+                if activated {
+                    self.emit_connection("connection.activated", u, &job.connection_id);
+                }
                 if let Some(p) = persona {
                     job.generated =
                         Some((p, personas::generate(self.seed, &PERSONAS[p], self.today)));
                 }
             }
             "retrieve-accounts" => self.store_accounts(job, &super::ts(wall)),
-            "retrieve-transactions" => self.store_transactions(job),
+            "retrieve-transactions" => {
+                self.store_transactions(job);
+                let entity = format!(
+                    "/users/{u}/transactions?filter=connection.id.eq('{}')",
+                    job.connection_id
+                );
+                self.emit("transactions.updated", u, entity);
+            }
             _ => {}
         }
     }

@@ -16,10 +16,14 @@ use crate::state::det_uuid;
 mod consents;
 pub use consents::EXPIRING_SOON_DAYS;
 mod engine;
+mod events;
+mod fields;
 mod import;
 mod job;
 mod records;
 
+pub use events::SimEvent;
+pub use fields::*;
 pub use job::*;
 pub use records::*;
 
@@ -59,6 +63,8 @@ pub struct Store {
     /// Money that arrived at the bank per login id since the persona data was generated
     /// (test switch): shows in the first account after the next connection job or refresh.
     deposits: HashMap<String, i64>,
+    /// What happened since the webhook worker last looked (oldest first, capped).
+    events: VecDeque<SimEvent>,
 }
 
 /// Paging cursors kept (oldest dropped first).
@@ -104,6 +110,7 @@ impl Store {
             cursor_order: VecDeque::new(),
             cursor_counter: 0,
             deposits: HashMap::new(),
+            events: VecDeque::new(),
         }
     }
 
@@ -158,6 +165,7 @@ impl Store {
                 consents: Vec::new(),
             },
         );
+        self.emit("user.created", &id, format!("/users/{id}"));
         id
     }
 
@@ -192,6 +200,7 @@ impl Store {
             for c in &u.consents {
                 self.consents.remove(c);
             }
+            self.emit("user.deleted", id, format!("/users/{id}"));
         }
         Ok(())
     }
@@ -259,6 +268,7 @@ impl Store {
         if let Some(u) = self.users.get_mut(user_id) {
             u.connections.push(id.clone());
         }
+        self.emit_connection("connection.created", user_id, &id);
         id
     }
 
@@ -281,13 +291,20 @@ impl Store {
     /// Marks connections made with this login invalid (for tests of re-authentication).
     pub fn invalidate_login(&mut self, login: &str) -> usize {
         let mut n = 0;
+        let mut newly = Vec::new();
         for c in self
             .connections
             .values_mut()
             .filter(|c| c.login_id == login)
         {
+            if c.status != ConnStatus::Invalid {
+                newly.push((c.user_id.clone(), c.id.clone()));
+            }
             c.status = ConnStatus::Invalid;
             n += 1;
+        }
+        for (user, conn) in newly {
+            self.emit_connection("connection.invalidated", &user, &conn);
         }
         n
     }
@@ -299,6 +316,7 @@ impl Store {
         if let Some(u) = self.users.get_mut(user_id) {
             u.connections.retain(|c| c != id);
         }
+        self.emit_connection("connection.deleted", user_id, id);
         Ok(())
     }
 
@@ -466,34 +484,3 @@ impl Store {
             .ok_or_else(|| ApiError::not_found("Requested transaction does not exist."))
     }
 }
-
-/// Filter fields of `/users/{id}/accounts`.
-pub const ACCOUNT_FIELDS: &[&str] = &[
-    "account.id",
-    "id",
-    "connection.id",
-    "institution.id",
-    "account.class.type",
-    "account.status",
-];
-/// Filter fields of `/users/{id}/transactions`.
-pub const TXN_FIELDS: &[&str] = &[
-    "account.id",
-    "connection.id",
-    "institution.id",
-    "transaction.id",
-    "transaction.status",
-    "transaction.direction",
-    "transaction.class",
-    "transaction.postDate",
-];
-/// Filter fields of `/users/{id}/connections`.
-pub const CONNECTION_FIELDS: &[&str] = &[
-    "id",
-    "connection.id",
-    "status",
-    "connection.status",
-    "institution.id",
-];
-/// Filter fields of `/users/{id}/jobs`.
-pub const JOB_FIELDS: &[&str] = &["connection.id", "institution.id", "job.id", "id"];

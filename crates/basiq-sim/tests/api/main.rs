@@ -11,3 +11,4 @@ mod faults_cors;
 mod institutions;
 mod personas;
 mod v3;
+mod webhooks;
