@@ -11,6 +11,8 @@
 //! - [`institution`]: status badges and "usually takes"; [`token`]: when the app renews its
 //!   client token; [`accounts`]: account rows and number masking.
 //! - [`connections`]: the connections view (relative times, refresh waits, transaction rows).
+//! - [`webhooks`]: Standard Webhooks signatures, Basiq's and the host's event bodies, the
+//!   host outbox's retry and ordering rules.
 
 #![warn(missing_docs)]
 
@@ -33,6 +35,7 @@ pub mod search;
 pub mod synthetic;
 pub mod token;
 pub mod validation;
+pub mod webhooks;
 
 /// Reads a file of Basiq's reference data (`../shared/basiq-reference/`, beside the checkout, or
 /// `BASIQ_REFERENCE`). Tests that use it are named `contract_*`: `cargo xtask test` skips them, and
