@@ -4,6 +4,7 @@
 mod app_build;
 mod bench;
 mod bench_load;
+mod postgres;
 mod setup;
 mod testing;
 
@@ -31,6 +32,8 @@ commands:
           --example-host: also the example host site at http://127.0.0.1:8090
           --basiq-version 3.0: connect through the simulator's Consent UI (default 2.1)
   test    setup, then every check and test suite; ends with 'N passed, N failed'
+  postgres       start the throwaway PostgreSQL the store's tests use and print the variable
+                 to export (for cargo test by hand); `postgres stop` stops it
   bench server   load figures for the server (oha; server pinned to one core)
   bench app      the app's budgets: first-view bytes, filter time in wasm, navigation → picker";
 
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Some("dev") => dev(&args[1..]),
         Some("test") => testing::run(),
         Some("bench") => bench::run(&args[1..]),
+        Some("postgres") => postgres::command(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -131,14 +131,16 @@ fn wasm_target() -> Result<(), Failure> {
     }
 }
 
-fn is_root() -> bool {
+/// True when running as root (apt-get works; PostgreSQL must run as another user).
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-fn apt_install(packages: &[&str], why: &str) -> Result<(), Failure> {
+/// Installs Debian packages (as root), or says how.
+pub fn apt_install(packages: &[&str], why: &str) -> Result<(), Failure> {
     let list = packages.join(" ");
     if !is_root() {
         return Err(Failure(format!(

@@ -200,7 +200,7 @@ fn native_and_browser(env: &ToolEnv, t: &mut Tally) -> Option<String> {
     // Contract tests (named `contract_*`) read Basiq's reference data from ../shared/; without
     // it they are skipped, and the summary line says so.
     let reference = reference_dir();
-    let mut native = vec![
+    let mut native_args = vec![
         "test",
         "--workspace",
         "--exclude",
@@ -210,13 +210,30 @@ fn native_and_browser(env: &ToolEnv, t: &mut Tally) -> Option<String> {
     let contract_note = if reference.is_dir() {
         None
     } else {
-        native.extend(["--", "--skip", "contract_"]);
+        native_args.extend(["--", "--skip", "contract_"]);
         Some(format!(
             "contract tests: skipped, {} not found",
             reference.display()
         ))
     };
-    t.suite("native tests", cmd(env, "cargo", &native));
+    // The store's tests run against a real PostgreSQL too: started here, stopped after. Without
+    // it those tests fail (they never skip).
+    let postgres = match crate::postgres::TestPostgres::start() {
+        Ok(pg) => Some(pg),
+        Err(e) => {
+            println!(
+                "PostgreSQL for the store's tests could not be started: {}",
+                e.0
+            );
+            None
+        }
+    };
+    let mut native = cmd(env, "cargo", &native_args);
+    if let Some(pg) = &postgres {
+        native.env(crate::postgres::URL_VAR, &pg.url);
+    }
+    t.suite("native tests", native);
+    drop(postgres);
     // Typed embedding: the TypeScript example hosts and bank-connect-embed's declarations
     // against core's protocol (tsc --strict; no browser, so not behind the app build).
     t.suite(

@@ -22,6 +22,19 @@ pub const CONSENT_RETURN_PATH: &str = "/consent/return";
     about = "bank-connect backend: Basiq tokens, institution directory, the widget"
 )]
 pub struct Config {
+    /// Something other than serving (`migrate`, `export-users`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// The store: `postgres://…` for PostgreSQL (several replicas share it). Unset: an SQLite
+    /// file in DATA_DIR (in memory in sandbox mode without DATA_DIR).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Folder of the embedded SQLite store (default ./data; created when missing).
+    #[arg(long, env = "DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
     /// Address to listen on.
     #[arg(long, env = "BANK_CONNECT_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -192,7 +205,25 @@ pub struct Config {
     pub sandbox_speed: f64,
 }
 
+/// The binary's subcommands (none: serve).
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Applies the store's migrations and exits (what every start does first).
+    Migrate,
+    /// Writes host user reference → Basiq user id as CSV to stdout.
+    ExportUsers,
+}
+
 impl Config {
+    /// Where the store lives (see `database_url` and `data_dir`).
+    pub fn store_location(&self) -> Result<crate::store::Location, String> {
+        crate::store::Location::resolve(
+            self.database_url.as_deref(),
+            self.data_dir.as_deref(),
+            self.basiq_api_key.is_none(),
+        )
+    }
+
     /// Directory cache lifetime.
     pub fn institutions_ttl(&self) -> Duration {
         Duration::from_secs(self.institutions_cache_ttl)
@@ -287,6 +318,7 @@ impl Config {
             ));
         }
         crate::client::TrustedProxies::parse(&self.trusted_proxies)?;
+        self.store_location()?;
         if self.max_connections == 0
             || self.header_read_timeout_secs == 0
             || self.request_timeout_secs == 0

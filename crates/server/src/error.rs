@@ -114,6 +114,12 @@ pub enum ServerError {
     /// The resource does not exist for this user.
     #[error("not found")]
     NotFound,
+    /// The store could not be opened or migrated at start.
+    #[error("{0}")]
+    StoreStart(String),
+    /// The store failed while serving (the database went away or is overloaded).
+    #[error("store: {0}")]
+    Store(String),
 }
 
 impl ServerError {
@@ -167,6 +173,11 @@ impl ServerError {
                 StatusCode::BAD_GATEWAY,
                 "upstream-error",
                 "The bank data provider could not be reached. Try again in a moment.".into(),
+            ),
+            Store(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store-unavailable",
+                "This service cannot reach its database right now. Try again in a minute.".into(),
             ),
             InvalidApiKey { .. } => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -303,6 +314,7 @@ impl IntoResponse for ServerError {
             | ServerError::Unavailable { retry_after }
             | ServerError::TooManyRequests { retry_after }
             | ServerError::TooManyNewSessions { retry_after } => Some(*retry_after),
+            ServerError::Store(_) => Some(5),
             ServerError::Upstream {
                 status: 429,
                 retry_after,

@@ -8,6 +8,7 @@
 mod basiq;
 mod client;
 mod coalesce;
+pub mod commands;
 pub mod config;
 mod directory;
 mod encoding;
@@ -23,6 +24,7 @@ pub mod session;
 mod startup;
 mod state;
 mod status;
+pub mod store;
 mod sync;
 mod throttle;
 mod web;

@@ -1,4 +1,5 @@
-//! `bank-connect-server` binary: parse config, start, wait for Ctrl-C / SIGTERM.
+//! `bank-connect-server` binary: parse config, start, wait for Ctrl-C / SIGTERM (or run a
+//! subcommand: `migrate`, `export-users`).
 
 use clap::Parser;
 
@@ -31,6 +32,12 @@ async fn main() {
     };
     if let Err(e) = config.validate() {
         fail(&e);
+    }
+    if let Some(command) = &config.command {
+        match bank_connect_server::commands::run(command, &config).await {
+            Ok(()) => return,
+            Err(e) => fail(&e.to_string()),
+        }
     }
     let server = match bank_connect_server::start(config).await {
         Ok(s) => s,

@@ -20,6 +20,7 @@ use crate::origin::OriginPolicy;
 use crate::serve::{ConnectionLimits, serve};
 use crate::session::{LinkTokens, SessionKeys, Sessions};
 use crate::state::AppState;
+use crate::store::Store;
 use crate::throttle::RefreshThrottle;
 use crate::web::{self, CspInputs, Site};
 
@@ -120,6 +121,9 @@ async fn upstream(config: &Config, own_origin: &str) -> Result<Upstream, ServerE
 
 /// Starts the server described by `config`.
 pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
+    let location = config.store_location().map_err(ServerError::StoreStart)?;
+    let store = Store::open(&location).await?;
+    tracing::info!(store = store.describe(), "store open");
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|source| ServerError::Bind {
@@ -156,7 +160,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         }
         tracing::warn!(error = %e, "could not get a Basiq token at start; /readyz stays 503 until one succeeds");
     }
-    let state = Arc::new(app_state(&config, basiq, &upstream));
+    let state = Arc::new(app_state(&config, basiq, &upstream, store));
     let upkeep = tokio::spawn(upkeep(state.clone()));
     let app = crate::routes::router(state);
     let (tx, rx) = oneshot::channel::<()>();
@@ -188,12 +192,21 @@ async fn upkeep(state: Arc<AppState>) {
         ticks += 1;
         if ticks.is_multiple_of(30) {
             state.limits.prune();
+            let keep = Duration::from_secs(config_keep(&state));
+            if let Err(e) = state.store.prune(crate::store::now_ms(), keep).await {
+                tracing::warn!(error = %e, "could not prune the store; retrying later");
+            }
             state.consent.handoffs.prune(crate::session::now_unix());
         }
     }
 }
 
-fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream) -> AppState {
+/// How long expired rows stay: a day, or the refresh interval when longer.
+fn config_keep(state: &AppState) -> u64 {
+    state.public_config.min_refresh_interval_secs.max(24 * 3600)
+}
+
+fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream, store: Store) -> AppState {
     if config.session_secret.is_empty() {
         tracing::warn!(
             "SESSION_SECRET is not set: using a random one, so sessions end when the server restarts"
@@ -243,6 +256,7 @@ fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream) -> AppSta
         limits: Limits::new(config),
         request_timeout: Duration::from_secs(config.request_timeout_secs.max(1)),
         consent,
+        store,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::host::HostAccess;
 use crate::limits::Limits;
 use crate::origin::OriginPolicy;
 use crate::session::Sessions;
+use crate::store::Store;
 use crate::throttle::RefreshThrottle;
 use crate::web::Site;
 
@@ -38,4 +39,6 @@ pub struct AppState {
     pub limits: Limits,
     /// Basiq 3.0's Consent UI: whether it is used, where it is, the hand-offs in flight.
     pub consent: ConsentUi,
+    /// What outlives the process and is shared by replicas.
+    pub store: Store,
 }

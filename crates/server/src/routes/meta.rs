@@ -20,9 +20,13 @@ pub async fn healthz() -> impl IntoResponse {
 }
 
 /// `GET /readyz`: a usable SERVER token is held (renewed in the background; the probe itself
-/// never calls Basiq).
+/// never calls Basiq) and the store answers.
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    match state.basiq.server_token_health().await {
+    let health = match state.basiq.server_token_health().await {
+        Ok(()) => state.store.health().await,
+        Err(e) => Err(e),
+    };
+    match health {
         Ok(()) => axum::Json(json!({"status": "ready"})).into_response(),
         Err(message) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -11,6 +11,8 @@ fn server(args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("SESSION_SECRET")
         .env_remove("PUBLIC_ORIGIN")
         .env_remove("SANDBOX")
+        .env_remove("DATABASE_URL")
+        .env("DATA_DIR", crate::support::temp_data_dir())
         .env("RUST_LOG", "off");
     for (k, v) in env {
         c.env(k, v);
@@ -130,4 +132,60 @@ async fn a_rejected_api_key_is_one_line() {
         "{line}"
     );
     assert!(!line.contains("wrong-key"));
+}
+
+#[test]
+fn an_unwritable_data_dir_or_unreachable_database_is_one_line() {
+    let line = one_error_line(&server(&["--data-dir", "/proc/bank-connect"], &[]));
+    assert!(
+        line.contains(
+            "cannot open the store (SQLite file /proc/bank-connect/bank-connect.sqlite3)"
+        ),
+        "{line}"
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("postgres://bc:hunter2@127.0.0.1:{port}/bank");
+    let line = one_error_line(&server(&[], &[("DATABASE_URL", &url)]));
+    assert!(
+        line.contains(&format!(
+            "cannot open the store (PostgreSQL at 127.0.0.1:{port}/bank)"
+        )),
+        "{line}"
+    );
+    assert!(!line.contains("hunter2"), "{line}");
+    let line = one_error_line(&server(&[], &[("DATABASE_URL", "mysql://x")]));
+    assert!(
+        line.contains("DATABASE_URL must start with postgres://"),
+        "{line}"
+    );
+}
+
+#[test]
+fn migrate_and_export_users_run_against_the_store() {
+    let dir = crate::support::temp_data_dir();
+    let dir_arg = dir.display().to_string();
+    let out = server(&["--data-dir", &dir_arg, "migrate"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains("store migrated") && said.contains("schema version 1"),
+        "{said}"
+    );
+    assert!(dir.join("bank-connect.sqlite3").is_file());
+    let out = server(&["--data-dir", &dir_arg, "export-users"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "host,user_ref,basiq_user_id\n"
+    );
 }

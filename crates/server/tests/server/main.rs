@@ -16,4 +16,5 @@ mod public_origin;
 mod session;
 mod session_safety;
 mod static_files;
+mod store;
 mod upstream;

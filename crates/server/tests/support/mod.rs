@@ -214,6 +214,11 @@ pub fn test_config(extra: &[&str]) -> Config {
     if !extra.contains(&"--dist-dir") {
         config.dist_dir = dist;
     }
+    // Each server its own store (sandbox mode keeps it in memory anyway): never ./data.
+    if config.database_url.is_none() && config.data_dir.is_none() && config.basiq_api_key.is_some()
+    {
+        config.data_dir = Some(temp_data_dir());
+    }
     config
 }
 
@@ -326,4 +331,34 @@ impl TestApp {
             .status()
             .as_u16()
     }
+}
+
+/// A fresh, empty PostgreSQL database on the test server (`cargo xtask test` starts one and
+/// sets `BANK_CONNECT_TEST_DATABASE_URL`); its URL. Panics without the server: these tests
+/// must fail, not pass, when PostgreSQL is missing.
+pub async fn fresh_postgres() -> String {
+    use sqlx::Connection;
+    let admin = std::env::var("BANK_CONNECT_TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!("BANK_CONNECT_TEST_DATABASE_URL is not set: run `cargo xtask test`, or `eval $(cargo xtask postgres)` before cargo test")
+    });
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("the test PostgreSQL answers");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    format!("{base}/{name}")
+}
+
+/// A fresh empty folder for an SQLite store.
+pub fn temp_data_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "bank-connect-store-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
