@@ -1,15 +1,20 @@
-//! What the host's backend may do: mint link tokens for its users, with `HOST_API_SECRET`.
+//! What the host's backend may do: mint link tokens for its users, with `HOST_API_SECRET`;
+//! its users' mapping to Basiq users lives in the store.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, header};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use crate::error::ServerError;
+use sha2::{Digest, Sha256};
+
 use crate::session::LinkTokens;
+use crate::store::{Claim, Store, now_ms};
 use crate::sync::lock;
 
 /// The host backend's secret, its users and the link tokens minted for them.
@@ -19,22 +24,23 @@ pub struct HostAccess {
     pub users: HostUsers,
     /// Outstanding link tokens.
     pub link_tokens: LinkTokens,
+    store: Store,
 }
 
 impl HostAccess {
-    /// Host access with `secret` (`None`: link tokens are off).
-    pub fn new(secret: Option<SecretString>, link_tokens: LinkTokens) -> Self {
+    /// Host access with `secret` (`None`: link tokens are off), its users kept in `store`.
+    pub fn new(secret: Option<SecretString>, link_tokens: LinkTokens, store: Store) -> Self {
         Self {
             secret,
-            users: HostUsers::default(),
+            users: HostUsers::new(store.clone()),
             link_tokens,
+            store,
         }
     }
 
     /// Forgets a deleted Basiq user: its host mapping and its outstanding link tokens.
-    pub fn forget_basiq_user(&self, user_id: &str) {
-        self.users.forget_basiq_user(user_id);
-        self.link_tokens.forget_user(user_id);
+    pub async fn forget_basiq_user(&self, user_id: &str) -> Result<(), ServerError> {
+        self.store.forget_basiq_user(user_id).await
     }
 
     /// `Ok` when the request carries `Authorization: Bearer <HOST_API_SECRET>`.
@@ -59,44 +65,108 @@ impl HostAccess {
     }
 }
 
-/// Host user reference (the host's own id for a person) → Basiq user id, for the life of the
-/// process. Concurrent first requests for one reference wait for a single creation.
-#[derive(Default)]
+/// The host's users, as the store keeps them: host user reference → Basiq user, created once
+/// whichever replica is asked first. Concurrent first requests for one reference in this
+/// process wait in memory; across replicas the store's claim decides.
 pub struct HostUsers {
-    map: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<String>>>>>,
+    store: Store,
+    local: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// A claim older than this is presumed dead (its replica stopped mid-creation) and taken over.
+const CLAIM_STALE_MS: i64 = 30_000;
+/// How long a request waits for another replica's creation before answering 503.
+const WAIT_FOR_OTHER: Duration = Duration::from_secs(10);
+
+/// The host these mappings belong to (one `HOST_API_SECRET` per server today).
+pub const DEFAULT_HOST: &str = "default";
+
+/// The hash of the contact details sent to `POST /users`, kept to recognise the user later.
+pub fn contact_hash(email: Option<&str>, mobile: Option<&str>) -> String {
+    let joined = format!("{}\0{}", email.unwrap_or(""), mobile.unwrap_or(""));
+    Sha256::digest(joined.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl HostUsers {
-    /// The Basiq user of `user_ref`, created by `create` on first use; concurrent callers for
-    /// the same reference share that one creation (a failed one is not remembered).
+    /// Host users kept in `store`.
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            local: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The Basiq user of `user_ref`, created by `create` on first use, once. When an earlier
+    /// creation's answer was lost (timeout, 5xx), the row stays `unconfirmed` and this logs
+    /// it before creating anew (see docs/security.md, "Orphans").
     pub async fn get_or_create<F, Fut>(
         &self,
         user_ref: &str,
+        contact: &str,
         create: F,
     ) -> Result<String, ServerError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<String, ServerError>>,
     {
-        let slot = lock(&self.map)
-            .entry(user_ref.to_owned())
-            .or_default()
-            .clone();
-        let mut slot = slot.lock().await;
-        if let Some(user) = slot.as_ref() {
-            return Ok(user.clone());
+        let slot = {
+            let mut local = lock(&self.local);
+            if local.len() > 10_000 {
+                local.retain(|_, s| Arc::strong_count(s) > 1);
+            }
+            local.entry(user_ref.to_owned()).or_default().clone()
+        };
+        let _one_here = slot.lock().await;
+        let waited = Instant::now();
+        loop {
+            let now = now_ms();
+            let claim = self
+                .store
+                .claim_host_user(DEFAULT_HOST, user_ref, contact, now, now - CLAIM_STALE_MS)
+                .await?;
+            match claim {
+                Claim::Ready(user) => return Ok(user),
+                Claim::Busy if waited.elapsed() < WAIT_FOR_OTHER => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Claim::Busy => return Err(ServerError::Unavailable { retry_after: 2 }),
+                Claim::Create { previous } => {
+                    if let Some(p) = previous {
+                        tracing::warn!(
+                            user_ref,
+                            since_ms = p.claimed_at,
+                            "an earlier POST /users for this user_ref lost its answer; Basiq may hold an unmapped user created then (look for user.created events around that time)"
+                        );
+                    }
+                    return self.create(user_ref, create).await;
+                }
+            }
         }
-        let user = create().await?;
-        *slot = Some(user.clone());
-        Ok(user)
     }
 
-    /// Drops every mapping to `user_id`.
-    pub fn forget_basiq_user(&self, user_id: &str) {
-        lock(&self.map).retain(|_, slot| {
-            slot.try_lock()
-                .map(|u| u.as_deref() != Some(user_id))
-                .unwrap_or(true)
-        });
+    async fn create<F, Fut>(&self, user_ref: &str, create: F) -> Result<String, ServerError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<String, ServerError>>,
+    {
+        match create().await {
+            Ok(user) => {
+                self.store
+                    .finish_host_user(DEFAULT_HOST, user_ref, &user)
+                    .await?;
+                Ok(user)
+            }
+            Err(e) => {
+                // Refused outright (4xx): nothing was created. Otherwise it may have been.
+                let unconfirmed = e.is_retryable();
+                self.store
+                    .abandon_host_user(DEFAULT_HOST, user_ref, unconfirmed)
+                    .await?;
+                Err(e)
+            }
+        }
     }
 }

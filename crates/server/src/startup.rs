@@ -153,6 +153,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
             total: Duration::from_millis(config.upstream_timeout_ms),
             ..Timeouts::default()
         },
+        store.clone(),
     )?;
     if let Err(e) = basiq.server_token().await {
         if matches!(e, ServerError::InvalidApiKey { .. }) {
@@ -245,14 +246,18 @@ fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream, store: St
             .with_anonymous(config.anonymous_sessions),
         host: HostAccess::new(
             config.host_api_secret.clone(),
-            LinkTokens::new(Duration::from_secs(config.link_token_ttl)),
+            LinkTokens::new(Duration::from_secs(config.link_token_ttl), store.clone()),
+            store.clone(),
         ),
         origins: OriginPolicy::new(
             config.public_origin.clone(),
             config.secure(),
             config.bind.ip().is_loopback(),
         ),
-        refreshes: RefreshThrottle::new(Duration::from_secs(config.min_refresh_interval)),
+        refreshes: RefreshThrottle::new(
+            Duration::from_secs(config.min_refresh_interval),
+            store.clone(),
+        ),
         limits: Limits::new(config),
         request_timeout: Duration::from_secs(config.request_timeout_secs.max(1)),
         consent,

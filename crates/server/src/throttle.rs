@@ -1,103 +1,107 @@
 //! The minimum interval between refreshes of one connection, per (user, connection), with the
-//! slot reserved atomically so concurrent requests cannot all pass the check.
+//! slot reserved atomically in the store, so concurrent requests on any replica cannot all pass
+//! the check.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::ServerError;
-use crate::sync::lock;
+use crate::store::Store;
 
-type Key = (String, String);
-
-/// (user, connection) → when its last refresh was started here.
+/// (user, connection) → when its last refresh was started, in the store.
 pub struct RefreshThrottle {
     min_interval: Duration,
-    last: Mutex<HashMap<Key, Instant>>,
+    store: Store,
 }
 
 /// A reserved refresh slot: given back on drop unless [`RefreshSlot::keep`] is called (the
 /// refresh failed, so the person may try again at once).
-pub struct RefreshSlot<'a> {
-    throttle: &'a RefreshThrottle,
-    key: Option<Key>,
-    at: Instant,
+pub struct RefreshSlot {
+    store: Store,
+    key: Option<(String, String)>,
+    at: i64,
 }
 
-impl RefreshSlot<'_> {
+impl RefreshSlot {
     /// The refresh started: the slot stays taken for the interval.
     pub fn keep(mut self) {
         self.key = None;
     }
 }
 
-impl Drop for RefreshSlot<'_> {
+impl Drop for RefreshSlot {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let mut last = lock(&self.throttle.last);
-            if last.get(&key) == Some(&self.at) {
-                last.remove(&key);
+        if let Some((user, connection)) = self.key.take() {
+            let (store, at) = (self.store.clone(), self.at);
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    if let Err(e) = store.release_refresh(&user, &connection, at).await {
+                        tracing::warn!(error = %e, "could not give back a refresh slot");
+                    }
+                });
             }
         }
     }
 }
 
 impl RefreshThrottle {
-    /// Refreshes of one connection at least `min_interval` apart.
-    pub fn new(min_interval: Duration) -> Self {
+    /// Refreshes of one connection at least `min_interval` apart, recorded in `store`.
+    pub fn new(min_interval: Duration, store: Store) -> Self {
         Self {
             min_interval,
-            last: Mutex::new(HashMap::new()),
+            store,
         }
     }
 
-    /// Takes the refresh slot of `user`'s `connection` at `now`, or says how long to wait.
-    pub fn reserve(
+    /// Takes the refresh slot of `user`'s `connection` at `now` (Unix ms), or says how long
+    /// to wait.
+    pub async fn reserve(
         &self,
         user: &str,
         connection: &str,
-        now: Instant,
-    ) -> Result<RefreshSlot<'_>, ServerError> {
-        let key = (user.to_owned(), connection.to_owned());
-        let mut last = lock(&self.last);
-        if let Some(wait) = last
-            .get(&key)
-            .map(|t| self.min_interval.saturating_sub(now.duration_since(*t)))
-            .filter(|w| !w.is_zero())
+        now: i64,
+    ) -> Result<RefreshSlot, ServerError> {
+        let interval = self.min_interval.as_millis() as i64;
+        match self
+            .store
+            .reserve_refresh(user, connection, now, interval)
+            .await?
         {
-            return Err(ServerError::RefreshTooSoon {
-                retry_after: wait.as_secs().max(1),
-            });
+            Ok(()) => Ok(RefreshSlot {
+                store: self.store.clone(),
+                key: Some((user.to_owned(), connection.to_owned())),
+                at: now,
+            }),
+            Err(wait_ms) => Err(ServerError::RefreshTooSoon {
+                retry_after: (wait_ms as u64 / 1000).max(1),
+            }),
         }
-        if last.len() > 10_000 {
-            last.retain(|_, t| now.duration_since(*t) < self.min_interval);
-        }
-        last.insert(key.clone(), now);
-        Ok(RefreshSlot {
-            throttle: self,
-            key: Some(key),
-            at: now,
-        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Location;
 
-    #[test]
-    fn one_slot_per_user_and_connection_given_back_on_failure() {
-        let t = RefreshThrottle::new(Duration::from_secs(300));
-        let now = Instant::now();
-        let slot = t.reserve("u1", "c1", now).unwrap();
-        assert!(t.reserve("u1", "c1", now).is_err(), "taken");
-        assert!(t.reserve("u2", "c1", now).is_ok(), "another user's key");
+    #[tokio::test]
+    async fn one_slot_per_user_and_connection_given_back_on_failure() {
+        let store = Store::open(&Location::Memory).await.unwrap();
+        let t = RefreshThrottle::new(Duration::from_secs(300), store);
+        let now = 1_000_000;
+        let slot = t.reserve("u1", "c1", now).await.unwrap();
+        assert!(t.reserve("u1", "c1", now).await.is_err(), "taken");
+        assert!(
+            t.reserve("u2", "c1", now).await.is_ok(),
+            "another user's key"
+        );
         drop(slot);
+        tokio::time::sleep(Duration::from_millis(50)).await;
         let again = t
             .reserve("u1", "c1", now)
+            .await
             .expect("a failed refresh gives it back");
         again.keep();
-        match t.reserve("u1", "c1", now + Duration::from_secs(10)) {
+        match t.reserve("u1", "c1", now + 10_000).await {
             Err(ServerError::RefreshTooSoon { retry_after }) => assert_eq!(retry_after, 290),
             other => panic!("{:?}", other.map(|_| ())),
         }

@@ -1,13 +1,13 @@
 //! The budget of upstream `/token` calls (Basiq allows 1,500 per 5 minutes): a share reserved
 //! for the SERVER token that client traffic can never spend, calls that never reached Basiq
 //! given back, and a short memory of failures so an outage is not hammered (nor the budget
-//! spent on it).
+//! spent on it). The calls are counted in the store, so the cap holds for the whole fleet.
 
-use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::error::ServerError;
+use crate::store::{Store, TokenCallRefused, now_ms};
 use crate::sync::lock;
 
 /// Limits on calls to Basiq's `/token`.
@@ -33,58 +33,73 @@ pub enum TokenUse {
 /// After a failed `/token` call, further calls fail fast for this long.
 pub const FAILURE_MEMORY: Duration = Duration::from_secs(2);
 
-/// Counts `/token` calls in a sliding window.
+/// Counts `/token` calls in a sliding window, in the store: every replica's calls count
+/// against one cap.
 pub struct TokenBudget {
     cap: TokenCallCap,
-    calls: Mutex<VecDeque<Instant>>,
+    store: Store,
     failed_at: Mutex<Option<Instant>>,
 }
 
-/// A counted call; [`Reservation::release`] gives it back when the call never reached Basiq.
-pub struct Reservation(Instant);
+/// A counted call; [`TokenBudget::release`] gives it back when the call never reached Basiq.
+pub struct Reservation(i64);
 
 impl TokenBudget {
-    /// An empty budget.
-    pub fn new(cap: TokenCallCap) -> Self {
+    /// An empty budget kept in `store`.
+    pub fn new(cap: TokenCallCap, store: Store) -> Self {
         Self {
             cap,
-            calls: Mutex::new(VecDeque::new()),
+            store,
             failed_at: Mutex::new(None),
         }
     }
 
-    fn limit(&self, use_: TokenUse) -> usize {
-        match use_ {
+    fn limit(&self, use_: TokenUse) -> i64 {
+        let n = match use_ {
             TokenUse::Server => self.cap.max,
             TokenUse::Client => self.cap.max.saturating_sub(self.cap.server_reserve),
-        }
+        };
+        n as i64
+    }
+
+    fn window_start(&self, now: i64) -> i64 {
+        now - self.cap.window.as_millis() as i64
     }
 
     /// `Ok` when a call for `use_` would be allowed now (nothing is counted).
-    pub fn check(&self, use_: TokenUse) -> Result<(), ServerError> {
+    pub async fn check(&self, use_: TokenUse) -> Result<(), ServerError> {
         self.fail_fast()?;
-        let now = Instant::now();
-        let mut calls = lock(&self.calls);
-        self.expire(&mut calls, now);
-        self.refuse_over(&calls, use_, now)
+        let now = now_ms();
+        let since = self.window_start(now);
+        if self.store.count_token_calls(since).await? < self.limit(use_) {
+            return Ok(());
+        }
+        let wait = self
+            .store
+            .token_call_wait(now, since, self.limit(use_))
+            .await?;
+        Err(refused(wait))
     }
 
     /// Counts one call for `use_`, or says how long to wait.
-    pub fn reserve(&self, use_: TokenUse) -> Result<Reservation, ServerError> {
+    pub async fn reserve(&self, use_: TokenUse) -> Result<Reservation, ServerError> {
         self.fail_fast()?;
-        let now = Instant::now();
-        let mut calls = lock(&self.calls);
-        self.expire(&mut calls, now);
-        self.refuse_over(&calls, use_, now)?;
-        calls.push_back(now);
-        Ok(Reservation(now))
+        let now = now_ms();
+        let since = self.window_start(now);
+        match self
+            .store
+            .reserve_token_call(use_.as_str(), now, since, self.limit(use_))
+            .await?
+        {
+            Ok(id) => Ok(Reservation(id)),
+            Err(TokenCallRefused { wait_ms }) => Err(refused(wait_ms)),
+        }
     }
 
     /// Gives back a call that never reached Basiq (no connection could be made).
-    pub fn release(&self, r: Reservation) {
-        let mut calls = lock(&self.calls);
-        if let Some(i) = calls.iter().rposition(|t| *t == r.0) {
-            calls.remove(i);
+    pub async fn release(&self, r: Reservation) {
+        if let Err(e) = self.store.release_token_call(r.0).await {
+            tracing::warn!(error = %e, "could not give back an unsent /token call");
         }
     }
 
@@ -101,32 +116,20 @@ impl TokenBudget {
             _ => Ok(()),
         }
     }
+}
 
-    fn expire(&self, calls: &mut VecDeque<Instant>, now: Instant) {
-        while calls
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.cap.window)
-        {
-            calls.pop_front();
+impl TokenUse {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Server => "server",
+            Self::Client => "client",
         }
     }
+}
 
-    fn refuse_over(
-        &self,
-        calls: &VecDeque<Instant>,
-        use_: TokenUse,
-        now: Instant,
-    ) -> Result<(), ServerError> {
-        let limit = self.limit(use_);
-        if calls.len() < limit {
-            return Ok(());
-        }
-        // The call that must leave the window before one more fits.
-        let oldest = calls.get(calls.len() - limit).copied().unwrap_or(now);
-        let wait = self.cap.window.saturating_sub(now.duration_since(oldest));
-        Err(ServerError::TokenRateLimited {
-            retry_after: wait.as_secs().max(1),
-        })
+fn refused(wait_ms: i64) -> ServerError {
+    ServerError::TokenRateLimited {
+        retry_after: ((wait_ms.max(0) as u64).div_ceil(1000)).max(1),
     }
 }
 
@@ -134,20 +137,24 @@ impl TokenBudget {
 mod tests {
     use super::*;
 
-    fn budget(max: usize, reserve: usize) -> TokenBudget {
-        TokenBudget::new(TokenCallCap {
-            max,
-            window: Duration::from_secs(300),
-            server_reserve: reserve,
-        })
+    async fn budget(max: usize, reserve: usize) -> TokenBudget {
+        let store = Store::open(&crate::store::Location::Memory).await.unwrap();
+        TokenBudget::new(
+            TokenCallCap {
+                max,
+                window: Duration::from_secs(300),
+                server_reserve: reserve,
+            },
+            store,
+        )
     }
 
-    #[test]
-    fn the_cap_refuses_with_a_wait() {
-        let b = budget(2, 0);
-        assert!(b.reserve(TokenUse::Client).is_ok());
-        assert!(b.reserve(TokenUse::Client).is_ok());
-        match b.reserve(TokenUse::Client) {
+    #[tokio::test]
+    async fn the_cap_refuses_with_a_wait() {
+        let b = budget(2, 0).await;
+        assert!(b.reserve(TokenUse::Client).await.is_ok());
+        assert!(b.reserve(TokenUse::Client).await.is_ok());
+        match b.reserve(TokenUse::Client).await {
             Err(ServerError::TokenRateLimited { retry_after }) => {
                 assert!((299..=300).contains(&retry_after))
             }
@@ -155,34 +162,34 @@ mod tests {
         }
     }
 
-    #[test]
-    fn clients_cannot_spend_the_server_reserve_and_unreached_calls_come_back() {
-        let b = budget(3, 1);
-        b.reserve(TokenUse::Client).unwrap();
-        let r = b.reserve(TokenUse::Client).unwrap();
+    #[tokio::test]
+    async fn clients_cannot_spend_the_server_reserve_and_unreached_calls_come_back() {
+        let b = budget(3, 1).await;
+        b.reserve(TokenUse::Client).await.unwrap();
+        let r = b.reserve(TokenUse::Client).await.unwrap();
         assert!(
-            b.check(TokenUse::Client).is_err(),
+            b.check(TokenUse::Client).await.is_err(),
             "the last slot is the server's"
         );
-        b.release(r);
+        b.release(r).await;
         assert!(
-            b.check(TokenUse::Client).is_ok(),
+            b.check(TokenUse::Client).await.is_ok(),
             "a call that never left is given back"
         );
-        b.reserve(TokenUse::Client).unwrap();
-        assert!(b.reserve(TokenUse::Server).is_ok());
-        assert!(b.reserve(TokenUse::Server).is_err());
+        b.reserve(TokenUse::Client).await.unwrap();
+        assert!(b.reserve(TokenUse::Server).await.is_ok());
+        assert!(b.reserve(TokenUse::Server).await.is_err());
     }
 
-    #[test]
-    fn a_failure_fails_fast_for_a_moment() {
-        let b = budget(10, 0);
+    #[tokio::test]
+    async fn a_failure_fails_fast_for_a_moment() {
+        let b = budget(10, 0).await;
         b.outcome(false);
         assert!(matches!(
-            b.reserve(TokenUse::Client),
+            b.reserve(TokenUse::Client).await,
             Err(ServerError::Unavailable { .. })
         ));
         b.outcome(true);
-        assert!(b.reserve(TokenUse::Client).is_ok());
+        assert!(b.reserve(TokenUse::Client).await.is_ok());
     }
 }

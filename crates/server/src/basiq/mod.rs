@@ -103,6 +103,7 @@ impl BasiqClient {
         api_key: SecretString,
         cap: TokenCallCap,
         timeouts: Timeouts,
+        store: crate::store::Store,
     ) -> Result<Self, ServerError> {
         let http = reqwest::Client::builder()
             .timeout(timeouts.total)
@@ -116,7 +117,7 @@ impl BasiqClient {
             version: version.to_owned(),
             api_key,
             timeouts,
-            budget: TokenBudget::new(cap),
+            budget: TokenBudget::new(cap, store),
             server_token: Mutex::new(None),
             server_failure: SyncMutex::new(None),
             client_tokens: SyncMutex::new(HashMap::new()),
@@ -126,8 +127,8 @@ impl BasiqClient {
     }
 
     /// `Ok` when a CLIENT token could be fetched now: checked before a user is created for one.
-    pub fn check_client_budget(&self) -> Result<(), ServerError> {
-        self.budget.check(TokenUse::Client)
+    pub async fn check_client_budget(&self) -> Result<(), ServerError> {
+        self.budget.check(TokenUse::Client).await
     }
 
     async fn fetch_token(
@@ -135,7 +136,7 @@ impl BasiqClient {
         use_: TokenUse,
         form: &[(&str, &str)],
     ) -> Result<CachedToken, ServerError> {
-        let reservation = self.budget.reserve(use_)?;
+        let reservation = self.budget.reserve(use_).await?;
         let started = Instant::now();
         let sent = self
             .http
@@ -152,7 +153,7 @@ impl BasiqClient {
             Ok(r) => r,
             Err(e) => {
                 if e.is_connect() {
-                    self.budget.release(reservation);
+                    self.budget.release(reservation).await;
                 }
                 self.budget.outcome(false);
                 return Err(transport(e));

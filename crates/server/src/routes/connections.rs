@@ -1,7 +1,6 @@
 //! `/api/connections…`: the session user's connections, their transactions, refresh and removal.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -138,7 +137,10 @@ pub async fn refresh(
     ConnectionId(id): ConnectionId,
 ) -> Result<Response, ServerError> {
     state.basiq.connection(&user, &id).await?;
-    let slot = state.refreshes.reserve(&user, &id, Instant::now())?;
+    let slot = state
+        .refreshes
+        .reserve(&user, &id, crate::store::now_ms())
+        .await?;
     let job = state.basiq.refresh(&user, &id).await?;
     slot.keep();
     Ok((

@@ -3,7 +3,6 @@
 //! (all), and `GET /api/connections` with each connection's method and expiry.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Json;
 use axum::extract::State;
@@ -46,7 +45,8 @@ pub async fn refresh_all(
 ) -> Result<Response, ServerError> {
     let slot = state
         .refreshes
-        .reserve(&user, ALL_CONNECTIONS, Instant::now())?;
+        .reserve(&user, ALL_CONNECTIONS, crate::store::now_ms())
+        .await?;
     let job_ids = state.basiq.refresh_all(&user).await?;
     slot.keep();
     Ok((

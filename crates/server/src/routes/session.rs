@@ -35,7 +35,7 @@ pub async fn forget(
         SessionState::Valid(s) => {
             if q.delete_user {
                 state.basiq.delete_user(&s.user).await?;
-                state.host.forget_basiq_user(&s.user);
+                state.host.forget_basiq_user(&s.user).await?;
                 state.sessions.revocations.revoke_user(&s.user, now);
                 tracing::info!(user = %s.user, "deleted a Basiq user at the person's request");
             }

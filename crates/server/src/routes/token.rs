@@ -2,7 +2,6 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Json;
 use axum::extract::State;
@@ -15,8 +14,10 @@ use serde::Deserialize;
 use crate::client::ClientIp;
 use crate::error::ServerError;
 use crate::extract::{CurrentSession, HostBackend, JsonOrEmpty, SameOrigin};
+use crate::host::contact_hash;
 use crate::session::{LinkTokenError, SessionState, now_unix};
 use crate::state::AppState;
+use crate::store::now_ms;
 
 /// `POST /api/token` body.
 #[derive(Default, Deserialize)]
@@ -50,7 +51,7 @@ pub async fn token(
 ) -> Result<Response, ServerError> {
     state.limits.token_request(client)?;
     let (user, new_session) = match (request.link_token.as_deref(), session) {
-        (Some(t), _) => (redeem(&state, t)?, Some(true)),
+        (Some(t), _) => (redeem(&state, t).await?, Some(true)),
         (None, SessionState::Valid(s)) => (s.user, None),
         (None, SessionState::Invalid) if !request.new_session => {
             return Err(ServerError::SessionExpired);
@@ -82,11 +83,12 @@ pub async fn token(
     Ok(response)
 }
 
-fn redeem(state: &AppState, link_token: &str) -> Result<String, ServerError> {
+async fn redeem(state: &AppState, link_token: &str) -> Result<String, ServerError> {
     match state
         .host
         .link_tokens
-        .redeem(link_token.trim(), Instant::now())
+        .redeem(link_token.trim(), now_ms())
+        .await?
     {
         Ok(user) => Ok(user),
         Err(LinkTokenError::Expired) => Err(ServerError::LinkToken("expired")),
@@ -99,7 +101,7 @@ fn redeem(state: &AppState, link_token: &str) -> Result<String, ServerError> {
 /// A new Basiq user for a browser with no session — only when a CLIENT token could be fetched
 /// for it right after (no orphans from a full budget) and within the new-user quotas.
 async fn anonymous_user(state: &AppState, client: IpAddr) -> Result<String, ServerError> {
-    state.basiq.check_client_budget()?;
+    state.basiq.check_client_budget().await?;
     state.limits.new_user(client)?;
     let email = format!(
         "session-{}@users.bank-connect.invalid",
@@ -140,10 +142,11 @@ pub async fn link_tokens(
         ));
     }
     let (email, mobile) = (request.email.as_deref(), request.mobile.as_deref());
+    let contact = contact_hash(email, mobile);
     let user = state
         .host
         .users
-        .get_or_create(user_ref, || async {
+        .get_or_create(user_ref, &contact, || async {
             let created = state
                 .basiq
                 .create_user(email, mobile)
@@ -159,7 +162,7 @@ pub async fn link_tokens(
             Ok(created.id)
         })
         .await?;
-    let link_token = state.host.link_tokens.mint(&user, Instant::now());
+    let link_token = state.host.link_tokens.mint(&user, now_ms()).await?;
     let body = LinkTokenBody {
         link_token,
         expires_in: state.host.link_tokens.ttl().as_secs(),

@@ -1,40 +1,40 @@
 //! Single-use link tokens: a host's backend mints one for one of its users; the widget
-//! exchanges it for a session.
+//! exchanges it for a session. Only a SHA-256 of each token is stored, and the store decides
+//! single use (one conditional update), so any replica may redeem it, once.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
 
 use super::keys::random_id;
-use crate::sync::lock;
+use crate::error::ServerError;
+use crate::store::Store;
+
+pub use crate::store::LinkTokenError;
 
 /// A random URL-safe token of 32 bytes.
 pub fn random_token() -> String {
     random_id(32)
 }
 
-/// Why a link token was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkTokenError {
-    /// Never issued, or already used.
-    Unknown,
-    /// Issued but past its lifetime.
-    Expired,
+/// The stored form of a token.
+fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
-/// Single-use link tokens: token → (Basiq user id, expiry).
+/// Link tokens: minted into the store, redeemed from it.
 pub struct LinkTokens {
     ttl: Duration,
-    tokens: Mutex<HashMap<String, (String, Instant)>>,
+    store: Store,
 }
 
 impl LinkTokens {
-    /// An empty store whose tokens live `ttl`.
-    pub fn new(ttl: Duration) -> Self {
-        Self {
-            ttl,
-            tokens: Mutex::new(HashMap::new()),
-        }
+    /// Tokens in `store` that live `ttl`.
+    pub fn new(ttl: Duration, store: Store) -> Self {
+        Self { ttl, store }
     }
 
     /// Lifetime of new tokens.
@@ -42,50 +42,49 @@ impl LinkTokens {
         self.ttl
     }
 
-    /// Mints a token for `user_id`.
-    pub fn mint(&self, user_id: &str, now: Instant) -> String {
+    /// Mints a token for `user_id` at `now` (Unix ms).
+    pub async fn mint(&self, user_id: &str, now: i64) -> Result<String, ServerError> {
         let token = random_token();
-        let mut map = lock(&self.tokens);
-        map.retain(|_, (_, exp)| *exp > now);
-        map.insert(token.clone(), (user_id.to_owned(), now + self.ttl));
-        token
+        let expires = now + self.ttl.as_millis() as i64;
+        self.store
+            .insert_link_token(&hash(&token), user_id, expires)
+            .await?;
+        Ok(token)
     }
 
-    /// Consumes a token: its user id, once.
-    pub fn redeem(&self, token: &str, now: Instant) -> Result<String, LinkTokenError> {
-        match lock(&self.tokens).remove(token) {
-            Some((user, exp)) if exp > now => Ok(user),
-            Some(_) => Err(LinkTokenError::Expired),
-            None => Err(LinkTokenError::Unknown),
-        }
-    }
-
-    /// Drops every outstanding token of `user_id` (the user was deleted).
-    pub fn forget_user(&self, user_id: &str) {
-        lock(&self.tokens).retain(|_, (user, _)| user != user_id);
+    /// Consumes a token at `now`: its user id, once.
+    pub async fn redeem(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Result<String, LinkTokenError>, ServerError> {
+        self.store.redeem_link_token(&hash(token), now).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Location;
 
-    #[test]
-    fn link_tokens_are_single_use_and_expire() {
-        let store = LinkTokens::new(Duration::from_secs(60));
-        let now = Instant::now();
-        let t = store.mint("u1", now);
-        assert_eq!(store.redeem(&t, now), Ok("u1".into()));
+    #[tokio::test]
+    async fn link_tokens_are_single_use_and_expire() {
+        let store = Store::open(&Location::Memory).await.unwrap();
+        let tokens = LinkTokens::new(Duration::from_secs(60), store);
+        let now = 1_000_000;
+        let t = tokens.mint("u1", now).await.unwrap();
+        assert_eq!(tokens.redeem(&t, now).await.unwrap(), Ok("u1".into()));
         assert_eq!(
-            store.redeem(&t, now),
+            tokens.redeem(&t, now).await.unwrap(),
             Err(LinkTokenError::Unknown),
             "single use"
         );
-        let t2 = store.mint("u2", now);
+        let t2 = tokens.mint("u2", now).await.unwrap();
         assert_eq!(
-            store.redeem(&t2, now + Duration::from_secs(61)),
+            tokens.redeem(&t2, now + 61_000).await.unwrap(),
             Err(LinkTokenError::Expired)
         );
         assert_ne!(random_token(), random_token());
+        assert_eq!(hash("abc").len(), 64, "only a hash is stored");
     }
 }

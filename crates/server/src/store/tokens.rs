@@ -172,7 +172,19 @@ impl Store {
         if let Some((id,)) = id {
             return Ok(Ok(id));
         }
-        // The call that must leave the window before one more fits: the limit-th newest.
+        Ok(Err(TokenCallRefused {
+            wait_ms: self.token_call_wait(now, since, limit).await?,
+        }))
+    }
+
+    /// With `limit` calls or more since `since`: milliseconds until one more fits (the
+    /// `limit`-th newest call leaves the window).
+    pub async fn token_call_wait(
+        &self,
+        now: i64,
+        since: i64,
+        limit: i64,
+    ) -> Result<i64, ServerError> {
         let oldest: Option<(i64,)> = on_pool!(self, p => sqlx::query_as(
             "SELECT at FROM token_calls WHERE at > $1 ORDER BY at DESC LIMIT 1 OFFSET $2",
         )
@@ -181,10 +193,7 @@ impl Store {
         .fetch_optional(p)
         .await?);
         let window = now - since;
-        let wait_ms = oldest.map_or(window, |(at,)| window - (now - at));
-        Ok(Err(TokenCallRefused {
-            wait_ms: wait_ms.max(1),
-        }))
+        Ok(oldest.map_or(window, |(at,)| window - (now - at)).max(1))
     }
 
     /// Gives back a call that never reached Basiq.
