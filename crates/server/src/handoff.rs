@@ -8,17 +8,15 @@
 //! consumes it once, and the result stays readable under it (by that user's session only) until
 //! the nonce expires. Times are Unix seconds passed in, so every rule is tested without a clock.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
+use crate::error::ServerError;
 use crate::session::random_id;
-use crate::sync::lock;
+use crate::store::Store;
 
 /// How long a hand-off may take, from start to return (Basiq's client token lives an hour;
 /// the person gets half of it, which is also how long a stolen state could be tried).
@@ -27,8 +25,6 @@ pub const HANDOFF_TTL_SECS: u64 = 30 * 60;
 pub const RESULT_TTL_SECS: u64 = 10 * 60;
 /// Most job ids one return may carry.
 pub const MAX_JOB_IDS: usize = 20;
-/// Most hand-offs in flight at once (older ones are pruned first).
-const MAX_PENDING: usize = 100_000;
 
 /// Where the person went: the whole page, or a popup opened from the widget's frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,22 +105,17 @@ pub struct HandoffResult {
     pub returned: u64,
 }
 
-struct Pending {
-    user: String,
-    mode: HandoffMode,
-    expires: u64,
-    result: Option<HandoffResult>,
-}
-
-/// State signing keys and the nonces in flight.
+/// State signing keys and the nonces in flight (in the store, so the return may reach any
+/// replica and survives a restart).
 pub struct Handoffs {
     keys: Vec<Vec<u8>>,
-    pending: Mutex<HashMap<String, Pending>>,
+    store: Store,
 }
 
 impl Handoffs {
-    /// Keys derived from `secrets` (first signs, all verify); none → a random key.
-    pub fn new(secrets: &[SecretString]) -> Self {
+    /// Keys derived from `secrets` (first signs, all verify; none → a random key), nonces in
+    /// `store`.
+    pub fn new(secrets: &[SecretString], store: Store) -> Self {
         let derive = |secret: &[u8]| {
             let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("any key length");
             mac.update(b"bank-connect consent state v1");
@@ -137,10 +128,7 @@ impl Handoffs {
         if keys.is_empty() {
             keys.push(derive(random_id(32).as_bytes()));
         }
-        Self {
-            keys,
-            pending: Mutex::new(HashMap::new()),
-        }
+        Self { keys, store }
     }
 
     fn tag(key: &[u8], payload: &str) -> Hmac<Sha256> {
@@ -150,43 +138,30 @@ impl Handoffs {
     }
 
     /// Starts a hand-off for `user`: records a fresh nonce and returns the signed state.
-    /// `None` when the user id could not be carried in a state (never for Basiq's ids).
-    pub fn start(&self, user: &str, mode: HandoffMode, now: u64) -> Option<(String, String)> {
+    /// `Ok(None)` when the user id could not be carried in a state (never for Basiq's ids).
+    pub async fn start(
+        &self,
+        user: &str,
+        mode: HandoffMode,
+        now: u64,
+    ) -> Result<Option<(String, String)>, ServerError> {
         if user.is_empty() || user.contains('.') || user.len() > 128 {
-            return None;
+            return Ok(None);
         }
         let nonce = random_id(18);
         let payload = format!("h1.{nonce}.{user}.{now}.{}", mode.letter());
         let tag =
             URL_SAFE_NO_PAD.encode(Self::tag(&self.keys[0], &payload).finalize().into_bytes());
-        let mut pending = lock(&self.pending);
-        if pending.len() >= MAX_PENDING {
-            pending.retain(|_, p| p.expires > now);
-            if pending.len() >= MAX_PENDING {
-                let oldest = pending
-                    .iter()
-                    .min_by_key(|(_, p)| p.expires)
-                    .map(|(k, _)| k.clone());
-                if let Some(k) = oldest {
-                    pending.remove(&k);
-                }
-            }
-        }
-        pending.insert(
-            nonce.clone(),
-            Pending {
-                user: user.to_owned(),
-                mode,
-                expires: now + HANDOFF_TTL_SECS,
-                result: None,
-            },
-        );
-        Some((format!("{payload}.{tag}"), nonce))
+        let expires = (now + HANDOFF_TTL_SECS) as i64;
+        self.store
+            .insert_handoff(&nonce, user, mode.letter(), expires)
+            .await?;
+        Ok(Some((format!("{payload}.{tag}"), nonce)))
     }
 
     /// Forgets hand-offs (and results) that have expired.
-    pub fn prune(&self, now: u64) {
-        lock(&self.pending).retain(|_, p| p.expires > now);
+    pub async fn prune(&self, now: u64) -> Result<(), ServerError> {
+        self.store.prune_handoffs(now as i64).await
     }
 
     /// Checks a state's signature, format and age (not whether it was used: see [`Handoffs::complete`]).
@@ -225,57 +200,82 @@ impl Handoffs {
         })
     }
 
-    /// `Ok` while `state`'s nonce is recorded for its user and not used yet (a check before
-    /// the slow job look-ups; [`Handoffs::complete`] decides atomically).
-    pub fn check_unused(&self, state: &HandoffState, now: u64) -> Result<(), StateError> {
-        match lock(&self.pending).get(&state.nonce) {
-            Some(p) if p.user != state.user || p.mode != state.mode => Err(StateError::Invalid),
-            Some(p) if p.result.is_some() => Err(StateError::Replayed),
-            Some(p) if p.expires <= now => Err(StateError::Expired),
+    /// `Ok(Ok)` while `state`'s nonce is recorded for its user and not used yet (a check
+    /// before the slow job look-ups; [`Handoffs::complete`] decides atomically).
+    pub async fn check_unused(
+        &self,
+        state: &HandoffState,
+        now: u64,
+    ) -> Result<Result<(), StateError>, ServerError> {
+        Ok(match self.store.handoff(&state.nonce).await? {
+            Some(p) if p.user != state.user || p.mode != state.mode.letter() => {
+                Err(StateError::Invalid)
+            }
+            Some(p) if p.returned_at_secs.is_some() => Err(StateError::Replayed),
+            Some(p) if p.expires_at_secs <= now as i64 => Err(StateError::Expired),
             Some(_) => Ok(()),
-            // Never recorded here, or pruned after use/expiry: either way it cannot be used now.
+            // Never recorded, or pruned after use/expiry: either way it cannot be used now.
             None => Err(StateError::Replayed),
-        }
+        })
     }
 
     /// Uses the nonce of a verified state once, recording what came back.
-    pub fn complete(
+    pub async fn complete(
         &self,
         state: &HandoffState,
         job_id: Option<String>,
         job_ids: Vec<String>,
         now: u64,
-    ) -> Result<(), StateError> {
-        self.check_unused(state, now)?;
-        let mut pending = lock(&self.pending);
-        let Some(p) = pending.get_mut(&state.nonce) else {
-            return Err(StateError::Replayed);
-        };
-        if p.result.is_some() {
-            return Err(StateError::Replayed);
+    ) -> Result<Result<(), StateError>, ServerError> {
+        if let Err(e) = self.check_unused(state, now).await? {
+            return Ok(Err(e));
         }
-        p.result = Some(HandoffResult {
-            job_id,
-            job_ids,
-            returned: now,
-        });
-        p.expires = p.expires.max(now + RESULT_TTL_SECS);
-        Ok(())
+        let done = self
+            .store
+            .complete_handoff(
+                &state.nonce,
+                &state.user,
+                state.mode.letter(),
+                job_id.as_deref(),
+                &job_ids.join(","),
+                now as i64,
+                (now + RESULT_TTL_SECS) as i64,
+            )
+            .await?;
+        Ok(if done {
+            Ok(())
+        } else {
+            Err(StateError::Replayed)
+        })
     }
 
     /// The result of `nonce` for `user`: `Ok(None)` while the person has not come back,
     /// `Err(())` when there is no such hand-off of this user (unknown, expired or another's).
-    #[allow(clippy::result_unit_err)]
-    pub fn result(&self, nonce: &str, user: &str, now: u64) -> Result<Option<HandoffResult>, ()> {
-        let mut pending = lock(&self.pending);
-        match pending.get(nonce) {
-            Some(p) if p.user == user && p.expires > now => Ok(p.result.clone()),
-            Some(p) if p.expires <= now => {
-                pending.remove(nonce);
+    pub async fn result(
+        &self,
+        nonce: &str,
+        user: &str,
+        now: u64,
+    ) -> Result<Result<Option<HandoffResult>, ()>, ServerError> {
+        Ok(match self.store.handoff(nonce).await? {
+            Some(p) if p.user == user && p.expires_at_secs > now as i64 => {
+                Ok(p.returned_at_secs.map(|returned| HandoffResult {
+                    job_id: p.job_id,
+                    job_ids: p
+                        .job_ids
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    returned: returned as u64,
+                }))
+            }
+            Some(p) if p.expires_at_secs <= now as i64 => {
+                self.store.delete_handoff(nonce).await?;
                 Err(())
             }
             _ => Err(()),
-        }
+        })
     }
 }
 
@@ -327,44 +327,77 @@ pub fn parse_job_ids(
 mod tests {
     use super::*;
 
-    fn handoffs(secret: &str) -> Handoffs {
-        Handoffs::new(&[SecretString::from(secret.to_owned())])
+    async fn handoffs(secret: &str) -> Handoffs {
+        let store = Store::open(&crate::store::Location::Memory).await.unwrap();
+        Handoffs::new(&[SecretString::from(secret.to_owned())], store)
     }
 
-    #[test]
-    fn a_state_verifies_once_for_its_user() {
-        let h = handoffs("a-secret-of-at-least-32-characters!!");
-        let (state, nonce) = h.start("user-1", HandoffMode::Popup, 1_000).unwrap();
+    #[tokio::test]
+    async fn a_state_verifies_once_for_its_user() {
+        let h = handoffs("a-secret-of-at-least-32-characters!!").await;
+        let (state, nonce) = h
+            .start("user-1", HandoffMode::Popup, 1_000)
+            .await
+            .unwrap()
+            .unwrap();
         let s = h.verify(Some(&state), 1_010).unwrap();
         assert_eq!(
             (s.nonce.as_str(), s.user.as_str(), s.issued, s.mode),
             (nonce.as_str(), "user-1", 1_000, HandoffMode::Popup)
         );
-        assert_eq!(h.result(&nonce, "user-1", 1_010), Ok(None), "not back yet");
+        assert_eq!(
+            h.result(&nonce, "user-1", 1_010).await.unwrap(),
+            Ok(None),
+            "not back yet"
+        );
         h.complete(&s, Some("j2".into()), vec!["j1".into(), "j2".into()], 1_020)
+            .await
+            .unwrap()
             .unwrap();
-        let r = h.result(&nonce, "user-1", 1_030).unwrap().unwrap();
+        let r = h
+            .result(&nonce, "user-1", 1_030)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
         assert_eq!(r.job_ids, ["j1", "j2"]);
         assert_eq!(
-            h.complete(&s, None, vec![], 1_040),
+            h.complete(&s, None, vec![], 1_040).await.unwrap(),
             Err(StateError::Replayed),
             "single use"
         );
-        assert_eq!(h.check_unused(&s, 1_040), Err(StateError::Replayed));
-        assert_eq!(h.result(&nonce, "user-2", 1_030), Err(()), "another user's");
-        h.prune(1_020 + RESULT_TTL_SECS - 1);
+        assert_eq!(
+            h.check_unused(&s, 1_040).await.unwrap(),
+            Err(StateError::Replayed)
+        );
+        assert_eq!(
+            h.result(&nonce, "user-2", 1_030).await.unwrap(),
+            Err(()),
+            "another user's"
+        );
+        h.prune(1_020 + RESULT_TTL_SECS - 1).await.unwrap();
         assert!(
-            h.result(&nonce, "user-1", 1_030).is_ok(),
+            h.result(&nonce, "user-1", 1_030).await.unwrap().is_ok(),
             "kept while readable"
         );
-        h.prune(1_000 + HANDOFF_TTL_SECS + RESULT_TTL_SECS);
-        assert_eq!(h.result(&nonce, "user-1", 1_030), Err(()), "pruned");
+        h.prune(1_000 + HANDOFF_TTL_SECS + RESULT_TTL_SECS)
+            .await
+            .unwrap();
+        assert_eq!(
+            h.result(&nonce, "user-1", 1_030).await.unwrap(),
+            Err(()),
+            "pruned"
+        );
     }
 
-    #[test]
-    fn tampered_missing_expired_and_foreign_states_are_refused() {
-        let h = handoffs("a-secret-of-at-least-32-characters!!");
-        let (state, _) = h.start("user-1", HandoffMode::Page, 1_000).unwrap();
+    #[tokio::test]
+    async fn tampered_missing_expired_and_foreign_states_are_refused() {
+        let h = handoffs("a-secret-of-at-least-32-characters!!").await;
+        let (state, _) = h
+            .start("user-1", HandoffMode::Page, 1_000)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(h.verify(None, 1_000), Err(StateError::Missing));
         assert_eq!(h.verify(Some("  "), 1_000), Err(StateError::Missing));
         for bad in [
@@ -382,7 +415,9 @@ mod tests {
             );
         }
         assert_eq!(
-            handoffs("another-secret-of-32-characters-or-more").verify(Some(&state), 1_000),
+            handoffs("another-secret-of-32-characters-or-more")
+                .await
+                .verify(Some(&state), 1_000),
             Err(StateError::Invalid),
             "another deployment's key"
         );
@@ -392,25 +427,31 @@ mod tests {
         );
         assert!(h.verify(Some(&state), 1_000 + HANDOFF_TTL_SECS - 1).is_ok());
         // Signed, but never started here (a restart, or another replica): cannot be used.
-        let other = handoffs("a-secret-of-at-least-32-characters!!");
+        let other = handoffs("a-secret-of-at-least-32-characters!!").await;
         let s = other.verify(Some(&state), 1_001).unwrap();
         assert_eq!(
-            other.complete(&s, None, vec![], 1_001),
+            other.complete(&s, None, vec![], 1_001).await.unwrap(),
             Err(StateError::Replayed)
         );
     }
 
-    #[test]
-    fn every_listed_secret_verifies() {
-        let old = handoffs("the-old-secret-of-32-characters-or-more");
-        let (state, _) = old.start("u", HandoffMode::Page, 5).unwrap();
-        let rotated = Handoffs::new(&[
-            SecretString::from("the-new-secret-of-32-characters-or-more".to_owned()),
-            SecretString::from("the-old-secret-of-32-characters-or-more".to_owned()),
-        ]);
+    #[tokio::test]
+    async fn every_listed_secret_verifies() {
+        let old = handoffs("the-old-secret-of-32-characters-or-more").await;
+        let (state, _) = old.start("u", HandoffMode::Page, 5).await.unwrap().unwrap();
+        let rotated = Handoffs::new(
+            &[
+                SecretString::from("the-new-secret-of-32-characters-or-more".to_owned()),
+                SecretString::from("the-old-secret-of-32-characters-or-more".to_owned()),
+            ],
+            Store::open(&crate::store::Location::Memory).await.unwrap(),
+        );
         assert!(rotated.verify(Some(&state), 6).is_ok());
         assert!(
-            old.start("a.b", HandoffMode::Page, 5).is_none(),
+            old.start("a.b", HandoffMode::Page, 5)
+                .await
+                .unwrap()
+                .is_none(),
             "a dot cannot be carried"
         );
     }

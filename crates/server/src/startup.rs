@@ -162,6 +162,11 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         tracing::warn!(error = %e, "could not get a Basiq token at start; /readyz stays 503 until one succeeds");
     }
     let state = Arc::new(app_state(&config, basiq, &upstream, store));
+    state
+        .sessions
+        .revocations
+        .sync(&state.store, crate::session::now_unix())
+        .await?;
     let upkeep = tokio::spawn(upkeep(state.clone()));
     let app = crate::routes::router(state);
     let (tx, rx) = oneshot::channel::<()>();
@@ -190,6 +195,10 @@ async fn upkeep(state: Arc<AppState>) {
     loop {
         tick.tick().await;
         state.basiq.keep_server_token_fresh().await;
+        let now = crate::session::now_unix();
+        if let Err(e) = state.sessions.revocations.sync(&state.store, now).await {
+            tracing::warn!(error = %e, "could not read revocations from the store; retrying shortly");
+        }
         ticks += 1;
         if ticks.is_multiple_of(30) {
             state.limits.prune();
@@ -197,7 +206,14 @@ async fn upkeep(state: Arc<AppState>) {
             if let Err(e) = state.store.prune(crate::store::now_ms(), keep).await {
                 tracing::warn!(error = %e, "could not prune the store; retrying later");
             }
-            state.consent.handoffs.prune(crate::session::now_unix());
+            if let Err(e) = state
+                .consent
+                .handoffs
+                .prune(crate::session::now_unix())
+                .await
+            {
+                tracing::warn!(error = %e, "could not prune hand-offs; retrying later");
+            }
         }
     }
 }
@@ -220,7 +236,7 @@ fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream, store: St
         hide_test_banks: config.hide_test_banks,
         consent_ui: config.consent_ui(),
     };
-    let consent = consent_ui(config, upstream);
+    let consent = consent_ui(config, upstream, store.clone());
     let site = Site::load(
         &config.dist_dir,
         &CspInputs {
@@ -267,7 +283,7 @@ fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream, store: St
 
 /// Basiq's Consent UI as configured: `CONSENT_UI_URL`, else the simulator's in sandbox, else
 /// Basiq's own.
-fn consent_ui(config: &Config, upstream: &Upstream) -> ConsentUi {
+fn consent_ui(config: &Config, upstream: &Upstream, store: Store) -> ConsentUi {
     let base = match (&config.consent_ui_url, &upstream.sandbox) {
         (Some(url), _) => url.clone(),
         (None, Some(sim)) => format!("{}/consent", sim.base_url()),
@@ -278,6 +294,6 @@ fn consent_ui(config: &Config, upstream: &Upstream) -> ConsentUi {
         enabled: config.consent_ui(),
         origin: web::origin_of(&base),
         base,
-        handoffs: Handoffs::new(&config.session_secret),
+        handoffs: Handoffs::new(&config.session_secret, store),
     }
 }

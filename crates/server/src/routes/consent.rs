@@ -109,6 +109,7 @@ pub async fn start(
         .consent
         .handoffs
         .start(&user, mode, now)
+        .await?
         .ok_or_else(|| ServerError::BadRequest("this session cannot hand off".into()))?;
     let token = state.basiq.fresh_client_token(&user).await?;
     let mut url = format!(
@@ -271,6 +272,8 @@ async fn complete(
     }
     handoffs
         .check_unused(&verified, now)
+        .await
+        .map_err(|_| Refusal::Unchecked)?
         .map_err(Refusal::State)?;
     let (job_id, job_ids) =
         parse_job_ids(q.job_id.as_deref(), q.job_ids.as_deref()).ok_or(Refusal::ForeignJob)?;
@@ -285,6 +288,8 @@ async fn complete(
     }
     handoffs
         .complete(&verified, job_id, job_ids, now)
+        .await
+        .map_err(|_| Refusal::Unchecked)?
         .map_err(Refusal::State)?;
     Ok((verified.mode, verified.nonce))
 }
@@ -341,7 +346,12 @@ pub async fn result(
     Query(q): Query<ResultQuery>,
 ) -> Result<Response, ServerError> {
     consent_mode(&state)?;
-    match state.consent.handoffs.result(&q.nonce, &user, now_unix()) {
+    match state
+        .consent
+        .handoffs
+        .result(&q.nonce, &user, now_unix())
+        .await?
+    {
         Ok(None) => Ok((
             StatusCode::NO_CONTENT,
             [(header::CACHE_CONTROL, "no-store")],

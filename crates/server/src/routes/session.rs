@@ -36,10 +36,13 @@ pub async fn forget(
             if q.delete_user {
                 state.basiq.delete_user(&s.user).await?;
                 state.host.forget_basiq_user(&s.user).await?;
-                state.sessions.revocations.revoke_user(&s.user, now);
+                state
+                    .sessions
+                    .revoke_user_shared(&state.store, &s.user, now)
+                    .await?;
                 tracing::info!(user = %s.user, "deleted a Basiq user at the person's request");
             }
-            state.sessions.revoke(&s, now);
+            state.sessions.revoke_shared(&state.store, &s, now).await?;
         }
         SessionState::Invalid if q.delete_user => return Err(ServerError::SessionExpired),
         SessionState::None if q.delete_user => return Err(ServerError::NoSession),

@@ -22,7 +22,9 @@ pub use keys::{Session, SessionKeys, random_id};
 pub use link_tokens::{LinkTokenError, LinkTokens, random_token};
 pub use revocations::Revocations;
 
+use crate::error::ServerError;
 use crate::state::AppState;
+use crate::store::{RevocationRow, Store, now_ms};
 
 /// Name of the session cookie over plain HTTP (local development on loopback).
 pub const COOKIE_NAME: &str = "bc_session";
@@ -174,14 +176,45 @@ impl Sessions {
         })
     }
 
-    /// Revokes `s` server-side: its value is refused from now on, wherever it was copied to.
-    pub fn revoke(&self, s: &Session, now: u64) {
+    /// Revokes `s` server-side in this process: its value is refused from now on, wherever
+    /// it was copied to. Returns what to record in the store for the other replicas.
+    pub fn revoke(&self, s: &Session, now: u64) -> RevocationRow {
         let keep_until = s.created + self.times.max_age.as_secs();
         if s.sid.is_empty() {
             self.revocations.revoke_user(&s.user, now);
+            user_revocation(&s.user, now)
         } else {
             self.revocations.revoke_session(&s.sid, keep_until, now);
+            RevocationRow {
+                kind: "session".into(),
+                subject: s.sid.clone(),
+                until_secs: keep_until as i64,
+            }
         }
+    }
+
+    /// [`Sessions::revoke`], recorded in `store` too (every replica, every restart).
+    pub async fn revoke_shared(
+        &self,
+        store: &Store,
+        s: &Session,
+        now: u64,
+    ) -> Result<(), ServerError> {
+        let row = self.revoke(s, now);
+        store.record_revocation(&row, now_ms()).await
+    }
+
+    /// Revokes every session of `user` created up to `now`, here and in `store`.
+    pub async fn revoke_user_shared(
+        &self,
+        store: &Store,
+        user: &str,
+        now: u64,
+    ) -> Result<(), ServerError> {
+        self.revocations.revoke_user(user, now);
+        store
+            .record_revocation(&user_revocation(user, now), now_ms())
+            .await
     }
 
     /// `Set-Cookie` that makes the browser drop the session cookie.
@@ -206,6 +239,14 @@ impl Sessions {
             embedded,
             self.times.max_age,
         )
+    }
+}
+
+fn user_revocation(user: &str, now: u64) -> RevocationRow {
+    RevocationRow {
+        kind: "user".into(),
+        subject: user.to_owned(),
+        until_secs: now as i64,
     }
 }
 

@@ -115,6 +115,16 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes hand-offs (and results) expired at `now_secs`.
+    pub async fn prune_handoffs(&self, now_secs: i64) -> Result<(), ServerError> {
+        on_pool!(self, p => sqlx::query("DELETE FROM handoffs WHERE expires_at_secs <= $1")
+            .bind(now_secs)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
     /// Records a revocation at `now` (a later one for the same subject replaces it).
     pub async fn record_revocation(
         &self,
