@@ -124,6 +124,9 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     let location = config.store_location().map_err(ServerError::StoreStart)?;
     let store = Store::open(&location).await?;
     tracing::info!(store = store.describe(), "store open");
+    if store.single_process() {
+        store.release_claims().await?;
+    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|source| ServerError::Bind {

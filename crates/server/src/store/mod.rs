@@ -211,6 +211,11 @@ impl Store {
         &self.description
     }
 
+    /// True for SQLite: one process owns the store (replicas need PostgreSQL).
+    pub fn single_process(&self) -> bool {
+        matches!(self.pool, Pool::Sqlite(_))
+    }
+
     /// The newest schema version this binary knows.
     pub fn schema_version(&self) -> i64 {
         let steps = match self.pool {

@@ -164,6 +164,37 @@ impl Store {
         Ok(())
     }
 
+    /// A Basiq user learnt of later (the `user.created` webhook, whose user's email and mobile
+    /// hash to `contact_hash`): adopted by the unconfirmed row it was created for, if any.
+    /// Returns the host user reference that now maps to it.
+    pub async fn adopt_unconfirmed_host_user(
+        &self,
+        contact_hash: &str,
+        basiq_user_id: &str,
+    ) -> Result<Option<String>, ServerError> {
+        let adopted: Option<(String,)> = on_pool!(self, p => sqlx::query_as(
+            "UPDATE host_users SET state = 'ready', basiq_user_id = $2 \
+             WHERE state = 'unconfirmed' AND contact_hash = $1 RETURNING user_ref",
+        )
+        .bind(contact_hash)
+        .bind(basiq_user_id)
+        .fetch_optional(p)
+        .await?);
+        Ok(adopted.map(|(r,)| r))
+    }
+
+    /// At the start of the only process using this store: creations it had in flight when it
+    /// stopped are unconfirmed (Basiq may have made the user), not pending for 30 seconds.
+    pub async fn release_claims(&self) -> Result<(), ServerError> {
+        on_pool!(self, p => sqlx::query(
+            "UPDATE host_users SET state = 'unconfirmed' WHERE state = 'pending'",
+        )
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
     /// Every known host user: (host, user_ref, Basiq user id), ordered.
     pub async fn host_users(&self) -> Result<Vec<(String, String, String)>, ServerError> {
         Ok(on_pool!(self, p => sqlx::query_as(

@@ -165,38 +165,48 @@ impl TestApp {
         password: &str,
         institution: &str,
     ) -> Value {
-        let basiq = self.server.basiq_url().to_owned();
-        let http = reqwest::Client::new();
-        let res = http
-            .post(format!("{basiq}/users/{}/connections", grant.user_id))
+        connect_at(self.server.basiq_url(), grant, login, password, institution).await
+    }
+}
+
+/// [`TestApp::connect`] against the Basiq (simulator) at `basiq`.
+pub async fn connect_at(
+    basiq: &str,
+    grant: &Grant,
+    login: &str,
+    password: &str,
+    institution: &str,
+) -> Value {
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{basiq}/users/{}/connections", grant.user_id))
+        .bearer_auth(&grant.access_token)
+        .json(&json!({"loginId": login, "password": password, "institution": {"id": institution}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let job: Value = res.json().await.unwrap();
+    let id = job["id"].as_str().unwrap().to_owned();
+    for _ in 0..400 {
+        let job: Value = http
+            .get(format!("{basiq}/jobs/{id}"))
             .bearer_auth(&grant.access_token)
-            .json(&json!({"loginId": login, "password": password, "institution": {"id": institution}}))
             .send()
             .await
+            .unwrap()
+            .json()
+            .await
             .unwrap();
-        assert_eq!(res.status(), 202);
-        let job: Value = res.json().await.unwrap();
-        let id = job["id"].as_str().unwrap().to_owned();
-        for _ in 0..400 {
-            let job: Value = http
-                .get(format!("{basiq}/jobs/{id}"))
-                .bearer_auth(&grant.access_token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let steps = job["steps"].as_array().unwrap();
-            if steps.iter().any(|s| s["status"] == "failed")
-                || steps.iter().all(|s| s["status"] == "success")
-            {
-                return job;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
+        let steps = job["steps"].as_array().unwrap();
+        if steps.iter().any(|s| s["status"] == "failed")
+            || steps.iter().all(|s| s["status"] == "success")
+        {
+            return job;
         }
-        panic!("job {id} did not finish");
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
+    panic!("job {id} did not finish");
 }
 
 /// The default test config: port 0, fast simulator, an empty dist dir.
