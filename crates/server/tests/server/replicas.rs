@@ -259,3 +259,57 @@ async fn postgres_a_revoked_session_is_refused_by_the_other_replica() {
         "a copy of a revoked cookie is refused on B too"
     );
 }
+
+/// Runs `sql` on the test server's administrator connection.
+async fn admin(sql: String) {
+    use sqlx::Connection;
+    let url = std::env::var("BANK_CONNECT_TEST_DATABASE_URL").unwrap();
+    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut c)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn postgres_losing_the_database_answers_503_with_a_way_out_then_recovers() {
+    let sim = external_sim().await;
+    let url = fresh_postgres().await;
+    let db = url.rsplit('/').next().unwrap().to_owned();
+    let app = replica(&sim, &["--database-url", &url], &[]).await;
+    let client = cookie_client();
+    session_for(&app, &client, "u-before").await;
+
+    admin(format!("ALTER DATABASE {db} ALLOW_CONNECTIONS false")).await;
+    admin(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"
+    ))
+    .await;
+    let res = app
+        .link_tokens(
+            HOST_SECRET,
+            &json!({"user_ref": "u-during", "email": "d@example.com"}),
+        )
+        .await;
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "5");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "store-unavailable");
+    assert!(
+        body["message"].as_str().unwrap().contains("Try again"),
+        "{body}"
+    );
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 503, "not ready without the store");
+    // A signed-in person's cached token needs no database at all.
+    assert_eq!(app.token(&client).await.status(), 200);
+
+    admin(format!("ALTER DATABASE {db} ALLOW_CONNECTIONS true")).await;
+    let link = app.mint_link_token(HOST_SECRET, "u-after").await;
+    assert_eq!(
+        app.redeem(&cookie_client(), &link).await.status(),
+        200,
+        "back"
+    );
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}
