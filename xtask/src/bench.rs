@@ -4,7 +4,8 @@
 //! on CPU 1 against 127.0.0.1. Measured: `/api/token` cache hits (one session) and
 //! `/api/institutions` answered 304 — first at full speed, then at a fixed 5,000 req/s for the
 //! latency percentiles; then under hostile load (1,000 idle slow connections; an abusive
-//! cookieless client from many loopback addresses). Each run lasts 10 s by default
+//! cookieless client from many loopback addresses); then with each store (`bench store`
+//! runs only those rows). Each run lasts 10 s by default
 //! (`BENCH_SECONDS`).
 
 use std::process::{Child, Command, Stdio};
@@ -28,6 +29,10 @@ impl Drop for Stop {
 pub fn run(args: &[String]) -> Result<(), Failure> {
     match args.first().map(String::as_str) {
         Some("server") => server(),
+        Some("store") => {
+            let seconds = prepare_server_bench()?;
+            crate::bench_store::store_rows(seconds)
+        }
         Some("app") => app(),
         other => Err(Failure(format!(
             "cargo xtask bench: unknown target {other:?} (try `cargo xtask bench server` or `cargo xtask bench app`)"
@@ -44,7 +49,8 @@ fn have(program: &str, arg: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn server() -> Result<(), Failure> {
+/// oha and the release server, built; the seconds per row.
+fn prepare_server_bench() -> Result<u64, Failure> {
     if !have("oha", "--version") {
         println!("==> installing oha {OHA_VERSION} (cargo install --locked)");
         let mut c = Command::new("cargo");
@@ -68,7 +74,11 @@ fn server() -> Result<(), Failure> {
         .args(["build", "--release", "--quiet", "-p", "bank-connect-server"])
         .current_dir(root());
     run_ok(build, "cargo build --release")?;
+    Ok(seconds)
+}
 
+fn server() -> Result<(), Failure> {
+    let seconds = prepare_server_bench()?;
     let (base, port, _stop) = start_server(&["--token-rate-per-ip", "0"])?;
     let cookie = session_cookie(&base)?;
     let headers = curl(&[
@@ -125,7 +135,8 @@ fn server() -> Result<(), Failure> {
             unloaded_token_rate = rate;
         }
     }
-    crate::bench_load::hostile_rows(&base, port, &token, unloaded_token_rate, seconds)
+    crate::bench_load::hostile_rows(&base, port, &token, unloaded_token_rate, seconds)?;
+    crate::bench_store::store_rows(seconds)
 }
 
 /// Starts the release server on a free loopback port, pinned to CPU 0, with `extra` flags;

@@ -4,6 +4,7 @@
 mod app_build;
 mod bench;
 mod bench_load;
+mod bench_store;
 mod postgres;
 mod setup;
 mod testing;
@@ -35,6 +36,8 @@ commands:
   postgres       start the throwaway PostgreSQL the store's tests use and print the variable
                  to export (for cargo test by hand); `postgres stop` stops it
   bench server   load figures for the server (oha; server pinned to one core)
+  bench store    only the store's rows: token cache hits and link-token redemptions with
+                 the in-memory, SQLite and PostgreSQL stores
   bench app      the app's budgets: first-view bytes, filter time in wasm, navigation → picker";
 
 fn main() -> ExitCode {

@@ -122,6 +122,24 @@ impl TestPostgres {
         Ok(pg)
     }
 
+    /// An empty database `name` (dropped first if it exists); its URL.
+    pub fn fresh_database(&self, name: &str) -> Result<String, Failure> {
+        let port = self
+            .url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.split('/').next())
+            .unwrap_or("");
+        let conn = ["-h", "127.0.0.1", "-p", port, "-U", "bankconnect"];
+        let mut drop = conn.to_vec();
+        drop.extend(["--if-exists", name]);
+        self.run("dropdb", &drop, "dropdb")?;
+        let mut create = conn.to_vec();
+        create.push(name);
+        self.run("createdb", &create, "createdb")?;
+        Ok(format!("postgres://bankconnect@127.0.0.1:{port}/{name}"))
+    }
+
     /// Leaves the server running after this value is dropped (`cargo xtask postgres`).
     pub fn keep_running(mut self) {
         self.keep_running = true;
