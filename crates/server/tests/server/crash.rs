@@ -161,4 +161,29 @@ async fn sqlite_kill_9_in_the_middle_of_traffic_loses_no_host_user() {
             .expect("a session");
         assert_eq!(&g.user_id, user, "{user_ref} kept its Basiq user");
     }
+    // The host's own copy, read while the server runs.
+    let out = Command::new(env!("CARGO_BIN_EXE_bank-connect-server"))
+        .arg("export-users")
+        .env_remove("DATABASE_URL")
+        .env("DATA_DIR", &dir)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(csv.starts_with("host,user_ref,basiq_user_id\n"), "{csv}");
+    assert!(
+        csv.contains(&format!("default,u-1,{}\n", grant.user_id)),
+        "{csv}"
+    );
+    for (user_ref, user) in &seen {
+        assert!(
+            csv.contains(&format!("default,{user_ref},{user}\n")),
+            "{csv}"
+        );
+    }
 }
