@@ -11,8 +11,6 @@ use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use crate::error::ServerError;
-use sha2::{Digest, Sha256};
-
 use crate::session::LinkTokens;
 use crate::store::{Claim, Store, now_ms};
 use crate::sync::lock;
@@ -84,10 +82,7 @@ pub const DEFAULT_HOST: &str = "default";
 /// The hash of the contact details sent to `POST /users`, kept to recognise the user later.
 pub fn contact_hash(email: Option<&str>, mobile: Option<&str>) -> String {
     let joined = format!("{}\0{}", email.unwrap_or(""), mobile.unwrap_or(""));
-    Sha256::digest(joined.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::store::sha256_hex(&joined)
 }
 
 impl HostUsers {

@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
 use super::keys::random_id;
 use crate::error::ServerError;
 use crate::store::Store;
@@ -19,10 +17,7 @@ pub fn random_token() -> String {
 
 /// The stored form of a token.
 fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::store::sha256_hex(token)
 }
 
 /// Link tokens: minted into the store, redeemed from it.

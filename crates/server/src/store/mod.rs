@@ -143,6 +143,15 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Lower-case hex SHA-256 of `text`: how tokens and contact details are stored.
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn start_error(location: &Location, why: impl std::fmt::Display) -> ServerError {
     ServerError::StoreStart(format!(
         "cannot open the store ({}): {why}",
