@@ -122,7 +122,13 @@ async fn sqlite_kill_9_in_the_middle_of_traffic_loses_no_host_user() {
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Kill once traffic is well under way (several host users created), however slow the machine.
+    for _ in 0..200 {
+        if seen.lock().unwrap().len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let mut process = process;
     process.0.kill().expect("SIGKILL");
     let _ = process.0.wait();
