@@ -13,6 +13,34 @@ pub struct TokenGrantBody {
     pub user_id: String,
 }
 
+/// `POST /api/token` body, as the widget sends it: empty fields are left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRequestBody {
+    /// The host's single-use link token (embedded, first request only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_token: Option<String>,
+    /// Basiq refused the token we had: mint a new one instead of the server's cached copy.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub fresh: bool,
+    /// The person chose "Start again" after their session ended: a new visitor is fine.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub new_session: bool,
+    /// The widget runs in a host's frame: never a user the host does not know of.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub embedded: bool,
+}
+
+impl TokenRequestBody {
+    /// The body as JSON text, or `None` when every field is empty (no body is sent).
+    pub fn to_json(&self) -> Option<String> {
+        (*self != Self::default()).then(|| serde_json::to_string(self).unwrap_or_default())
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// `POST /api/link-tokens` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkTokenBody {
@@ -120,4 +148,40 @@ pub struct TransactionPage {
 pub struct RefreshStarted {
     /// The Basiq job to follow.
     pub job_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_request_sends_only_what_is_set() {
+        assert_eq!(TokenRequestBody::default().to_json(), None);
+        let embedded_first = TokenRequestBody {
+            link_token: Some("lt".into()),
+            embedded: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            embedded_first.to_json().as_deref(),
+            Some(r#"{"link_token":"lt","embedded":true}"#)
+        );
+        let start_again = TokenRequestBody {
+            new_session: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            start_again.to_json().as_deref(),
+            Some(r#"{"new_session":true}"#)
+        );
+        let renewal = TokenRequestBody {
+            fresh: true,
+            embedded: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            renewal.to_json().as_deref(),
+            Some(r#"{"fresh":true,"embedded":true}"#)
+        );
+    }
 }

@@ -33,6 +33,8 @@ pub enum SessionEvent {
     Started,
     /// Starting the new session failed.
     StartFailed(UserError),
+    /// The person had the server forget this browser (`DELETE /api/session`).
+    Forgotten,
 }
 
 /// What the app must do for the session.
@@ -88,6 +90,10 @@ pub fn next(status: SessionStatus, event: SessionEvent) -> (SessionStatus, Vec<S
             },
             vec![E::FocusHeading],
         ),
+        // The person's own choice: the old session's tokens go; the next visit starts fresh.
+        (SessionStatus::Active, SessionEvent::Forgotten) => {
+            (SessionStatus::Active, vec![E::DropSession])
+        }
         // Anything else changes nothing: other failures, late answers of the old session,
         // a second click while starting, "Start again" while the session works.
         (status, _) => (status, Vec::new()),
@@ -166,6 +172,20 @@ mod tests {
         // And the person may try again.
         let (_, fx) = next(s, SessionEvent::StartAgain);
         assert_eq!(fx, vec![SessionEffect::StartNewSession]);
+    }
+
+    #[test]
+    fn forgetting_drops_the_tokens_and_starts_nothing() {
+        let (s, fx) = next(SessionStatus::Active, SessionEvent::Forgotten);
+        assert_eq!(s, SessionStatus::Active);
+        assert_eq!(fx, vec![SessionEffect::DropSession]);
+        // While the session-ended screen is up there is nothing left to forget.
+        let ended_status = SessionStatus::Ended {
+            starting: false,
+            error: None,
+        };
+        let (s, fx) = next(ended_status.clone(), SessionEvent::Forgotten);
+        assert_eq!((s, fx), (ended_status, Vec::new()));
     }
 
     #[test]

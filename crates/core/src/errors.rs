@@ -361,7 +361,8 @@ pub fn from_server(
     retry_after: Option<&str>,
 ) -> UserError {
     let kind = match body.code.as_str() {
-        "link-token-invalid" => ErrorKind::LinkExpired,
+        // Embedded without a link token or a session: only the host site can start one.
+        "link-token-invalid" | "link-token-required" => ErrorKind::LinkExpired,
         "no-session" => ErrorKind::SessionExpired,
         "session-expired" => ErrorKind::SessionEnded,
         "origin-not-allowed" | "misconfigured" => ErrorKind::AccessDenied,
@@ -823,6 +824,12 @@ mod server_answer_tests {
         );
         assert_eq!(used.kind, ErrorKind::LinkExpired);
         assert_eq!(used.recovery(), Recovery::ContactSupport);
+        let required = from_http(
+            401,
+            r#"{"code":"link-token-required","message":"Open this page from the site you came from."}"#,
+            None,
+        );
+        assert_eq!(required.kind, ErrorKind::LinkExpired);
         let soon = from_http(
             429,
             r#"{"code":"refresh-too-soon","message":"later"}"#,

@@ -13,6 +13,8 @@
 //! - [`connections`]: the connections view (relative times, refresh waits, transaction rows).
 //! - [`webhooks`]: Standard Webhooks signatures, Basiq's and the host's event bodies, the
 //!   host outbox's retry and ordering rules.
+//! - [`browser_session`]: the browser's session with our server (ended, started again);
+//!   [`forget`]: "Forget this browser".
 
 #![warn(missing_docs)]
 
@@ -27,6 +29,7 @@ pub mod directory;
 pub mod embed;
 pub mod errors;
 pub mod flow;
+pub mod forget;
 pub mod institution;
 pub mod job;
 pub mod links;
