@@ -323,6 +323,14 @@ impl SimHandle {
     pub fn admin_token(&self) -> Option<&str> {
         self.admin_token.as_deref()
     }
+    /// Test look-up: the id of every user the simulator holds, sorted.
+    pub fn user_ids(&self) -> Vec<String> {
+        self.sim
+            .store
+            .lock()
+            .map(|s| s.user_ids())
+            .unwrap_or_default()
+    }
     /// Makes every token issued so far expired (403 "Token has expired").
     pub fn expire_all_tokens(&self) {
         self.sim.token_epoch.fetch_add(1, Ordering::SeqCst);

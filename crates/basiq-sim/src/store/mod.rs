@@ -169,6 +169,13 @@ impl Store {
         id
     }
 
+    /// Every user's id, sorted (for tests: who exists).
+    pub fn user_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.users.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
     /// A user, or Basiq's 400/404.
     pub fn user(&self, id: &str) -> ApiResult<&User> {
         if !valid_id(id) {
