@@ -2,7 +2,7 @@
 //! connections view's routes.
 
 use bank_connect_core::api_types::{
-    AccountView, ConnectionView, RefreshStarted, TokenGrantBody, TransactionPage,
+    AccountView, ConnectionView, RefreshStarted, TokenGrantBody, TokenRequestBody, TransactionPage,
 };
 use bank_connect_core::errors::UserError;
 use bank_connect_core::{InstitutionDirectory, PublicConfig};
@@ -47,22 +47,29 @@ pub async fn fetch_institutions(etag: Option<&str>) -> Result<DirectoryAnswer, U
 /// `POST /api/token`: a CLIENT token for this browser session's Basiq user (kept in memory only).
 ///
 /// Embedded, the first call exchanges the host's single-use link token (from its `init`
-/// message, never a URL) for the session of the host's user; `fresh` asks for a new token
-/// instead of the server's cached copy (Basiq refused ours).
-pub async fn fetch_token(
-    link_token: Option<String>,
-    fresh: bool,
-) -> Result<TokenGrantBody, UserError> {
-    let body = match link_token {
-        Some(link_token) => Some(serde_json::json!({ "link_token": link_token })),
-        None if fresh => Some(serde_json::json!({ "fresh": true })),
-        None => None,
-    };
-    let request = match body {
-        Some(body) => Request::post("/api/token").json(&body),
+/// message, never a URL) for the session of the host's user, and every call says `embedded`;
+/// `fresh` asks for a new token instead of the server's cached copy (Basiq refused ours);
+/// `new_session` (only after the person chose "Start again" on the session-ended screen)
+/// starts over as a new visitor.
+pub async fn fetch_token(body: &TokenRequestBody) -> Result<TokenGrantBody, UserError> {
+    let request = match body.to_json() {
+        Some(text) => Request::post("/api/token")
+            .header("Content-Type", "application/json")
+            .body(text),
         None => Request::post("/api/token").build(),
     };
     json(request).await
+}
+
+/// `DELETE /api/session[?delete_user=true]`: this browser's session ends at the server (its
+/// cookie is cleared); with `delete_user`, the Basiq user and everything held for it go too.
+pub async fn forget_session(delete_user: bool) -> Result<(), UserError> {
+    let url = if delete_user {
+        "/api/session?delete_user=true"
+    } else {
+        "/api/session"
+    };
+    ok(Request::delete(url).build()).await.map(|_| ())
 }
 
 /// `GET /api/accounts`: the session user's accounts, numbers masked by the server.

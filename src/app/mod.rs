@@ -18,6 +18,7 @@ pub(crate) use session::CallError;
 
 use std::sync::Arc;
 
+use bank_connect_core::browser_session::{self, SessionEvent, SessionStatus};
 use bank_connect_core::errors::{ErrorKind, UserError};
 use bank_connect_core::flow::{self, FlowEffect, FlowEvent, FlowState, Focus, Screen};
 use bank_connect_core::{InstitutionSummary, PublicConfig};
@@ -25,12 +26,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use self::picker::picker_screen;
-use self::session::{ConfigWaiters, Session};
-use self::steps::{flow_effect, flow_screen};
+use self::session::{ConfigWaiters, Session, TokenFlight};
+use self::steps::{flow_effect, flow_screen, session_effect};
 #[cfg(feature = "split")]
 use self::{picker::preload_picker, steps::preload_flow};
 use crate::browser::{self, now_ms};
-use crate::components::{PlusButton, STEP_HEADING_ID};
+use crate::components::{PLUS_BUTTON_ID, PlusButton, STEP_HEADING_ID};
 use crate::connections::ConnectionsState;
 use crate::split::{call_split, lazy_view, preload};
 
@@ -48,9 +49,34 @@ pub(crate) struct Ctx {
     now: RwSignal<u64>,
     poll_generation: StoredValue<u64>,
     config_waiters: StoredValue<ConfigWaiters, LocalStorage>,
+    /// The `POST /api/token` on its way, shared by every caller.
+    token_flight: StoredValue<Option<TokenFlight>, LocalStorage>,
+    /// Whether our server still accepts this browser's session (core's `browser_session`).
+    session_status: RwSignal<SessionStatus>,
 }
 
 impl Ctx {
+    /// Runs core's session transition and carries out the effects it names.
+    pub(crate) fn session_event(&self, event: SessionEvent) {
+        let mut effects = Vec::new();
+        self.session_status.update(|s| {
+            let current = std::mem::take(s);
+            (*s, effects) = browser_session::next(current, event);
+        });
+        // Carried out from the `flow` module, beside the screen.
+        for effect in effects {
+            let ctx = *self;
+            spawn_local(async move {
+                let _ = call_split!(session_effect(ctx, effect));
+            });
+        }
+    }
+
+    /// Says `note` on the start screen (a polite live region) until the flow opens again.
+    pub(crate) fn say(&self, note: &str) {
+        self.background_note.set(Some(note.to_string()));
+    }
+
     fn dispatch(&self, event: FlowEvent) {
         let mut effects = Vec::new();
         self.flow.update(|s| {
@@ -78,7 +104,7 @@ impl Ctx {
                 match target {
                     Focus::StepHeading => STEP_HEADING_ID,
                     Focus::Password => "bc-password",
-                    Focus::PlusButton => "bc-plus",
+                    Focus::PlusButton => PLUS_BUTTON_ID,
                 }
                 .to_string(),
             ),
@@ -123,6 +149,8 @@ pub fn App() -> impl IntoView {
         now: RwSignal::new(now_ms()),
         poll_generation: StoredValue::new(0),
         config_waiters: StoredValue::new_local(None),
+        token_flight: StoredValue::new_local(None),
+        session_status: RwSignal::new(SessionStatus::Active),
     };
     let flow = ctx.flow;
     let connections = ConnectionsState::new(ctx);
@@ -157,8 +185,20 @@ pub fn App() -> impl IntoView {
 
     let screen = Memo::new(move |_| flow.with(Screen::of));
 
+    // A memo: the screen is rebuilt when the session ends or starts again, not while the
+    // person's "Start again" is on its way.
+    let ended = Memo::new(move |_| {
+        ctx.session_status
+            .with(|s| matches!(s, SessionStatus::Ended { .. }))
+    });
     let body = move || {
-        let current = screen.get();
+        // Ended: the flow module's session-ended screen (what the old session showed goes).
+        let current = if ended.get() {
+            connections.clear();
+            Screen::Failed
+        } else {
+            screen.get()
+        };
         match current {
             Screen::Idle => view! {
                 {move || {
@@ -189,7 +229,7 @@ pub fn App() -> impl IntoView {
         }
     };
 
-    let open = move || !matches!(screen.get(), Screen::Idle);
+    let open = move || !ended.get() && !matches!(screen.get(), Screen::Idle);
     // The simulator's fake banks, said in words (not colour only).
     let sandbox = move || ctx.config.with(|c| c.as_ref().is_some_and(|c| c.sandbox));
     view! {

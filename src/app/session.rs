@@ -2,7 +2,9 @@
 //! Storage or cookies) and its renewal, and Basiq calls made with it.
 
 use bank_connect_core::PublicConfig;
-use bank_connect_core::errors::UserError;
+use bank_connect_core::api_types::{TokenGrantBody, TokenRequestBody};
+use bank_connect_core::browser_session::{SessionEvent, SessionStatus};
+use bank_connect_core::errors::{ErrorKind, UserError};
 use bank_connect_core::flow::{FlowEvent, FlowState};
 use bank_connect_core::token::TokenClock;
 use futures::channel::oneshot;
@@ -15,6 +17,22 @@ use crate::browser::{self, now_ms};
 
 /// Callers waiting for `GET /api/config` while it is on its way (`None`: none on its way).
 pub(super) type ConfigWaiters = Option<Vec<oneshot::Sender<()>>>;
+
+/// The `POST /api/token` on its way, and the callers waiting for its answer.
+pub(super) struct TokenFlight {
+    /// It asked for a fresh token (a forced renewal).
+    fresh: bool,
+    waiters: Vec<oneshot::Sender<Result<Session, UserError>>>,
+}
+
+/// Ends the flight if its task goes away before the answer: the waiters then ask again.
+struct FlightGuard(StoredValue<Option<TokenFlight>, LocalStorage>);
+
+impl Drop for FlightGuard {
+    fn drop(&mut self) {
+        let _ = self.0.try_update_value(Option::take);
+    }
+}
 
 /// The CLIENT token and its user, in memory only (never Web Storage or cookies).
 #[derive(Clone)]
@@ -88,17 +106,106 @@ impl Ctx {
     }
 
     /// The current session, renewed when due (or when `force`).
+    ///
+    /// Single-flight: while a `POST /api/token` is on its way every caller waits for its
+    /// answer instead of sending another (a forced renewal that finds an unforced request on
+    /// its way waits for it, then asks for a fresh token itself). Embedded, the first request
+    /// carries the host's link token, so nothing asks for a token before that exchange ends.
     pub(super) async fn session(&self, force: bool) -> Result<Session, UserError> {
-        if !force
-            && let Some(s) = self.session.get_untracked()
-            && !s.clock.needs_renewal(now_ms())
-        {
-            return Ok(s);
+        loop {
+            if self
+                .session_status
+                .with_untracked(|s| !matches!(s, SessionStatus::Active))
+            {
+                // Only the person's "Start again" asks the server for a session now.
+                return Err(UserError::new(ErrorKind::SessionEnded));
+            }
+            if !force
+                && let Some(s) = self.session.get_untracked()
+                && !s.clock.needs_renewal(now_ms())
+            {
+                return Ok(s);
+            }
+            let joined = self.token_flight.try_update_value(|f| {
+                f.as_mut().map(|f| {
+                    let (tx, rx) = oneshot::channel();
+                    f.waiters.push(tx);
+                    (f.fresh, rx)
+                })
+            });
+            let Some(Some((fresh, rx))) = joined else {
+                break;
+            };
+            match rx.await {
+                Ok(answer) if fresh || !force => return answer,
+                // Not fresh enough for a forced renewal, or its task went away: ask again.
+                _ => continue,
+            }
         }
+        self.token_flight.set_value(Some(TokenFlight {
+            fresh: force,
+            waiters: Vec::new(),
+        }));
+        let _flight = FlightGuard(self.token_flight);
+        let answer = self.request_session(force).await;
+        let waiters = self
+            .token_flight
+            .try_update_value(Option::take)
+            .flatten()
+            .map(|f| f.waiters)
+            .unwrap_or_default();
+        for tx in waiters {
+            let _ = tx.send(answer.clone());
+        }
+        answer
+    }
+
+    /// One `POST /api/token` (see [`Ctx::session`]).
+    async fn request_session(&self, fresh: bool) -> Result<Session, UserError> {
         let issued_at_ms = now_ms();
         // Embedded: the host's single-use link token, once (it waits for the host's `init`).
         let link_token = crate::embed::link_token().await;
-        let grant = api::fetch_token(link_token, force).await?;
+        let body = TokenRequestBody {
+            link_token,
+            fresh,
+            new_session: false,
+            embedded: crate::embed::mode().is_some(),
+        };
+        match api::fetch_token(&body).await {
+            Ok(grant) => Ok(self.keep(grant, issued_at_ms)),
+            Err(e) => {
+                // A session the server no longer accepts ends here, until the person chooses.
+                self.session_event(SessionEvent::RequestFailed(e.clone()));
+                Err(e)
+            }
+        }
+    }
+
+    /// Embedded: waits until the host's link token was exchanged (or that failed), so what is
+    /// loaded next belongs to the host's user. Standalone it returns at once (a visitor without
+    /// a session stays one until they connect a bank).
+    pub(crate) async fn embedded_session_ready(&self) {
+        if crate::embed::mode().is_some() {
+            let _ = self.session(false).await;
+        }
+    }
+
+    /// Starts a new session (a new visitor) — only ever from the person's "Start again".
+    pub(super) async fn start_new_session(&self) -> Result<(), UserError> {
+        let issued_at_ms = now_ms();
+        let body = TokenRequestBody {
+            new_session: true,
+            // Embedded, the server refuses: only the host site can start a session there.
+            embedded: crate::embed::mode().is_some(),
+            ..TokenRequestBody::default()
+        };
+        let grant = api::fetch_token(&body).await?;
+        self.keep(grant, issued_at_ms);
+        Ok(())
+    }
+
+    /// Keeps a granted token (in memory) and schedules its renewal.
+    fn keep(&self, grant: TokenGrantBody, issued_at_ms: u64) -> Session {
         let s = Session {
             token: grant.access_token,
             user_id: grant.user_id,
@@ -109,7 +216,7 @@ impl Ctx {
         };
         self.session.set(Some(s.clone()));
         self.schedule_renewal(&s);
-        Ok(s)
+        s
     }
 
     /// Renews the token shortly before it expires, while the flow is open.

@@ -4,6 +4,7 @@
 
 use bank_connect_core::InstitutionSummary;
 use bank_connect_core::accounts::{self, AccountRow};
+use bank_connect_core::browser_session::{SessionEffect, SessionEvent, SessionStatus};
 use bank_connect_core::flow::{Attempt, Connected, FlowEffect, FlowEvent, FlowState, Form};
 use bank_connect_core::institution;
 use bank_connect_core::job::{JobFollow, JobView};
@@ -12,10 +13,10 @@ use leptos::task::spawn_local;
 
 use super::Ctx;
 use crate::api;
-use crate::browser::now_ms;
+use crate::browser::{focus_when_shown, now_ms};
 use crate::components::{
     ConnectedAccounts, ConnectionProgress, CredentialForm, CredentialSubmit, FailureAction,
-    FailureScreen, MfaPrompt,
+    FailureScreen, MfaPrompt, STEP_HEADING_ID, SessionEnded,
 };
 use crate::connections::ConnectionsState;
 use crate::split::ChunkError;
@@ -171,6 +172,48 @@ pub(super) fn flow_effect(ctx: Ctx, effect: FlowEffect) -> Result<(), ChunkError
     Ok(())
 }
 
+/// What a session transition asks for (in the `flow` module, beside the session-ended screen).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(flow, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+pub(super) fn session_effect(ctx: Ctx, effect: SessionEffect) -> Result<(), ChunkError> {
+    match effect {
+        SessionEffect::DropSession => {
+            // The old session's tokens and flow go; nothing asks for a new one.
+            ctx.session.set(None);
+            ctx.poll_generation.update_value(|g| *g += 1);
+            ctx.flow.set(FlowState::Idle);
+        }
+        SessionEffect::StartNewSession => spawn_local(async move {
+            ctx.session_event(match ctx.start_new_session().await {
+                Ok(()) => SessionEvent::Started,
+                Err(e) => SessionEvent::StartFailed(e),
+            });
+        }),
+        // The start screen renders again for the new session and loads its banks.
+        SessionEffect::ReloadConnections => {}
+        SessionEffect::FocusHeading => focus_when_shown(STEP_HEADING_ID.to_string()),
+    }
+    Ok(())
+}
+
+/// "Your session has ended" with "Start again".
+fn session_ended_screen(ctx: Ctx) -> AnyView {
+    let status = ctx.session_status;
+    let starting = Signal::derive(move || {
+        status.with(|s| matches!(s, SessionStatus::Ended { starting: true, .. }))
+    });
+    let error = Signal::derive(move || {
+        status.with(|s| match s {
+            SessionStatus::Ended { error, .. } => error.clone(),
+            SessionStatus::Active => None,
+        })
+    });
+    let on_start_again = Callback::new(move |()| ctx.session_event(SessionEvent::StartAgain));
+    view! { <SessionEnded starting error on_start_again /> }.into_any()
+}
+
 /// The steps after the picker: form, progress, MFA, accounts, failure (split point `flow`).
 #[cfg_attr(
     feature = "split",
@@ -195,6 +238,12 @@ pub(super) fn flow_screen(
         })
     };
 
+    if ctx
+        .session_status
+        .with_untracked(|s| matches!(s, SessionStatus::Ended { .. }))
+    {
+        return Ok(session_ended_screen(ctx));
+    }
     Ok(match state {
         FlowState::EnteringCredentials(Form { attempt, .. }) => credentials_screen(ctx, attempt),
         FlowState::Connecting { attempt, job } if job.mfa.is_none() => {

@@ -43,6 +43,9 @@ pub fn ConfirmDialog(
     /// Cancelled (button, Escape or a click on the backdrop).
     #[prop(into)]
     on_cancel: Callback<()>,
+    /// More between the message and the buttons (an option, the reason a try failed).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
@@ -105,6 +108,7 @@ pub fn ConfirmDialog(
             >
                 <h2 id=DIALOG_TITLE_ID class="bc-dialog-title">{title}</h2>
                 <p id=DIALOG_MESSAGE_ID>{message}</p>
+                {children.map(|c| c())}
                 <div class="bc-actions">
                     <button
                         type="button"

@@ -10,6 +10,7 @@ mod mfa_prompt;
 mod notice;
 mod plus_button;
 mod result;
+mod session_ended;
 mod transactions;
 
 pub use confirm_dialog::{ConfirmDialog, DIALOG_CANCEL_ID, DIALOG_MESSAGE_ID, DIALOG_TITLE_ID};
@@ -22,6 +23,7 @@ pub use institution_picker::{InstitutionPicker, LISTBOX_ID, MAX_SHOWN, SEARCH_ID
 pub use logo::InstitutionLogo;
 pub use mfa_prompt::{MfaPrompt, answer_id, clock};
 pub use notice::{Notice, STEP_HEADING_ID, StepHeading};
-pub use plus_button::PlusButton;
+pub use plus_button::{PLUS_BUTTON_ID, PlusButton};
 pub use result::{ConnectedAccounts, FailureAction, FailureScreen, actions_for};
+pub use session_ended::SessionEnded;
 pub use transactions::TransactionList;

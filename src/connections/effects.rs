@@ -4,20 +4,22 @@
 //! [`ConnectionsState::dispatch_with_secret`], which posts them if core asks for it.
 
 use bank_connect_core::InstitutionSummary;
+use bank_connect_core::browser_session::SessionEvent;
 use bank_connect_core::connections::state::{self as machine, UpdateOpening};
 use bank_connect_core::connections::{
     self as logic, ActionError, ConnectionsEffect as Effect, ConnectionsEvent as Event,
     ConnectionsFocus,
 };
 use bank_connect_core::errors::{ErrorKind, UserError};
+use bank_connect_core::forget::{self, ForgetEffect, ForgetEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{ConnectionsState, ENTRY_ID, HEADING_ID, PAGE_SIZE, focus_soon};
+use super::{ConnectionsState, ENTRY_ID, FORGET_ID, HEADING_ID, PAGE_SIZE, focus_soon};
 use crate::api;
 use crate::app::CallError;
 use crate::browser::{self, now_ms};
-use crate::components::{card_heading_id, remove_button_id};
+use crate::components::{PLUS_BUTTON_ID, card_heading_id, remove_button_id};
 
 fn call_error(e: CallError) -> ActionError {
     match e {
@@ -284,5 +286,40 @@ impl ConnectionsState {
                 page,
             });
         });
+    }
+}
+
+impl ConnectionsState {
+    /// Feeds a "Forget this browser" event to core and carries out what it names.
+    pub(super) fn forget_event(&self, event: ForgetEvent) {
+        let mut effects = Vec::new();
+        self.forget.update(|d| {
+            (*d, effects) = forget::next(d.take(), event);
+        });
+        for effect in effects {
+            match effect {
+                ForgetEffect::Send { delete_data } => {
+                    let st = *self;
+                    spawn_local(async move {
+                        st.forget_event(match api::forget_session(delete_data).await {
+                            Ok(()) => ForgetEvent::Done,
+                            Err(e) => ForgetEvent::Failed(e),
+                        });
+                    });
+                }
+                ForgetEffect::Forgotten { note } => {
+                    // The old session's tokens go; the start screen loads as a fresh visitor's.
+                    self.app.session_event(SessionEvent::Forgotten);
+                    self.clear();
+                    self.app.say(note);
+                    self.load();
+                    focus_soon(PLUS_BUTTON_ID.to_string());
+                }
+                ForgetEffect::SessionEnded(e) => {
+                    self.app.session_event(SessionEvent::RequestFailed(e));
+                }
+                ForgetEffect::FocusOpener => focus_soon(FORGET_ID.to_string()),
+            }
+        }
     }
 }

@@ -12,7 +12,9 @@ mod card;
 mod effects;
 mod view;
 
+use bank_connect_core::browser_session::SessionEvent;
 use bank_connect_core::connections::{ActionError, ConnectionStatus, ConnectionsScreen};
+use bank_connect_core::forget::ForgetDialog;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -25,6 +27,8 @@ use crate::split::{ChunkError, call_split, lazy_view, preload};
 pub const HEADING_ID: &str = "bc-connections-heading";
 /// The start screen's "Your connected banks" button id.
 pub const ENTRY_ID: &str = "bc-conn-open";
+/// The "Forget this browser" button's id (focus returns there when its dialog is cancelled).
+pub const FORGET_ID: &str = "bc-forget";
 /// Transactions per page.
 pub const PAGE_SIZE: u32 = 10;
 
@@ -35,6 +39,8 @@ pub struct ConnectionsState {
     screen: RwSignal<ConnectionsScreen>,
     /// True while a loop reloads the list because a connection is still unfinished.
     watching_pending: StoredValue<bool>,
+    /// The "Forget this browser" dialog, while it is open (core's `forget`).
+    forget: RwSignal<Option<ForgetDialog>>,
 }
 
 fn focus_soon(id: String) {
@@ -52,6 +58,7 @@ impl ConnectionsState {
             app,
             screen: RwSignal::new(ConnectionsScreen::default()),
             watching_pending: StoredValue::new(false),
+            forget: RwSignal::new(None),
         }
     }
 
@@ -76,19 +83,31 @@ impl ConnectionsState {
                 st.screen
                     .update(|s| s.min_interval_secs = c.min_refresh_interval_secs);
             }
+            // Embedded: after the host's link token was exchanged, so the list is its user's.
+            st.app.embedded_session_ready().await;
             st.fetch_list(true).await;
             st.follow_pending();
         });
+    }
+
+    /// Forgets what the view showed (the session it belonged to has ended).
+    pub(crate) fn clear(&self) {
+        self.screen.set(ConnectionsScreen::default());
     }
 
     /// Fetches the connections and their accounts into the state.
     async fn fetch_list(&self, report_failure: bool) {
         match api::list_connections().await {
             Ok(list) => self.screen.update(|s| s.list_loaded(list)),
-            Err(e) if report_failure => self
-                .screen
-                .update(|s| s.list_failed(ActionError::from_server_error(&e))),
-            Err(_) => {}
+            Err(e) => {
+                // A session the server no longer accepts gets its own screen.
+                self.app
+                    .session_event(SessionEvent::RequestFailed(e.clone()));
+                if report_failure {
+                    self.screen
+                        .update(|s| s.list_failed(ActionError::from_server_error(&e)));
+                }
+            }
         }
         if let Ok(list) = api::fetch_accounts().await {
             self.screen.update(|s| s.accounts_loaded(list));

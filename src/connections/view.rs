@@ -1,12 +1,13 @@
-//! The connected-banks view: the toolbar, the list of cards, the update form and the remove
-//! dialog.
+//! The connected-banks view: the toolbar, the list of cards, the update form, the remove
+//! dialog and "Forget this browser".
 
 use bank_connect_core::api_types::ConnectionView;
 use bank_connect_core::connections::{self as logic, ConnectionsEvent as Event};
+use bank_connect_core::forget::{self, ForgetEvent};
 use leptos::prelude::*;
 
 use super::card::connection_item;
-use super::{ConnectionsState, HEADING_ID};
+use super::{ConnectionsState, FORGET_ID, HEADING_ID};
 use crate::components::{ConfirmDialog, CredentialForm, Notice};
 
 pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
@@ -98,8 +99,58 @@ pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
             <Show when=updating fallback=list>
                 {update_form(st)}
             </Show>
+            <button
+                type="button"
+                id=FORGET_ID
+                class="bc-button bc-link bc-forget"
+                on:click=move |_| st.forget_event(ForgetEvent::Ask)
+            >
+                "Forget this browser…"
+            </button>
             {dialog}
+            {forget_dialog(st)}
         </section>
+    }
+}
+
+/// "Forget this browser?" with the choice to also delete the data, while it is open.
+fn forget_dialog(st: ConnectionsState) -> impl IntoView {
+    let dialog = st.forget;
+    let open = move || dialog.with(Option::is_some);
+    let delete_data = move || dialog.with(|d| d.as_ref().is_some_and(|d| d.delete_data));
+    let sending = move || dialog.with(|d| d.as_ref().is_some_and(|d| d.sending));
+    let error = move || dialog.with(|d| d.as_ref().and_then(|d| d.error.clone()));
+    move || {
+        open().then(|| {
+            view! {
+                <ConfirmDialog
+                    title=forget::TITLE
+                    message=forget::MESSAGE
+                    confirm_label=forget::CONFIRM_LABEL
+                    on_confirm=move |_| st.forget_event(ForgetEvent::Confirm)
+                    on_cancel=move |_| st.forget_event(ForgetEvent::Cancel)
+                >
+                    <label class="bc-check">
+                        <input
+                            type="checkbox"
+                            id="bc-forget-delete"
+                            prop:checked=delete_data
+                            disabled=sending
+                            on:change=move |ev| {
+                                st.forget_event(ForgetEvent::SetDeleteData(event_target_checked(&ev)))
+                            }
+                        />
+                        {forget::DELETE_LABEL}
+                    </label>
+                    <p class="bc-live" role="status">
+                        {move || sending().then_some("Forgetting…")}
+                    </p>
+                    {move || {
+                        error().map(|e| view! { <Notice title=e.title() message=e.message() /> })
+                    }}
+                </ConfirmDialog>
+            }
+        })
     }
 }
 
