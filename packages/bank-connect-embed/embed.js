@@ -74,6 +74,7 @@
     var savedScroll = { x: window.scrollX, y: window.scrollY };
     var savedOverflow = document.documentElement.style.overflow;
     var closed = false;
+    var linkTokenSent = false;
 
     function focusIframe() {
       try {
@@ -143,8 +144,13 @@
       var msg = e.data;
       switch (msg.type) {
         case "ready": {
+          // The link token is single-use: only the first `init` carries it. A frame that
+          // reloads says `ready` again and carries on with the session the token started.
           var init = {};
-          if (options.linkToken) init.link_token = String(options.linkToken);
+          if (options.linkToken && !linkTokenSent) {
+            init.link_token = String(options.linkToken);
+            linkTokenSent = true;
+          }
           if (isObject(options.theme)) init.theme = options.theme;
           post("init", init);
           call(options.onReady, msg.payload);

@@ -66,13 +66,17 @@ export interface Theme {
 
 /** `init` payload: the single-use link token (never in a URL) and the theme. */
 export interface InitPayload {
-  /** Link token minted by the host's backend (1–512 characters). */
+  /**
+   * Link token minted by the host's backend (1–512 characters). Single-use: `embed.js` sends it
+   * in the first `init` only; after the frame reloads, `init` comes without it and the widget
+   * carries on with the session the token started.
+   */
   link_token?: string;
   /** The host's theme. */
   theme?: Theme;
 }
 
-/** Host → widget: start. `embed.js` sends it when the widget says `ready`. */
+/** Host → widget: start. `embed.js` sends it each time the widget says `ready` (again after a reload). */
 export type InitMessage = Envelope<"init", InitPayload>;
 /** Host → widget: close. */
 export type CloseMessage = Envelope<"close", EmptyPayload>;
@@ -235,7 +239,10 @@ export type Mode = "modal" | "inline";
 export interface OpenOptions {
   /** The widget's URL (default: where `embed.js` was loaded from). */
   url?: string;
-  /** Single-use link token from the host's backend; sent in a message, never in a URL. */
+  /**
+   * Single-use link token from the host's backend; sent in a message, never in a URL, and only
+   * once (a frame that reloads keeps the session it started).
+   */
   linkToken?: string;
   /** `"modal"` (default): a dialog over the page; `"inline"`: a frame in `container`. */
   mode?: Mode;
@@ -245,7 +252,7 @@ export interface OpenOptions {
   theme?: Theme;
   /** Accessible name of the modal dialog (default "Connect your bank"). */
   title?: string;
-  /** The widget loaded (`ready`). */
+  /** The widget loaded (`ready`; again if the frame reloads). */
   onReady?: (payload: EmptyPayload) => void;
   /** Each `event`. */
   onEvent?: (payload: EventPayload) => void;
