@@ -326,6 +326,22 @@ if (indexedDB && indexedDB.databases) {
         self.screenshot(name).await;
     }
 
+    /// Adds `ms` of latency to every request of the page and its frames (Chrome DevTools
+    /// network emulation), as on a slow mobile network.
+    pub async fn add_latency(&self, ms: u64) {
+        let cdp = self.driver.cdp();
+        cdp.send_raw("Network.enable", serde_json::json!({}))
+            .await
+            .expect("Network.enable");
+        cdp.send_raw(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({ "offline": false, "latency": ms,
+                "downloadThroughput": -1, "uploadThroughput": -1 }),
+        )
+        .await
+        .expect("Network.emulateNetworkConditions");
+    }
+
     /// Blocks requests whose URL matches any pattern (Chrome DevTools `Network.setBlockedURLs`).
     pub async fn block_urls(&self, patterns: &[&str]) {
         let cdp = self.driver.cdp();

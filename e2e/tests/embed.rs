@@ -463,3 +463,178 @@ async fn loading_twice_and_opening_twice_make_one_widget() {
     })
     .await;
 }
+
+/// The Basiq users the simulator holds.
+fn basiq_users(h: &Harness) -> Vec<String> {
+    h.server.sandbox().expect("sandbox mode").user_ids()
+}
+
+/// On the host page with 150 ms of latency: "Connect a bank", then Hooli Bank connected in
+/// the frame; returns the host's `success` payload (the driver is back on the host page).
+async fn connect_embedded_slowly(h: &Harness, host: &str) -> Value {
+    h.add_latency(150).await;
+    h.driver.goto(host).await.unwrap();
+    h.button("Connect a bank").await.click().await.unwrap();
+    wait_for_log(h, "ready").await;
+    h.driver.enter_frame(0).await.unwrap();
+    // Chosen while the link token is still being exchanged: both wait for the one request.
+    h.pick_bank("hooli", "Hooli Bank").await;
+    h.log_in("gavinBelson", "hooli2016").await;
+    h.heading("Hooli Bank is connected").await;
+    h.find(By::Css("ul[aria-label='Accounts'] > li")).await;
+    h.driver.enter_default_frame().await.unwrap();
+    wait_for_log(h, "success").await
+}
+
+/// `GET path` from inside the widget's frame (same origin as the API): the JSON answer.
+async fn fetch_in_frame(h: &Harness, path: &str) -> Value {
+    h.driver.enter_frame(0).await.unwrap();
+    let ret = h
+        .driver
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => r.json()).then(b => done(JSON.stringify(b)), e => done(JSON.stringify({ failed: String(e) })));",
+            vec![Value::String(path.to_owned())],
+        )
+        .await
+        .unwrap();
+    h.driver.enter_default_frame().await.unwrap();
+    serde_json::from_str(ret.json().as_str().unwrap_or("null")).unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn embedded_with_150_ms_latency_makes_one_basiq_user_and_the_success_carries_its_accounts() {
+    with_sites(|h, s| async move {
+        let success = connect_embedded_slowly(&h, &s.host).await;
+        let accounts = success["accounts"].as_array().cloned().unwrap_or_default();
+        assert!(
+            !accounts.is_empty(),
+            "the host's success carries the accounts: {success}"
+        );
+        // The host's user (minted by its backend) is the only Basiq user: no anonymous one was
+        // made for a token request that raced the link-token exchange.
+        let users = basiq_users(&h);
+        assert_eq!(users.len(), 1, "exactly one Basiq user: {users:?}");
+        let listed = fetch_in_frame(&h, "/api/accounts").await;
+        assert_eq!(
+            listed.as_array().map(Vec::len),
+            Some(accounts.len()),
+            "the session's user holds the accounts the host heard of: {listed}"
+        );
+        h.driver.enter_frame(0).await.unwrap();
+        h.check_screen("embed-slow-success", &["hooli2016"]).await;
+        h.driver.enter_default_frame().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reloaded_frame_keeps_the_persons_session_and_banks() {
+    with_sites(|h, s| async move {
+        connect_embedded_slowly(&h, &s.host).await;
+        let before = fetch_in_frame(&h, "/api/connections").await;
+        assert_eq!(before.as_array().map(Vec::len), Some(1), "{before}");
+
+        // The frame reloads (as the widget's own "Reload the page" does): it says `ready`
+        // again, and the host must not send the used link token again.
+        let readies = log_types(&h)
+            .await
+            .iter()
+            .filter(|(t, _)| t == "ready")
+            .count();
+        h.driver.enter_frame(0).await.unwrap();
+        h.driver
+            .execute("location.reload();", vec![])
+            .await
+            .unwrap();
+        h.driver.enter_default_frame().await.unwrap();
+        let started = std::time::Instant::now();
+        while log_types(&h)
+            .await
+            .iter()
+            .filter(|(t, _)| t == "ready")
+            .count()
+            == readies
+        {
+            assert!(
+                started.elapsed() < WAIT,
+                "the reloaded frame never said ready"
+            );
+            tokio::time::sleep(POLL).await;
+        }
+        h.driver.enter_frame(0).await.unwrap();
+        h.heading("Choose your bank").await;
+        let text = h.find(By::Css("body")).await.text().await.unwrap();
+        assert!(
+            !text.contains("This link has expired"),
+            "a valid session is not an expired link: {text}"
+        );
+        h.check_screen("embed-reloaded", &["hooli2016"]).await;
+        h.driver.enter_default_frame().await.unwrap();
+        let after = fetch_in_frame(&h, "/api/connections").await;
+        assert_eq!(after, before, "still the person's session and banks");
+        assert_eq!(basiq_users(&h).len(), 1, "no new Basiq user");
+        let types: Vec<String> = log_types(&h).await.into_iter().map(|(t, _)| t).collect();
+        assert!(
+            !types.iter().any(|t| t == "exit"),
+            "the widget stays open: {types:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_script_on_an_allowed_host_page_cannot_read_the_embedded_users_token_accounts_or_transactions()
+ {
+    with_sites(|h, s| async move {
+        let success = connect_embedded_slowly(&h, &s.host).await;
+        let connection = success["connection_id"].as_str().unwrap().to_owned();
+        let account = success["accounts"][0]["id"].as_str().unwrap_or_default().to_owned();
+        let widget = h.url("");
+        let transactions = format!("/api/connections/{connection}/transactions?account={account}&limit=10");
+        // Control: the widget itself (same origin) reads them, so the session and data exist.
+        let own = fetch_in_frame(&h, &transactions).await;
+        assert!(own["transactions"].is_array(), "the widget reads its transactions: {own}");
+
+        // The host page (an allowed origin, or an XSS on it) asks with the person's cookies.
+        let probe = r#"
+const [base, txns] = [arguments[0], arguments[1]];
+const done = arguments[arguments.length - 1];
+const tries = [
+  ["token", base + "/api/token", { method: "POST", credentials: "include", headers: { "Content-Type": "application/json" }, body: "{}" }],
+  ["token-simple", base + "/api/token", { method: "POST", credentials: "include", headers: { "Content-Type": "text/plain" }, body: "" }],
+  ["accounts", base + "/api/accounts", { credentials: "include" }],
+  ["connections", base + "/api/connections", { credentials: "include" }],
+  ["transactions", base + txns, { credentials: "include" }],
+];
+Promise.all(tries.map(([name, url, init]) =>
+  fetch(url, init).then(r => r.text().then(t => [name, "read", t]), e => [name, "blocked", String(e)])
+)).then(all => done(JSON.stringify(all)));
+"#;
+        let ret = h
+            .driver
+            .execute_async(probe, vec![Value::String(widget.clone()), Value::String(transactions.clone())])
+            .await
+            .unwrap();
+        let results: Value = serde_json::from_str(ret.json().as_str().unwrap()).unwrap();
+        let results = results.as_array().unwrap();
+        assert_eq!(results.len(), 5);
+        for r in results {
+            assert_eq!(r[1], "blocked", "the host page read {}: {}", r[0], r[2]);
+        }
+        // Without CORS the page can only send blind requests: their answers are opaque.
+        let opaque = h
+            .driver
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; fetch(arguments[0] + '/api/accounts', { mode: 'no-cors', credentials: 'include' }).then(r => r.text().then(t => done([r.type, t.length])), e => done(['blocked', 0]));",
+                vec![Value::String(widget)],
+            )
+            .await
+            .unwrap();
+        let opaque = opaque.json();
+        assert!(
+            opaque[1] == 0 && (opaque[0] == "opaque" || opaque[0] == "blocked"),
+            "nothing readable: {opaque}"
+        );
+    })
+    .await;
+}
