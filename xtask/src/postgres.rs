@@ -119,7 +119,38 @@ impl TestPostgres {
             "start PostgreSQL",
         )?;
         pg.url = format!("postgres://bankconnect@127.0.0.1:{port}/postgres");
+        pg.drop_test_databases(port)?;
         Ok(pg)
+    }
+
+    /// Drops the databases earlier test runs made (`t_…`, one per test), so the folder stays small.
+    fn drop_test_databases(&self, port: u16) -> Result<(), Failure> {
+        let port = port.to_string();
+        let mut list = self.command("psql");
+        list.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            "bankconnect",
+            "-d",
+            "postgres",
+            "-Atc",
+        ])
+        .arg("SELECT datname FROM pg_database WHERE datname LIKE 't\\_%'");
+        let out = list.current_dir(Path::new("/")).output()?;
+        for name in String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.is_empty())
+        {
+            self.run(
+                "dropdb",
+                &["-h", "127.0.0.1", "-p", &port, "-U", "bankconnect", name],
+                "drop a test database",
+            )?;
+        }
+        Ok(())
     }
 
     /// An empty database `name` (dropped first if it exists); its URL.
