@@ -143,6 +143,32 @@ async fn open_forget_dialog(h: &Harness, shot: &str) -> WebElement {
     dialog
 }
 
+/// Confirms the open "Forget this browser?" dialog and waits for the start screen's `note`.
+async fn confirm_forget(h: &Harness, dialog: &WebElement, note: &str) {
+    dialog
+        .find(By::XPath(
+            ".//button[normalize-space()='Forget this browser']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    h.find(By::XPath(format!(
+        "//p[@role='status'][normalize-space()='{note}']"
+    )))
+    .await;
+}
+
+/// Reloads: the start screen of a fresh visitor (no banks, no session cookie).
+async fn reload_as_a_fresh_visitor(h: &Harness) {
+    h.driver.refresh().await.unwrap();
+    h.button("+ Connect a bank").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert!(no_banks_shown(h).await, "a fresh visitor has no banks");
+    assert_eq!(session_cookie(h).await, None, "and no session");
+}
+
 #[tokio::test]
 async fn forget_this_browser_then_reload_is_a_fresh_visitor_with_no_banks() {
     Harness::run(|h| async move {
@@ -160,16 +186,11 @@ async fn forget_this_browser_then_reload_is_a_fresh_visitor_with_no_banks() {
         assert!(session_cookie(&h).await.is_some(), "cancel forgets nothing");
 
         let dialog = open_forget_dialog(&h, "forget-browser").await;
-        dialog
-            .find(By::XPath(".//button[normalize-space()='Forget this browser']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        h.find(By::XPath(
-            "//p[@role='status'][normalize-space()='This browser no longer remembers your connected banks.']",
-        ))
+        confirm_forget(
+            &h,
+            &dialog,
+            "This browser no longer remembers your connected banks.",
+        )
         .await;
         wait_for_focus(&h, "bc-plus").await;
         assert!(no_banks_shown(&h).await, "the banks are gone from the view");
@@ -177,11 +198,7 @@ async fn forget_this_browser_then_reload_is_a_fresh_visitor_with_no_banks() {
         h.check_screen("forgotten", &[HOOLI_PASSWORD]).await;
 
         // A reload is a fresh visitor: no banks, no session, and no new Basiq user either.
-        h.driver.refresh().await.unwrap();
-        h.button("+ Connect a bank").await;
-        tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
-        assert!(no_banks_shown(&h).await, "a fresh visitor has no banks");
-        assert_eq!(session_cookie(&h).await, None);
+        reload_as_a_fresh_visitor(&h).await;
         assert_eq!(
             basiq_users(&h),
             users,
@@ -204,16 +221,11 @@ async fn forget_and_delete_removes_the_basiq_user_from_the_simulator() {
         let tick = h.find(By::Id("bc-forget-delete")).await;
         tick.click().await.unwrap();
         assert!(tick.is_selected().await.unwrap(), "the box is ticked");
-        dialog
-            .find(By::XPath(".//button[normalize-space()='Forget this browser']"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        h.find(By::XPath(
-            "//p[@role='status'][normalize-space()='Your connected banks and their data were deleted, and this browser no longer remembers you.']",
-        ))
+        confirm_forget(
+            &h,
+            &dialog,
+            "Your connected banks and their data were deleted, and this browser no longer remembers you.",
+        )
         .await;
         assert!(
             basiq_users(&h).is_empty(),
@@ -221,11 +233,7 @@ async fn forget_and_delete_removes_the_basiq_user_from_the_simulator() {
             basiq_users(&h)
         );
         assert_eq!(session_cookie(&h).await, None);
-
-        h.driver.refresh().await.unwrap();
-        h.button("+ Connect a bank").await;
-        tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
-        assert!(no_banks_shown(&h).await, "a fresh visitor has no banks");
+        reload_as_a_fresh_visitor(&h).await;
     })
     .await;
 }
