@@ -280,7 +280,10 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
     {
         say("wasm-opt", &v);
         say("axe-core", "present (node_modules/axe-core)");
-        say("typescript, react", "present (node_modules)");
+        say(
+            "typescript, react, standardwebhooks",
+            "present (node_modules)",
+        );
         return Ok(());
     }
     if version_of(env, "npm", "--version").is_none() {
@@ -307,7 +310,10 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
             "npm install did not provide {missing} (package.json lists it)"
         )));
     }
-    say("typescript, react", "installed (node_modules)");
+    say(
+        "typescript, react, standardwebhooks",
+        "installed (node_modules)",
+    );
     match current() {
         Some(v) if v.contains(&wanted) => {
             say("wasm-opt", &v);
@@ -329,6 +335,8 @@ fn typed_embedding_missing() -> Option<String> {
         "node_modules/@types/react/index.d.ts",
         "node_modules/@types/react-dom/client.d.ts",
         "node_modules/bank-connect-embed/index.d.ts",
+        // The third-party Standard Webhooks verifier of the server's host-webhook tests.
+        "node_modules/standardwebhooks/dist/index.js",
     ]
     .into_iter()
     .find(|f| !root().join(f).is_file())

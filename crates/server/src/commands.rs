@@ -20,6 +20,9 @@ pub async fn run(command: &Command, config: &Config) -> Result<(), ServerError> 
             );
             Ok(())
         }
+        Command::RegisterWebhook { url } => {
+            crate::webhooks::register::command(config, url, store.clone()).await
+        }
         Command::ExportUsers => {
             let users = store.host_users().await?;
             let mut out = std::io::stdout().lock();

@@ -203,6 +203,10 @@ pub struct Config {
     /// Simulator time scale in sandbox mode (1 = realistic job durations).
     #[arg(long, env = "SANDBOX_SPEED", default_value_t = 1.0)]
     pub sandbox_speed: f64,
+
+    /// Basiq's webhooks in and the host's out.
+    #[command(flatten)]
+    pub webhooks: crate::webhooks::WebhookArgs,
 }
 
 /// The binary's subcommands (none: serve).
@@ -212,6 +216,13 @@ pub enum Command {
     Migrate,
     /// Writes host user reference → Basiq user id as CSV to stdout.
     ExportUsers,
+    /// Subscribes a URL (this server's `…/api/webhooks/basiq`) to Basiq's webhooks, or finds
+    /// its subscription, and prints the `BASIQ_WEBHOOK_SECRET=whsec_…` line to set.
+    RegisterWebhook {
+        /// The public URL Basiq delivers to, e.g. https://connect.example.com/api/webhooks/basiq.
+        #[arg(long)]
+        url: String,
+    },
 }
 
 impl Config {
@@ -319,6 +330,7 @@ impl Config {
         }
         crate::client::TrustedProxies::parse(&self.trusted_proxies)?;
         self.store_location()?;
+        self.webhooks.settings()?;
         if self.max_connections == 0
             || self.header_read_timeout_secs == 0
             || self.request_timeout_secs == 0

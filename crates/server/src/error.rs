@@ -120,6 +120,15 @@ pub enum ServerError {
     /// The store failed while serving (the database went away or is overloaded).
     #[error("store: {0}")]
     Store(String),
+    /// The webhook settings, or the sandbox's own subscription, do not work out.
+    #[error("webhook set-up: {0}")]
+    WebhookSetup(String),
+    /// `/api/webhooks/basiq` without `BASIQ_WEBHOOK_SECRET`.
+    #[error("Basiq webhooks are not set up (BASIQ_WEBHOOK_SECRET)")]
+    WebhooksOff,
+    /// A webhook delivery whose signature, timestamp or headers do not hold.
+    #[error("webhook refused: {0}")]
+    WebhookRefused(#[from] bank_connect_core::webhooks::SignatureError),
 }
 
 impl ServerError {
@@ -274,6 +283,16 @@ impl ServerError {
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "Send Authorization: Bearer <HOST_API_SECRET>.".into(),
+            ),
+            WebhooksOff => (
+                StatusCode::NOT_FOUND,
+                "webhooks-off",
+                "Basiq webhooks are not set up on this server (set BASIQ_WEBHOOK_SECRET).".into(),
+            ),
+            WebhookRefused(why) => (
+                StatusCode::UNAUTHORIZED,
+                "webhook-refused",
+                format!("Refused: {why}. Sign with the subscription's whsec_ secret (Standard Webhooks)."),
             ),
             // Start-up errors (and the upstream ones, answered by `parts`).
             _ => (

@@ -28,6 +28,7 @@ pub mod store;
 mod sync;
 mod throttle;
 mod web;
+pub mod webhooks;
 
 pub use config::Config;
 pub use error::ServerError;

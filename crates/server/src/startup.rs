@@ -164,13 +164,19 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         }
         tracing::warn!(error = %e, "could not get a Basiq token at start; /readyz stays 503 until one succeeds");
     }
-    let state = Arc::new(app_state(&config, basiq, &upstream, store));
+    let hooks = webhook_settings(&config, &basiq, &upstream, addr).await?;
+    let state = Arc::new(app_state(&config, basiq, &upstream, store, hooks));
     state
         .sessions
         .revocations
         .sync(&state.store, crate::session::now_unix())
         .await?;
-    let upkeep = tokio::spawn(upkeep(state.clone()));
+    let upkeep = {
+        let (a, b) = (state.clone(), state.clone());
+        tokio::spawn(async move {
+            tokio::join!(upkeep(a), crate::webhooks::outbound::run(b));
+        })
+    };
     let app = crate::routes::router(state);
     let (tx, rx) = oneshot::channel::<()>();
     let limits = ConnectionLimits {
@@ -226,7 +232,44 @@ fn config_keep(state: &AppState) -> u64 {
     state.public_config.min_refresh_interval_secs.max(24 * 3600)
 }
 
-fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream, store: Store) -> AppState {
+/// The webhook settings; in sandbox mode without `BASIQ_WEBHOOK_SECRET` the server subscribes
+/// its own `/api/webhooks/basiq` to the simulator and verifies with that secret.
+async fn webhook_settings(
+    config: &Config,
+    basiq: &BasiqClient,
+    upstream: &Upstream,
+    addr: SocketAddr,
+) -> Result<crate::webhooks::Settings, ServerError> {
+    let settings = config
+        .webhooks
+        .settings()
+        .map_err(ServerError::WebhookSetup)?;
+    if upstream.sandbox.is_none() || settings.basiq_secret.is_some() {
+        return Ok(settings);
+    }
+    let ip = if addr.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        addr.ip()
+    };
+    let url = format!(
+        "http://{}/api/webhooks/basiq",
+        SocketAddr::new(ip, addr.port())
+    );
+    let registration = crate::webhooks::register::ensure(basiq, &url).await?;
+    let secret = bank_connect_core::webhooks::Secret::parse(&registration.secret)
+        .map_err(|e| ServerError::WebhookSetup(e.to_string()))?;
+    tracing::info!(url, "sandbox mode: subscribed to the simulator's webhooks");
+    Ok(settings.with_basiq_secret(secret))
+}
+
+fn app_state(
+    config: &Config,
+    basiq: BasiqClient,
+    upstream: &Upstream,
+    store: Store,
+    webhooks: crate::webhooks::Settings,
+) -> AppState {
     if config.session_secret.is_empty() {
         tracing::warn!(
             "SESSION_SECRET is not set: using a random one, so sessions end when the server restarts"
@@ -281,6 +324,7 @@ fn app_state(config: &Config, basiq: BasiqClient, upstream: &Upstream, store: St
         request_timeout: Duration::from_secs(config.request_timeout_secs.max(1)),
         consent,
         store,
+        webhooks,
     }
 }
 

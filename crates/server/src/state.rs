@@ -41,4 +41,6 @@ pub struct AppState {
     pub consent: ConsentUi,
     /// What outlives the process and is shared by replicas.
     pub store: Store,
+    /// Basiq's webhooks in, the host's out.
+    pub webhooks: crate::webhooks::Settings,
 }

@@ -6,5 +6,5 @@ pub mod events;
 pub mod outbox;
 pub mod signature;
 
-pub use events::{BasiqEvent, host_payload};
+pub use events::{BasiqEvent, host_payload, rfc3339};
 pub use signature::{Secret, SignatureError};

@@ -5,6 +5,7 @@
 
 mod budget;
 mod v3;
+mod webhooks;
 mod wire;
 
 pub use budget::{TokenCallCap, TokenUse};

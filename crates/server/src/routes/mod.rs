@@ -46,6 +46,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/embed.js", get(site::embed_js))
         .merge(api_routes(&state))
         .route("/consent/return", get(consent::return_route))
+        .route(
+            "/api/webhooks/basiq",
+            post(crate::webhooks::inbound::receive),
+        )
         .route("/", get(site::index))
         .route("/index.html", get(site::index))
         .fallback(move |State(state): State<Arc<AppState>>, req: Request| {

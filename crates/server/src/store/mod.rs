@@ -7,11 +7,13 @@
 //! Times are Unix milliseconds (`*_secs` columns: seconds). Nothing secret is kept in clear:
 //! link tokens are stored as SHA-256 hashes, contact details as a hash.
 
+mod deliveries;
 mod sessions;
 mod tokens;
 mod users;
 mod webhooks;
 
+pub use deliveries::PendingWebhook;
 pub use sessions::{HandoffRow, RevocationRow};
 pub use tokens::{LinkTokenError, TokenCallRefused};
 pub use users::{Claim, HostUserRow};
@@ -36,16 +38,30 @@ pub const SQLITE_FILE: &str = "bank-connect.sqlite3";
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Each backend's migrations, in version order: (version, description, SQL).
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "store",
-    include_str!("../../migrations/sqlite/0001_store.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "store",
-    include_str!("../../migrations/postgres/0001_store.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "store",
+        include_str!("../../migrations/sqlite/0001_store.sql"),
+    ),
+    (
+        2,
+        "webhook events",
+        include_str!("../../migrations/sqlite/0002_webhook_events.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "store",
+        include_str!("../../migrations/postgres/0001_store.sql"),
+    ),
+    (
+        2,
+        "webhook events",
+        include_str!("../../migrations/postgres/0002_webhook_events.sql"),
+    ),
+];
 
 /// Where the store lives.
 #[derive(Debug, Clone, PartialEq, Eq)]

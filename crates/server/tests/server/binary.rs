@@ -174,7 +174,7 @@ fn migrate_and_export_users_run_against_the_store() {
     );
     let said = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
-        said.contains("store migrated") && said.contains("schema version 1"),
+        said.contains("store migrated") && said.contains("schema version 2"),
         "{said}"
     );
     assert!(dir.join("bank-connect.sqlite3").is_file());

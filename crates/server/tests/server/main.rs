@@ -20,4 +20,8 @@ mod session;
 mod session_safety;
 mod static_files;
 mod store;
+mod store_webhooks;
 mod upstream;
+mod webhooks_in;
+mod webhooks_out;
+mod webhooks_support;
