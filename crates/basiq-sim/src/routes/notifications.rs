@@ -1,5 +1,6 @@
 //! `/notifications/webhooks`: subscribe (the answer carries the `whsec_` secret), list, get,
-//! delete, and the messages sent to a subscription with their attempts. SERVER_ACCESS only.
+//! delete, the messages sent to a subscription with their attempts, and `GET /events/{id}`.
+//! SERVER_ACCESS only.
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ pub(super) fn add(r: Router<Arc<Sim>>) -> Router<Arc<Sim>> {
     r.route("/notifications/webhooks", get(list).post(create))
         .route("/notifications/webhooks/{id}", get(one).delete(remove))
         .route("/notifications/webhooks/{id}/messages", get(messages))
+        .route("/events/{id}", get(event))
 }
 
 fn subscribed_events(m: &Map<String, Value>) -> ApiResult<Vec<String>> {
@@ -153,4 +155,17 @@ async fn messages(_t: ServerToken, State(sim): S, Path(id): Path<String>) -> Api
         json!({"type": "list", "size": data.len(), "data": data,
                "links": {"self": format!("{base}/notifications/webhooks/{id}/messages")}}),
     ))
+}
+
+async fn event(_t: ServerToken, State(sim): S, Path(id): Path<String>) -> ApiResult<Response> {
+    let w = sim
+        .webhooks
+        .lock()
+        .map_err(|_| ApiError::internal("Simulator state is poisoned."))?;
+    let e = w
+        .events
+        .iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| ApiError::not_found("Requested event does not exist."))?;
+    Ok(json_status(StatusCode::OK, e.json(&sim.cfg.base_url)))
 }

@@ -126,6 +126,42 @@ pub struct Webhooks {
     pub messages: Vec<Message>,
     /// Test switch: this many next attempts count as failed even when the receiver says 2xx.
     pub fail_next: u32,
+    /// The events sent, newest last (`GET /events/{id}`).
+    pub events: std::collections::VecDeque<EventRecord>,
+}
+
+/// An event as `GET /events/{id}` shows it.
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    /// Event id.
+    pub id: String,
+    /// Basiq's event type id.
+    pub type_id: &'static str,
+    /// Whose it is.
+    pub user_id: String,
+    /// The entity's URL.
+    pub entity_url: String,
+    /// When (RFC 3339, wall time).
+    pub created: String,
+}
+
+impl EventRecord {
+    /// Basiq's JSON for it: the entity and what happened to it, and a link to the entity
+    /// (the simulator does not copy the entity itself into `data`).
+    pub fn json(&self, base: &str) -> Value {
+        let (entity, happened) = self.type_id.split_once('.').unwrap_or((self.type_id, ""));
+        json!({
+            "type": "event",
+            "id": self.id,
+            "createdDate": self.created,
+            "entity": entity,
+            "eventType": happened,
+            "userId": self.user_id,
+            "dataRef": self.entity_url,
+            "data": {},
+            "links": {"self": format!("{base}/events/{}", self.id)},
+        })
+    }
 }
 
 impl Webhooks {
@@ -133,15 +169,26 @@ impl Webhooks {
     pub fn enqueue(&mut self, events: Vec<SimEvent>, base: &str, now: Duration) {
         for ev in events {
             let event_id = uuid::Uuid::new_v4().simple().to_string();
+            let entity_url = format!("{base}{}", ev.entity);
             let body = json!({
                 "eventTypeId": ev.type_id,
                 "eventId": event_id,
                 "links": {
                     "event": format!("{base}/events/{event_id}"),
-                    "eventEntity": format!("{base}{}", ev.entity),
+                    "eventEntity": entity_url,
                 },
             })
             .to_string();
+            if self.events.len() >= MAX_MESSAGES {
+                self.events.pop_front();
+            }
+            self.events.push_back(EventRecord {
+                id: event_id.clone(),
+                type_id: ev.type_id,
+                user_id: ev.user_id.clone(),
+                entity_url,
+                created: crate::store::ts(chrono::Utc::now()),
+            });
             for sub in self.subscriptions.iter().filter(|s| s.wants(ev.type_id)) {
                 self.messages.push(Message {
                     id: format!("msg_{}", uuid::Uuid::new_v4().simple()),

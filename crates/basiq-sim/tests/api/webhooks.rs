@@ -197,6 +197,29 @@ async fn a_connection_sends_signed_created_activated_and_transactions_updated() 
         );
         assert!(v["eventId"].as_str().is_some_and(|e| !e.is_empty()));
     }
+    let first: Value = serde_json::from_str(&got[0].body).expect("json");
+    let ev_url = first["links"]["event"].as_str().expect("event link");
+    let ev: Value = client()
+        .get(ev_url)
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .expect("event")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (
+            ev["type"].as_str(),
+            ev["entity"].as_str(),
+            ev["eventType"].as_str()
+        ),
+        (Some("event"), Some("connection"), Some("created"))
+    );
+    assert_eq!(ev["userId"], user.as_str());
+    assert_eq!(ev["dataRef"], first["links"]["eventEntity"]);
+    let r = get(&sim, &tok, "/events/nope").await;
+    expect_error(r, 404, "resource-not-found").await;
     let mut tampered = got[0].clone();
     tampered.body.push(' ');
     assert!(!verifies(&secret, &tampered), "the check itself can fail");
