@@ -1,5 +1,6 @@
-//! The binary's subcommands: `migrate` (apply the store's migrations, then exit) and
-//! `export-users` (host user reference → Basiq user id as CSV, for a host's own records).
+//! The binary's subcommands: `migrate` (apply the store's migrations, then exit),
+//! `export-users` (host user reference → Basiq user id as CSV, for a host's own records) and
+//! `register-webhook` (the Basiq webhook subscription and its secret).
 
 use std::io::Write;
 

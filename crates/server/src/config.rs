@@ -22,7 +22,7 @@ pub const CONSENT_RETURN_PATH: &str = "/consent/return";
     about = "bank-connect backend: Basiq tokens, institution directory, the widget"
 )]
 pub struct Config {
-    /// Something other than serving (`migrate`, `export-users`).
+    /// Something other than serving (`migrate`, `export-users`, `register-webhook`).
     #[command(subcommand)]
     pub command: Option<Command>,
 
