@@ -162,8 +162,18 @@ async fn a_host_failing_three_times_gets_each_event_once_in_order_per_user() {
     }
 }
 
+/// A server process, killed (`kill -9`) when dropped, so a failing test leaves none behind.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The real binary in sandbox mode on `data_dir`; returns it and its URL.
-fn spawn_server(data_dir: &std::path::Path, receiver: &Receiver) -> (Child, String) {
+fn spawn_server(data_dir: &std::path::Path, receiver: &Receiver) -> (Killed, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bank-connect-server"))
         .env_remove("BASIQ_API_KEY")
         .env_remove("DATABASE_URL")
@@ -187,6 +197,7 @@ fn spawn_server(data_dir: &std::path::Path, receiver: &Receiver) -> (Child, Stri
             }
         }
     });
+    let child = Killed(child);
     let url = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("the server says where it runs");
@@ -199,7 +210,7 @@ async fn undelivered_events_are_delivered_after_a_kill_and_restart() {
     // The host is down for now: every attempt fails.
     receiver.script.lock().unwrap().extend([500; 1000]);
     let dir = temp_data_dir();
-    let (mut first, url) = spawn_server(&dir, &receiver);
+    let (first, url) = spawn_server(&dir, &receiver);
     let body = basiq_body("consent.revoked", "u-r", "/consents/k-r");
     let ts = now();
     let res = reqwest::Client::new()
@@ -218,12 +229,11 @@ async fn undelivered_events_are_delivered_after_a_kill_and_restart() {
     let failed = receiver.wait("a failed attempt", |g| !g.is_empty()).await;
     let id = failed[0].id.clone();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    first.kill().expect("kill -9");
-    let _ = first.wait();
+    drop(first); // kill -9
     // The host is back; a new process on the same store delivers the event.
     receiver.script.lock().unwrap().clear();
     let before = receiver.all().len();
-    let (mut second, _) = spawn_server(&dir, &receiver);
+    let (second, _) = spawn_server(&dir, &receiver);
     let got = receiver
         .wait("the event after the restart", |g| {
             g.iter().skip(before).any(|g| g.answered == 204)
@@ -231,8 +241,7 @@ async fn undelivered_events_are_delivered_after_a_kill_and_restart() {
         .await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     let accepted = receiver.accepted();
-    let _ = second.kill();
-    let _ = second.wait();
+    drop(second);
     assert_eq!(accepted.len(), 1, "delivered once: {accepted:#?}");
     assert_eq!(
         accepted[0].id, id,
