@@ -29,7 +29,7 @@ use self::picker::picker_screen;
 use self::session::{ConfigWaiters, Session, TokenFlight};
 use self::steps::{flow_effect, flow_screen, session_effect};
 #[cfg(feature = "split")]
-use self::{picker::preload_picker, steps::preload_flow};
+use self::picker::preload_picker;
 use crate::browser::{self, now_ms};
 use crate::components::{PLUS_BUTTON_ID, PlusButton, STEP_HEADING_ID};
 use crate::connections::ConnectionsState;
@@ -45,6 +45,8 @@ pub(crate) struct Ctx {
     config: RwSignal<Option<PublicConfig>>,
     directory: RwSignal<Option<Arc<Vec<InstitutionSummary>>>>,
     directory_error: RwSignal<Option<UserError>>,
+    /// A `GET /api/institutions` is on its way (a second caller waits for it, never sends one).
+    directory_loading: StoredValue<bool>,
     background_note: RwSignal<Option<String>>,
     now: RwSignal<u64>,
     poll_generation: StoredValue<u64>,
@@ -109,6 +111,7 @@ impl Ctx {
                 .to_string(),
             ),
             FlowEffect::PreparePicker => {
+                // A no-op while the first view's fetch is still on its way.
                 if self.directory.with_untracked(Option::is_none) {
                     self.load_directory();
                 }
@@ -145,6 +148,7 @@ pub fn App() -> impl IntoView {
         config: RwSignal::new(None),
         directory: RwSignal::new(None),
         directory_error: RwSignal::new(None),
+        directory_loading: StoredValue::new(false),
         background_note: RwSignal::new(None),
         now: RwSignal::new(now_ms()),
         poll_generation: StoredValue::new(0),
@@ -214,8 +218,7 @@ pub fn App() -> impl IntoView {
             }
             .into_any(),
             Screen::Picking => {
-                // The next steps' module, while the person searches.
-                preload!(preload_flow);
+                // The picker fetches the next steps' module once it is on screen and idle.
                 lazy_view(move || async move { call_split!(picker_screen(ctx)) }).into_any()
             }
             _ => {

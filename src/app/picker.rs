@@ -13,14 +13,23 @@ use super::Ctx;
 use crate::api::{self, DirectoryAnswer};
 use crate::browser::{self, now_ms};
 use crate::components::{InstitutionPicker, Notice, StepHeading};
+#[cfg(feature = "split")]
+use super::steps::preload_flow;
 use crate::split::ChunkError;
+#[cfg(feature = "split")]
+use crate::split::preload;
 
 /// How long a cached directory is used without refetching first (the server keeps it 6 h).
 pub const DIRECTORY_TTL_MS: u64 = 6 * 60 * 60 * 1000;
 
 impl Ctx {
-    /// Shows the cached directory at once and revalidates it (or fetches it on a miss).
+    /// Shows the cached directory at once and revalidates it (or fetches it on a miss); does
+    /// nothing while a fetch is already on its way (its answer serves every caller).
     pub(super) fn load_directory(&self) {
+        if self.directory_loading.get_value() {
+            return;
+        }
+        self.directory_loading.set_value(true);
         let ctx = *self;
         let read = browser::read_cache(now_ms(), DIRECTORY_TTL_MS);
         let fresh = matches!(read, CacheRead::Fresh(_));
@@ -33,7 +42,9 @@ impl Ctx {
                 .set(Some(Arc::new(entry.directory.institutions.clone())));
         }
         spawn_local(async move {
-            match api::fetch_institutions(etag.as_deref()).await {
+            let answer = api::fetch_institutions(etag.as_deref()).await;
+            ctx.directory_loading.set_value(false);
+            match answer {
                 Ok(DirectoryAnswer::NotModified) => {
                     if let Some(entry) = cached {
                         if ctx.directory.with_untracked(Option::is_none) {
@@ -82,6 +93,21 @@ pub(super) fn picker_screen(ctx: Ctx) -> Result<AnyView, ChunkError> {
     Ok(picker_view(ctx).into_any())
 }
 
+/// Starts downloading the later steps' module once the list is on screen and the page is idle,
+/// so it never shares the link with the directory or the picker's own modules.
+fn preload_later_steps() {
+    #[cfg(feature = "split")]
+    {
+        let start = || preload!(preload_flow);
+        request_animation_frame(move || {
+            if request_idle_callback_with_handle(start).is_err() {
+                // No requestIdleCallback (Safari): just after this frame.
+                set_timeout(start, std::time::Duration::ZERO);
+            }
+        });
+    }
+}
+
 fn picker_view(ctx: Ctx) -> impl IntoView {
     let flow = ctx.flow;
     let query = Signal::derive(move || {
@@ -99,6 +125,7 @@ fn picker_view(ctx: Ctx) -> impl IntoView {
         Signal::derive(move || ctx.directory.get().unwrap_or_else(|| Arc::new(Vec::new())));
     let content = move || {
         if ctx.directory.with(Option::is_some) {
+            preload_later_steps();
             view! {
                 <InstitutionPicker
                     institutions=institutions

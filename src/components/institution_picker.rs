@@ -104,15 +104,16 @@ pub fn InstitutionPicker(
         count_text(hits.with(Vec::len), total.get(), query_empty)
     };
 
-    let options = move || {
-        let list = institutions.get();
-        shown
-            .get()
-            .into_iter()
-            .enumerate()
-            .filter_map(|(pos, i)| list.get(i).cloned().map(|inst| (pos, inst)))
-            .map(|(pos, inst)| option_view(pos, inst, active, choose))
-            .collect_view()
+    // Keyed by the directory in hand and the institution's place in it: a keystroke adds and
+    // removes only the rows whose banks came or went and keeps the rest (and their logos) as
+    // they are; a new directory renders every row afresh.
+    let keyed = move || {
+        let directory = institutions.with(|all| Arc::as_ptr(all) as usize);
+        shown.with(|s| s.iter().map(|&i| (directory, i)).collect::<Vec<_>>())
+    };
+    let row = move |(_, i): (usize, usize)| {
+        let inst = institutions.with_untracked(|all| all.get(i).cloned());
+        inst.map(|inst| option_view(i, inst, shown, active, choose))
     };
 
     let empty = move || hits.with(Vec::is_empty);
@@ -131,7 +132,7 @@ pub fn InstitutionPicker(
                 class:bc-hidden=empty
                 aria-label="Banks"
             >
-                {options}
+                <For each=keyed key=|k| *k children=row />
             </ul>
             <Show when=empty>
                 {empty_state(on_query)}
@@ -244,10 +245,11 @@ fn count_text(n: usize, total: usize, query_empty: bool) -> String {
     }
 }
 
-/// One option of the listbox, at position `pos` of the shown list.
+/// One option of the listbox: directory entry `i`, wherever it is in the shown list.
 fn option_view(
-    pos: usize,
+    i: usize,
     inst: InstitutionSummary,
+    shown: Memo<Vec<usize>>,
     active: RwSignal<Option<usize>>,
     choose: impl Fn(usize) + 'static,
 ) -> impl IntoView {
@@ -262,19 +264,28 @@ fn option_view(
     let id = option_id(&inst.id);
     let name = inst.name.clone();
     let meta = inst.service_type.clone();
+    // Its position now (rows are kept across keystrokes; their positions change).
+    let pos = move || shown.with_untracked(|s| s.iter().position(|&x| x == i));
+    let is_active = Memo::new(move |_| {
+        active
+            .get()
+            .is_some_and(|p| shown.with(|s| s.get(p) == Some(&i)))
+    });
     view! {
         <li
             id=id
             role="option"
             class="bc-option"
-            class:bc-option-active=move || active.get() == Some(pos)
+            class:bc-option-active=is_active
             class:bc-option-disabled=!selectable
-            aria-selected=move || if active.get() == Some(pos) { "true" } else { "false" }
+            aria-selected=move || if is_active.get() { "true" } else { "false" }
             aria-disabled=(!selectable).then_some("true")
             on:mousedown=move |ev: web_sys::MouseEvent| ev.prevent_default()
             on:click=move |_| {
-                active.set(Some(pos));
-                choose(pos);
+                if let Some(p) = pos() {
+                    active.set(Some(p));
+                    choose(p);
+                }
             }
         >
             <InstitutionLogo institution=inst />

@@ -3,7 +3,8 @@
 use bank_connect_core::InstitutionSummary;
 use leptos::prelude::*;
 
-/// The logo (decorative: the name is always shown beside it).
+/// The logo (decorative: the name is always shown beside it). A fixed 40×40 box, fetched only
+/// when its row scrolls into view and decoded off the frame that shows the list.
 #[component]
 pub fn InstitutionLogo(
     /// Whose logo.
@@ -21,6 +22,7 @@ pub fn InstitutionLogo(
                 width="40"
                 height="40"
                 loading="lazy"
+                decoding="async"
                 on:error=move |_| failed.set(true)
             />
         }

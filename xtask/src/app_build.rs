@@ -134,7 +134,15 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
     std::fs::create_dir_all(&next)?;
     std::fs::rename(&stage, next.join(&dir))?;
     let template = std::fs::read_to_string(root().join("index.html"))?;
-    std::fs::write(next.join("index.html"), index_html(&template, &dir)?)?;
+    let picker = split
+        .prefetch_map
+        .get("picker")
+        .cloned()
+        .unwrap_or_default();
+    std::fs::write(
+        next.join("index.html"),
+        index_html_with(&template, &dir, &picker)?,
+    )?;
     precompress(env, &next.join(&dir))?;
 
     // The build the live index.html points to stays one more release, so pages opened before
@@ -187,18 +195,33 @@ fn content_hash(dir: &Path) -> Result<String, Failure> {
 /// The root `index.html` with trunk's `data-trunk` tags replaced by the built assets: the
 /// stylesheet, preloads, and the one inline module the server's CSP allows by its hash.
 pub fn index_html(template: &str, dir: &str) -> Result<String, Failure> {
+    index_html_with(template, dir, &[])
+}
+
+/// [`index_html`], with low-priority preloads of the picker's modules (file stems in `dir`):
+/// they download in parallel with the first view instead of after it has started, behind it
+/// on the link (`fetchpriority="low"`); the later steps' modules are not among them.
+pub fn index_html_with(template: &str, dir: &str, picker: &[String]) -> Result<String, Failure> {
     let kept: Vec<&str> = template
         .lines()
         .filter(|l| !l.contains("data-trunk"))
         .collect();
     let mut html = kept.join("\n");
     html.push('\n');
+    let picker_links: String = picker
+        .iter()
+        .map(|stem| {
+            format!(
+                "    <link rel=\"preload\" href=\"/{dir}/{stem}.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin {LATER} />\n"
+            )
+        })
+        .collect();
     let tags = format!(
         r#"    <link rel="stylesheet" href="/{dir}/main.css" />
     <link rel="modulepreload" href="/{dir}/{MAIN_JS}" />
     <link rel="modulepreload" href="/{dir}/{LINK_JS}" />
     <link rel="preload" href="/{dir}/{MAIN_WASM}" as="fetch" type="application/wasm" crossorigin />
-    <script type="module">import init from '/{dir}/{MAIN_JS}';await init({{ module_or_path: '/{dir}/{MAIN_WASM}' }});</script>
+{picker_links}    <script type="module">import init from '/{dir}/{MAIN_JS}';await init({{ module_or_path: '/{dir}/{MAIN_WASM}' }});</script>
   </head>"#
     );
     match html.find("  </head>") {
@@ -210,11 +233,25 @@ pub fn index_html(template: &str, dir: &str) -> Result<String, Failure> {
     }
 }
 
+/// The attribute that marks a preload the first view does not need (the picker's modules).
+const LATER: &str = "fetchpriority=\"low\"";
+
 /// The assets `index.html` loads up front (paths relative to dist/, in page order): its
-/// stylesheet, module preloads and preloaded wasm.
+/// stylesheet, module preloads and preloaded wasm, without the picker's low-priority preloads.
 pub fn first_view_assets(index: &str) -> Vec<String> {
+    hrefs(index.lines().filter(|l| !l.contains(LATER)))
+}
+
+/// The picker's modules `index.html` preloads behind the first view (paths relative to dist/).
+pub fn picker_preloads(index: &str) -> Vec<String> {
+    hrefs(index.lines().filter(|l| l.contains(LATER)))
+}
+
+fn hrefs<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let text: Vec<&str> = lines.collect();
+    let text = text.join("\n");
     let mut out: Vec<String> = Vec::new();
-    for part in index.split("href=\"/").skip(1) {
+    for part in text.split("href=\"/").skip(1) {
         if let Some(end) = part.find('"') {
             let asset = &part[..end];
             if !out.iter().any(|a| a == asset) {
@@ -299,6 +336,29 @@ mod tests {
         std::fs::create_dir_all(dist.join("app-live")).unwrap();
         assert_eq!(super::live_app_dir(&dist).as_deref(), Some("app-live"));
         std::fs::remove_dir_all(&dist).unwrap();
+    }
+
+    #[test]
+    fn the_pickers_modules_are_preloaded_behind_the_first_view() {
+        let picker = ["chunk_7".to_owned(), "split_picker".to_owned()];
+        let html =
+            super::index_html_with("<html>\n  <head>\n  </head>\n</html>\n", "app-9", &picker)
+                .unwrap();
+        assert_eq!(
+            super::first_view_assets(&html),
+            super::first_view_assets(
+                &index_html("<html>\n  <head>\n  </head>\n</html>\n", "app-9").unwrap()
+            )
+        );
+        assert_eq!(
+            super::picker_preloads(&html),
+            ["app-9/chunk_7.wasm", "app-9/split_picker.wasm"]
+        );
+        // Before the bootstrap script, so the preload scanner sends them with the first view.
+        let script = html.find("<script").unwrap();
+        assert!(html.find("split_picker.wasm").unwrap() < script);
+        assert!(html.contains(r#"href="/app-9/split_picker.wasm" as="fetch" type="application/wasm" crossorigin fetchpriority="low""#));
+        assert!(!html.contains("split_flow"));
     }
 
     #[test]

@@ -204,6 +204,11 @@ pub struct Config {
     #[arg(long, env = "SANDBOX_SPEED", default_value_t = 1.0)]
     pub sandbox_speed: f64,
 
+    /// Sandbox: this many synthetic institutions on top of the simulator's directory (for
+    /// measuring the picker with a long list; 0 = the directory as it is).
+    #[arg(long, env = "SANDBOX_INSTITUTIONS", default_value_t = 0)]
+    pub sandbox_institutions: usize,
+
     /// Basiq's webhooks in and the host's out.
     #[command(flatten)]
     pub webhooks: crate::webhooks::WebhookArgs,

@@ -95,6 +95,7 @@ async fn upstream(config: &Config, own_origin: &str) -> Result<Upstream, ServerE
     let sim = basiq_sim::Simulator::builder()
         .api_key(key.clone())
         .speed(config.sandbox_speed)
+        .institutions(config.sandbox_institutions)
         .token_ttl(Duration::from_secs(config.sandbox_token_ttl))
         .admin(config.sandbox_admin)
         // The widget calls the simulator from the server's own origin; loopback origins
