@@ -26,10 +26,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use self::picker::picker_screen;
-use self::session::{ConfigWaiters, Session, TokenFlight};
-use self::steps::{flow_effect, flow_screen, session_effect};
 #[cfg(feature = "split")]
 use self::picker::preload_picker;
+use self::session::{ConfigWaiters, Session, TokenFlight};
+use self::steps::{flow_effect, flow_screen, session_effect};
 use crate::browser::{self, now_ms};
 use crate::components::{PLUS_BUTTON_ID, PlusButton, STEP_HEADING_ID};
 use crate::connections::ConnectionsState;

@@ -10,11 +10,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::Ctx;
+#[cfg(feature = "split")]
+use super::steps::preload_flow;
 use crate::api::{self, DirectoryAnswer};
 use crate::browser::{self, now_ms};
 use crate::components::{InstitutionPicker, Notice, StepHeading};
-#[cfg(feature = "split")]
-use super::steps::preload_flow;
 use crate::split::ChunkError;
 #[cfg(feature = "split")]
 use crate::split::preload;
