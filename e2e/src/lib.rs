@@ -356,6 +356,35 @@ if (indexedDB && indexedDB.databases) {
         .expect("Network.setBlockedURLs");
     }
 
+    /// Every URL the page requested so far, in order, one entry per request (Resource Timing).
+    pub async fn requested_urls(&self) -> Vec<String> {
+        self.driver
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => e.name)",
+                vec![],
+            )
+            .await
+            .expect("Resource Timing entries")
+            .convert()
+            .expect("a list of URLs")
+    }
+
+    /// Adds `latency_ms` to every request from now on (Chrome DevTools
+    /// `Network.emulateNetworkConditions`, bandwidth unlimited).
+    pub async fn emulate_latency(&self, latency_ms: u32) {
+        let cdp = self.driver.cdp();
+        cdp.send_raw("Network.enable", serde_json::json!({}))
+            .await
+            .expect("Network.enable");
+        cdp.send_raw(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({ "offline": false, "latency": latency_ms,
+                    "downloadThroughput": -1, "uploadThroughput": -1 }),
+        )
+        .await
+        .expect("Network.emulateNetworkConditions");
+    }
+
     /// Picks `bank` in the open picker by typing `search`, and waits for its login form.
     pub async fn pick_bank(&self, search: &str, bank: &str) {
         let input = self.find(By::Css("input[role='combobox']")).await;

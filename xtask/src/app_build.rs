@@ -194,6 +194,7 @@ fn content_hash(dir: &Path) -> Result<String, Failure> {
 
 /// The root `index.html` with trunk's `data-trunk` tags replaced by the built assets: the
 /// stylesheet, preloads, and the one inline module the server's CSP allows by its hash.
+#[cfg(test)]
 pub fn index_html(template: &str, dir: &str) -> Result<String, Failure> {
     index_html_with(template, dir, &[])
 }

@@ -3,6 +3,7 @@
 
 mod app_build;
 mod bench;
+mod bench_app;
 mod bench_load;
 mod bench_store;
 mod postgres;

@@ -89,6 +89,11 @@ async fn logo(State(sim): S, Path(file): Path<String>) -> ApiResult<Response> {
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=86400"),
             ),
+            // Pages may read its size (Resource Timing), as a CDN's logos allow.
+            (
+                header::HeaderName::from_static("timing-allow-origin"),
+                HeaderValue::from_static("*"),
+            ),
         ],
         svg,
     )

@@ -1,0 +1,324 @@
+//! `cargo xtask bench app` runs these (`--ignored`): the picker as a person on a phone meets it,
+//! measured in Chromium through CDP. Each cold run uses a fresh browser profile; "slow 4G" is
+//! `Network.emulateNetworkConditions` (150 ms, 1.6 Mbit/s down, 750 kbit/s up) with
+//! `Emulation.setCPUThrottlingRate` 4. Prints `BENCH <name> median=… min=… max=… n=…` lines.
+//!
+//! "Usable" is navigation start → the first task after the frame that paints the search box
+//! with options, "+ Connect a bank" clicked the moment it appears (a script installed before the
+//! page's own). Bytes are Resource Timing transfer sizes (headers included) of what finished by
+//! then, plus the document; requests are those started by then, the document included.
+
+use std::time::Duration;
+
+use bank_connect_e2e::thirtyfour::prelude::*;
+use bank_connect_e2e::{Harness, launch_chromium};
+use serde_json::{Value, json};
+
+/// Cold runs per row (`BENCH_RUNS` overrides; at least 10 for the README's figures).
+fn runs() -> usize {
+    std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10)
+}
+
+/// Installed before the page's scripts: clicks "+" once it is there and records when the
+/// picker is usable, with the bytes and requests before that.
+const WATCH: &str = r#"
+(() => {
+  const out = (window.__bcBench = {});
+  const done = () => {
+    out.usable = performance.now();
+    const nav = performance.getEntriesByType('navigation')[0];
+    const res = performance.getEntriesByType('resource');
+    out.bytes = (nav ? nav.transferSize : 0) +
+      res.filter(e => e.responseEnd <= out.usable).reduce((s, e) => s + e.transferSize, 0);
+    out.requests = 1 + res.filter(e => e.startTime <= out.usable).length;
+  };
+  const look = () => {
+    if (!out.clicked) {
+      const plus = document.getElementById('bc-plus');
+      if (plus) { out.clicked = performance.now(); plus.click(); }
+    } else if (!out.seen && document.querySelector("input[role='combobox']") &&
+               document.querySelector("[role='option']")) {
+      out.seen = performance.now();
+      requestAnimationFrame(() => setTimeout(done, 0));
+    }
+  };
+  new MutationObserver(look).observe(document, { childList: true, subtree: true });
+})();
+"#;
+
+/// One page load's figures.
+#[derive(Clone, Copy)]
+struct Load {
+    usable: f64,
+    bytes: f64,
+    requests: f64,
+}
+
+async fn cdp(driver: &WebDriver, method: &str, params: Value) -> Value {
+    driver
+        .cdp()
+        .send_raw(method, params)
+        .await
+        .unwrap_or_else(|e| panic!("{method}: {e}"))
+}
+
+/// Slow 4G and a CPU four times slower, as Chromium's DevTools presets.
+async fn throttle(driver: &WebDriver) {
+    cdp(driver, "Network.enable", json!({})).await;
+    cdp(
+        driver,
+        "Network.emulateNetworkConditions",
+        json!({ "offline": false, "latency": 150,
+                "downloadThroughput": 1_600_000 / 8, "uploadThroughput": 750_000 / 8 }),
+    )
+    .await;
+    cdp(
+        driver,
+        "Emulation.setCPUThrottlingRate",
+        json!({ "rate": 4 }),
+    )
+    .await;
+}
+
+/// Loads `url` (the watcher installed) and waits until the picker is usable.
+async fn load(driver: &WebDriver, url: &str) -> Load {
+    driver.goto(url).await.unwrap();
+    for _ in 0..600 {
+        let v: Value = driver
+            .execute("return window.__bcBench || null", vec![])
+            .await
+            .unwrap()
+            .json()
+            .clone();
+        if let (Some(usable), Some(bytes), Some(requests)) = (
+            v["usable"].as_f64(),
+            v["bytes"].as_f64(),
+            v["requests"].as_f64(),
+        ) {
+            return Load {
+                usable,
+                bytes,
+                requests,
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the picker did not become usable in 30 s at {url}");
+}
+
+/// `loads` page loads of `url` in a browser with a fresh profile (slow 4G + CPU ×4 when
+/// `throttled`): the first is cold, the next ones warm.
+async fn fresh_browser(url: &str, throttled: bool, loads: usize) -> Vec<Load> {
+    let (mut chromedriver, driver, profile) = launch_chromium().await;
+    if throttled {
+        throttle(&driver).await;
+    }
+    cdp(&driver, "Page.enable", json!({})).await;
+    cdp(
+        &driver,
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": WATCH }),
+    )
+    .await;
+    let mut out = Vec::new();
+    for _ in 0..loads {
+        out.push(load(&driver, url).await);
+    }
+    let _ = driver.quit().await;
+    let _ = chromedriver.kill().await;
+    let _ = std::fs::remove_dir_all(profile);
+    out
+}
+
+/// Prints `BENCH name median=… min=… max=… n=…`.
+fn report(name: &str, mut values: Vec<f64>) {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    assert!(
+        n > 0 && values.iter().all(|v| v.is_finite()),
+        "{name}: {values:?}"
+    );
+    let median = if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    };
+    println!(
+        "BENCH {name} median={median:.1} min={:.1} max={:.1} n={n}",
+        values[0],
+        values[n - 1]
+    );
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+#[tokio::test]
+#[ignore = "a benchmark: cargo xtask bench app"]
+async fn the_picker_cold_on_slow_4g_cold_and_warm() {
+    Harness::run(|h| async move {
+        let url = h.url("/");
+        let (mut slow, mut cold, mut warm) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..runs() {
+            slow.extend(fresh_browser(&url, true, 1).await);
+            let unthrottled = fresh_browser(&url, false, 2).await;
+            cold.push(unthrottled[0]);
+            warm.push(unthrottled[1]);
+        }
+        let of = |loads: &[Load], f: fn(&Load) -> f64| loads.iter().map(f).collect::<Vec<_>>();
+        report("usable_slow4g_ms", of(&slow, |l| l.usable));
+        report("usable_cold_ms", of(&cold, |l| l.usable));
+        report("usable_warm_ms", of(&warm, |l| l.usable));
+        report("bytes_before_usable", of(&slow, |l| l.bytes));
+        report("requests_before_usable", of(&slow, |l| l.requests));
+        report("bytes_before_usable_warm", of(&warm, |l| l.bytes));
+    })
+    .await;
+}
+
+/// Installed on the search box: for each key, key press → the first task after the next frame.
+const KEY_TIMER: &str = r#"
+window.__bcKeys = [];
+document.getElementById('bc-search').addEventListener('keydown', e => {
+  const t0 = e.timeStamp;
+  requestAnimationFrame(() => setTimeout(() => window.__bcKeys.push(performance.now() - t0), 0));
+}, { capture: true });
+"#;
+
+/// Typed one key at a time, each word then cleared with Backspace.
+const WORDS: &[&str] = &[
+    "commonwealth",
+    "westpac",
+    "bank of",
+    "anz",
+    "hooli",
+    "nab",
+    "credit",
+];
+
+async fn keystrokes(h: &Harness) -> Vec<f64> {
+    let search = h.find(By::Css("input[role='combobox']")).await;
+    h.driver.execute(KEY_TIMER, vec![]).await.unwrap();
+    let mut typed = 0usize;
+    for word in WORDS {
+        let keys: Vec<String> = word
+            .chars()
+            .map(String::from)
+            .chain(word.chars().map(|_| Key::Backspace.value().to_string()))
+            .collect();
+        for key in keys {
+            search.send_keys(key).await.unwrap();
+            typed += 1;
+            // One sample per key before the next one is pressed.
+            for _ in 0..100 {
+                let n: u64 = h
+                    .driver
+                    .execute("return window.__bcKeys.length", vec![])
+                    .await
+                    .unwrap()
+                    .convert()
+                    .unwrap();
+                if n as usize >= typed {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    }
+    h.driver
+        .execute("return window.__bcKeys", vec![])
+        .await
+        .unwrap()
+        .convert()
+        .unwrap()
+}
+
+/// JS heap in use and the wasm memory's size, in bytes (after a garbage collection).
+async fn memory(driver: &WebDriver) -> (f64, f64) {
+    cdp(driver, "HeapProfiler.enable", json!({})).await;
+    cdp(driver, "HeapProfiler.collectGarbage", json!({})).await;
+    let heap = cdp(driver, "Runtime.getHeapUsage", json!({})).await;
+    let proto = cdp(
+        driver,
+        "Runtime.evaluate",
+        json!({ "expression": "WebAssembly.Memory.prototype" }),
+    )
+    .await;
+    let memories = cdp(
+        driver,
+        "Runtime.queryObjects",
+        json!({ "prototypeObjectId": proto["result"]["objectId"] }),
+    )
+    .await;
+    let wasm = cdp(
+        driver,
+        "Runtime.callFunctionOn",
+        json!({ "objectId": memories["objects"]["objectId"], "returnByValue": true,
+                "functionDeclaration": "function () { return this.reduce((s, m) => s + m.buffer.byteLength, 0); }" }),
+    )
+    .await;
+    (
+        heap["usedSize"].as_f64().unwrap_or(f64::NAN),
+        wasm["result"]["value"].as_f64().unwrap_or(f64::NAN),
+    )
+}
+
+#[tokio::test]
+#[ignore = "a benchmark: cargo xtask bench app"]
+async fn keystrokes_with_5000_institutions_memory_and_the_way_to_the_form() {
+    Harness::run_with(&["--sandbox-institutions", "5000"], |h| async move {
+        h.driver.goto(h.url("/")).await.unwrap();
+        h.button("+ Connect a bank").await.click().await.unwrap();
+        h.find(By::Css("[role='option']")).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (heap, wasm) = memory(&h.driver).await;
+        println!("BENCH memory_after_picker js_heap={heap:.0} wasm={wasm:.0}");
+
+        for (name, rate) in [("key_frame_ms", 1), ("key_frame_cpu4_ms", 4)] {
+            cdp(
+                &h.driver,
+                "Emulation.setCPUThrottlingRate",
+                json!({ "rate": rate }),
+            )
+            .await;
+            let mut keys = keystrokes(&h).await;
+            keys.sort_by(f64::total_cmp);
+            println!(
+                "BENCH {name} p95={:.1} median={:.1} max={:.1} n={}",
+                percentile(&keys, 95.0),
+                percentile(&keys, 50.0),
+                keys[keys.len() - 1],
+                keys.len()
+            );
+        }
+        cdp(
+            &h.driver,
+            "Emulation.setCPUThrottlingRate",
+            json!({ "rate": 1 }),
+        )
+        .await;
+
+        // Through to the credential form: which of the app's files the page fetched.
+        h.pick_bank("hooli", "Hooli Bank").await;
+        let app_files: Vec<String> = h
+            .driver
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => new URL(e.name))\
+                   .filter(u => u.origin === location.origin && u.pathname.startsWith('/app-'))\
+                   .map(u => u.pathname.slice(1))",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .convert()
+            .unwrap();
+        assert!(!app_files.is_empty());
+        println!("BENCH through_form files={}", app_files.join(","));
+    })
+    .await;
+}
