@@ -2,7 +2,7 @@
 //! form, cached for the configured TTL, served with a strong ETag.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use bank_connect_core::InstitutionDirectory;
@@ -54,9 +54,16 @@ pub struct DirectoryBody {
     pub json: Arc<str>,
     /// Strong ETag: quoted base64url SHA-256 of the JSON (the same for each coding of it).
     pub etag: Arc<str>,
-    /// The JSON, brotli -q 11 (empty: not available, send the JSON).
+    /// The JSON compressed at the highest levels, once it is ready (it is made in the
+    /// background; until then responses are compressed on the way out, at a faster level).
+    pub compressed: Arc<OnceLock<Compressed>>,
+}
+
+/// One directory's JSON, brotli -q 11 and gzip -9.
+pub struct Compressed {
+    /// Brotli.
     pub brotli: Arc<[u8]>,
-    /// The JSON, gzip -9 (empty: not available).
+    /// gzip.
     pub gzip: Arc<[u8]>,
 }
 
@@ -183,10 +190,9 @@ impl DirectoryCache {
         } else {
             (basiq.institutions().await, Default::default())
         };
-        // Rendered and compressed before the lock is taken (brotli -q 11 takes a while, so
-        // off the async workers), and compressed again only when the ETag changed.
+        // Rendered before the lock is taken; compressed again only when the ETag changed.
         let fetched = match fetched {
-            Ok(all) => Ok((self.render(&all, &methods).await, all)),
+            Ok(all) => Ok((self.render(&all, &methods), all)),
             Err(e) => Err(e),
         };
         let mut slot = lock(&self.slot);
@@ -219,7 +225,7 @@ impl DirectoryCache {
         }
     }
 
-    async fn render(&self, all: &[Institution], methods: &Methods) -> DirectoryBody {
+    fn render(&self, all: &[Institution], methods: &Methods) -> DirectoryBody {
         let offered: Vec<Institution> = all
             .iter()
             .filter(|i| self.filter.keeps(i))
@@ -240,23 +246,21 @@ impl DirectoryCache {
         if let Some(same) = previous {
             return same;
         }
-        let json: Arc<str> = json.into();
-        let source = json.clone();
-        let (brotli, gzip) = tokio::task::spawn_blocking(move || {
-            (
-                crate::encoding::brotli(source.as_bytes()),
-                crate::encoding::gzip(source.as_bytes()),
-            )
-        })
-        .await
-        // Empty (served uncompressed) only if the compressing thread panicked.
-        .unwrap_or_default();
-        DirectoryBody {
+        let body = DirectoryBody {
             etag,
-            json,
-            brotli: brotli.into(),
-            gzip: gzip.into(),
-        }
+            json: json.into(),
+            compressed: Arc::default(),
+        };
+        // brotli -q 11 of a large directory takes a while: off the async workers, and no
+        // request waits for it.
+        let (source, slot) = (body.json.clone(), body.compressed.clone());
+        tokio::task::spawn_blocking(move || {
+            let _ = slot.set(Compressed {
+                brotli: crate::encoding::brotli(source.as_bytes()).into(),
+                gzip: crate::encoding::gzip(source.as_bytes()).into(),
+            });
+        });
+        body
     }
 }
 

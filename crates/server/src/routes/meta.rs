@@ -72,11 +72,12 @@ pub async fn institutions(
         )
             .into_response());
     }
-    let (coding, bytes) = match encoding::preferred(&headers) {
-        Coding::Brotli if !body.brotli.is_empty() => {
-            (Coding::Brotli, Bytes::from_owner(body.brotli))
-        }
-        Coding::Gzip if !body.gzip.is_empty() => (Coding::Gzip, Bytes::from_owner(body.gzip)),
+    // Until the precompressed copies are ready, the JSON goes out as it is and the
+    // compression layer compresses it on the way.
+    let ready = body.compressed.get();
+    let (coding, bytes) = match (encoding::preferred(&headers), ready) {
+        (Coding::Brotli, Some(c)) => (Coding::Brotli, Bytes::from_owner(c.brotli.clone())),
+        (Coding::Gzip, Some(c)) => (Coding::Gzip, Bytes::from_owner(c.gzip.clone())),
         _ => (Coding::Identity, Bytes::from(body.json.to_string())),
     };
     let mut response = (

@@ -124,3 +124,29 @@ async fn the_directory_varies_by_encoding_and_keeps_one_etag() {
     assert_eq!(again.status(), 304);
     assert!(again.headers().get("content-encoding").is_none());
 }
+
+#[tokio::test]
+async fn the_directory_goes_out_compressed_once_at_brotli_11() {
+    let app = app_with(&[]).await;
+    let me = reqwest::Client::new();
+    let url = app.url("/api/institutions");
+    let (_, _, json) = fetch(&me, &url, "").await;
+    let mut best = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        size_hint: json.len(),
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &json[..], &mut best, &params).unwrap();
+    // The copy is made in the background; until then the layer compresses each response.
+    for _ in 0..200 {
+        let (coding, _, sent) = fetch(&me, &url, "br").await;
+        assert_eq!(coding, "br");
+        if sent == best {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("never served the brotli -q 11 copy ({} B)", best.len());
+}
