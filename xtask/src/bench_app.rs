@@ -8,8 +8,9 @@ use std::process::{Command, Stdio};
 
 use crate::{Failure, root};
 
-/// The first view's brotli budget `cargo xtask test` enforces (the measured figure + 5 %).
-pub const FIRST_VIEW_BROTLI_BUDGET: u64 = 150_000;
+/// The first view's brotli budget `cargo xtask test` enforces: 139,828 B measured with the
+/// picker's preloads in index.html, + 5 %.
+pub const FIRST_VIEW_BROTLI_BUDGET: u64 = 146_800;
 const FILTER_P95_BUDGET_MS: f64 = 1.0;
 const PICKER_USABLE_BUDGET_MS: f64 = 150.0;
 
