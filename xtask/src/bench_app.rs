@@ -248,7 +248,7 @@ fn print_table(m: &Browser, (raw, gz, br): (u64, u64, u64), form_br: u64) {
     println!("| first view, brotli | 139,811 B | ≤ 100 kB | {br} B (raw {raw} B, gzip {gz} B) |");
     println!("| through to the credential form, brotli | 265,354 B | ≤ 200 kB | {form_br} B |");
     println!(
-        "| JS heap + wasm memory after the picker (5,000 institutions) | 5.2 MiB | ≤ 4 MiB | {:.1} MiB ({:.1} + {:.1}) |",
+        "| JS heap + wasm memory (ArrayBuffer backing stores) after the picker, 5,000 institutions | 5.2 MiB | ≤ 4 MiB | {:.1} MiB ({:.1} + {:.1}) |",
         mib(heap + wasm),
         mib(heap),
         mib(wasm)
