@@ -8,9 +8,9 @@ use std::process::{Command, Stdio};
 
 use crate::{Failure, root};
 
-/// The first view's brotli budget `cargo xtask test` enforces: 139,828 B measured with the
-/// picker's preloads in index.html, + 5 %.
-pub const FIRST_VIEW_BROTLI_BUDGET: u64 = 146_800;
+/// The first view's brotli budget `cargo xtask test` enforces: 141,351 B measured with the
+/// picker's preloads in index.html (2026-12-01), + 5 %.
+pub const FIRST_VIEW_BROTLI_BUDGET: u64 = 148_400;
 const FILTER_P95_BUDGET_MS: f64 = 1.0;
 const PICKER_USABLE_BUDGET_MS: f64 = 150.0;
 
@@ -248,7 +248,7 @@ fn print_table(m: &Browser, (raw, gz, br): (u64, u64, u64), form_br: u64) {
     println!("| first view, brotli | 139,811 B | ≤ 100 kB | {br} B (raw {raw} B, gzip {gz} B) |");
     println!("| through to the credential form, brotli | 265,354 B | ≤ 200 kB | {form_br} B |");
     println!(
-        "| JS heap + wasm memory (ArrayBuffer backing stores) after the picker, 5,000 institutions | 5.2 MiB | ≤ 4 MiB | {:.1} MiB ({:.1} + {:.1}) |",
+        "| JS heap + wasm memory after the picker, 5,000 institutions | 5.2 MiB | ≤ 4 MiB | {:.1} MiB ({:.1} + {:.1}) |",
         mib(heap + wasm),
         mib(heap),
         mib(wasm)
