@@ -232,7 +232,16 @@ pub fn App() -> impl IntoView {
         }
     };
 
-    let open = move || !ended.get() && !matches!(screen.get(), Screen::Idle);
+    // Ended in a host's frame, where only the host site can start a session again: "×"
+    // closes the widget (the host hears `exit`).
+    let embedded = crate::embed::mode().is_some();
+    let open = move || {
+        if ended.get() {
+            embedded
+        } else {
+            !matches!(screen.get(), Screen::Idle)
+        }
+    };
     // The simulator's fake banks, said in words (not colour only).
     let sandbox = move || ctx.config.with(|c| c.as_ref().is_some_and(|c| c.sandbox));
     view! {

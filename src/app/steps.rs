@@ -211,7 +211,8 @@ fn session_ended_screen(ctx: Ctx) -> AnyView {
         })
     });
     let on_start_again = Callback::new(move |()| ctx.session_event(SessionEvent::StartAgain));
-    view! { <SessionEnded starting error on_start_again /> }.into_any()
+    let embedded = crate::embed::mode().is_some();
+    view! { <SessionEnded starting error on_start_again embedded /> }.into_any()
 }
 
 /// The steps after the picker: form, progress, MFA, accounts, failure (split point `flow`).

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use super::{Notice, StepHeading};
 
 /// "Your session has ended": says why in plain words and offers "Start again" (a new visitor);
-/// `error` is why the last start failed, `starting` disables the button meanwhile.
+/// `error` is why the last start failed, `starting` disables the button meanwhile. In a host's
+/// frame only the host site can start a session, so it says to go back there instead.
 #[component]
 pub fn SessionEnded(
     /// True while the new session is being started.
@@ -17,8 +18,24 @@ pub fn SessionEnded(
     error: Signal<Option<UserError>>,
     /// The person chose to start again.
     on_start_again: Callback<()>,
+    /// Embedded in a host's page: no "Start again" here.
+    #[prop(optional)]
+    embedded: bool,
 ) -> impl IntoView {
     let kind = ErrorKind::SessionEnded;
+    if embedded {
+        return view! {
+            <div class="bc-session-ended">
+                <StepHeading>{kind.title()}</StepHeading>
+                <p>
+                    "For your security, this browser's session ended (it was unused for a while, \
+                     was signed out, or the service was restarted)."
+                </p>
+                <p>"Close this window and start again from the site you came from."</p>
+            </div>
+        }
+        .into_any();
+    }
     view! {
         <div class="bc-session-ended">
             <StepHeading>{kind.title()}</StepHeading>
@@ -40,4 +57,5 @@ pub fn SessionEnded(
             </div>
         </div>
     }
+    .into_any()
 }
