@@ -638,3 +638,59 @@ Promise.all(tries.map(([name, url, init]) =>
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_embedded_session_the_server_refuses_never_becomes_a_new_user_and_the_host_gets_an_exit()
+{
+    with_sites(|h, s| async move {
+        connect_embedded_slowly(&h, &s.host).await;
+        assert_eq!(basiq_users(&h).len(), 1);
+        // A session cookie the server cannot verify (its secret changed). Cookies ignore the
+        // port, so the host page's document can set the widget's.
+        let real = h.driver.get_named_cookie("bc_session").await.unwrap().value;
+        let forged = format!("{}x", &real[..real.len().saturating_sub(1)]);
+        let mut cookie = Cookie::new("bc_session", forged);
+        cookie.set_path("/");
+        cookie.http_only = Some(true);
+        h.driver.add_cookie(cookie).await.unwrap();
+
+        h.driver.enter_frame(0).await.unwrap();
+        h.driver
+            .execute("location.reload();", vec![])
+            .await
+            .unwrap();
+        h.heading("Your session has ended").await;
+        h.check_screen("embed-session-ended", &["hooli2016"]).await;
+        // Embedded, only the host site can start a session: the widget says to go back there.
+        let text = h
+            .find(By::Css(".bc-session-ended"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            text.contains("start again from the site you came from"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("Start again"),
+            "no button that cannot work here: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        assert_eq!(
+            basiq_users(&h).len(),
+            1,
+            "never a user the host does not know of"
+        );
+        h.find(By::Css("button.bc-close[aria-label='Close']"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        h.driver.enter_default_frame().await.unwrap();
+        let exit = wait_for_log(&h, "exit").await;
+        assert_eq!(exit["reason"], "user_closed", "{exit}");
+        assert_eq!(basiq_users(&h).len(), 1);
+    })
+    .await;
+}
