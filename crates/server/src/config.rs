@@ -209,9 +209,27 @@ pub struct Config {
     #[arg(long, env = "SANDBOX_INSTITUTIONS", default_value_t = 0)]
     pub sandbox_institutions: usize,
 
+    /// Address of the Prometheus `GET /metrics` listener (e.g. 127.0.0.1:9100), apart from the
+    /// public one. Unset: no metrics listener.
+    #[arg(long, env = "METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
+    /// Log lines as `text` (human-readable) or `json` (one object per line, same fields).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Basiq's webhooks in and the host's out.
     #[command(flatten)]
     pub webhooks: crate::webhooks::WebhookArgs,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// The binary's subcommands (none: serve).
@@ -293,6 +311,14 @@ impl Config {
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
             return Err(format!("BASIQ_API_URL: {url:?} is not an http(s) URL"));
+        }
+        if let Some(m) = self.metrics_bind
+            && m.port() != 0
+            && m.port() == self.bind.port()
+        {
+            return Err(format!(
+                "METRICS_BIND: {m} is the public listener's port; /metrics needs an address of its own"
+            ));
         }
         if !(self.sandbox_speed.is_finite() && self.sandbox_speed > 0.0) {
             return Err(format!(

@@ -133,6 +133,14 @@ impl DirectoryCache {
         self.load(basiq).await.map(|(body, _)| body)
     }
 
+    /// How old the cached copy is (`None` before the first successful fetch).
+    pub fn age(&self) -> Option<Duration> {
+        lock(&self.slot)
+            .cached
+            .as_ref()
+            .map(|c| c.fetched.elapsed())
+    }
+
     /// Names and logos of every institution (empty when Basiq cannot be reached).
     pub async fn names(self: &Arc<Self>, basiq: &Arc<BasiqClient>) -> Names {
         self.load(basiq)

@@ -26,6 +26,7 @@ mod state;
 mod status;
 pub mod store;
 mod sync;
+mod telemetry;
 mod throttle;
 mod web;
 pub mod webhooks;

@@ -5,13 +5,6 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let config = match bank_connect_server::Config::try_parse() {
         Ok(c) => c,
         Err(e)
@@ -30,6 +23,7 @@ async fn main() {
                 .trim_start_matches("error: "),
         ),
     };
+    init_logging(config.log_format);
     if let Err(e) = config.validate() {
         fail(&e);
     }
@@ -53,6 +47,19 @@ async fn main() {
     basiq_sim::shutdown_signal().await;
     println!("stopping");
     server.stop().await;
+}
+
+/// Log lines on stderr, as text or one JSON object per line (`LOG_FORMAT`).
+fn init_logging(format: bank_connect_server::config::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        bank_connect_server::config::LogFormat::Text => builder.init(),
+        bank_connect_server::config::LogFormat::Json => builder.json().init(),
+    }
 }
 
 /// One clear line on stderr, exit code 2.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bank_connect_core::PublicConfig;
 use secrecy::SecretString;
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::basiq::{BasiqClient, Timeouts, TokenCallCap};
@@ -32,6 +33,14 @@ pub struct RunningServer {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     upkeep: tokio::task::JoinHandle<()>,
+    metrics: Option<MetricsListener>,
+}
+
+/// The `/metrics` listener, when `METRICS_BIND` is set.
+struct MetricsListener {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -51,9 +60,19 @@ impl RunningServer {
     pub fn sandbox(&self) -> Option<&basiq_sim::SimHandle> {
         self.sandbox.as_ref()
     }
+    /// The bound address of the `/metrics` listener, when there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|m| m.addr)
+    }
     /// Stops serving and waits for in-flight requests.
     pub async fn stop(mut self) {
         self.upkeep.abort();
+        if let Some(mut m) = self.metrics.take() {
+            if let Some(tx) = m.shutdown.take() {
+                let _ = tx.send(());
+            }
+            let _ = m.task.await;
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -66,6 +85,9 @@ impl RunningServer {
 impl Drop for RunningServer {
     fn drop(&mut self) {
         self.upkeep.abort();
+        if let Some(tx) = self.metrics.as_mut().and_then(|m| m.shutdown.take()) {
+            let _ = tx.send(());
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -120,15 +142,46 @@ async fn upstream(config: &Config, own_origin: &str) -> Result<Upstream, ServerE
     })
 }
 
+/// Binds the `/metrics` listener (before anything is recorded, so the recorder sees it all).
+async fn bind_metrics(config: &Config) -> Result<Option<TcpListener>, ServerError> {
+    let Some(addr) = config.metrics_bind else {
+        return Ok(None);
+    };
+    crate::telemetry::handle();
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    Ok(Some(listener))
+}
+
+/// Serves `GET /metrics` on `listener`.
+fn serve_metrics(
+    listener: Option<TcpListener>,
+    state: &Arc<AppState>,
+    limits: ConnectionLimits,
+) -> Option<MetricsListener> {
+    let listener = listener?;
+    let addr = listener.local_addr().ok()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = crate::telemetry::router(state.clone());
+    tracing::info!(%addr, "serving /metrics");
+    Some(MetricsListener {
+        addr,
+        shutdown: Some(tx),
+        task: tokio::spawn(serve(listener, app, limits, rx)),
+    })
+}
+
 /// Starts the server described by `config`.
 pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
+    let metrics_listener = bind_metrics(&config).await?;
     let location = config.store_location().map_err(ServerError::StoreStart)?;
     let store = Store::open(&location).await?;
     tracing::info!(store = store.describe(), "store open");
     if store.single_process() {
         store.release_claims().await?;
     }
-    let listener = tokio::net::TcpListener::bind(config.bind)
+    let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|source| ServerError::Bind {
             addr: config.bind,
@@ -178,13 +231,14 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
             tokio::join!(upkeep(a), crate::webhooks::outbound::run(b));
         })
     };
-    let app = crate::routes::router(state);
+    let app = crate::routes::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let limits = ConnectionLimits {
         max_connections: config.max_connections.max(1),
         header_read_timeout: Duration::from_secs(config.header_read_timeout_secs.max(1)),
         drain: Duration::from_secs(10),
     };
+    let metrics = serve_metrics(metrics_listener, &state, limits);
     let task = tokio::spawn(serve(listener, app, limits, rx));
     Ok(RunningServer {
         addr,
@@ -193,6 +247,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         shutdown: Some(tx),
         task: Some(task),
         upkeep,
+        metrics,
     })
 }
 

@@ -31,6 +31,15 @@ use wire::{decode, envelope_of, seg, transport};
 use crate::coalesce::Coalesced;
 use crate::error::ServerError;
 use crate::sync::lock;
+use crate::telemetry;
+
+/// The metrics label of a `/token` call's use.
+fn use_label(use_: TokenUse) -> &'static str {
+    match use_ {
+        TokenUse::Server => "server",
+        TokenUse::Client => "client",
+    }
+}
 
 /// Tokens are renewed this long before they expire.
 pub const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -137,7 +146,9 @@ impl BasiqClient {
         use_: TokenUse,
         form: &[(&str, &str)],
     ) -> Result<CachedToken, ServerError> {
-        let reservation = self.budget.reserve(use_).await?;
+        let reservation = self.budget.reserve(use_).await;
+        telemetry::token_cap(use_label(use_), reservation.is_ok());
+        let reservation = reservation?;
         let started = Instant::now();
         let sent = self
             .http
@@ -150,6 +161,10 @@ impl BasiqClient {
             .form(form)
             .send()
             .await;
+        let outcome = sent
+            .as_ref()
+            .map_or("transport", |r| telemetry::outcome_of(r.status().as_u16()));
+        telemetry::upstream_call("POST", "/token", outcome, started.elapsed());
         let response = match sent {
             Ok(r) => r,
             Err(e) => {
@@ -185,8 +200,10 @@ impl BasiqClient {
     pub async fn server_token(&self) -> Result<SecretString, ServerError> {
         let mut slot = self.server_token.lock().await;
         if let Some(t) = slot.as_ref().filter(|t| t.usable(Instant::now())) {
+            telemetry::token_cache("server", true);
             return Ok(t.value.clone());
         }
+        telemetry::token_cache("server", false);
         let token = self.fetch_server_token().await?;
         *slot = Some(token.clone());
         Ok(token.value)
@@ -277,7 +294,9 @@ impl BasiqClient {
         };
         let mut slot = slot.lock().await;
         let now = Instant::now();
-        let token = match slot.as_ref().filter(|t| t.usable(now)) {
+        let cached = slot.as_ref().filter(|t| t.usable(now));
+        telemetry::token_cache("client", cached.is_some());
+        let token = match cached {
             Some(t) => t.clone(),
             None => {
                 let t = self
@@ -317,7 +336,13 @@ impl BasiqClient {
             if let Some(body) = json {
                 request = request.json(body);
             }
-            let outcome = match request.send().await {
+            let started = Instant::now();
+            let sent = request.send().await;
+            let label = sent
+                .as_ref()
+                .map_or("transport", |r| telemetry::outcome_of(r.status().as_u16()));
+            telemetry::upstream_call(method.as_str(), path, label, started.elapsed());
+            let outcome = match sent {
                 Ok(response) => decode(response.status(), response).await,
                 Err(e) => Err(transport(e)),
             };

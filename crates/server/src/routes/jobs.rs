@@ -33,6 +33,7 @@ pub async fn get(
     if !job_is_users(&job, &user) {
         return Err(ServerError::NotFound);
     }
+    crate::telemetry::job_seen(&job);
     Ok(private(Json(job)))
 }
 

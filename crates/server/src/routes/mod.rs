@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -167,13 +167,21 @@ async fn deadline(limit: std::time::Duration, req: Request, next: Next) -> Respo
     }
 }
 
-/// One log line per request: method, path (never the query or headers), status, latency.
+/// One log line per request: method, path (never the query or headers), status, latency; and
+/// the request counted by its matched route template (`unmatched` for the app's fallback).
 async fn log_request(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_owned();
     let response = next.run(req).await;
-    tracing::info!(target: "bank_connect_server::http", %method, path, status = response.status().as_u16(), latency_us = started.elapsed().as_micros() as u64);
+    let (status, elapsed) = (response.status().as_u16(), started.elapsed());
+    tracing::info!(target: "bank_connect_server::http", %method, path, status, latency_us = elapsed.as_micros() as u64);
+    crate::telemetry::http_request(&route, method.as_str(), status, elapsed);
     response
 }
 

@@ -12,6 +12,7 @@ mod compression;
 mod connections_limits;
 mod consent;
 mod crash;
+mod metrics;
 mod orphans;
 mod ownership;
 mod public_origin;
