@@ -1,5 +1,6 @@
-//! No response and no log line ever contains the API key; no log line contains a token, a
-//! session cookie or a password. One test per binary: it installs the global log subscriber.
+//! No response and no log line ever contains the API key; no log line and no `/metrics` scrape
+//! contains a token, a session cookie or a password; JSON log lines are JSON. One in-process
+//! test in this binary: it installs the global log subscriber (the other runs the binary).
 
 mod support;
 
@@ -42,6 +43,8 @@ async fn secrets_never_reach_responses_or_logs() {
         host_secret,
         "--token-rate-per-ip",
         "0",
+        "--metrics-bind",
+        "127.0.0.1:0",
     ]))
     .await;
     let key = app.server.sandbox().unwrap().api_key().to_owned();
@@ -131,6 +134,17 @@ async fn secrets_never_reach_responses_or_logs() {
     }
 
     assert!(!seen.contains(&key), "a response carried the API key");
+    let metrics_url = format!("http://{}/metrics", app.server.metrics_addr().unwrap());
+    let scraped = reqwest::get(metrics_url)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        scraped.contains("bank_connect_http_requests_total"),
+        "{scraped}"
+    );
     tokio::time::sleep(Duration::from_millis(100)).await;
     let log = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(log.lines().count() > 10, "the flow was logged:\n{log}");
@@ -146,6 +160,7 @@ async fn secrets_never_reach_responses_or_logs() {
         ("the link token", link["link_token"].as_str().unwrap()),
         ("the bank password", password),
     ] {
+        assert!(!scraped.contains(secret), "/metrics contains {what}");
         let leaks: Vec<&str> = log.lines().filter(|l| l.contains(secret)).collect();
         assert!(
             leaks.is_empty(),
@@ -161,4 +176,145 @@ fn record(seen: &mut String, headers: &reqwest::header::HeaderMap, body: &str) {
     }
     seen.push_str(body);
     seen.push('\n');
+}
+
+/// A server process, killed when dropped.
+struct Process(Option<std::process::Child>);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// The binary with `LOG_FORMAT=json` at trace level against a simulator: every stderr line is
+/// one JSON object, and neither a line nor the `/metrics` scrape holds the API key, the session
+/// secret, a token or the password.
+#[tokio::test]
+async fn json_logs_and_metrics_of_the_binary_hold_no_secrets() {
+    let key = "api-key-for-the-json-log-test";
+    let session_secret = "session-secret-json-log-test-0123456789";
+    let host_secret = "host-secret-json-log-test";
+    let sim = basiq_sim::Simulator::builder()
+        .api_key(key)
+        .spawn()
+        .await
+        .unwrap();
+    let (port, metrics_port) = (free_port(), free_port());
+    let url = format!("http://127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_bank-connect-server"))
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .env_remove("DATABASE_URL")
+        .env("BASIQ_API_KEY", key)
+        .env("BASIQ_API_URL", sim.base_url())
+        .env("PUBLIC_ORIGIN", &url)
+        .env("SESSION_SECRET", session_secret)
+        .env("HOST_API_SECRET", host_secret)
+        .env("DATA_DIR", support::temp_data_dir())
+        .env("METRICS_BIND", format!("127.0.0.1:{metrics_port}"))
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "trace")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut process = Process(Some(child));
+    let http = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..150 {
+        if let Ok(r) = http.get(format!("{url}/readyz")).send().await
+            && r.status() == 200
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the server at {url} did not become ready");
+
+    let link: Value = http
+        .post(format!("{url}/api/link-tokens"))
+        .bearer_auth(host_secret)
+        .json(&json!({"user_ref": "json-1", "email": "json@example.com"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link_token = link["link_token"].as_str().unwrap().to_owned();
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let res = browser
+        .post(format!("{url}/api/token"))
+        .json(&json!({ "link_token": link_token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let grant: support::Grant = res.json().await.unwrap();
+    let connections = browser
+        .get(format!("{url}/api/connections"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(connections.status(), 200);
+    let scraped = http
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        scraped.contains("bank_connect_upstream_calls_total"),
+        "{scraped}"
+    );
+
+    let child = process.0.take().unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        let _ = child.kill();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let log = String::from_utf8(out.stderr).unwrap();
+    assert!(log.lines().count() > 10, "the flow was logged:\n{log}");
+    let mut requests = 0;
+    for line in log.lines() {
+        let parsed: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        if parsed["target"] == "bank_connect_server::http" {
+            assert!(parsed["fields"]["status"].is_u64(), "{line}");
+            requests += 1;
+        }
+    }
+    assert!(requests >= 4, "one JSON line per request:\n{log}");
+    for (what, secret) in [
+        ("the API key", key),
+        ("the session secret", session_secret),
+        ("the host secret", host_secret),
+        ("the client token", grant.access_token.as_str()),
+        ("the link token", link_token.as_str()),
+    ] {
+        assert!(!scraped.contains(secret), "/metrics contains {what}");
+        let leaks: Vec<&str> = log.lines().filter(|l| l.contains(secret)).collect();
+        assert!(
+            leaks.is_empty(),
+            "the log contains {what}:\n{}",
+            leaks.join("\n")
+        );
+    }
 }
