@@ -135,16 +135,7 @@ async fn secrets_never_reach_responses_or_logs() {
 
     assert!(!seen.contains(&key), "a response carried the API key");
     let metrics_url = format!("http://{}/metrics", app.server.metrics_addr().unwrap());
-    let scraped = reqwest::get(metrics_url)
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        scraped.contains("bank_connect_http_requests_total"),
-        "{scraped}"
-    );
+    let scraped = scrape(&metrics_url, "bank_connect_http_requests_total").await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let log = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(log.lines().count() > 10, "the flow was logged:\n{log}");
@@ -160,13 +151,7 @@ async fn secrets_never_reach_responses_or_logs() {
         ("the link token", link["link_token"].as_str().unwrap()),
         ("the bank password", password),
     ] {
-        assert!(!scraped.contains(secret), "/metrics contains {what}");
-        let leaks: Vec<&str> = log.lines().filter(|l| l.contains(secret)).collect();
-        assert!(
-            leaks.is_empty(),
-            "the log contains {what}:\n{}",
-            leaks.join("\n")
-        );
+        assert_no_leak(&log, &scraped, what, secret);
     }
 }
 
@@ -269,18 +254,8 @@ async fn json_logs_and_metrics_of_the_binary_hold_no_secrets() {
         .await
         .unwrap();
     assert_eq!(connections.status(), 200);
-    let scraped = http
-        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        scraped.contains("bank_connect_upstream_calls_total"),
-        "{scraped}"
-    );
+    let metrics_url = format!("http://127.0.0.1:{metrics_port}/metrics");
+    let scraped = scrape(&metrics_url, "bank_connect_upstream_calls_total").await;
 
     let child = process.0.take().unwrap();
     let out = tokio::task::spawn_blocking(move || {
@@ -309,12 +284,24 @@ async fn json_logs_and_metrics_of_the_binary_hold_no_secrets() {
         ("the client token", grant.access_token.as_str()),
         ("the link token", link_token.as_str()),
     ] {
-        assert!(!scraped.contains(secret), "/metrics contains {what}");
-        let leaks: Vec<&str> = log.lines().filter(|l| l.contains(secret)).collect();
-        assert!(
-            leaks.is_empty(),
-            "the log contains {what}:\n{}",
-            leaks.join("\n")
-        );
+        assert_no_leak(&log, &scraped, what, secret);
     }
+}
+
+/// `GET url` answers the Prometheus text, which holds `metric`.
+async fn scrape(url: &str, metric: &str) -> String {
+    let scraped = reqwest::get(url).await.unwrap().text().await.unwrap();
+    assert!(scraped.contains(metric), "{scraped}");
+    scraped
+}
+
+/// Neither the log nor the `/metrics` scrape holds `secret`.
+fn assert_no_leak(log: &str, scraped: &str, what: &str, secret: &str) {
+    assert!(!scraped.contains(secret), "/metrics contains {what}");
+    let leaks: Vec<&str> = log.lines().filter(|l| l.contains(secret)).collect();
+    assert!(
+        leaks.is_empty(),
+        "the log contains {what}:\n{}",
+        leaks.join("\n")
+    );
 }
