@@ -30,6 +30,7 @@ pub mod embed;
 pub mod errors;
 pub mod flow;
 pub mod forget;
+pub mod handoff;
 pub mod institution;
 pub mod job;
 pub mod links;

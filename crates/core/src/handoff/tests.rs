@@ -1,0 +1,581 @@
+use super::*;
+use crate::api_types::{AccountView, ConnectionView};
+use crate::job::fixtures::{failure, link, step, with_id};
+use proptest::prelude::*;
+use serde_json::json;
+
+fn hooli() -> InstitutionSummary {
+    InstitutionSummary::basic("AU00000", "Hooli Bank", "Hooli")
+}
+
+fn started(nonce: &str) -> HandoffEvent {
+    HandoffEvent::Started {
+        started: ConsentStarted {
+            url: "https://consent.example/home?token=t&state=s".into(),
+            nonce: nonce.into(),
+            expires_in: 1800,
+        },
+        now_ms: 10_000,
+    }
+}
+
+fn run(state: Handoff, events: Vec<HandoffEvent>) -> (Handoff, Vec<HandoffEffect>) {
+    let mut effects = Vec::new();
+    let mut state = state;
+    for e in events {
+        let (s, mut f) = next(state, e);
+        state = s;
+        effects.append(&mut f);
+    }
+    (state, effects)
+}
+
+fn cont(opened: bool) -> HandoffEvent {
+    HandoffEvent::Continue {
+        window_opened: opened,
+    }
+}
+
+fn waiting() -> Handoff {
+    run(
+        Handoff::confirm(hooli(), LaunchMode::Popup),
+        vec![cont(true), started("n-1")],
+    )
+    .0
+}
+
+fn back(nonce: &str, ids: &[&str]) -> HandoffEvent {
+    HandoffEvent::ResultArrived {
+        nonce: nonce.into(),
+        result: ConsentResult {
+            job_id: ids.last().map(|s| s.to_string()),
+            job_ids: ids.iter().map(|s| s.to_string()).collect(),
+        },
+        now_ms: 20_000,
+    }
+}
+
+fn job(id: &str, institution: &str, status: &str, fail_code: Option<&str>) -> Job {
+    let verify = match fail_code {
+        Some(code) => step(
+            "verify-credentials",
+            "failed",
+            failure(code, "Refused", "access_denied"),
+        ),
+        None => step(
+            "verify-credentials",
+            status,
+            link(&format!("/users/u/connections/conn-{id}")),
+        ),
+    };
+    let rest = if fail_code.is_some() { "pending" } else { status };
+    let mut j = with_id(
+        id,
+        json!([
+            verify,
+            step("retrieve-accounts", rest, link("/users/u/accounts")),
+            step("retrieve-transactions", rest, link("/users/u/transactions")),
+        ]),
+    );
+    j.institution = serde_json::from_value(json!({"type": "institution", "id": institution})).ok();
+    j
+}
+
+fn polled(j: Job) -> HandoffEvent {
+    HandoffEvent::JobPolled {
+        job: j,
+        requested_at_ms: 21_000,
+        now_ms: 21_000,
+    }
+}
+
+#[test]
+fn choosing_a_bank_shows_the_continue_step_and_starts_nothing() {
+    let (s, effects) = enter(HandoffEvent::Choose {
+        institution: hooli(),
+        mode: LaunchMode::Page,
+    })
+    .unwrap();
+    assert_eq!(s.screen(), HandoffScreen::Confirming);
+    assert_eq!(s.institution().map(|i| i.id.as_str()), Some("AU00000"));
+    assert!(effects.is_empty());
+    assert!(enter(HandoffEvent::Cancel).is_none());
+}
+
+#[test]
+fn page_mode_starts_then_navigates_to_the_consent_ui() {
+    let (s, effects) = run(
+        Handoff::confirm(hooli(), LaunchMode::Page),
+        vec![cont(false)],
+    );
+    assert_eq!(s.screen(), HandoffScreen::Starting);
+    assert_eq!(
+        effects,
+        vec![HandoffEffect::Start(
+            json!({"mode": "page", "institution_id": "AU00000"})
+        )]
+    );
+    let (s, effects) = next(s, started("n-1"));
+    assert!(matches!(s, Handoff::Leaving { .. }));
+    assert_eq!(
+        effects,
+        vec![HandoffEffect::Navigate(
+            "https://consent.example/home?token=t&state=s".into()
+        )]
+    );
+}
+
+#[test]
+fn popup_mode_sends_the_window_watches_the_relay_and_tells_the_host() {
+    let (s, effects) = run(
+        Handoff::confirm(hooli(), LaunchMode::Popup),
+        vec![cont(true), started("n-1")],
+    );
+    assert_eq!(s.screen(), HandoffScreen::Waiting);
+    assert_eq!(s.watched_nonce(), Some("n-1"));
+    assert!(effects.contains(&HandoffEffect::SendPopup(
+        "https://consent.example/home?token=t&state=s".into()
+    )));
+    assert!(effects.contains(&HandoffEffect::WatchResult("n-1".into())));
+    assert!(effects.contains(&HandoffEffect::AnnounceHandoff));
+    match s {
+        Handoff::Waiting { expires_at_ms, .. } => assert_eq!(expires_at_ms, 10_000 + 1_800_000),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_blocked_popup_stays_on_the_step_saying_so_and_a_fresh_click_retries() {
+    let (s, effects) = next(Handoff::confirm(hooli(), LaunchMode::Popup), cont(false));
+    assert!(matches!(s, Handoff::Confirming { blocked: true, .. }));
+    assert!(effects.is_empty(), "nothing starts without a window");
+    let (s, effects) = next(s, cont(true));
+    assert_eq!(s.screen(), HandoffScreen::Starting);
+    assert!(matches!(effects[0], HandoffEffect::Start(_)));
+}
+
+#[test]
+fn renew_and_manage_begin_straight_away_with_their_action() {
+    let (s, effects) = enter(HandoffEvent::Begin {
+        target: Target {
+            institution: None,
+            action: Some(ConsentAction::Reauthorise),
+            connection_id: Some("c-1".into()),
+        },
+        mode: LaunchMode::Page,
+        window_opened: false,
+    })
+    .unwrap();
+    assert_eq!(s.screen(), HandoffScreen::Starting);
+    assert_eq!(
+        effects,
+        vec![HandoffEffect::Start(
+            json!({"mode": "page", "action": "reauthorise", "connection_id": "c-1"})
+        )]
+    );
+    let manage = Target {
+        action: Some(ConsentAction::Manage),
+        ..Target::default()
+    };
+    assert_eq!(
+        manage.start_body(LaunchMode::Popup),
+        json!({"mode": "popup", "action": "manage"})
+    );
+}
+
+#[test]
+fn the_window_closed_while_blank_or_long_after_leaving_is_its_own_ending() {
+    let (s, effects) = run(
+        Handoff::confirm(hooli(), LaunchMode::Popup),
+        vec![cont(true), HandoffEvent::PopupGone { now_ms: 10_100 }],
+    );
+    assert!(
+        matches!(
+            &s,
+            Handoff::Ended {
+                ending: Ending::WindowClosed,
+                ..
+            }
+        ),
+        "{s:?}"
+    );
+    assert_eq!(effects.len(), 1, "only the start: {effects:?}");
+    let (s, _) = next(
+        waiting(),
+        HandoffEvent::PopupGone {
+            now_ms: 10_000 + SEVER_GRACE_MS + 1,
+        },
+    );
+    assert!(matches!(
+        s,
+        Handoff::Ended {
+            ending: Ending::WindowClosed,
+            ..
+        }
+    ));
+    // Try again: back to the step (the next click opens a new window).
+    let (s, _) = next(s, HandoffEvent::Retry);
+    assert!(matches!(s, Handoff::Confirming { blocked: false, .. }));
+}
+
+#[test]
+fn a_window_cut_off_right_after_it_left_keeps_waiting_for_the_relay() {
+    let (s, effects) = next(waiting(), HandoffEvent::PopupGone { now_ms: 11_000 });
+    assert!(matches!(
+        s,
+        Handoff::Waiting {
+            window: PopupWindow::Unreachable,
+            ..
+        }
+    ));
+    assert!(effects.is_empty());
+    // "Show the window again" opens the same page in a new window.
+    let (s, effects) = next(s, HandoffEvent::ShowWindow);
+    assert_eq!(
+        effects,
+        vec![HandoffEffect::ReopenPopup(
+            "https://consent.example/home?token=t&state=s".into()
+        )]
+    );
+    // The relay still brings the result.
+    let (s, _) = next(s, back("n-1", &["j-1"]));
+    assert_eq!(s.screen(), HandoffScreen::Following);
+}
+
+#[test]
+fn show_again_focuses_a_reachable_window_and_cancel_closes_it() {
+    let (s, effects) = next(waiting(), HandoffEvent::ShowWindow);
+    assert_eq!(effects, vec![HandoffEffect::FocusPopup]);
+    let (s, effects) = next(s, HandoffEvent::Cancel);
+    assert!(matches!(s, Handoff::Confirming { .. }));
+    assert_eq!(effects, vec![HandoffEffect::ClosePopup]);
+}
+
+#[test]
+fn the_popups_word_asks_the_relay_at_once_but_only_for_our_nonce() {
+    let (s, effects) = next(
+        waiting(),
+        HandoffEvent::PopupSaidBack {
+            nonce: "other".into(),
+        },
+    );
+    assert_eq!(s, waiting());
+    assert!(effects.is_empty());
+    let (s, effects) = next(
+        s,
+        HandoffEvent::PopupSaidBack {
+            nonce: "n-1".into(),
+        },
+    );
+    assert!(matches!(&s, Handoff::Returning { nonce } if nonce == "n-1"));
+    assert_eq!(effects, vec![HandoffEffect::AskResultNow("n-1".into())]);
+    let (s, _) = next(s, back("other", &["j-9"]));
+    assert!(matches!(s, Handoff::Returning { .. }), "a foreign result is ignored");
+}
+
+#[test]
+fn taking_longer_than_the_tokens_life_ends_the_wait() {
+    let (s, _) = next(waiting(), HandoffEvent::Tick { now_ms: 1_000_000 });
+    assert_eq!(s.screen(), HandoffScreen::Waiting);
+    let (s, effects) = next(s, HandoffEvent::Tick { now_ms: 1_810_000 });
+    assert!(matches!(
+        s,
+        Handoff::Ended {
+            ending: Ending::TookTooLong,
+            ..
+        }
+    ));
+    assert_eq!(effects, vec![HandoffEffect::ClosePopup]);
+    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
+    let (s, _) = next(s, HandoffEvent::ResultGone);
+    assert!(matches!(
+        s,
+        Handoff::Ended {
+            ending: Ending::TookTooLong,
+            target: None,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn the_consent_site_unreachable_is_said_and_can_be_retried() {
+    let (s, effects) = run(
+        Handoff::confirm(hooli(), LaunchMode::Popup),
+        vec![
+            cont(true),
+            HandoffEvent::StartFailed(crate::errors::network_failure()),
+        ],
+    );
+    assert!(matches!(
+        &s,
+        Handoff::Ended {
+            ending: Ending::SiteUnreachable,
+            ..
+        }
+    ));
+    assert!(effects.contains(&HandoffEffect::ClosePopup));
+    assert_eq!(s.institution().map(|i| i.name.as_str()), Some("Hooli Bank"));
+    let (s, _) = next(s, HandoffEvent::Retry);
+    assert!(matches!(s, Handoff::Confirming { .. }));
+}
+
+#[test]
+fn page_return_asks_the_relay_then_follows_every_job() {
+    let (s, effects) = enter(HandoffEvent::CameBack {
+        nonce: "n-1".into(),
+    })
+    .unwrap();
+    assert_eq!(effects, vec![HandoffEffect::WatchResult("n-1".into())]);
+    assert_eq!(s.screen(), HandoffScreen::Following);
+    let (s, effects) = next(s, back("n-1", &["j-1", "j-2"]));
+    assert_eq!(
+        effects,
+        vec![
+            HandoffEffect::AnnounceReturned,
+            HandoffEffect::PollJob("j-1".into()),
+            HandoffEffect::PollJob("j-2".into()),
+        ]
+    );
+    assert!(s.follows("j-1").is_some() && s.follows("j-2").is_some());
+    // One done is not enough: every job is followed.
+    let (s, effects) = next(s, polled(job("j-1", "AU00000", "success", None)));
+    assert_eq!(s.screen(), HandoffScreen::Following);
+    assert!(effects.is_empty());
+    assert!(s.follows("j-1").is_none(), "a finished job is not polled");
+    let (s, _) = next(s, polled(job("j-2", "AU00004", "in-progress", None)));
+    assert_eq!(s.screen(), HandoffScreen::Following);
+    let (s, effects) = next(s, polled(job("j-2", "AU00004", "success", None)));
+    assert_eq!(effects, vec![HandoffEffect::LoadAccounts]);
+    match &s {
+        Handoff::Connected { banks, failed, .. } => {
+            assert_eq!(banks.len(), 2);
+            assert_eq!(banks[0].connection_id.as_deref(), Some("conn-j-1"));
+            assert_eq!(banks[1].institution_id.as_deref(), Some("AU00004"));
+            assert!(failed.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_job_ids_are_deduplicated_with_job_id_and_empty_ids_dropped() {
+    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
+    let (s, effects) = next(
+        s,
+        HandoffEvent::ResultArrived {
+            nonce: "n".into(),
+            result: ConsentResult {
+                job_id: Some("j-3".into()),
+                job_ids: vec!["j-1".into(), "".into(), "j-1".into()],
+            },
+            now_ms: 1,
+        },
+    );
+    let polls: Vec<_> = effects
+        .iter()
+        .filter(|e| matches!(e, HandoffEffect::PollJob(_)))
+        .collect();
+    assert_eq!(polls.len(), 2, "{effects:?}");
+    assert!(s.follows("j-3").is_some());
+}
+
+#[test]
+fn coming_back_without_a_job_is_cancelled_and_reconciled_quietly() {
+    let (s, effects) = next(waiting(), back("n-1", &[]));
+    assert!(matches!(
+        s,
+        Handoff::Ended {
+            ending: Ending::Cancelled,
+            ..
+        }
+    ));
+    assert!(effects.contains(&HandoffEffect::ReconcileConnections));
+    assert!(effects.contains(&HandoffEffect::AnnounceReturned));
+}
+
+#[test]
+fn declined_at_the_bank_is_its_own_ending() {
+    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
+    let (s, _) = next(s, back("n", &["j-1"]));
+    let (s, effects) = next(
+        s,
+        polled(job("j-1", "AU00000", "", Some("authorization-failed"))),
+    );
+    assert!(
+        matches!(
+            s,
+            Handoff::Ended {
+                ending: Ending::Declined,
+                ..
+            }
+        ),
+        "{s:?}"
+    );
+    assert_eq!(effects, vec![HandoffEffect::ReconcileConnections]);
+}
+
+#[test]
+fn an_unavailable_bank_is_its_own_ending_and_one_failure_among_successes_is_kept() {
+    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
+    let (s, _) = next(s, back("n", &["j-1"]));
+    let (s, _) = next(
+        s,
+        polled(job("j-1", "AU00000", "", Some("institution-not-available"))),
+    );
+    assert!(matches!(
+        s,
+        Handoff::Ended {
+            ending: Ending::InstitutionUnavailable,
+            ..
+        }
+    ));
+    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
+    let (s, _) = next(s, back("n", &["j-1", "j-2"]));
+    let (s, _) = next(
+        s,
+        HandoffEvent::JobPollFailed {
+            job_id: "j-2".into(),
+            error: crate::errors::network_failure(),
+        },
+    );
+    let (s, _) = next(s, polled(job("j-1", "AU00000", "success", None)));
+    match s {
+        Handoff::Connected { banks, failed, .. } => {
+            assert_eq!(banks.len(), 1);
+            assert_eq!(failed.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn view(id: &str, inst: &str, name: &str) -> ConnectionView {
+    serde_json::from_value(json!({"id": id, "status": "active", "institutionId": inst,
+        "institutionName": name})).unwrap()
+}
+
+fn account(id: &str, conn: &str, inst: &str) -> AccountView {
+    serde_json::from_value(json!({"id": id, "connectionId": conn, "institutionId": inst,
+        "name": "Everyday", "maskedNumber": "•••• 1234", "balance": "10.00", "currency": "AUD",
+        "class": "transaction"}))
+    .unwrap()
+}
+
+#[test]
+fn the_accounts_of_each_connected_bank_are_grouped_and_named() {
+    let banks = vec![
+        ConnectedBank {
+            job_id: "j-1".into(),
+            connection_id: Some("c-1".into()),
+            institution_id: Some("AU00000".into()),
+        },
+        ConnectedBank {
+            job_id: "j-2".into(),
+            connection_id: None,
+            institution_id: Some("AU00004".into()),
+        },
+    ];
+    let connections = [
+        view("c-1", "AU00000", "Hooli OB"),
+        view("c-2", "AU00004", "Pied Piper"),
+    ];
+    let accounts = [
+        account("a-1", "c-1", "AU00000"),
+        account("a-2", "c-2", "AU00004"),
+        account("a-3", "c-2", "AU00004"),
+    ];
+    let grouped = bank_accounts(&banks, &connections, &accounts);
+    assert_eq!(grouped[0].institution_name, "Hooli OB");
+    assert_eq!(grouped[0].rows.len(), 1);
+    assert_eq!(grouped[1].institution_name, "Pied Piper");
+    assert_eq!(grouped[1].rows.len(), 2);
+    let (s, _) = next(
+        Handoff::Connected {
+            banks,
+            failed: vec![],
+            accounts: None,
+            accounts_error: None,
+        },
+        HandoffEvent::AccountsFailed(crate::errors::network_failure()),
+    );
+    let (s, effects) = next(s, HandoffEvent::ReloadAccounts);
+    assert_eq!(effects, vec![HandoffEffect::LoadAccounts]);
+    let (s, _) = next(s, HandoffEvent::AccountsLoaded(grouped.clone()));
+    assert!(matches!(s, Handoff::Connected { accounts: Some(a), .. } if a == grouped));
+}
+
+#[test]
+fn every_ending_has_words_and_a_name() {
+    for e in [
+        Ending::Declined,
+        Ending::Cancelled,
+        Ending::InstitutionUnavailable,
+        Ending::TookTooLong,
+        Ending::SiteUnreachable,
+        Ending::WindowClosed,
+        Ending::Failed(crate::errors::network_failure()),
+    ] {
+        assert!(!e.title().is_empty() && e.sentence().len() > 20, "{e:?}");
+        assert!(e.name().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+    }
+    let ended = UserError::new(ErrorKind::SessionEnded);
+    assert!(!Ending::Failed(ended).can_retry());
+}
+
+fn arb_event() -> impl Strategy<Value = HandoffEvent> {
+    let nonce = prop_oneof![Just("n-1".to_string()), Just("x".to_string())];
+    let ids = proptest::collection::vec(prop_oneof![Just("j-1"), Just("j-2"), Just("")], 0..3);
+    prop_oneof![
+        any::<bool>().prop_map(cont),
+        Just(started("n-1")),
+        Just(HandoffEvent::StartFailed(crate::errors::network_failure())),
+        any::<u64>().prop_map(|now_ms| HandoffEvent::PopupGone { now_ms }),
+        nonce.clone().prop_map(|nonce| HandoffEvent::PopupSaidBack { nonce }),
+        (nonce, ids).prop_map(|(n, ids)| back(&n, &ids)),
+        Just(HandoffEvent::ResultGone),
+        Just(HandoffEvent::ResultFailed(crate::errors::network_failure())),
+        Just(polled(job("j-1", "AU00000", "success", None))),
+        Just(polled(job("j-2", "AU00004", "in-progress", None))),
+        Just(polled(job("j-2", "AU00004", "", Some("authorization-failed")))),
+        Just(HandoffEvent::JobPollFailed {
+            job_id: "j-2".into(),
+            error: crate::errors::network_failure()
+        }),
+        Just(HandoffEvent::AccountsLoaded(Vec::new())),
+        Just(HandoffEvent::AccountsFailed(crate::errors::network_failure())),
+        Just(HandoffEvent::ReloadAccounts),
+        Just(HandoffEvent::ShowWindow),
+        Just(HandoffEvent::Cancel),
+        Just(HandoffEvent::Retry),
+        any::<u64>().prop_map(|now_ms| HandoffEvent::Tick { now_ms }),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn any_event_sequence_is_safe(
+        popup in any::<bool>(),
+        events in proptest::collection::vec(arb_event(), 0..40),
+    ) {
+        let mode = if popup { LaunchMode::Popup } else { LaunchMode::Page };
+        let mut st = Handoff::confirm(hooli(), mode);
+        for e in events {
+            let (after, effects) = next(st, e);
+            // Page mode never touches a popup; a navigation happens only on leaving.
+            if !popup {
+                let popup_effect = effects.iter().any(|f| matches!(f,
+                    HandoffEffect::SendPopup(_) | HandoffEffect::ReopenPopup(_)));
+                prop_assert!(!popup_effect);
+            }
+            if effects.iter().any(|f| matches!(f, HandoffEffect::Navigate(_))) {
+                let leaving = matches!(after, Handoff::Leaving { .. });
+                prop_assert!(leaving);
+            }
+            // Only our nonce is ever watched.
+            if let Some(n) = after.watched_nonce() {
+                prop_assert_eq!(n, "n-1");
+            }
+            st = after;
+        }
+    }
+}
