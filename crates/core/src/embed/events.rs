@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 use super::{ExitReason, SuccessAccount, WidgetMessage};
 use crate::errors::{ErrorKind, UserError};
 use crate::flow::{Connected, FlowEvent, FlowState, Form};
+use crate::handoff::HandoffScreen;
 use crate::job::JobView;
 
 /// A stable snake_case name for an error kind, for `ERROR` events and `exit` payloads.
@@ -47,6 +48,13 @@ pub fn view_name(state: &FlowState) -> &'static str {
         FlowState::Connecting { .. } => "connecting",
         FlowState::Succeeded(_) => "success",
         FlowState::Failed(_) => "error",
+        FlowState::Handoff(h) => match h.screen() {
+            HandoffScreen::Confirming | HandoffScreen::Starting => "handoff",
+            HandoffScreen::Waiting => "handoff_waiting",
+            HandoffScreen::Following => "connecting",
+            HandoffScreen::Connected => "success",
+            HandoffScreen::Ended => "error",
+        },
     }
 }
 

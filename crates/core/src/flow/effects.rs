@@ -2,6 +2,7 @@
 //! focus that entering it needs.
 
 use super::FlowState;
+use crate::handoff::{HandoffEffect, HandoffScreen};
 
 /// Which screen is up; the app renders one view per screen and a change re-renders the step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub enum Screen {
     Success(String),
     /// A failure screen.
     Failed,
+    /// A screen of the hand-off to Basiq's Consent UI.
+    Handoff(HandoffScreen),
 }
 
 impl Screen {
@@ -33,6 +36,7 @@ impl Screen {
             FlowState::Connecting { job, .. } => Self::Progress(job.job_id.clone()),
             FlowState::Succeeded(c) => Self::Success(c.job_id.clone()),
             FlowState::Failed(_) => Self::Failed,
+            FlowState::Handoff(h) => Self::Handoff(h.screen()),
         }
     }
 }
@@ -51,6 +55,8 @@ pub enum Focus {
 /// Something the app must do for the flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlowEffect {
+    /// What the hand-off to Basiq's Consent UI asks for.
+    Handoff(HandoffEffect),
     /// The picker opened: load the directory unless it is there, and get a token early so the
     /// form's details arrive quickly.
     PreparePicker,

@@ -9,6 +9,7 @@
 //! Following the job (polling, MFA, expiry) is [`crate::job`]'s, shared with the connections
 //! view; this module says what the job's progress means for the flow.
 
+mod connecting;
 mod effects;
 #[cfg(test)]
 mod tests;
@@ -19,8 +20,9 @@ use crate::accounts::AccountRow;
 use crate::basiq::Job;
 use crate::directory::InstitutionSummary;
 use crate::errors::{ErrorKind, Recovery, UserError};
+use crate::handoff::{self, Handoff, HandoffEffect, HandoffEvent};
 use crate::institution::is_selectable;
-use crate::job::{self, Followed, JobEvent, JobFollow, MfaStep};
+use crate::job::{self, JobFollow, MfaStep};
 use crate::validation::FormCheck;
 
 /// Where "Retry" on a failure screen leads.
@@ -118,6 +120,8 @@ pub enum FlowState {
     Succeeded(Connected),
     /// A failure screen.
     Failed(Failure),
+    /// API 3.0: the hand-off to Basiq's Consent UI and back.
+    Handoff(Handoff),
 }
 
 /// Everything that can happen to the flow.
@@ -187,6 +191,8 @@ pub enum FlowEvent {
     Cancel,
     /// "Continue in background" once the credentials are verified.
     ContinueInBackground,
+    /// Something about the hand-off to Basiq's Consent UI (API 3.0).
+    Handoff(HandoffEvent),
 }
 
 /// The message shown when the bank refuses an MFA answer.
@@ -202,6 +208,7 @@ impl FlowState {
             }
             Self::Succeeded(c) => Some(&c.institution),
             Self::Failed(f) => f.institution.as_ref(),
+            Self::Handoff(h) => h.institution(),
         }
     }
 
@@ -300,45 +307,6 @@ fn expired() -> UserError {
     UserError::new(ErrorKind::SessionExpired)
 }
 
-/// Feeds an event to the job followed and reads what became of it.
-fn follow_job(attempt: Attempt, job: JobFollow, event: JobEvent) -> FlowState {
-    let job_id = job.job_id.clone();
-    match job::next(job, event) {
-        Followed::Going { follow, .. } => FlowState::Connecting {
-            attempt,
-            job: follow,
-        },
-        Followed::Succeeded { connection_id } => FlowState::Succeeded(Connected {
-            institution: attempt.institution,
-            job_id,
-            connection_id,
-            accounts: None,
-            accounts_error: None,
-        }),
-        Followed::Failed(error) => attempt_failed(attempt, error, Resume::Form),
-    }
-}
-
-/// A request failed while connecting: a transient one keeps an open challenge on screen (the
-/// person may send again); otherwise a failure, resuming the job when the job itself is fine.
-fn connecting_failed(attempt: Attempt, job: JobFollow, error: UserError) -> FlowState {
-    if job.mfa.is_none() {
-        let resume = Resume::Job {
-            job_id: job.job_id,
-            started_at_ms: job.started_at_ms,
-        };
-        return attempt_failed(attempt, error, resume);
-    }
-    if matches!(
-        error.recovery(),
-        Recovery::Retry | Recovery::RetryLater { .. }
-    ) {
-        follow_job(attempt, job, JobEvent::RequestFailed(error.message()))
-    } else {
-        attempt_failed(attempt, error, Resume::Form)
-    }
-}
-
 /// What "Retry" on a failure screen leads to.
 fn retry(f: Failure) -> FlowState {
     match (f.resume, f.institution) {
@@ -388,11 +356,33 @@ pub fn next(state: FlowState, event: FlowEvent) -> (FlowState, Vec<FlowEffect>) 
         (&state, &event),
         (FlowState::Succeeded(_), FlowEvent::ReloadAccounts)
     );
-    let after = transition(state, event);
+    let was_handoff = matches!(state, FlowState::Handoff(_));
+    let (after, handoff_effects) = match (state, event) {
+        (FlowState::Handoff(h), FlowEvent::Handoff(e)) => {
+            let (h, effects) = handoff::next(h, e);
+            (FlowState::Handoff(h), effects)
+        }
+        (
+            state @ (FlowState::Idle
+            | FlowState::Picking { .. }
+            | FlowState::Succeeded(_)
+            | FlowState::Failed(_)),
+            FlowEvent::Handoff(e),
+        ) => match handoff::enter(e) {
+            Some((h, effects)) => (FlowState::Handoff(h), effects),
+            None => (state, Vec::new()),
+        },
+        (state, event) => (transition(state, event), Vec::new()),
+    };
     let mut effects = effects::entering(&before, &after);
     if reload {
         effects.push(FlowEffect::LoadAccounts);
     }
+    // Leaving the hand-off (closed, another bank): its popup goes with it.
+    if was_handoff && !matches!(after, FlowState::Handoff(_)) {
+        effects.push(FlowEffect::Handoff(HandoffEffect::ClosePopup));
+    }
+    effects.extend(handoff_effects.into_iter().map(FlowEffect::Handoff));
     (after, effects)
 }
 
@@ -454,7 +444,14 @@ fn transition(state: FlowState, event: FlowEvent) -> FlowState {
         (S::EnteringCredentials(f), E::Back) if !f.submitting => picking(),
 
         // ---- connecting (and answering MFA): the job decides
-        (S::Connecting { attempt, job }, event) => connecting(attempt, job, event),
+        (S::Connecting { attempt, job }, event) => connecting::connecting(attempt, job, event),
+
+        // ---- the hand-off: back to the picker from its first step or its end
+        (S::Handoff(Handoff::Confirming { .. }), E::Back) => picking(),
+        (
+            S::Handoff(Handoff::Connected { .. } | Handoff::Ended { .. }),
+            E::Open | E::PickAnother,
+        ) => picking(),
 
         // ---- success
         (S::Succeeded(c), E::AccountsLoaded(accounts)) => S::Succeeded(Connected {
@@ -482,42 +479,5 @@ fn transition(state: FlowState, event: FlowEvent) -> FlowState {
 
         // ---- anything else changes nothing
         (state, _) => state,
-    }
-}
-
-/// The flow while its job runs (and while the bank asks its question).
-fn connecting(attempt: Attempt, job: JobFollow, event: FlowEvent) -> FlowState {
-    use FlowEvent as E;
-    match event {
-        E::JobUpdated {
-            job: polled,
-            requested_at_ms,
-            now_ms,
-        } => follow_job(
-            attempt,
-            job,
-            JobEvent::Polled {
-                job: polled,
-                requested_at_ms,
-                now_ms,
-            },
-        ),
-        E::MfaSubmitted { now_ms } => follow_job(attempt, job, JobEvent::MfaSubmitted { now_ms }),
-        E::MfaSent => follow_job(attempt, job, JobEvent::MfaSent),
-        E::Tick { now_ms } => follow_job(attempt, job, JobEvent::Tick { now_ms }),
-        E::RequestFailed(error) => connecting_failed(attempt, job, error),
-        E::TokenExpired => attempt_failed(
-            attempt,
-            expired(),
-            Resume::Job {
-                job_id: job.job_id,
-                started_at_ms: job.started_at_ms,
-            },
-        ),
-        E::Cancel | E::Back => form(attempt, None),
-        E::ContinueInBackground if job.mfa.is_none() && job.view.credentials_verified() => {
-            FlowState::Idle
-        }
-        _ => FlowState::Connecting { attempt, job },
     }
 }

@@ -1,14 +1,17 @@
 use super::*;
 use crate::api_types::{AccountView, ConnectionView};
+use crate::errors::ErrorKind;
 use crate::job::fixtures::{failure, link, step, with_id};
 use proptest::prelude::*;
+
+mod following;
 use serde_json::json;
 
-fn hooli() -> InstitutionSummary {
+pub(super) fn hooli() -> InstitutionSummary {
     InstitutionSummary::basic("AU00000", "Hooli Bank", "Hooli")
 }
 
-fn started(nonce: &str) -> HandoffEvent {
+pub(super) fn started(nonce: &str) -> HandoffEvent {
     HandoffEvent::Started {
         started: ConsentStarted {
             url: "https://consent.example/home?token=t&state=s".into(),
@@ -19,7 +22,7 @@ fn started(nonce: &str) -> HandoffEvent {
     }
 }
 
-fn run(state: Handoff, events: Vec<HandoffEvent>) -> (Handoff, Vec<HandoffEffect>) {
+pub(super) fn run(state: Handoff, events: Vec<HandoffEvent>) -> (Handoff, Vec<HandoffEffect>) {
     let mut effects = Vec::new();
     let mut state = state;
     for e in events {
@@ -30,13 +33,13 @@ fn run(state: Handoff, events: Vec<HandoffEvent>) -> (Handoff, Vec<HandoffEffect
     (state, effects)
 }
 
-fn cont(opened: bool) -> HandoffEvent {
+pub(super) fn cont(opened: bool) -> HandoffEvent {
     HandoffEvent::Continue {
         window_opened: opened,
     }
 }
 
-fn waiting() -> Handoff {
+pub(super) fn waiting() -> Handoff {
     run(
         Handoff::confirm(hooli(), LaunchMode::Popup),
         vec![cont(true), started("n-1")],
@@ -44,7 +47,7 @@ fn waiting() -> Handoff {
     .0
 }
 
-fn back(nonce: &str, ids: &[&str]) -> HandoffEvent {
+pub(super) fn back(nonce: &str, ids: &[&str]) -> HandoffEvent {
     HandoffEvent::ResultArrived {
         nonce: nonce.into(),
         result: ConsentResult {
@@ -55,7 +58,7 @@ fn back(nonce: &str, ids: &[&str]) -> HandoffEvent {
     }
 }
 
-fn job(id: &str, institution: &str, status: &str, fail_code: Option<&str>) -> Job {
+pub(super) fn job(id: &str, institution: &str, status: &str, fail_code: Option<&str>) -> Job {
     let verify = match fail_code {
         Some(code) => step(
             "verify-credentials",
@@ -68,7 +71,11 @@ fn job(id: &str, institution: &str, status: &str, fail_code: Option<&str>) -> Jo
             link(&format!("/users/u/connections/conn-{id}")),
         ),
     };
-    let rest = if fail_code.is_some() { "pending" } else { status };
+    let rest = if fail_code.is_some() {
+        "pending"
+    } else {
+        status
+    };
     let mut j = with_id(
         id,
         json!([
@@ -81,7 +88,7 @@ fn job(id: &str, institution: &str, status: &str, fail_code: Option<&str>) -> Jo
     j
 }
 
-fn polled(j: Job) -> HandoffEvent {
+pub(super) fn polled(j: Job) -> HandoffEvent {
     HandoffEvent::JobPolled {
         job: j,
         requested_at_ms: 21_000,
@@ -126,7 +133,7 @@ fn page_mode_starts_then_navigates_to_the_consent_ui() {
 }
 
 #[test]
-fn popup_mode_sends_the_window_watches_the_relay_and_tells_the_host() {
+fn popup_mode_sends_the_window_and_watches_the_relay() {
     let (s, effects) = run(
         Handoff::confirm(hooli(), LaunchMode::Popup),
         vec![cont(true), started("n-1")],
@@ -137,7 +144,6 @@ fn popup_mode_sends_the_window_watches_the_relay_and_tells_the_host() {
         "https://consent.example/home?token=t&state=s".into()
     )));
     assert!(effects.contains(&HandoffEffect::WatchResult("n-1".into())));
-    assert!(effects.contains(&HandoffEffect::AnnounceHandoff));
     match s {
         Handoff::Waiting { expires_at_ms, .. } => assert_eq!(expires_at_ms, 10_000 + 1_800_000),
         other => panic!("{other:?}"),
@@ -270,7 +276,10 @@ fn the_popups_word_asks_the_relay_at_once_but_only_for_our_nonce() {
     assert!(matches!(&s, Handoff::Returning { nonce } if nonce == "n-1"));
     assert_eq!(effects, vec![HandoffEffect::AskResultNow("n-1".into())]);
     let (s, _) = next(s, back("other", &["j-9"]));
-    assert!(matches!(s, Handoff::Returning { .. }), "a foreign result is ignored");
+    assert!(
+        matches!(s, Handoff::Returning { .. }),
+        "a foreign result is ignored"
+    );
 }
 
 #[test]
@@ -321,190 +330,6 @@ fn the_consent_site_unreachable_is_said_and_can_be_retried() {
 }
 
 #[test]
-fn page_return_asks_the_relay_then_follows_every_job() {
-    let (s, effects) = enter(HandoffEvent::CameBack {
-        nonce: "n-1".into(),
-    })
-    .unwrap();
-    assert_eq!(effects, vec![HandoffEffect::WatchResult("n-1".into())]);
-    assert_eq!(s.screen(), HandoffScreen::Following);
-    let (s, effects) = next(s, back("n-1", &["j-1", "j-2"]));
-    assert_eq!(
-        effects,
-        vec![
-            HandoffEffect::AnnounceReturned,
-            HandoffEffect::PollJob("j-1".into()),
-            HandoffEffect::PollJob("j-2".into()),
-        ]
-    );
-    assert!(s.follows("j-1").is_some() && s.follows("j-2").is_some());
-    // One done is not enough: every job is followed.
-    let (s, effects) = next(s, polled(job("j-1", "AU00000", "success", None)));
-    assert_eq!(s.screen(), HandoffScreen::Following);
-    assert!(effects.is_empty());
-    assert!(s.follows("j-1").is_none(), "a finished job is not polled");
-    let (s, _) = next(s, polled(job("j-2", "AU00004", "in-progress", None)));
-    assert_eq!(s.screen(), HandoffScreen::Following);
-    let (s, effects) = next(s, polled(job("j-2", "AU00004", "success", None)));
-    assert_eq!(effects, vec![HandoffEffect::LoadAccounts]);
-    match &s {
-        Handoff::Connected { banks, failed, .. } => {
-            assert_eq!(banks.len(), 2);
-            assert_eq!(banks[0].connection_id.as_deref(), Some("conn-j-1"));
-            assert_eq!(banks[1].institution_id.as_deref(), Some("AU00004"));
-            assert!(failed.is_empty());
-        }
-        other => panic!("{other:?}"),
-    }
-}
-
-#[test]
-fn the_job_ids_are_deduplicated_with_job_id_and_empty_ids_dropped() {
-    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
-    let (s, effects) = next(
-        s,
-        HandoffEvent::ResultArrived {
-            nonce: "n".into(),
-            result: ConsentResult {
-                job_id: Some("j-3".into()),
-                job_ids: vec!["j-1".into(), "".into(), "j-1".into()],
-            },
-            now_ms: 1,
-        },
-    );
-    let polls: Vec<_> = effects
-        .iter()
-        .filter(|e| matches!(e, HandoffEffect::PollJob(_)))
-        .collect();
-    assert_eq!(polls.len(), 2, "{effects:?}");
-    assert!(s.follows("j-3").is_some());
-}
-
-#[test]
-fn coming_back_without_a_job_is_cancelled_and_reconciled_quietly() {
-    let (s, effects) = next(waiting(), back("n-1", &[]));
-    assert!(matches!(
-        s,
-        Handoff::Ended {
-            ending: Ending::Cancelled,
-            ..
-        }
-    ));
-    assert!(effects.contains(&HandoffEffect::ReconcileConnections));
-    assert!(effects.contains(&HandoffEffect::AnnounceReturned));
-}
-
-#[test]
-fn declined_at_the_bank_is_its_own_ending() {
-    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
-    let (s, _) = next(s, back("n", &["j-1"]));
-    let (s, effects) = next(
-        s,
-        polled(job("j-1", "AU00000", "", Some("authorization-failed"))),
-    );
-    assert!(
-        matches!(
-            s,
-            Handoff::Ended {
-                ending: Ending::Declined,
-                ..
-            }
-        ),
-        "{s:?}"
-    );
-    assert_eq!(effects, vec![HandoffEffect::ReconcileConnections]);
-}
-
-#[test]
-fn an_unavailable_bank_is_its_own_ending_and_one_failure_among_successes_is_kept() {
-    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
-    let (s, _) = next(s, back("n", &["j-1"]));
-    let (s, _) = next(
-        s,
-        polled(job("j-1", "AU00000", "", Some("institution-not-available"))),
-    );
-    assert!(matches!(
-        s,
-        Handoff::Ended {
-            ending: Ending::InstitutionUnavailable,
-            ..
-        }
-    ));
-    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
-    let (s, _) = next(s, back("n", &["j-1", "j-2"]));
-    let (s, _) = next(
-        s,
-        HandoffEvent::JobPollFailed {
-            job_id: "j-2".into(),
-            error: crate::errors::network_failure(),
-        },
-    );
-    let (s, _) = next(s, polled(job("j-1", "AU00000", "success", None)));
-    match s {
-        Handoff::Connected { banks, failed, .. } => {
-            assert_eq!(banks.len(), 1);
-            assert_eq!(failed.len(), 1);
-        }
-        other => panic!("{other:?}"),
-    }
-}
-
-fn view(id: &str, inst: &str, name: &str) -> ConnectionView {
-    serde_json::from_value(json!({"id": id, "status": "active", "institutionId": inst,
-        "institutionName": name})).unwrap()
-}
-
-fn account(id: &str, conn: &str, inst: &str) -> AccountView {
-    serde_json::from_value(json!({"id": id, "connectionId": conn, "institutionId": inst,
-        "name": "Everyday", "maskedNumber": "•••• 1234", "balance": "10.00", "currency": "AUD",
-        "class": "transaction"}))
-    .unwrap()
-}
-
-#[test]
-fn the_accounts_of_each_connected_bank_are_grouped_and_named() {
-    let banks = vec![
-        ConnectedBank {
-            job_id: "j-1".into(),
-            connection_id: Some("c-1".into()),
-            institution_id: Some("AU00000".into()),
-        },
-        ConnectedBank {
-            job_id: "j-2".into(),
-            connection_id: None,
-            institution_id: Some("AU00004".into()),
-        },
-    ];
-    let connections = [
-        view("c-1", "AU00000", "Hooli OB"),
-        view("c-2", "AU00004", "Pied Piper"),
-    ];
-    let accounts = [
-        account("a-1", "c-1", "AU00000"),
-        account("a-2", "c-2", "AU00004"),
-        account("a-3", "c-2", "AU00004"),
-    ];
-    let grouped = bank_accounts(&banks, &connections, &accounts);
-    assert_eq!(grouped[0].institution_name, "Hooli OB");
-    assert_eq!(grouped[0].rows.len(), 1);
-    assert_eq!(grouped[1].institution_name, "Pied Piper");
-    assert_eq!(grouped[1].rows.len(), 2);
-    let (s, _) = next(
-        Handoff::Connected {
-            banks,
-            failed: vec![],
-            accounts: None,
-            accounts_error: None,
-        },
-        HandoffEvent::AccountsFailed(crate::errors::network_failure()),
-    );
-    let (s, effects) = next(s, HandoffEvent::ReloadAccounts);
-    assert_eq!(effects, vec![HandoffEffect::LoadAccounts]);
-    let (s, _) = next(s, HandoffEvent::AccountsLoaded(grouped.clone()));
-    assert!(matches!(s, Handoff::Connected { accounts: Some(a), .. } if a == grouped));
-}
-
-#[test]
 fn every_ending_has_words_and_a_name() {
     for e in [
         Ending::Declined,
@@ -530,19 +355,28 @@ fn arb_event() -> impl Strategy<Value = HandoffEvent> {
         Just(started("n-1")),
         Just(HandoffEvent::StartFailed(crate::errors::network_failure())),
         any::<u64>().prop_map(|now_ms| HandoffEvent::PopupGone { now_ms }),
-        nonce.clone().prop_map(|nonce| HandoffEvent::PopupSaidBack { nonce }),
+        nonce
+            .clone()
+            .prop_map(|nonce| HandoffEvent::PopupSaidBack { nonce }),
         (nonce, ids).prop_map(|(n, ids)| back(&n, &ids)),
         Just(HandoffEvent::ResultGone),
         Just(HandoffEvent::ResultFailed(crate::errors::network_failure())),
         Just(polled(job("j-1", "AU00000", "success", None))),
         Just(polled(job("j-2", "AU00004", "in-progress", None))),
-        Just(polled(job("j-2", "AU00004", "", Some("authorization-failed")))),
+        Just(polled(job(
+            "j-2",
+            "AU00004",
+            "",
+            Some("authorization-failed")
+        ))),
         Just(HandoffEvent::JobPollFailed {
             job_id: "j-2".into(),
             error: crate::errors::network_failure()
         }),
         Just(HandoffEvent::AccountsLoaded(Vec::new())),
-        Just(HandoffEvent::AccountsFailed(crate::errors::network_failure())),
+        Just(HandoffEvent::AccountsFailed(
+            crate::errors::network_failure()
+        )),
         Just(HandoffEvent::ReloadAccounts),
         Just(HandoffEvent::ShowWindow),
         Just(HandoffEvent::Cancel),
@@ -578,4 +412,35 @@ proptest! {
             st = after;
         }
     }
+}
+
+#[test]
+fn the_flow_enters_the_handoff_from_the_picker_and_leaves_it_with_its_popup() {
+    use crate::flow::{self, FlowEffect, FlowEvent, FlowState, Screen};
+    let (s, _) = flow::next(FlowState::Idle, FlowEvent::Open);
+    let (s, effects) = flow::next(
+        s,
+        FlowEvent::Handoff(HandoffEvent::Choose {
+            institution: hooli(),
+            mode: LaunchMode::Popup,
+        }),
+    );
+    assert_eq!(Screen::of(&s), Screen::Handoff(HandoffScreen::Confirming));
+    assert!(effects.iter().any(|e| matches!(e, FlowEffect::Focus(_))));
+    assert_eq!(s.institution().map(|i| i.id.as_str()), Some("AU00000"));
+    let (back, _) = flow::next(s.clone(), FlowEvent::Back);
+    assert!(matches!(back, FlowState::Picking { .. }));
+    let (s, _) = flow::next(s, FlowEvent::Handoff(cont(true)));
+    let (s, effects) = flow::next(s, FlowEvent::Handoff(started("n-1")));
+    assert!(
+        effects.contains(&FlowEffect::Handoff(HandoffEffect::WatchResult(
+            "n-1".into()
+        )))
+    );
+    let (s, effects) = flow::next(s, FlowEvent::Close);
+    assert_eq!(s, FlowState::Idle);
+    assert!(effects.contains(&FlowEffect::Handoff(HandoffEffect::ClosePopup)));
+    // A hand-off event that starts nothing leaves the flow alone.
+    let (s, _) = flow::next(s, FlowEvent::Handoff(HandoffEvent::Cancel));
+    assert_eq!(s, FlowState::Idle);
 }
