@@ -92,3 +92,44 @@ pub fn write_cache(entry: &CacheEntry) {
 pub fn online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
+
+/// True when the page is in a frame (the Consent UI then opens in a popup).
+pub fn framed() -> bool {
+    web_sys::window().is_some_and(|w| {
+        w.parent()
+            .ok()
+            .flatten()
+            .is_some_and(|p| !js_sys::Object::is(&p, &w))
+    })
+}
+
+/// Reads `key` from the address bar's query and removes it from the address bar and history
+/// (`history.replaceState`), so it is never bookmarked, shared or reloaded.
+pub fn take_query_param(key: &str) -> Option<String> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let search = location.search().ok()?;
+    let mut value = None;
+    let rest: Vec<&str> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|kv| match kv.split_once('=') {
+            Some((k, v)) if k == key => {
+                value = Some(v.to_owned());
+                false
+            }
+            _ => !kv.is_empty(),
+        })
+        .collect();
+    let value = value.filter(|v| !v.is_empty() && v.len() <= 200)?;
+    let path = location.pathname().unwrap_or_else(|_| "/".into());
+    let url = if rest.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", rest.join("&"))
+    };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+    Some(value)
+}

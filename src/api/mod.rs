@@ -7,9 +7,11 @@
 //! logs a request body, a token or an answer.
 
 mod basiq;
+mod consent;
 mod server;
 
 pub use basiq::Basiq;
+pub use consent::*;
 pub use server::*;
 
 use bank_connect_core::errors::{self, UserError};

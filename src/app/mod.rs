@@ -7,10 +7,13 @@
 //! - `session.rs`: `/api/config` (once), the client token and its renewal, Basiq calls with it;
 //! - `picker.rs`: the directory (cache first, revalidated) and the picker screen;
 //! - `poll.rs`: the one poll loop for a Basiq job (the flow's and the connections view's);
-//! - `steps.rs`: the later steps (form, progress, MFA, accounts, failure) and their I/O.
+//! - `steps.rs`: the later steps (form, progress, MFA, accounts, failure) and their I/O;
+//! - `handoff.rs`: Basiq 3.0's hand-off to the Consent UI and back, and `popup.rs`, its window.
 
+mod handoff;
 mod picker;
 mod poll;
+mod popup;
 mod session;
 mod steps;
 
@@ -21,10 +24,14 @@ use std::sync::Arc;
 use bank_connect_core::browser_session::{self, SessionEvent, SessionStatus};
 use bank_connect_core::errors::{ErrorKind, UserError};
 use bank_connect_core::flow::{self, FlowEffect, FlowEvent, FlowState, Focus, Screen};
+use bank_connect_core::handoff::{Handoff, HandoffEvent, LaunchMode};
 use bank_connect_core::{InstitutionSummary, PublicConfig};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+#[cfg(feature = "split")]
+use self::handoff::preload_handoff;
+use self::handoff::{handoff_effect, handoff_screen};
 use self::picker::picker_screen;
 #[cfg(feature = "split")]
 use self::picker::preload_picker;
@@ -110,6 +117,15 @@ impl Ctx {
                 }
                 .to_string(),
             ),
+            FlowEffect::Handoff(effect) => {
+                // The popup's calls run now, inside the click that may have caused them.
+                if !popup::run(&effect) {
+                    let ctx = *self;
+                    spawn_local(async move {
+                        let _ = call_split!(handoff_effect(ctx, effect));
+                    });
+                }
+            }
             FlowEffect::PreparePicker => {
                 // A no-op while the first view's fetch is still on its way.
                 if self.directory.with_untracked(Option::is_none) {
@@ -135,6 +151,66 @@ impl Ctx {
                     let _ = call_split!(flow_effect(ctx, effect));
                 });
             }
+        }
+    }
+}
+
+impl Ctx {
+    /// True when banks are connected in Basiq's Consent UI (3.0).
+    fn consent_ui(&self) -> bool {
+        self.config
+            .with_untracked(|c| c.as_ref().is_some_and(PublicConfig::consent_ui))
+    }
+
+    /// A bank chosen in the picker: its credential form (2.1), or "Continue to {bank}" (3.0;
+    /// in a frame the Consent UI opens in a popup, as a page it is navigated to).
+    pub(crate) fn select(&self, institution: InstitutionSummary) {
+        if !self.consent_ui() {
+            return self.dispatch(FlowEvent::Select(institution));
+        }
+        let mode = if browser::framed() {
+            LaunchMode::Popup
+        } else {
+            LaunchMode::Page
+        };
+        self.dispatch(FlowEvent::Handoff(HandoffEvent::Choose {
+            institution,
+            mode,
+        }));
+    }
+
+    /// The directory's name for an institution id.
+    pub(crate) fn institution_name(&self, id: &str) -> Option<String> {
+        self.directory.with_untracked(|d| {
+            d.as_ref()
+                .and_then(|d| d.iter().find(|i| i.id == id).map(|i| i.name.clone()))
+        })
+    }
+
+    /// Once a second while the person is at Basiq: the hand-off's clock, and whether its
+    /// window still reads as open.
+    fn handoff_tick(&self, now_ms: u64) {
+        let (waiting, starting_popup) = self.flow.with_untracked(|f| match f {
+            FlowState::Handoff(Handoff::Waiting { .. }) => (true, false),
+            FlowState::Handoff(Handoff::Starting { mode, .. }) => {
+                (false, *mode == LaunchMode::Popup)
+            }
+            _ => (false, false),
+        });
+        if waiting {
+            self.dispatch(FlowEvent::Handoff(HandoffEvent::Tick { now_ms }));
+        }
+        let reachable = self.flow.with_untracked(|f| {
+            matches!(
+                f,
+                FlowState::Handoff(Handoff::Waiting {
+                    window: bank_connect_core::handoff::PopupWindow::Open { .. },
+                    ..
+                })
+            )
+        });
+        if (reachable || starting_popup) && popup::gone() {
+            self.dispatch(FlowEvent::Handoff(HandoffEvent::PopupGone { now_ms }));
         }
     }
 }
@@ -174,6 +250,10 @@ pub fn App() -> impl IntoView {
         }
     });
     ctx.load_directory();
+    // Back from Basiq's Consent UI in page mode: the nonce leaves the address bar at once.
+    if let Some(nonce) = browser::take_query_param("handoff") {
+        ctx.dispatch(FlowEvent::Handoff(HandoffEvent::CameBack { nonce }));
+    }
 
     // A one-second clock for elapsed time and the MFA countdown.
     let _ = set_interval_with_handle(
@@ -183,6 +263,7 @@ pub fn App() -> impl IntoView {
             if flow.with_untracked(|f| f.mfa().is_some()) {
                 ctx.dispatch(FlowEvent::Tick { now_ms: now });
             }
+            ctx.handoff_tick(now);
         },
         std::time::Duration::from_secs(1),
     );
@@ -220,6 +301,20 @@ pub fn App() -> impl IntoView {
             Screen::Picking => {
                 // The picker fetches the next steps' module once it is on screen and idle.
                 lazy_view(move || async move { call_split!(picker_screen(ctx)) }).into_any()
+            }
+            Screen::Handoff(_) => {
+                let state = flow.with_untracked(|f| match f {
+                    FlowState::Handoff(h) => Some(h.clone()),
+                    _ => None,
+                });
+                match state {
+                    Some(h) => lazy_view(move || {
+                        let h = h.clone();
+                        async move { call_split!(handoff_screen(ctx, h)) }
+                    })
+                    .into_any(),
+                    None => ().into_any(),
+                }
             }
             _ => {
                 let state = flow.get_untracked();

@@ -132,7 +132,7 @@ fn picker_view(ctx: Ctx) -> impl IntoView {
                     filters=filters
                     query=query
                     on_query=move |q| ctx.dispatch(FlowEvent::Search(q))
-                    on_select=move |i| ctx.dispatch(FlowEvent::Select(i))
+                    on_select=move |i| ctx.select(i)
                     on_escape=move |_| ctx.dispatch(FlowEvent::Back)
                 />
             }

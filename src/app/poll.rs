@@ -8,10 +8,12 @@ use super::{CallError, Ctx};
 use crate::browser::{self, now_ms};
 
 impl Ctx {
-    /// Polls `GET /jobs/{id}` at core's cadence while `followed()` is this job (the caller's
+    /// Polls the job at core's cadence while `followed()` is this job (the caller's
     /// state stops naming it when the job ends or the person stops following it), skipping a
     /// turn while an MFA answer is on its way. Each answer goes to `on_job` with the time its
-    /// poll was sent; a failure that core does not ride out goes to `on_failure`.
+    /// poll was sent; a failure that core does not ride out goes to `on_failure`. With Basiq
+    /// 3.0 (the Consent UI) the job comes from our server's `GET /api/jobs/{id}` (a 3.0 client
+    /// token serves only the Consent UI); with 2.1 from Basiq's `GET /jobs/{id}`.
     pub(crate) fn poll_job(
         &self,
         job_id: String,
@@ -30,12 +32,17 @@ impl Ctx {
                     continue; // an MFA answer is on its way
                 };
                 let requested_at_ms = now_ms();
-                let answer = ctx
-                    .with_token(|basiq| {
+                let answer = if ctx.consent_ui() {
+                    crate::api::fetch_job(&job_id)
+                        .await
+                        .map_err(CallError::Failed)
+                } else {
+                    ctx.with_token(|basiq| {
                         let job_id = job_id.clone();
                         async move { basiq.job(&job_id).await }
                     })
-                    .await;
+                    .await
+                };
                 if current().is_none() {
                     break;
                 }

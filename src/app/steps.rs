@@ -167,7 +167,7 @@ pub(super) fn flow_effect(ctx: Ctx, effect: FlowEffect) -> Result<(), ChunkError
         FlowEffect::FetchInstitution(id) => ctx.refresh_institution(id),
         FlowEffect::PollJob(job_id) => ctx.poll(job_id),
         FlowEffect::LoadAccounts => ctx.load_accounts(),
-        FlowEffect::PreparePicker | FlowEffect::Focus(_) => {}
+        FlowEffect::PreparePicker | FlowEffect::Focus(_) | FlowEffect::Handoff(_) => {}
     }
     Ok(())
 }
@@ -263,7 +263,7 @@ pub(super) fn flow_screen(
             />
         }
         .into_any(),
-        FlowState::Idle | FlowState::Picking { .. } => ().into_any(),
+        FlowState::Idle | FlowState::Picking { .. } | FlowState::Handoff(_) => ().into_any(),
     })
 }
 

@@ -4,6 +4,7 @@ mod confirm_dialog;
 mod connection_progress;
 mod connections_list;
 mod credential_form;
+mod handoff;
 mod institution_picker;
 mod logo;
 mod mfa_prompt;
@@ -19,6 +20,9 @@ pub use connections_list::{
     AccountItem, ConnectionCard, RefreshOffer, card_heading_id, remove_button_id,
 };
 pub use credential_form::{CredentialForm, CredentialSubmit, message_id};
+pub use handoff::{
+    BanksConnected, ContinueStep, HandoffEnded, HandoffProgress, JobLine, WaitingForPopup,
+};
 pub use institution_picker::{InstitutionPicker, LISTBOX_ID, MAX_SHOWN, SEARCH_ID, option_id};
 pub use logo::InstitutionLogo;
 pub use mfa_prompt::{MfaPrompt, answer_id, clock};

@@ -47,49 +47,7 @@ pub fn ConnectedAccounts(
                 </p>
             }
             .into_any(),
-            Some(rows) => {
-                let count = rows.len();
-                let items = rows
-                    .into_iter()
-                    .map(|r| {
-                        let available = r.available.clone();
-                        view! {
-                            <li class="bc-account">
-                                <div class="bc-account-main">
-                                    <span class="bc-account-name">{r.name}</span>
-                                    <span class="bc-account-meta">
-                                        {format!("{} · {}", r.kind, r.number)}
-                                    </span>
-                                </div>
-                                <div class="bc-account-money">
-                                    <span
-                                        class="bc-account-balance"
-                                        class:bc-negative=r.negative
-                                    >
-                                        <span class="bc-sr-only">"Balance "</span>
-                                        {r.balance}
-                                    </span>
-                                    {available
-                                        .map(|a| {
-                                            view! {
-                                                <span class="bc-account-available">
-                                                    {format!("{a} available")}
-                                                </span>
-                                            }
-                                        })}
-                                </div>
-                            </li>
-                        }
-                    })
-                    .collect_view();
-                view! {
-                    <p class="bc-live" role="status">
-                        {if count == 1 { "1 account connected".to_string() } else { format!("{count} accounts connected") }}
-                    </p>
-                    <ul class="bc-accounts" aria-label="Accounts">{items}</ul>
-                }
-                .into_any()
-            }
+            Some(rows) => account_list(rows, "Accounts".into()),
         }
     };
     view! {
@@ -211,4 +169,48 @@ pub fn FailureScreen(
             <div class="bc-actions">{buttons}</div>
         </section>
     }
+}
+
+/// "N accounts connected" and the list of them, labelled `label`.
+pub fn account_list(rows: Vec<AccountRow>, label: String) -> AnyView {
+    let count = rows.len();
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let available = r.available.clone();
+            view! {
+                <li class="bc-account">
+                    <div class="bc-account-main">
+                        <span class="bc-account-name">{r.name}</span>
+                        <span class="bc-account-meta">{format!("{} · {}", r.kind, r.number)}</span>
+                    </div>
+                    <div class="bc-account-money">
+                        <span class="bc-account-balance" class:bc-negative=r.negative>
+                            <span class="bc-sr-only">"Balance "</span>
+                            {r.balance}
+                        </span>
+                        {available
+                            .map(|a| {
+                                view! {
+                                    <span class="bc-account-available">
+                                        {format!("{a} available")}
+                                    </span>
+                                }
+                            })}
+                    </div>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="bc-live" role="status">
+            {if count == 1 {
+                "1 account connected".to_string()
+            } else {
+                format!("{count} accounts connected")
+            }}
+        </p>
+        <ul class="bc-accounts" aria-label=label>{items}</ul>
+    }
+    .into_any()
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bank_connect_core::PublicConfig;
+use bank_connect_core::config::ConnectMode;
 use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -356,6 +357,12 @@ fn app_state(
             allowed_parent_origins: config.allowed_origins.clone(),
             sandbox: upstream.sandbox.is_some(),
             min_refresh_interval_secs: config.min_refresh_interval,
+            connect_mode: if consent.enabled {
+                ConnectMode::ConsentUi
+            } else {
+                ConnectMode::Credentials
+            },
+            consent_ui_origin: consent.enabled.then(|| consent.origin.clone()),
         },
         directory: Arc::new(DirectoryCache::new(config.institutions_ttl(), filter)),
         basiq: Arc::new(basiq),

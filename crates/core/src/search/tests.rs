@@ -245,6 +245,8 @@ fn filters_restrict_service_types_and_countries() {
         allowed_parent_origins: vec![],
         sandbox: true,
         min_refresh_interval_secs: 0,
+        connect_mode: Default::default(),
+        consent_ui_origin: None,
     };
     assert_eq!(
         ids(&dir, &search(&dir, "", &Filters::from_config(&cfg))),
