@@ -1,0 +1,150 @@
+//! Shared steps of the 3.0 hand-off tests: the server flags, slow network, our screens'
+//! checks, and the simulator's Consent UI pages by role and label.
+
+#![allow(dead_code)]
+
+use bank_connect_e2e::thirtyfour::prelude::*;
+use bank_connect_e2e::{Harness, xpath_literal};
+
+/// The server in Basiq 3.0 (Consent UI) mode.
+pub const V3: &[&str] = &["--basiq-version", "3.0"];
+
+/// What must never be readable by script: the data holder's member number and code, the web
+/// persona's password.
+pub const SECRETS: &[&str] = &["374829", "227470", "hooli2016"];
+
+/// 150 ms of latency on every request (the hand-off is many requests).
+pub async fn slow_network(h: &Harness) {
+    let cdp = h.driver.cdp();
+    cdp.send_raw("Network.enable", serde_json::json!({}))
+        .await
+        .expect("Network.enable");
+    cdp.send_raw(
+        "Network.emulateNetworkConditions",
+        serde_json::json!({"offline": false, "latency": 150, "downloadThroughput": -1, "uploadThroughput": -1}),
+    )
+    .await
+    .expect("latency");
+}
+
+/// The simulator's origin, which serves the Consent UI.
+pub fn consent_origin(h: &Harness) -> String {
+    h.server
+        .sandbox()
+        .expect("sandbox")
+        .base_url()
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// Asserts that the page is ours and no frame in it is on the consent origin.
+pub async fn no_consent_frame(h: &Harness, step: &str) {
+    let origin = consent_origin(h);
+    let ret = h
+        .driver
+        .execute(
+            "const o = arguments[0]; return location.origin !== o && Array.from(document.querySelectorAll('iframe,frame,object,embed')).every((f) => !String(f.src || f.data || '').startsWith(o));",
+            vec![serde_json::json!(origin)],
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(
+        ret.json().as_bool(),
+        Some(true),
+        "after {step}: a frame of ours is on the consent origin {origin}"
+    );
+}
+
+/// One of our screens: storage audit, axe-core, no consent frame, screenshot.
+pub async fn step(h: &Harness, name: &str) {
+    no_consent_frame(h, name).await;
+    h.check_screen(name, SECRETS).await;
+}
+
+/// Opens the widget, picks `bank` by typing `search`: the "Continue to {bank}" step.
+pub async fn open_bank(h: &Harness, search: &str, bank: &str) {
+    h.driver.goto(h.url("/")).await.unwrap();
+    h.button("+ Connect a bank").await.click().await.unwrap();
+    let input = h.find(By::Css("input[role='combobox']")).await;
+    input.send_keys(search).await.unwrap();
+    h.option(bank).await.click().await.unwrap();
+    h.heading(&format!("Continue to {bank}")).await;
+}
+
+/// Waits for a page `<h1>` (the Consent UI's and the return page's headings).
+pub async fn h1(h: &Harness, text: &str) -> WebElement {
+    h.find(By::XPath(format!(
+        "//h1[normalize-space()={}]",
+        xpath_literal(text)
+    )))
+    .await
+}
+
+/// Waits for a link whose text starts with `name`.
+pub async fn link(h: &Harness, name: &str) -> WebElement {
+    h.find(By::XPath(format!(
+        "//a[starts-with(normalize-space(), {})]",
+        xpath_literal(name)
+    )))
+    .await
+}
+
+/// Waits until the browser is at the Consent UI (the simulator's origin).
+pub async fn at_consent_ui(h: &Harness) {
+    h1(h, "Share your financial data").await;
+    let url = h.driver.current_url().await.unwrap().to_string();
+    assert!(url.starts_with(&consent_origin(h)), "{url}");
+}
+
+/// Consent capture, then Hooli OB's mock data holder: member number, code, accounts, review →
+/// Approve or Decline.
+pub async fn consent_and_hooli_ob(h: &Harness, approve: bool) {
+    h.button("I consent").await.click().await.unwrap();
+    h1(h, "Log in to Hooli OB").await;
+    h.field("Member number")
+        .await
+        .send_keys("374829")
+        .await
+        .unwrap();
+    h.button("Continue").await.click().await.unwrap();
+    h1(h, "Enter your one-time code").await;
+    h.field("One-time code")
+        .await
+        .send_keys("227470")
+        .await
+        .unwrap();
+    h.button("Continue").await.click().await.unwrap();
+    h1(h, "Choose accounts to share").await;
+    h.button("Continue").await.click().await.unwrap();
+    h1(h, "Review and approve").await;
+    h.button(if approve { "Approve" } else { "Decline" })
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The Consent UI's credential form for a web bank, with the `gavinBelson` persona.
+pub async fn web_login(h: &Harness, bank: &str) {
+    h1(h, &format!("Log in to {bank}")).await;
+    h.field("Login")
+        .await
+        .send_keys("gavinBelson")
+        .await
+        .unwrap();
+    h.field("Password")
+        .await
+        .send_keys("hooli2016")
+        .await
+        .unwrap();
+    h.button("Connect").await.click().await.unwrap();
+}
+
+/// `url` with one character of its `state` changed.
+pub fn tamper_state(url: &str) -> String {
+    let at = url.find("state=").expect("a state") + "state=".len();
+    let mut bytes = url.as_bytes().to_vec();
+    let i = at + 4;
+    bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).expect("ascii")
+}
