@@ -25,6 +25,8 @@ use bank_connect_core::validation::FormCheck;
 use bank_connect_core::{ErrorKind, FlowEvent, FlowState, InstitutionSummary, UserError};
 use serde_json::{Map, Value, json};
 
+mod embed_types_handoff;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -242,7 +244,8 @@ fn screens() -> Screens {
             | FlowState::EnteringCredentials(_)
             | FlowState::Connecting { .. }
             | FlowState::Succeeded(_)
-            | FlowState::Failed(_) => {}
+            | FlowState::Failed(_)
+            | FlowState::Handoff(_) => {}
         }
     }
     s
@@ -330,6 +333,7 @@ fn widget_messages() -> Vec<WidgetMessage> {
     for kind in all_error_kinds() {
         out.push(embed::exit_for(&failed(kind)));
     }
+    out.extend(embed_types_handoff::messages());
     // What the types allow beyond what the flow produces today: every exit reason with and
     // without an error, the reserved CLOSE event, the range of heights.
     for reason in all_exit_reasons() {
@@ -522,7 +526,21 @@ fn ts_declared_names_are_exactly_cores() {
         &failed(ErrorKind::Network),
     ]
     .map(embed::view_name);
-    assert_eq!(union(&d, "ViewName"), set(views));
+    let handoff_views: Vec<&str> = embed_types_handoff::screens()
+        .iter()
+        .map(embed::view_name)
+        .collect();
+    assert_eq!(
+        union(&d, "ViewName"),
+        set(views.into_iter().chain(handoff_views))
+    );
+    let kinds: BTreeSet<String> = set(all_error_kinds().iter().map(embed::error_kind_name));
+    let endings: BTreeSet<String> = embed_types_handoff::all_endings()
+        .iter()
+        .map(|e| e.name().to_owned())
+        .filter(|n| !kinds.contains(n))
+        .collect();
+    assert_eq!(union(&d, "HandoffEndingName"), endings);
     let modes: Vec<Value> = all_theme_modes()
         .into_iter()
         .map(|mode| {

@@ -101,10 +101,21 @@ export type EventName =
   | "ERROR"
   | "TRANSITION_VIEW"
   | "CONNECTED"
-  | "CLOSE";
+  | "CLOSE"
+  | "HANDOFF"
+  | "HANDOFF_RETURNED";
 
 /** The widget's screens, as `TRANSITION_VIEW` names them. */
-export type ViewName = "start" | "picker" | "credentials" | "connecting" | "mfa" | "success" | "error";
+export type ViewName =
+  | "start"
+  | "picker"
+  | "credentials"
+  | "connecting"
+  | "mfa"
+  | "success"
+  | "error"
+  | "handoff"
+  | "handoff_waiting";
 
 /** Stable names of what went wrong, in `ERROR` events and `exit` payloads. */
 export type ErrorKindName =
@@ -133,6 +144,14 @@ export type ErrorKindName =
   | "session_ended"
   | "unknown";
 
+/** Basiq 3.0: how a visit to Basiq's Consent UI ended without a bank connected (besides
+ * `authorization_failed` and `institution_unavailable`, which are error kinds). */
+export type HandoffEndingName =
+  | "handoff_cancelled"
+  | "handoff_expired"
+  | "consent_site_unreachable"
+  | "handoff_window_closed";
+
 /** The chosen institution, in events about it (empty when none was chosen). */
 export interface InstitutionMeta {
   /** Basiq institution id, e.g. `AU00000`. */
@@ -158,13 +177,17 @@ export interface EventMetaByName {
   /** The running step changed; `step` is its label as shown. */
   STEP: { step: string };
   /** A failure screen is showing. */
-  ERROR: { kind: ErrorKindName };
+  ERROR: { kind: ErrorKindName | HandoffEndingName };
   /** Another screen is showing. */
   TRANSITION_VIEW: { view: ViewName };
   /** The bank is connected (a `success` message follows). */
   CONNECTED: { institution_id: string };
   /** Reserved: listed in the protocol's names, not sent by this widget version. */
   CLOSE: EmptyPayload;
+  /** Basiq 3.0: the person went to Basiq's Consent UI (in a popup window). */
+  HANDOFF: InstitutionMeta | EmptyPayload;
+  /** Basiq 3.0: the person is back from Basiq; `job_count` jobs are followed (0: cancelled). */
+  HANDOFF_RETURNED: { job_count: number };
 }
 
 /** `event` payload: a named step and its small details (never a secret). */
@@ -184,8 +207,8 @@ export interface SuccessAccount {
   balance: string;
 }
 
-/** `success` payload: a bank was connected. */
-export interface SuccessPayload {
+/** A bank connected. */
+export interface SuccessConnection {
   /** The new connection's id. */
   connection_id: string;
   /** The institution. */
@@ -196,6 +219,13 @@ export interface SuccessPayload {
   job_id: string;
 }
 
+/** `success` payload: banks were connected. The top-level fields are the first bank's;
+ * `connections` lists every one (several after one Basiq 3.0 Consent UI visit). */
+export interface SuccessPayload extends SuccessConnection {
+  /** Every bank connected, in order. */
+  connections: SuccessConnection[];
+}
+
 /** Why the widget closed. */
 export type ExitReason = "user_closed" | "institution_not_found" | "institution_down" | "error";
 
@@ -204,7 +234,7 @@ export interface ExitPayload {
   /** Why. */
   reason: ExitReason;
   /** The last error: its kind and the message the person saw. */
-  error?: { kind: ErrorKindName; message: string };
+  error?: { kind: ErrorKindName | HandoffEndingName; message: string };
 }
 
 /** `resize` payload (inline mode): the content's height in CSS pixels. */

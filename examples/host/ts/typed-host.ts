@@ -25,9 +25,11 @@ function record(log: HTMLElement, type: WidgetMessage["type"] | "error", payload
   log.appendChild(item);
 }
 
-/** What the host keeps of a connection: the masked numbers only. */
+/** What the host keeps of the connections: the masked numbers only (every bank of the visit). */
 export function summary(s: SuccessPayload): string {
-  return `${s.institution.name}: ${s.accounts.map((a) => `${a.name} ${a.masked_number} ${a.balance}`).join(", ")}`;
+  return s.connections
+    .map((c) => `${c.institution.name}: ${c.accounts.map((a) => `${a.name} ${a.masked_number} ${a.balance}`).join(", ")}`)
+    .join("; ");
 }
 
 /** Follows the flow through its events (an exhaustive switch over every event name). */
@@ -53,6 +55,10 @@ export function describe(e: EventPayload): string {
       return `now on ${e.meta.view}`;
     case "CONNECTED":
       return `connected ${e.meta.institution_id}`;
+    case "HANDOFF":
+      return "institution_name" in e.meta ? `at Basiq for ${e.meta.institution_name}` : "at Basiq";
+    case "HANDOFF_RETURNED":
+      return `back from Basiq with ${e.meta.job_count} job(s)`;
   }
 }
 

@@ -2,10 +2,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{ExitReason, SuccessAccount, WidgetMessage};
+use super::{ExitReason, SuccessAccount, SuccessConnection, WidgetMessage};
+use crate::accounts::AccountRow;
 use crate::errors::{ErrorKind, UserError};
 use crate::flow::{Connected, FlowEvent, FlowState, Form};
-use crate::handoff::HandoffScreen;
+use crate::handoff::{BankAccounts, Ending, Handoff, HandoffEvent, HandoffScreen};
 use crate::job::JobView;
 
 /// A stable snake_case name for an error kind, for `ERROR` events and `exit` payloads.
@@ -82,6 +83,7 @@ fn running_step(view: &JobView) -> Option<String> {
 pub fn exit_for(state: &FlowState) -> WidgetMessage {
     match state {
         FlowState::Failed(f) => exit_for_error(&f.error),
+        FlowState::Handoff(Handoff::Ended { ending, .. }) => exit_for_ending(ending),
         FlowState::Picking { query } if !query.trim().is_empty() => WidgetMessage::Exit {
             reason: ExitReason::InstitutionNotFound,
             error: None,
@@ -105,6 +107,102 @@ fn exit_for_error(error: &UserError) -> WidgetMessage {
             reason: ExitReason::Error,
             error: Some((error_kind_name(&error.kind).to_owned(), error.message())),
         },
+    }
+}
+
+fn exit_for_ending(ending: &Ending) -> WidgetMessage {
+    let reason = match ending {
+        Ending::Failed(e) => return exit_for_error(e),
+        Ending::Cancelled | Ending::WindowClosed => ExitReason::UserClosed,
+        Ending::InstitutionUnavailable => ExitReason::InstitutionDown,
+        _ => ExitReason::Error,
+    };
+    WidgetMessage::Exit {
+        reason,
+        error: (reason == ExitReason::Error).then(|| (ending.name().to_owned(), ending.sentence())),
+    }
+}
+
+fn success_accounts(rows: &[AccountRow]) -> Vec<SuccessAccount> {
+    rows.iter()
+        .map(|a| SuccessAccount {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            masked_number: a.number.clone(),
+            kind: a.kind.clone(),
+            balance: a.balance.clone(),
+        })
+        .collect()
+}
+
+fn handoff_of(state: &FlowState) -> Option<&Handoff> {
+    match state {
+        FlowState::Handoff(h) => Some(h),
+        _ => None,
+    }
+}
+
+/// What the host hears about the hand-off: the person went to Basiq, came back, an ending,
+/// and (once their accounts are in) every bank the visit connected.
+fn handoff_messages(
+    before: &FlowState,
+    event_in: &FlowEvent,
+    after: &FlowState,
+) -> Vec<WidgetMessage> {
+    let mut out = Vec::new();
+    let (was, now) = (handoff_of(before), handoff_of(after));
+    let screen = |h: Option<&Handoff>| h.map(Handoff::screen);
+    if let FlowEvent::Handoff(HandoffEvent::Choose { .. }) = event_in
+        && screen(now) == Some(HandoffScreen::Confirming)
+    {
+        out.push(event("SELECT_INSTITUTION", institution_meta(after)));
+    }
+    if screen(now) == Some(HandoffScreen::Waiting) && screen(was) != Some(HandoffScreen::Waiting) {
+        out.push(event("HANDOFF", institution_meta(after)));
+    }
+    if let FlowEvent::Handoff(HandoffEvent::ResultArrived { result, .. }) = event_in
+        && was.and_then(Handoff::watched_nonce).is_some()
+        && now.and_then(Handoff::watched_nonce).is_none()
+    {
+        out.push(event(
+            "HANDOFF_RETURNED",
+            json!({"job_count": result.job_ids.len()}),
+        ));
+    }
+    if let Some(Handoff::Ended { ending, .. }) = now
+        && screen(was) != Some(HandoffScreen::Ended)
+    {
+        out.push(event("ERROR", json!({"kind": ending.name()})));
+    }
+    let loaded = |h: Option<&Handoff>| match h {
+        Some(Handoff::Connected {
+            accounts: Some(banks),
+            ..
+        }) => Some(banks.clone()),
+        _ => None,
+    };
+    if let Some(banks) = loaded(now)
+        && loaded(was).is_none()
+    {
+        out.extend(
+            banks
+                .iter()
+                .map(|b| event("CONNECTED", json!({"institution_id": b.institution_id}))),
+        );
+        out.push(WidgetMessage::Success {
+            connections: banks.iter().map(bank_connection).collect(),
+        });
+    }
+    out
+}
+
+fn bank_connection(b: &BankAccounts) -> SuccessConnection {
+    SuccessConnection {
+        connection_id: b.connection_id.clone().unwrap_or_default(),
+        institution_id: b.institution_id.clone(),
+        institution_name: b.institution_name.clone(),
+        accounts: success_accounts(&b.rows),
+        job_id: b.job_id.clone(),
     }
 }
 
@@ -180,23 +278,17 @@ pub fn messages_for(
                 json!({"institution_id": institution.id}),
             ));
             out.push(WidgetMessage::Success {
-                connection_id: connection_id.clone().unwrap_or_default(),
-                institution_id: institution.id.clone(),
-                institution_name: institution.name.clone(),
-                accounts: accounts
-                    .iter()
-                    .map(|a| SuccessAccount {
-                        id: a.id.clone(),
-                        name: a.name.clone(),
-                        masked_number: a.number.clone(),
-                        kind: a.kind.clone(),
-                        balance: a.balance.clone(),
-                    })
-                    .collect(),
-                job_id: job_id.clone(),
+                connections: vec![SuccessConnection {
+                    connection_id: connection_id.clone().unwrap_or_default(),
+                    institution_id: institution.id.clone(),
+                    institution_name: institution.name.clone(),
+                    accounts: success_accounts(accounts),
+                    job_id: job_id.clone(),
+                }],
             });
         }
     }
+    out.extend(handoff_messages(before, event_in, after));
     if view_name(before) != view_name(after) && !matches!(event_in, FlowEvent::Close) {
         out.push(event("TRANSITION_VIEW", json!({"view": view_name(after)})));
     }

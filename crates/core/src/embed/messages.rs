@@ -56,6 +56,8 @@ pub const EVENT_NAMES: &[&str] = &[
     "TRANSITION_VIEW",
     "CONNECTED",
     "CLOSE",
+    "HANDOFF",
+    "HANDOFF_RETURNED",
 ];
 
 /// An account in a `success` message (masked number only).
@@ -73,6 +75,33 @@ pub struct SuccessAccount {
     pub balance: String,
 }
 
+/// A bank connected, in a `success` message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuccessConnection {
+    /// Connection id.
+    pub connection_id: String,
+    /// Institution id.
+    pub institution_id: String,
+    /// Institution name.
+    pub institution_name: String,
+    /// The accounts found.
+    pub accounts: Vec<SuccessAccount>,
+    /// The Basiq job.
+    pub job_id: String,
+}
+
+impl SuccessConnection {
+    fn to_value(&self) -> Value {
+        json!({
+            "connection_id": self.connection_id,
+            "institution": {"id": self.institution_id, "name": self.institution_name},
+            "accounts": self.accounts.iter().map(|a| json!({"id": a.id, "name": a.name, "masked_number": a.masked_number,
+                "kind": a.kind, "balance": a.balance})).collect::<Vec<_>>(),
+            "job_id": self.job_id,
+        })
+    }
+}
+
 /// Messages the widget sends to its host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WidgetMessage {
@@ -85,18 +114,11 @@ pub enum WidgetMessage {
         /// Small details (institution id, step title, error kind, view name…); never secrets.
         meta: Map<String, Value>,
     },
-    /// A bank was connected.
+    /// Banks were connected: one with the credential form, one or several in one Consent UI
+    /// visit. The payload's top-level fields are the first's; `connections` lists every one.
     Success {
-        /// Connection id.
-        connection_id: String,
-        /// Institution id.
-        institution_id: String,
-        /// Institution name.
-        institution_name: String,
-        /// The accounts found.
-        accounts: Vec<SuccessAccount>,
-        /// The Basiq job.
-        job_id: String,
+        /// Every bank connected (never empty when core builds it).
+        connections: Vec<SuccessConnection>,
     },
     /// The widget closed.
     Exit {
@@ -124,22 +146,20 @@ impl WidgetMessage {
             WidgetMessage::Event { name, meta } => {
                 envelope("event", json!({"name": name, "meta": meta}))
             }
-            WidgetMessage::Success {
-                connection_id,
-                institution_id,
-                institution_name,
-                accounts,
-                job_id,
-            } => envelope(
-                "success",
-                json!({
-                    "connection_id": connection_id,
-                    "institution": {"id": institution_id, "name": institution_name},
-                    "accounts": accounts.iter().map(|a| json!({"id": a.id, "name": a.name, "masked_number": a.masked_number,
-                        "kind": a.kind, "balance": a.balance})).collect::<Vec<_>>(),
-                    "job_id": job_id,
-                }),
-            ),
+            WidgetMessage::Success { connections } => {
+                let mut p = connections
+                    .first()
+                    .map(SuccessConnection::to_value)
+                    .unwrap_or_else(|| {
+                        json!({"connection_id": "", "institution": {"id": "", "name": ""},
+                            "accounts": [], "job_id": ""})
+                    });
+                p["connections"] = connections
+                    .iter()
+                    .map(SuccessConnection::to_value)
+                    .collect();
+                envelope("success", p)
+            }
             WidgetMessage::Exit { reason, error } => {
                 let mut p = json!({"reason": reason.as_str()});
                 if let Some((kind, message)) = error {

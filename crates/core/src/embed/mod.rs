@@ -12,7 +12,9 @@ mod tests;
 mod theme;
 
 pub use events::{error_kind_name, exit_for, messages_for, view_name};
-pub use messages::{EVENT_NAMES, ExitReason, HostMessage, SuccessAccount, WidgetMessage};
+pub use messages::{
+    EVENT_NAMES, ExitReason, HostMessage, SuccessAccount, SuccessConnection, WidgetMessage,
+};
 pub use theme::{SAFE_FONTS, Theme, ThemeMode, is_hex_colour};
 
 /// The `source` of every message.

@@ -186,3 +186,93 @@ fn the_accounts_of_each_connected_bank_are_grouped_and_named() {
     let (s, _) = next(s, HandoffEvent::AccountsLoaded(grouped.clone()));
     assert!(matches!(s, Handoff::Connected { accounts: Some(a), .. } if a == grouped));
 }
+
+#[test]
+fn the_host_hears_the_handoff_the_return_and_every_connection() {
+    use crate::embed::{WidgetMessage, messages_for};
+    use crate::flow::{FlowEvent, FlowState};
+    let wrap = |h: Handoff| FlowState::Handoff(h);
+    let names = |msgs: &[WidgetMessage]| -> Vec<String> {
+        msgs.iter()
+            .filter_map(|m| match m {
+                WidgetMessage::Event { name, .. } => Some(name.to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    let confirming = Handoff::confirm(hooli(), LaunchMode::Popup);
+    let (starting, _) = next(confirming, cont(true));
+    let (waiting, _) = next(starting.clone(), started("n-1"));
+    let event = FlowEvent::Handoff(started("n-1"));
+    let heard = messages_for(&wrap(starting), &event, &wrap(waiting.clone()));
+    assert!(names(&heard).contains(&"HANDOFF".to_string()), "{heard:?}");
+    let arrived = back("n-1", &["j-1", "j-2"]);
+    let (following, _) = next(waiting.clone(), arrived.clone());
+    let heard = messages_for(
+        &wrap(waiting),
+        &FlowEvent::Handoff(arrived),
+        &wrap(following),
+    );
+    let returned = heard
+        .iter()
+        .find(|m| {
+            matches!(
+                m,
+                WidgetMessage::Event {
+                    name: "HANDOFF_RETURNED",
+                    ..
+                }
+            )
+        })
+        .expect("HANDOFF_RETURNED")
+        .to_value();
+    assert_eq!(returned["payload"]["meta"]["job_count"], 2);
+    let bank = |id: &str, name: &str| BankAccounts {
+        institution_id: id.into(),
+        institution_name: name.into(),
+        connection_id: Some(format!("c-{id}")),
+        job_id: format!("j-{id}"),
+        rows: Vec::new(),
+    };
+    let connected = |accounts| Handoff::Connected {
+        banks: Vec::new(),
+        failed: Vec::new(),
+        accounts,
+        accounts_error: None,
+    };
+    let banks = vec![
+        bank("AU00000", "Hooli Bank"),
+        bank("AU00004", "HooliGov Bank"),
+    ];
+    let loaded = HandoffEvent::AccountsLoaded(banks.clone());
+    let heard = messages_for(
+        &wrap(connected(None)),
+        &FlowEvent::Handoff(loaded.clone()),
+        &wrap(connected(Some(banks.clone()))),
+    );
+    assert_eq!(
+        names(&heard).iter().filter(|n| *n == "CONNECTED").count(),
+        2
+    );
+    let success = heard
+        .iter()
+        .find(|m| matches!(m, WidgetMessage::Success { .. }))
+        .expect("success")
+        .to_value();
+    assert_eq!(success["payload"]["connection_id"], "c-AU00000");
+    assert_eq!(
+        success["payload"]["connections"][1]["institution"]["name"],
+        "HooliGov Bank"
+    );
+    let again = messages_for(
+        &wrap(connected(Some(banks.clone()))),
+        &FlowEvent::Handoff(loaded),
+        &wrap(connected(Some(banks))),
+    );
+    assert!(
+        !again
+            .iter()
+            .any(|m| matches!(m, WidgetMessage::Success { .. })),
+        "once"
+    );
+}
