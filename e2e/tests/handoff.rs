@@ -93,10 +93,8 @@ async fn two_banks_in_one_visit_are_both_followed_and_shown() {
         link(&h, "Done").await.click().await.unwrap();
         h.heading("2 banks are connected").await;
         for bank in ["Hooli Bank", "HooliGov Bank"] {
-            h.find(By::Css(&format!(
-                "ul[aria-label='Accounts at {bank}'] > li"
-            )))
-            .await;
+            h.find(By::Css(format!("ul[aria-label='Accounts at {bank}'] > li")))
+                .await;
         }
         step(&h, "handoff-two-banks").await;
     })
@@ -233,6 +231,18 @@ async fn tampered_and_replayed_return_urls_are_refused_and_change_nothing() {
                 .unwrap()
                 .is_empty()
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_continue_step_fits_320_pixels_in_dark_mode() {
+    Harness::run_with(V3, |h| async move {
+        slow_network(&h).await;
+        h.emulate_small_dark_screen().await;
+        open_bank(&h, "hooli", "Hooli Bank").await;
+        assert!(h.fits_320().await, "no horizontal scrolling at 320 px");
+        step(&h, "handoff-continue-320-dark").await;
     })
     .await;
 }
