@@ -4,7 +4,7 @@
 //! downloads it); the popup's own calls, which a click's gesture may need, are in `popup.rs`.
 
 use bank_connect_core::errors::{ErrorKind, UserError};
-use bank_connect_core::flow::{FlowEvent, FlowState};
+use bank_connect_core::flow::{self, FlowEvent, FlowState};
 use bank_connect_core::handoff::{
     self, Handoff, HandoffEffect, HandoffEvent, JobSlot, LaunchMode, SlotProgress,
 };
@@ -146,6 +146,20 @@ impl Ctx {
             });
         });
     }
+}
+
+/// Runs a hand-off event through the whole flow machine (split point `handoff`).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(handoff, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+#[allow(clippy::result_large_err)]
+pub(super) fn handoff_dispatch(ctx: Ctx, event: FlowEvent) -> Result<(), ChunkError> {
+    let effects = ctx.step(event, |state, event| Ok(flow::next(state, event)));
+    for effect in effects {
+        ctx.run(effect);
+    }
+    Ok(())
 }
 
 /// The I/O the hand-off asks for (the popup's own calls ran already, in `popup.rs`).

@@ -31,7 +31,7 @@ use leptos::task::spawn_local;
 
 #[cfg(feature = "split")]
 use self::handoff::preload_handoff;
-use self::handoff::{handoff_effect, handoff_screen};
+use self::handoff::{handoff_dispatch, handoff_effect, handoff_screen};
 use self::picker::picker_screen;
 #[cfg(feature = "split")]
 use self::picker::preload_picker;
@@ -86,23 +86,54 @@ impl Ctx {
         self.background_note.set(Some(note.to_string()));
     }
 
+    // The state travels by value through one transition (as core's `next` takes it).
+    #[allow(clippy::result_large_err)]
     fn dispatch(&self, event: FlowEvent) {
-        let mut effects = Vec::new();
-        self.flow.update(|s| {
-            let current = std::mem::replace(s, FlowState::Idle);
-            if crate::embed::active() {
-                // Embedded: the host hears about the transition (core decides what it hears).
-                let before = current.clone();
-                let observed = event.clone();
-                (*s, effects) = flow::next(current, event);
-                crate::embed::observe(before, observed, s.clone());
-            } else {
-                (*s, effects) = flow::next(current, event);
-            }
+        // A hand-off event runs in the hand-off's module (its machine is not first-view code).
+        let mut deferred = None;
+        let effects = self.step(event, |state, event| {
+            flow::next_unless_handoff(state, event).map_err(|(state, event)| {
+                deferred = Some(event);
+                state
+            })
         });
         for effect in effects {
             self.run(effect);
         }
+        if let Some(event) = deferred {
+            let ctx = *self;
+            spawn_local(async move {
+                let _ = call_split!(handoff_dispatch(ctx, event));
+            });
+        }
+    }
+
+    /// Runs one transition with `next` (which may hand the state back untouched), telling the
+    /// host when embedded; the effects to carry out.
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn step(
+        &self,
+        event: FlowEvent,
+        next: impl FnOnce(FlowState, FlowEvent) -> Result<(FlowState, Vec<FlowEffect>), FlowState>,
+    ) -> Vec<FlowEffect> {
+        let mut effects = Vec::new();
+        self.flow.update(|s| {
+            let current = std::mem::replace(s, FlowState::Idle);
+            let embedded = crate::embed::active();
+            let before = embedded.then(|| (current.clone(), event.clone()));
+            match next(current, event) {
+                Ok((after, fx)) => {
+                    *s = after;
+                    effects = fx;
+                    if let Some((before, observed)) = before {
+                        // The host hears about the transition (core decides what it hears).
+                        crate::embed::observe(before, observed, s.clone());
+                    }
+                }
+                Err(unchanged) => *s = unchanged,
+            }
+        });
+        effects
     }
 
     /// Carries out what a transition asked for; the I/O of the later steps runs from their

@@ -351,12 +351,45 @@ fn back_from_failure(f: Failure, institution: InstitutionSummary) -> FlowState {
 /// the current state leave it unchanged. The effects are what entering the new screen asks for
 /// (see [`FlowEffect`]).
 pub fn next(state: FlowState, event: FlowEvent) -> (FlowState, Vec<FlowEffect>) {
+    match next_unless_handoff(state, event) {
+        Ok(done) => done,
+        Err((state, event)) => handoff_step(state, event),
+    }
+}
+
+/// [`next`] for every event but a hand-off event, which comes back untouched (`Err`) for the
+/// caller to run through [`next`] where the hand-off's machine is at hand (the app keeps it
+/// out of its first view's code).
+#[allow(clippy::result_large_err)]
+pub fn next_unless_handoff(
+    state: FlowState,
+    event: FlowEvent,
+) -> Result<(FlowState, Vec<FlowEffect>), (FlowState, FlowEvent)> {
+    if matches!(event, FlowEvent::Handoff(_)) {
+        return Err((state, event));
+    }
     let before = Screen::of(&state);
     let reload = matches!(
         (&state, &event),
         (FlowState::Succeeded(_), FlowEvent::ReloadAccounts)
     );
     let was_handoff = matches!(state, FlowState::Handoff(_));
+    let after = transition(state, event);
+    let mut effects = effects::entering(&before, &after);
+    if reload {
+        effects.push(FlowEffect::LoadAccounts);
+    }
+    // Leaving the hand-off (closed, another bank): its popup goes with it.
+    if was_handoff && !matches!(after, FlowState::Handoff(_)) {
+        effects.push(FlowEffect::Handoff(HandoffEffect::ClosePopup));
+    }
+    Ok((after, effects))
+}
+
+/// A hand-off event: fed to the hand-off's machine, or starting a hand-off from a screen
+/// that may start one.
+fn handoff_step(state: FlowState, event: FlowEvent) -> (FlowState, Vec<FlowEffect>) {
+    let before = Screen::of(&state);
     let (after, handoff_effects) = match (state, event) {
         (FlowState::Handoff(h), FlowEvent::Handoff(e)) => {
             let (h, effects) = handoff::next(h, e);
@@ -372,16 +405,9 @@ pub fn next(state: FlowState, event: FlowEvent) -> (FlowState, Vec<FlowEffect>) 
             Some((h, effects)) => (FlowState::Handoff(h), effects),
             None => (state, Vec::new()),
         },
-        (state, event) => (transition(state, event), Vec::new()),
+        (state, _) => (state, Vec::new()),
     };
     let mut effects = effects::entering(&before, &after);
-    if reload {
-        effects.push(FlowEffect::LoadAccounts);
-    }
-    // Leaving the hand-off (closed, another bank): its popup goes with it.
-    if was_handoff && !matches!(after, FlowState::Handoff(_)) {
-        effects.push(FlowEffect::Handoff(HandoffEffect::ClosePopup));
-    }
     effects.extend(handoff_effects.into_iter().map(FlowEffect::Handoff));
     (after, effects)
 }

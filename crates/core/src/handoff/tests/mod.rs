@@ -444,3 +444,13 @@ fn the_flow_enters_the_handoff_from_the_picker_and_leaves_it_with_its_popup() {
     let (s, _) = flow::next(s, FlowEvent::Handoff(HandoffEvent::Cancel));
     assert_eq!(s, FlowState::Idle);
 }
+
+#[test]
+fn only_hand_off_events_are_left_for_the_full_machine() {
+    use crate::flow::{self, FlowEvent, FlowState};
+    let event = FlowEvent::Handoff(HandoffEvent::Cancel);
+    let back = flow::next_unless_handoff(FlowState::Idle, event.clone());
+    assert_eq!(back, Err((FlowState::Idle, event)));
+    let (s, _) = flow::next_unless_handoff(FlowState::Idle, FlowEvent::Open).unwrap();
+    assert!(matches!(s, FlowState::Picking { .. }));
+}
