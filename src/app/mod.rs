@@ -29,8 +29,6 @@ use bank_connect_core::{InstitutionSummary, PublicConfig};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-#[cfg(feature = "split")]
-use self::handoff::preload_handoff;
 use self::handoff::{handoff_dispatch, handoff_effect, handoff_screen};
 use self::picker::picker_screen;
 #[cfg(feature = "split")]
@@ -210,6 +208,14 @@ impl Ctx {
         }));
     }
 
+    /// Back from Basiq's Consent UI in page mode (`?handoff=`): the nonce leaves the address
+    /// bar at once, and the relay is asked how the visit ended.
+    fn came_back_from_basiq(&self) {
+        if let Some(nonce) = browser::take_query_param("handoff") {
+            self.dispatch(FlowEvent::Handoff(HandoffEvent::CameBack { nonce }));
+        }
+    }
+
     /// The directory's name for an institution id.
     pub(crate) fn institution_name(&self, id: &str) -> Option<String> {
         self.directory.with_untracked(|d| {
@@ -243,6 +249,28 @@ impl Ctx {
         if (reachable || starting_popup) && popup::gone() {
             self.dispatch(FlowEvent::Handoff(HandoffEvent::PopupGone { now_ms }));
         }
+    }
+}
+
+/// The picker, from its module (it fetches the next steps' module once it is on screen and
+/// idle).
+fn picking_view(ctx: Ctx) -> AnyView {
+    lazy_view(move || async move { call_split!(picker_screen(ctx)) }).into_any()
+}
+
+/// The hand-off's current screen, from its module.
+fn handoff_view(ctx: Ctx) -> AnyView {
+    let state = ctx.flow.with_untracked(|f| match f {
+        FlowState::Handoff(h) => Some(h.clone()),
+        _ => None,
+    });
+    match state {
+        Some(h) => lazy_view(move || {
+            let h = h.clone();
+            async move { call_split!(handoff_screen(ctx, h)) }
+        })
+        .into_any(),
+        None => ().into_any(),
     }
 }
 
@@ -281,10 +309,7 @@ pub fn App() -> impl IntoView {
         }
     });
     ctx.load_directory();
-    // Back from Basiq's Consent UI in page mode: the nonce leaves the address bar at once.
-    if let Some(nonce) = browser::take_query_param("handoff") {
-        ctx.dispatch(FlowEvent::Handoff(HandoffEvent::CameBack { nonce }));
-    }
+    ctx.came_back_from_basiq();
 
     // A one-second clock for elapsed time and the MFA countdown.
     let _ = set_interval_with_handle(
@@ -329,24 +354,8 @@ pub fn App() -> impl IntoView {
                 } />
             }
             .into_any(),
-            Screen::Picking => {
-                // The picker fetches the next steps' module once it is on screen and idle.
-                lazy_view(move || async move { call_split!(picker_screen(ctx)) }).into_any()
-            }
-            Screen::Handoff(_) => {
-                let state = flow.with_untracked(|f| match f {
-                    FlowState::Handoff(h) => Some(h.clone()),
-                    _ => None,
-                });
-                match state {
-                    Some(h) => lazy_view(move || {
-                        let h = h.clone();
-                        async move { call_split!(handoff_screen(ctx, h)) }
-                    })
-                    .into_any(),
-                    None => ().into_any(),
-                }
-            }
+            Screen::Picking => picking_view(ctx),
+            Screen::Handoff(_) => handoff_view(ctx),
             _ => {
                 let state = flow.get_untracked();
                 lazy_view(move || {

@@ -11,6 +11,8 @@ use leptos::task::spawn_local;
 
 use super::Ctx;
 #[cfg(feature = "split")]
+use super::handoff::preload_handoff;
+#[cfg(feature = "split")]
 use super::steps::preload_flow;
 use crate::api::{self, DirectoryAnswer};
 use crate::browser::{self, now_ms};
@@ -95,10 +97,19 @@ pub(super) fn picker_screen(ctx: Ctx) -> Result<AnyView, ChunkError> {
 
 /// Starts downloading the later steps' module once the list is on screen and the page is idle,
 /// so it never shares the link with the directory or the picker's own modules.
-fn preload_later_steps() {
+fn preload_later_steps(consent_ui: bool) {
+    #[cfg(not(feature = "split"))]
+    let _ = consent_ui;
     #[cfg(feature = "split")]
     {
-        let start = || preload!(preload_flow);
+        // Basiq 3.0: the hand-off's module instead of the credential form's.
+        let start = move || {
+            if consent_ui {
+                preload!(preload_handoff);
+            } else {
+                preload!(preload_flow);
+            }
+        };
         request_animation_frame(move || {
             if request_idle_callback_with_handle(start).is_err() {
                 // No requestIdleCallback (Safari): just after this frame.
@@ -125,7 +136,7 @@ fn picker_view(ctx: Ctx) -> impl IntoView {
         Signal::derive(move || ctx.directory.get().unwrap_or_else(|| Arc::new(Vec::new())));
     let content = move || {
         if ctx.directory.with(Option::is_some) {
-            preload_later_steps();
+            preload_later_steps(ctx.consent_ui());
             view! {
                 <InstitutionPicker
                     institutions=institutions

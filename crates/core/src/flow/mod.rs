@@ -11,6 +11,7 @@
 
 mod connecting;
 mod effects;
+mod handoff_step;
 #[cfg(test)]
 mod tests;
 
@@ -20,7 +21,7 @@ use crate::accounts::AccountRow;
 use crate::basiq::Job;
 use crate::directory::InstitutionSummary;
 use crate::errors::{ErrorKind, Recovery, UserError};
-use crate::handoff::{self, Handoff, HandoffEffect, HandoffEvent};
+use crate::handoff::{Handoff, HandoffEffect, HandoffEvent};
 use crate::institution::is_selectable;
 use crate::job::{self, JobFollow, MfaStep};
 use crate::validation::FormCheck;
@@ -353,7 +354,7 @@ fn back_from_failure(f: Failure, institution: InstitutionSummary) -> FlowState {
 pub fn next(state: FlowState, event: FlowEvent) -> (FlowState, Vec<FlowEffect>) {
     match next_unless_handoff(state, event) {
         Ok(done) => done,
-        Err((state, event)) => handoff_step(state, event),
+        Err((state, event)) => handoff_step::handoff_step(state, event),
     }
 }
 
@@ -384,32 +385,6 @@ pub fn next_unless_handoff(
         effects.push(FlowEffect::Handoff(HandoffEffect::ClosePopup));
     }
     Ok((after, effects))
-}
-
-/// A hand-off event: fed to the hand-off's machine, or starting a hand-off from a screen
-/// that may start one.
-fn handoff_step(state: FlowState, event: FlowEvent) -> (FlowState, Vec<FlowEffect>) {
-    let before = Screen::of(&state);
-    let (after, handoff_effects) = match (state, event) {
-        (FlowState::Handoff(h), FlowEvent::Handoff(e)) => {
-            let (h, effects) = handoff::next(h, e);
-            (FlowState::Handoff(h), effects)
-        }
-        (
-            state @ (FlowState::Idle
-            | FlowState::Picking { .. }
-            | FlowState::Succeeded(_)
-            | FlowState::Failed(_)),
-            FlowEvent::Handoff(e),
-        ) => match handoff::enter(e) {
-            Some((h, effects)) => (FlowState::Handoff(h), effects),
-            None => (state, Vec::new()),
-        },
-        (state, _) => (state, Vec::new()),
-    };
-    let mut effects = effects::entering(&before, &after);
-    effects.extend(handoff_effects.into_iter().map(FlowEffect::Handoff));
-    (after, effects)
 }
 
 /// The new state, one arm per (state, event) that changes something.
