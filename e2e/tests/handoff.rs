@@ -51,9 +51,7 @@ async fn a_web_bank_through_the_consent_uis_form_with_gavin_belson() {
     Harness::run_with(V3, |h| async move {
         slow_network(&h).await;
         // Hooli (AU00000) goes to Hooli OB when named; HooliGov is a web-only bank.
-        open_bank(&h, "hooligov", "HooliGov Bank").await;
-        h.button("Continue to Basiq").await.click().await.unwrap();
-        at_consent_ui(&h).await;
+        continue_to_consent_ui(&h, "hooligov", "HooliGov Bank").await;
         h.button("I consent").await.click().await.unwrap();
         web_login(&h, "HooliGov Bank").await;
         h1(&h, "Connected").await;
@@ -71,9 +69,7 @@ async fn two_banks_in_one_visit_are_both_followed_and_shown() {
     let flags = [V3, &["--sandbox-multiple-connections"][..]].concat();
     Harness::run_with(&flags, |h| async move {
         slow_network(&h).await;
-        open_bank(&h, "hooli", "Hooli Bank").await;
-        h.button("Continue to Basiq").await.click().await.unwrap();
-        at_consent_ui(&h).await;
+        continue_to_consent_ui(&h, "hooli", "Hooli Bank").await;
         consent_and_hooli_ob(&h, true).await;
         h1(&h, "Connected").await;
         link(&h, "Connect another bank")
@@ -105,9 +101,7 @@ async fn two_banks_in_one_visit_are_both_followed_and_shown() {
 async fn declined_at_the_bank_has_its_own_screen_and_a_way_back() {
     Harness::run_with(V3, |h| async move {
         slow_network(&h).await;
-        open_bank(&h, "hooli", "Hooli Bank").await;
-        h.button("Continue to Basiq").await.click().await.unwrap();
-        at_consent_ui(&h).await;
+        continue_to_consent_ui(&h, "hooli", "Hooli Bank").await;
         consent_and_hooli_ob(&h, false).await;
         h1(&h, "Authorization failed").await;
         let back = h
@@ -126,9 +120,7 @@ async fn declined_at_the_bank_has_its_own_screen_and_a_way_back() {
 async fn coming_back_without_a_bank_is_cancelled() {
     Harness::run_with(V3, |h| async move {
         slow_network(&h).await;
-        open_bank(&h, "hooli", "Hooli Bank").await;
-        h.button("Continue to Basiq").await.click().await.unwrap();
-        at_consent_ui(&h).await;
+        continue_to_consent_ui(&h, "hooli", "Hooli Bank").await;
         link(&h, "Cancel").await.click().await.unwrap();
         link(&h, "Leave").await.click().await.unwrap();
         h.heading("Nothing was connected").await;
@@ -155,9 +147,7 @@ async fn coming_back_without_a_bank_is_cancelled() {
 async fn tampered_and_replayed_return_urls_are_refused_and_change_nothing() {
     Harness::run_with(V3, |h| async move {
         slow_network(&h).await;
-        open_bank(&h, "hooli", "Hooli Bank").await;
-        h.button("Continue to Basiq").await.click().await.unwrap();
-        at_consent_ui(&h).await;
+        continue_to_consent_ui(&h, "hooli", "Hooli Bank").await;
         consent_and_hooli_ob(&h, true).await;
         h1(&h, "Connected").await;
         // Where "Done" sends the browser, read without following it (nothing is used yet).

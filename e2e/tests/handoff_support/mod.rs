@@ -89,6 +89,14 @@ pub async fn link(h: &Harness, name: &str) -> WebElement {
     .await
 }
 
+/// Picks `bank` (searched as `search`), presses "Continue to Basiq" and checks the Consent UI
+/// opened in the page.
+pub async fn continue_to_consent_ui(h: &Harness, search: &str, bank: &str) {
+    open_bank(h, search, bank).await;
+    h.button("Continue to Basiq").await.click().await.unwrap();
+    at_consent_ui(h).await;
+}
+
 /// Waits until the browser is at the Consent UI (the simulator's origin).
 pub async fn at_consent_ui(h: &Harness) {
     h1(h, "Share your financial data").await;
