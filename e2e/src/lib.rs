@@ -182,12 +182,24 @@ impl Harness {
     /// Waits for the first element matching `by`.
     pub async fn find(&self, by: By) -> WebElement {
         let what = format!("{by:?}");
-        self.driver
-            .query(by)
-            .wait(WAIT, POLL)
-            .first()
-            .await
-            .unwrap_or_else(|e| panic!("no element {what}: {e}"))
+        match self.driver.query(by).wait(WAIT, POLL).first().await {
+            Ok(found) => found,
+            Err(e) => panic!(
+                "no element {what} after {WAIT:?}: {e}\nthe page showed:\n{}",
+                self.visible_text().await
+            ),
+        }
+    }
+
+    /// The page's visible text, for a failure message.
+    pub async fn visible_text(&self) -> String {
+        match self.driver.find(By::Css("body")).await {
+            Ok(body) => body
+                .text()
+                .await
+                .unwrap_or_else(|e| format!("(unreadable: {e})")),
+            Err(e) => format!("(no body: {e})"),
+        }
     }
 
     /// Waits for a `<button>` whose text is `name`.
