@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, header};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
+use crate::basiq::BasiqClient;
 use crate::error::ServerError;
 use crate::session::LinkTokens;
 use crate::store::{Claim, Store, now_ms};
@@ -133,13 +134,47 @@ impl HostUsers {
                         tracing::warn!(
                             user_ref,
                             since_ms = p.claimed_at,
-                            "an earlier POST /users for this user_ref lost its answer; Basiq may hold an unmapped user created then (look for user.created events around that time)"
+                            "an earlier POST /users for this user_ref lost its answer and no user.created webhook has named its user yet; creating anew (Basiq may hold an unmapped, empty user created then)"
                         );
                     }
                     return self.create(user_ref, create).await;
                 }
             }
         }
+    }
+
+    /// A user Basiq reports created (the `user.created` webhook). When no host user maps to it
+    /// yet and a creation lost its answer, the user's email and mobile (read with the SERVER
+    /// token) say which `unconfirmed` row it was made for, and that row maps to it from now on.
+    /// Returns the host user reference that adopted it.
+    pub async fn adopt_orphan(
+        &self,
+        basiq: &BasiqClient,
+        basiq_user_id: &str,
+    ) -> Result<Option<String>, ServerError> {
+        if !self.store.any_unconfirmed_host_user().await?
+            || self.store.host_user_ref(basiq_user_id).await?.is_some()
+        {
+            return Ok(None);
+        }
+        let user = match basiq.user(basiq_user_id).await {
+            Ok(user) => user,
+            // Gone again already: nothing to adopt.
+            Err(ServerError::Upstream { status: 404, .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let hash = contact_hash(user.email.as_deref(), user.mobile.as_deref());
+        let adopted = self
+            .store
+            .adopt_unconfirmed_host_user(&hash, basiq_user_id)
+            .await?;
+        if let Some(user_ref) = &adopted {
+            tracing::info!(
+                user_ref,
+                "the Basiq user of a creation whose answer was lost is found (user.created) and mapped"
+            );
+        }
+        Ok(adopted)
     }
 
     async fn create<F, Fut>(&self, user_ref: &str, create: F) -> Result<String, ServerError>

@@ -403,6 +403,12 @@ impl BasiqClient {
         .await
     }
 
+    /// A Basiq user (its email and mobile), read with the SERVER token.
+    pub async fn user(&self, id: &str) -> Result<User, ServerError> {
+        self.call(Method::GET, &format!("/users/{}", seg(id)), None)
+            .await
+    }
+
     /// The user's connections (concurrent calls for one user share one upstream request).
     pub async fn connections(&self, user: &str) -> Result<Arc<Vec<Connection>>, ServerError> {
         self.connection_reads

@@ -164,8 +164,19 @@ impl Store {
         Ok(())
     }
 
+    /// Whether any creation lost its answer and waits for its user to be found.
+    pub async fn any_unconfirmed_host_user(&self) -> Result<bool, ServerError> {
+        let found: Option<(i32,)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT 1 FROM host_users WHERE state = 'unconfirmed' LIMIT 1",
+        )
+        .fetch_optional(p)
+        .await?);
+        Ok(found.is_some())
+    }
+
     /// A Basiq user learnt of later (the `user.created` webhook, whose user's email and mobile
-    /// hash to `contact_hash`): adopted by the unconfirmed row it was created for, if any.
+    /// hash to `contact_hash`): adopted by the unconfirmed row it was created for — only when
+    /// exactly one such row has those contact details and no row maps to the user yet.
     /// Returns the host user reference that now maps to it.
     pub async fn adopt_unconfirmed_host_user(
         &self,
@@ -174,7 +185,10 @@ impl Store {
     ) -> Result<Option<String>, ServerError> {
         let adopted: Option<(String,)> = on_pool!(self, p => sqlx::query_as(
             "UPDATE host_users SET state = 'ready', basiq_user_id = $2 \
-             WHERE state = 'unconfirmed' AND contact_hash = $1 RETURNING user_ref",
+             WHERE state = 'unconfirmed' AND contact_hash = $1 \
+             AND (SELECT COUNT(*) FROM host_users WHERE state = 'unconfirmed' AND contact_hash = $1) = 1 \
+             AND NOT EXISTS (SELECT 1 FROM host_users WHERE basiq_user_id = $2) \
+             RETURNING user_ref",
         )
         .bind(contact_hash)
         .bind(basiq_user_id)

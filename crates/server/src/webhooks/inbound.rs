@@ -76,9 +76,15 @@ pub async fn receive(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// What the server does about an event: a consent's end drops what it holds about the user's
-/// connections; the host's events go to the outbox.
+/// What the server does about an event: a new user may be the one a lost `POST /users` answer
+/// made; a consent's end drops what it holds about the user's connections; the host's events go
+/// to the outbox.
 async fn act(state: &AppState, id: &str, event: &BasiqEvent, now: i64) -> Result<(), ServerError> {
+    if let Some(user) = &event.user_id
+        && event.type_id == "user.created"
+    {
+        state.host.users.adopt_orphan(&state.basiq, user).await?;
+    }
     if let Some(user) = &event.user_id
         && event.ends_consent()
     {

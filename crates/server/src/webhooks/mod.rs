@@ -120,4 +120,5 @@ pub const SUBSCRIBED_EVENTS: &[&str] = &[
     "consent.revoked",
     "consent.expired",
     "transactions.updated",
+    "user.created",
 ];

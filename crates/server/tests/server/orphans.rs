@@ -72,3 +72,78 @@ async fn a_lost_post_users_answer_leaves_an_unconfirmed_row_and_the_next_mint_co
         ("ready", Some("u-second"))
     );
 }
+
+/// The `user.created` delivery for the user a lost answer made: its email matches the
+/// unconfirmed row, which maps to it, and the next mint uses it — no second Basiq user.
+#[tokio::test]
+async fn a_user_created_webhook_finds_the_user_of_a_lost_answer_and_the_next_mint_uses_it() {
+    use crate::upstream::received;
+    use crate::webhooks_support::{BASIQ_SECRET, basiq_body, deliver};
+
+    let upstream = MockServer::start().await;
+    server_token_mock(&upstream, 1).await;
+    let orphan =
+        json!({"type":"user","id":"u-orphan","email":"a@b.c","mobile":"","links":{"self":"x"}});
+    Mock::given(method("POST"))
+        .and(path("/users"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(orphan.clone())
+                .set_delay(Duration::from_secs(2)),
+        )
+        .mount(&upstream)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users/u-orphan"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(orphan))
+        .mount(&upstream)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/users/u-stranger"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"type":"user","id":"u-stranger","email":"x@y.z","links":{"self":"x"}}),
+        ))
+        .mount(&upstream)
+        .await;
+    let dir = temp_data_dir();
+    let dir_arg = dir.display().to_string();
+    let app = app_for(
+        &upstream,
+        &[
+            "--host-api-secret",
+            HOST_SECRET,
+            "--upstream-timeout-ms",
+            "300",
+            "--data-dir",
+            &dir_arg,
+            "--basiq-webhook-secret",
+            BASIQ_SECRET,
+        ],
+    )
+    .await;
+    let body = json!({"user_ref": "u-lost", "email": "a@b.c"});
+    let lost = app.link_tokens(HOST_SECRET, &body).await;
+    assert!(lost.status().is_server_error(), "{}", lost.status());
+    let store = Store::open(&Location::SqliteFile(dir.join("bank-connect.sqlite3")))
+        .await
+        .unwrap();
+    let state = || async {
+        let row = store.host_user("default", "u-lost").await.unwrap().unwrap();
+        (row.state, row.basiq_user_id)
+    };
+
+    // Someone else's new user: read, not adopted.
+    let stranger = basiq_body("user.created", "u-stranger", "");
+    assert_eq!(deliver(&app, "msg_stranger", &stranger).await.status(), 204);
+    assert_eq!(state().await, ("unconfirmed".into(), None));
+
+    let created = basiq_body("user.created", "u-orphan", "");
+    assert_eq!(deliver(&app, "msg_orphan", &created).await.status(), 204);
+    assert_eq!(state().await, ("ready".into(), Some("u-orphan".into())));
+
+    let again = app.link_tokens(HOST_SECRET, &body).await;
+    assert_eq!(again.status(), 200);
+    let requests = upstream.received_requests().await.unwrap();
+    assert_eq!(received(&requests, "/users"), 1, "one POST /users in all");
+    assert_eq!(received(&requests, "/users/u-orphan"), 1);
+}

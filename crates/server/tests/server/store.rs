@@ -123,6 +123,58 @@ async fn rules_hold(store: Store) {
         vec![("default".into(), "u-1".into(), "basiq-1".into())]
     );
 
+    // Orphans: a user named later is adopted by the one unconfirmed row with its contact
+    // details; never by two rows at once, never twice.
+    assert!(!store.any_unconfirmed_host_user().await.unwrap());
+    for user_ref in ["o-1", "o-2", "o-3"] {
+        let contact = if user_ref == "o-3" { "c-3" } else { "c-shared" };
+        store
+            .claim_host_user("default", user_ref, contact, 400, 0)
+            .await
+            .unwrap();
+        store
+            .abandon_host_user("default", user_ref, true)
+            .await
+            .unwrap();
+    }
+    assert!(store.any_unconfirmed_host_user().await.unwrap());
+    assert_eq!(
+        store
+            .adopt_unconfirmed_host_user("c-shared", "basiq-o")
+            .await
+            .unwrap(),
+        None,
+        "two rows with those details: which one is not known"
+    );
+    assert_eq!(
+        store
+            .adopt_unconfirmed_host_user("c-3", "basiq-1")
+            .await
+            .unwrap(),
+        None,
+        "a user already mapped is not adopted again"
+    );
+    assert_eq!(
+        store
+            .adopt_unconfirmed_host_user("c-3", "basiq-3")
+            .await
+            .unwrap(),
+        Some("o-3".into())
+    );
+    assert_eq!(
+        store.host_user_ref("basiq-3").await.unwrap(),
+        Some("o-3".into())
+    );
+    assert_eq!(
+        store
+            .adopt_unconfirmed_host_user("c-3", "basiq-4")
+            .await
+            .unwrap(),
+        None,
+        "adopted once"
+    );
+    store.forget_basiq_user("basiq-3").await.unwrap();
+
     // Refresh slots: one per (user, connection) and interval, given back on failure.
     assert_eq!(
         store
