@@ -63,6 +63,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// How long Basiq deliveries (their ids and what they said) and dead letters are kept.
+const WEBHOOK_HISTORY_MS: i64 = 30 * 86_400_000;
+/// How long events delivered to the host are kept.
+const DELIVERED_KEEP_MS: i64 = 7 * 86_400_000;
+
 /// Where the store lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -285,7 +290,10 @@ impl Store {
     }
 
     /// Deletes what has expired: used and stale link tokens, old `/token` calls, old refresh
-    /// slots, finished hand-offs and revocations nobody can present any more.
+    /// slots, finished hand-offs, revocations nobody can present any more, events delivered to
+    /// the host a week ago, and Basiq deliveries and dead letters older than 30 days (Basiq
+    /// stops retrying a delivery after about a day, so its id is no longer needed to
+    /// deduplicate).
     pub async fn prune(&self, now: i64, keep: Duration) -> Result<(), ServerError> {
         let before = now - keep.as_millis() as i64;
         let before_secs = now / 1000 - keep.as_secs() as i64;
@@ -296,6 +304,12 @@ impl Store {
             sqlx::query("DELETE FROM handoffs WHERE expires_at_secs <= $1").bind(now / 1000).execute(p).await?.rows_affected();
             sqlx::query("DELETE FROM revocations WHERE kind = 'session' AND until_secs < $1")
                 .bind(before_secs).execute(p).await?.rows_affected();
+            sqlx::query("DELETE FROM webhooks_received WHERE received_at < $1")
+                .bind(now - WEBHOOK_HISTORY_MS).execute(p).await?.rows_affected();
+            sqlx::query("DELETE FROM webhook_outbox WHERE state = 'delivered' AND created_at < $1")
+                .bind(now - DELIVERED_KEEP_MS).execute(p).await?.rows_affected();
+            sqlx::query("DELETE FROM webhook_outbox WHERE state = 'dead' AND created_at < $1")
+                .bind(now - WEBHOOK_HISTORY_MS).execute(p).await?.rows_affected();
         });
         Ok(())
     }

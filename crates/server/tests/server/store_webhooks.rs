@@ -127,6 +127,23 @@ async fn webhook_rules_hold(store: Store) {
             ("o3".to_owned(), "dead".to_owned(), 1),
         ]
     );
+
+    // Pruning: what was delivered to the host goes after a week; Basiq's delivery ids (and what
+    // they said) and dead letters after 30 days; a pending event stays however old.
+    const DAY: i64 = 86_400_000;
+    let keep = std::time::Duration::from_secs(86_400);
+    store.prune(100 + 7 * DAY - 1, keep).await.unwrap();
+    assert_eq!(store.outbox().await.unwrap().len(), 3, "not a week yet");
+    store.prune(100 + 7 * DAY + 1, keep).await.unwrap();
+    let ids = |rows: Vec<(String, String, i64)>| -> Vec<String> {
+        rows.into_iter().map(|(id, _, _)| id).collect()
+    };
+    assert_eq!(ids(store.outbox().await.unwrap()), ["o1", "o3"]);
+    assert!(store.basiq_webhook_seen("msg_1").await.unwrap());
+    store.prune(100 + 30 * DAY + 1, keep).await.unwrap();
+    assert_eq!(ids(store.outbox().await.unwrap()), ["o1"]);
+    assert!(!store.basiq_webhook_seen("msg_1").await.unwrap());
+    assert!(store.basiq_events_of("u1").await.unwrap().is_empty());
 }
 
 #[tokio::test]
