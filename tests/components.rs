@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bank_connect::components::{
     ConnectionProgress, CredentialForm, CredentialSubmit, FailureAction, FailureScreen,
-    InstitutionPicker, MfaPrompt, PlusButton, option_id,
+    InstitutionPicker, MAX_SHOWN, MfaPrompt, PlusButton, ROWS_PER_PASS, option_id,
 };
 use bank_connect_core::basiq::Job;
 use bank_connect_core::basiq::MfaChallenge;
@@ -270,6 +270,45 @@ async fn picker_searches_with_typos_and_offers_help_when_nothing_matches() {
     leptos::task::tick().await;
     assert_eq!(p.query.get_untracked(), "");
     assert_eq!(by_role(&p.root, "option", "").len(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_long_list_paints_its_first_rows_with_the_keystroke_and_the_rest_after_the_frame() {
+    let p = mount_picker(bank_connect_core::synthetic::directory(500));
+    let count = || by_role(&p.root, "option", "").len();
+    let filled = |want: usize| async move {
+        for _ in 0..200 {
+            if count() == want {
+                return;
+            }
+            sleep(10).await;
+        }
+        panic!("{} rows, not {want}", count());
+    };
+    leptos::task::tick().await;
+    assert_eq!(
+        count(),
+        ROWS_PER_PASS,
+        "the first frame has the first pass only"
+    );
+    let first = by_role(&p.root, "option", "").remove(0);
+    filled(MAX_SHOWN).await;
+    assert!(
+        by_role(&p.root, "option", "")[0].is_same_node(Some(&first)),
+        "the later passes add rows and keep the first ones"
+    );
+
+    // Each new search starts again from one pass.
+    let combo: HtmlInputElement = by_role(&p.root, "combobox", "")
+        .pop()
+        .unwrap()
+        .unchecked_into();
+    for query in ["a", "an", ""] {
+        type_into(&combo, query);
+        leptos::task::tick().await;
+        assert_eq!(count(), ROWS_PER_PASS, "first pass of {query:?}");
+        filled(MAX_SHOWN).await;
+    }
 }
 
 #[wasm_bindgen_test]

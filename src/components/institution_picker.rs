@@ -14,6 +14,11 @@ use super::InstitutionLogo;
 /// The most options rendered at once; typing narrows the rest.
 pub const MAX_SHOWN: usize = 60;
 
+/// Options rendered in the frame of a keystroke; the others up to [`MAX_SHOWN`] follow, as
+/// many per task, each after the frame that painted the ones before (a key press never
+/// waits for sixty new rows, and a key pressed meanwhile waits for one pass at most).
+pub const ROWS_PER_PASS: usize = 12;
+
 /// Id of the listbox (the combobox's `aria-controls`).
 pub const LISTBOX_ID: &str = "bc-listbox";
 /// Id of the search input.
@@ -55,8 +60,27 @@ pub fn InstitutionPicker(
         let all = index.with(|i| i.search(&query.get(), &filters.get()));
         all.into_iter().map(|h| h.index).collect::<Vec<_>>()
     });
-    let shown =
-        Memo::new(move |_| hits.with(|h| h.iter().copied().take(MAX_SHOWN).collect::<Vec<_>>()));
+    // The passes rendered for this search and directory: a new search starts at one.
+    let passes = RwSignal::new((String::new(), 0usize, 1usize));
+    let directory_key = move || institutions.with(|all| Arc::as_ptr(all) as usize);
+    let shown = Memo::new(move |_| {
+        let (q, d) = (query.get(), directory_key());
+        let n = passes.with(|(pq, pd, n)| if *pq == q && *pd == d { *n } else { 1 });
+        let rows = (n * ROWS_PER_PASS).min(MAX_SHOWN);
+        hits.with(|h| h.iter().copied().take(rows).collect::<Vec<_>>())
+    });
+    Effect::new(move |_| {
+        let n = shown.with(Vec::len);
+        if n < hits.with(|h| h.len().min(MAX_SHOWN)) {
+            let (q, d) = (query.get_untracked(), directory_key());
+            let next = n / ROWS_PER_PASS + 1;
+            after_next_paint(move || {
+                if query.try_get_untracked().as_ref() == Some(&q) {
+                    let _ = passes.try_set((q, d, next));
+                }
+            });
+        }
+    });
     // Position of the active option within `shown`.
     let active = RwSignal::new(None::<usize>);
     Effect::new(move |_| {
@@ -108,7 +132,7 @@ pub fn InstitutionPicker(
     // removes only the rows whose banks came or went and keeps the rest (and their logos) as
     // they are; a new directory renders every row afresh.
     let keyed = move || {
-        let directory = institutions.with(|all| Arc::as_ptr(all) as usize);
+        let directory = directory_key();
         shown.with(|s| s.iter().map(|&i| (directory, i)).collect::<Vec<_>>())
     };
     let row = move |(_, i): (usize, usize)| {
@@ -139,6 +163,11 @@ pub fn InstitutionPicker(
             </Show>
         </div>
     }
+}
+
+/// Runs `f` in a task after the next frame is painted.
+fn after_next_paint(f: impl FnOnce() + 'static) {
+    request_animation_frame(move || set_timeout(f, std::time::Duration::ZERO));
 }
 
 /// The search box: the combobox that controls the listbox and points at its active option.

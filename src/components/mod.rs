@@ -23,7 +23,9 @@ pub use credential_form::{CredentialForm, CredentialSubmit, message_id};
 pub use handoff::{
     BanksConnected, ContinueStep, HandoffEnded, HandoffProgress, JobLine, WaitingForPopup,
 };
-pub use institution_picker::{InstitutionPicker, LISTBOX_ID, MAX_SHOWN, SEARCH_ID, option_id};
+pub use institution_picker::{
+    InstitutionPicker, LISTBOX_ID, MAX_SHOWN, ROWS_PER_PASS, SEARCH_ID, option_id,
+};
 pub use logo::InstitutionLogo;
 pub use mfa_prompt::{MfaPrompt, answer_id, clock};
 pub use notice::{Notice, STEP_HEADING_ID, StepHeading};
