@@ -8,16 +8,20 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::temp_data_dir;
+use crate::support::{TestApp, temp_data_dir};
 use crate::upstream::{app_for, server_token_mock};
 
 const HOST_SECRET: &str = "host-secret-of-some-length";
 
-#[tokio::test]
-async fn a_lost_post_users_answer_leaves_an_unconfirmed_row_and_the_next_mint_completes() {
-    let upstream = MockServer::start().await;
-    server_token_mock(&upstream, 1).await;
-    let user = json!({"type":"user","id":"u-second","email":"a@b.c","links":{"self":"x"}});
+/// A server with an SQLite store in a temp dir (and `extra` settings) whose first `POST /users`
+/// answers `user` too late: that first mint for `u-lost` fails with the row left unconfirmed.
+/// Later creations (when the test mounts none of its own) answer `user` at once.
+async fn after_a_lost_answer(
+    upstream: &MockServer,
+    user: serde_json::Value,
+    extra: &[&str],
+) -> (TestApp, Store, serde_json::Value) {
+    server_token_mock(upstream, 1).await;
     // The first creation's answer never arrives in time (Basiq may have made the user).
     Mock::given(method("POST"))
         .and(path("/users"))
@@ -27,33 +31,39 @@ async fn a_lost_post_users_answer_leaves_an_unconfirmed_row_and_the_next_mint_co
                 .set_delay(Duration::from_secs(2)),
         )
         .up_to_n_times(1)
-        .mount(&upstream)
+        .mount(upstream)
         .await;
     Mock::given(method("POST"))
         .and(path("/users"))
         .respond_with(ResponseTemplate::new(201).set_body_json(user))
-        .mount(&upstream)
+        .mount(upstream)
         .await;
     let dir = temp_data_dir();
     let dir_arg = dir.display().to_string();
-    let app = app_for(
-        &upstream,
-        &[
-            "--host-api-secret",
-            HOST_SECRET,
-            "--upstream-timeout-ms",
-            "300",
-            "--data-dir",
-            &dir_arg,
-        ],
-    )
-    .await;
+    let mut args = vec![
+        "--host-api-secret",
+        HOST_SECRET,
+        "--upstream-timeout-ms",
+        "300",
+        "--data-dir",
+        &dir_arg,
+    ];
+    args.extend_from_slice(extra);
+    let app = app_for(upstream, &args).await;
     let body = json!({"user_ref": "u-lost", "email": "a@b.c"});
     let lost = app.link_tokens(HOST_SECRET, &body).await;
     assert!(lost.status().is_server_error(), "{}", lost.status());
     let store = Store::open(&Location::SqliteFile(dir.join("bank-connect.sqlite3")))
         .await
         .unwrap();
+    (app, store, body)
+}
+
+#[tokio::test]
+async fn a_lost_post_users_answer_leaves_an_unconfirmed_row_and_the_next_mint_completes() {
+    let upstream = MockServer::start().await;
+    let user = json!({"type":"user","id":"u-second","email":"a@b.c","links":{"self":"x"}});
+    let (app, store, body) = after_a_lost_answer(&upstream, user, &[]).await;
     let row = store
         .host_user("default", "u-lost")
         .await
@@ -81,21 +91,11 @@ async fn a_user_created_webhook_finds_the_user_of_a_lost_answer_and_the_next_min
     use crate::webhooks_support::{BASIQ_SECRET, basiq_body, deliver};
 
     let upstream = MockServer::start().await;
-    server_token_mock(&upstream, 1).await;
     let orphan =
         json!({"type":"user","id":"u-orphan","email":"a@b.c","mobile":"","links":{"self":"x"}});
-    Mock::given(method("POST"))
-        .and(path("/users"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(orphan.clone())
-                .set_delay(Duration::from_secs(2)),
-        )
-        .mount(&upstream)
-        .await;
     Mock::given(method("GET"))
         .and(path("/users/u-orphan"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(orphan))
+        .respond_with(ResponseTemplate::new(200).set_body_json(orphan.clone()))
         .mount(&upstream)
         .await;
     Mock::given(method("GET"))
@@ -105,28 +105,8 @@ async fn a_user_created_webhook_finds_the_user_of_a_lost_answer_and_the_next_min
         ))
         .mount(&upstream)
         .await;
-    let dir = temp_data_dir();
-    let dir_arg = dir.display().to_string();
-    let app = app_for(
-        &upstream,
-        &[
-            "--host-api-secret",
-            HOST_SECRET,
-            "--upstream-timeout-ms",
-            "300",
-            "--data-dir",
-            &dir_arg,
-            "--basiq-webhook-secret",
-            BASIQ_SECRET,
-        ],
-    )
-    .await;
-    let body = json!({"user_ref": "u-lost", "email": "a@b.c"});
-    let lost = app.link_tokens(HOST_SECRET, &body).await;
-    assert!(lost.status().is_server_error(), "{}", lost.status());
-    let store = Store::open(&Location::SqliteFile(dir.join("bank-connect.sqlite3")))
-        .await
-        .unwrap();
+    let extra = ["--basiq-webhook-secret", BASIQ_SECRET];
+    let (app, store, body) = after_a_lost_answer(&upstream, orphan, &extra).await;
     let state = || async {
         let row = store.host_user("default", "u-lost").await.unwrap().unwrap();
         (row.state, row.basiq_user_id)
