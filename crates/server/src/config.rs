@@ -18,7 +18,7 @@ pub const CONSENT_RETURN_PATH: &str = "/consent/return";
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "bank-connect-server",
-    version,
+    version = crate::embedded::VERSION,
     about = "bank-connect backend: Basiq tokens, institution directory, the widget"
 )]
 pub struct Config {
@@ -56,9 +56,10 @@ pub struct Config {
     #[arg(long, env = "CONSENT_UI_URL")]
     pub consent_ui_url: Option<String>,
 
-    /// Directory of the built app (`cargo xtask build` writes dist/).
-    #[arg(long, env = "DIST_DIR", default_value = "dist")]
-    pub dist_dir: PathBuf,
+    /// Directory of the built app (`cargo xtask build` writes dist/). Unset: the app embedded
+    /// in this binary (`cargo xtask dist`), else ./dist.
+    #[arg(long, env = "DIST_DIR")]
+    pub dist_dir: Option<PathBuf>,
 
     /// The origin people reach this server at (e.g. https://connect.example.com): Host headers
     /// and Origins are compared with it. Required with a real BASIQ_API_KEY.

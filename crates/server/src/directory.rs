@@ -285,7 +285,11 @@ fn safe_links(i: &Institution) -> Institution {
 
 /// A strong ETag for `bytes`.
 pub fn etag_of(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+    etag_of_digest(&Sha256::digest(bytes).into())
+}
+
+/// The ETag of a body whose SHA-256 is `digest` (18 bytes of it, base64url, quoted).
+pub fn etag_of_digest(digest: &[u8; 32]) -> String {
     format!(
         "\"{}\"",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..18])

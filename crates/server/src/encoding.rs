@@ -28,9 +28,31 @@ impl Coding {
     }
 }
 
+/// The compressed codings a request accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted {
+    /// Brotli is accepted.
+    pub brotli: bool,
+    /// gzip is accepted.
+    pub gzip: bool,
+}
+
 /// The best coding the request accepts: brotli, then gzip, else none. A coding with `q=0` is
 /// refused; `*` stands for any coding not named.
 pub fn preferred(headers: &HeaderMap) -> Coding {
+    let accepted = accepted(headers);
+    if accepted.brotli {
+        Coding::Brotli
+    } else if accepted.gzip {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
+/// Which of brotli and gzip `Accept-Encoding` accepts (`q=0` refuses; `*` stands for any
+/// coding not named).
+pub fn accepted(headers: &HeaderMap) -> Accepted {
     let mut brotli = None;
     let mut gzip = None;
     let mut any = None;
@@ -54,12 +76,9 @@ pub fn preferred(headers: &HeaderMap) -> Coding {
             *slot = Some(accepted);
         }
     }
-    if brotli.or(any) == Some(true) {
-        Coding::Brotli
-    } else if gzip.or(any) == Some(true) {
-        Coding::Gzip
-    } else {
-        Coding::Identity
+    Accepted {
+        brotli: brotli.or(any) == Some(true),
+        gzip: gzip.or(any) == Some(true),
     }
 }
 

@@ -24,7 +24,7 @@ use crate::session::{LinkTokens, SessionKeys, Sessions};
 use crate::state::AppState;
 use crate::store::Store;
 use crate::throttle::RefreshThrottle;
-use crate::web::{self, CspInputs, Site};
+use crate::web::{self, CspInputs, Site, Source};
 
 /// A running server; dropping it stops it (and the in-process simulator, if any).
 pub struct RunningServer {
@@ -341,7 +341,7 @@ fn app_state(
     };
     let consent = consent_ui(config, upstream, store.clone());
     let site = Site::load(
-        &config.dist_dir,
+        Source::choose(config.dist_dir.as_deref()),
         &CspInputs {
             basiq_origin: &web::origin_of(&upstream.url),
             frame_ancestors: &config.allowed_origins,

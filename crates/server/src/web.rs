@@ -1,5 +1,6 @@
 //! The built app: `index.html` with a strict Content-Security-Policy, static assets, and the
-//! security headers every response carries.
+//! security headers every response carries. The app comes from `DIST_DIR`, or from the binary
+//! itself when it was built with the app embedded (`cargo xtask dist`) and `DIST_DIR` is unset.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -7,9 +8,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use axum::http::HeaderValue;
 
-use base64::Engine;
-use sha2::{Digest, Sha256};
-
+pub use crate::csp_hash::inline_script_hashes;
+use crate::embedded::{self, EmbeddedApp};
 use crate::sync::lock;
 
 /// The app's `index.html` and the CSP that goes with it, as of one build.
@@ -21,11 +21,33 @@ pub struct Page {
     modified: Option<SystemTime>,
 }
 
-/// The built app in `dist/`: the current page, re-read when a new build replaces
-/// `index.html` (checked at most once a second), so a deploy needs no restart.
+/// Where the app's files come from.
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    /// A `dist/` folder on disk (`DIST_DIR`), re-read when a new build replaces it.
+    Dir(&'a Path),
+    /// The build embedded in this binary, fixed for its life.
+    Embedded(&'static EmbeddedApp),
+}
+
+impl<'a> Source<'a> {
+    /// `DIST_DIR` when it is set, else the embedded app when there is one, else `./dist`.
+    pub fn choose(dist_dir: Option<&'a Path>) -> Self {
+        match (dist_dir, embedded::app()) {
+            (Some(dir), _) => Self::Dir(dir),
+            (None, Some(app)) => Self::Embedded(app),
+            (None, None) => Self::Dir(Path::new("dist")),
+        }
+    }
+}
+
+/// The built app: the current page (for `dist/` re-read when a new build replaces
+/// `index.html`, checked at most once a second, so a deploy needs no restart).
 pub struct Site {
-    /// Directory of the built app.
-    pub dist: PathBuf,
+    /// Directory of the built app; `None` when the embedded app is served.
+    pub dist: Option<PathBuf>,
+    /// The app embedded in the binary, when it is the one served.
+    pub embedded: Option<&'static EmbeddedApp>,
     frame_ancestors: Vec<String>,
     basiq_origin: String,
     consent_origin: Option<String>,
@@ -45,13 +67,22 @@ pub struct CspInputs<'a> {
 
 const NOT_BUILT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>bank-connect</title></head>\
 <body><main><h1>bank-connect</h1><p>The app is not built in this server's DIST_DIR. Run <code>cargo xtask dev</code>, \
-or <code>cargo xtask build</code> and point DIST_DIR at its dist/ folder.</p></main></body></html>";
+or <code>cargo xtask build</code> and point DIST_DIR at its dist/ folder, or run the single binary \
+<code>cargo xtask dist</code> builds (the app inside it).</p></main></body></html>";
 
 impl Site {
-    /// Loads `dist/index.html` (or the explanation page) and derives the CSP from it.
-    pub fn load(dist: &Path, inputs: &CspInputs<'_>) -> Self {
+    /// Loads the page from `source` (for a folder, `index.html` or the explanation page) and
+    /// derives the CSP from it (for the embedded app, from hashes computed at build time).
+    pub fn load(source: Source<'_>, inputs: &CspInputs<'_>) -> Self {
         let site = Self {
-            dist: dist.to_owned(),
+            dist: match source {
+                Source::Dir(dir) => Some(dir.to_owned()),
+                Source::Embedded(_) => None,
+            },
+            embedded: match source {
+                Source::Dir(_) => None,
+                Source::Embedded(app) => Some(app),
+            },
             frame_ancestors: inputs.frame_ancestors.to_vec(),
             basiq_origin: inputs.basiq_origin.to_owned(),
             consent_origin: inputs.consent_origin.map(str::to_owned),
@@ -64,31 +95,35 @@ impl Site {
                 Instant::now(),
             )),
         };
-        let page = site.read_page(true);
+        let page = match (&site.dist, site.embedded) {
+            (None, Some(app)) => {
+                tracing::info!(
+                    app = app.content_hash,
+                    "serving the app embedded in this binary"
+                );
+                site.page_of(app.index_html.to_owned(), app.script_hashes(), None)
+            }
+            _ => site.read_page(true),
+        };
         *lock(&site.page) = (Arc::new(page), Instant::now());
         site
     }
 
-    fn read_page(&self, first: bool) -> Page {
-        let path = self.dist.join("index.html");
-        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        let index_html = match std::fs::read_to_string(&path) {
-            Ok(html) => html,
-            Err(e) => {
-                if first {
-                    tracing::warn!(dist = %self.dist.display(), error = %e, "no built app; serving an explanation page at /");
-                }
-                NOT_BUILT.to_owned()
-            }
-        };
-        let csp = content_security_policy(
-            &index_html,
-            &CspInputs {
-                basiq_origin: &self.basiq_origin,
-                frame_ancestors: &self.frame_ancestors,
-                consent_origin: self.consent_origin.as_deref(),
-            },
-        );
+    fn inputs(&self) -> CspInputs<'_> {
+        CspInputs {
+            basiq_origin: &self.basiq_origin,
+            frame_ancestors: &self.frame_ancestors,
+            consent_origin: self.consent_origin.as_deref(),
+        }
+    }
+
+    fn page_of(
+        &self,
+        index_html: String,
+        script_hashes: Vec<String>,
+        modified: Option<SystemTime>,
+    ) -> Page {
+        let csp = policy_with_script_hashes(&script_hashes, &self.inputs());
         Page {
             csp: HeaderValue::from_str(&csp)
                 .unwrap_or(HeaderValue::from_static("default-src 'none'")),
@@ -97,13 +132,35 @@ impl Site {
         }
     }
 
-    /// The page of the build now in `dist/`.
+    fn read_page(&self, first: bool) -> Page {
+        let Some(dist) = &self.dist else {
+            return self.page_of(NOT_BUILT.to_owned(), Vec::new(), None);
+        };
+        let path = dist.join("index.html");
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        let index_html = match std::fs::read_to_string(&path) {
+            Ok(html) => html,
+            Err(e) => {
+                if first {
+                    tracing::warn!(dist = %dist.display(), error = %e, "no built app; serving an explanation page at /");
+                }
+                NOT_BUILT.to_owned()
+            }
+        };
+        let hashes = inline_script_hashes(&index_html);
+        self.page_of(index_html, hashes, modified)
+    }
+
+    /// The page of the build being served (for `dist/`, the one there now).
     pub fn current(&self) -> Arc<Page> {
         let (page, checked) = lock(&self.page).clone();
+        let Some(dist) = &self.dist else {
+            return page;
+        };
         if checked.elapsed() < Duration::from_secs(1) {
             return page;
         }
-        let modified = std::fs::metadata(self.dist.join("index.html"))
+        let modified = std::fs::metadata(dist.join("index.html"))
             .and_then(|m| m.modified())
             .ok();
         let page = if modified == page.modified {
@@ -154,38 +211,18 @@ pub fn is_dotfile(path: &str) -> bool {
         .any(|s| s.first() == Some(&b'.'))
 }
 
-/// The `script-src` hashes of every inline `<script>` in `html` (the app's bootstrap module).
-pub fn inline_script_hashes(html: &str) -> Vec<String> {
-    let mut hashes = Vec::new();
-    let mut rest = html;
-    while let Some(start) = rest.find("<script") {
-        let after = &rest[start..];
-        let Some(tag_end) = after.find('>') else {
-            break;
-        };
-        let tag = &after[..tag_end];
-        let body_and_more = &after[tag_end + 1..];
-        let Some(close) = body_and_more.find("</script>") else {
-            break;
-        };
-        if !tag.contains(" src=") {
-            let body = &body_and_more[..close];
-            let digest = Sha256::digest(body.as_bytes());
-            hashes.push(format!(
-                "'sha256-{}'",
-                base64::engine::general_purpose::STANDARD.encode(digest)
-            ));
-        }
-        rest = &body_and_more[close + "</script>".len()..];
-    }
-    hashes
-}
-
 /// A strict policy: nothing inline but the hashed bootstrap script (no `unsafe-inline`, no
 /// `unsafe-eval`), wasm allowed, Basiq the only other origin.
+#[cfg(test)]
 pub fn content_security_policy(html: &str, inputs: &CspInputs<'_>) -> String {
+    policy_with_script_hashes(&inline_script_hashes(html), inputs)
+}
+
+/// [`content_security_policy`] with the inline scripts' hashes already computed (the embedded
+/// app's, at build time).
+pub fn policy_with_script_hashes(hashes: &[String], inputs: &CspInputs<'_>) -> String {
     let mut script_src = vec!["'self'".to_owned(), "'wasm-unsafe-eval'".to_owned()];
-    script_src.extend(inline_script_hashes(html));
+    script_src.extend(hashes.iter().cloned());
     let ancestors = if inputs.frame_ancestors.is_empty() {
         "'self'".to_owned()
     } else {
@@ -216,6 +253,9 @@ pub fn origin_of(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+
     use super::*;
 
     const HTML: &str = r#"<html><head><script type="module">import init from '/app.js';init();</script>
@@ -269,6 +309,38 @@ mod tests {
             !v3.contains("frame-src") && v3.contains("default-src 'self';"),
             "the Consent UI is never framed: {v3}"
         );
+    }
+
+    #[test]
+    fn the_embedded_app_is_served_with_its_build_time_hashes_unless_dist_dir_is_set() {
+        // A hash that is not of this page's script: the policy uses what the build computed.
+        let app: &'static EmbeddedApp = Box::leak(Box::new(crate::embedded::for_tests(
+            HTML,
+            &["'sha256-computed-at-build-time'"],
+            |_| None,
+        )));
+        let inputs = CspInputs {
+            basiq_origin: "https://au-api.basiq.io",
+            frame_ancestors: &[],
+            consent_origin: None,
+        };
+        let site = Site::load(Source::Embedded(app), &inputs);
+        let page = site.current();
+        assert_eq!(page.index_html, HTML);
+        let csp = page.csp.to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-computed-at-build-time';"),
+            "{csp}"
+        );
+        assert!(site.dist.is_none() && site.embedded.is_some());
+        // Without a DIST_DIR: the embedded app when there is one, else ./dist.
+        match (Source::choose(None), embedded::app()) {
+            (Source::Embedded(_), Some(_)) => {}
+            (Source::Dir(dir), None) => assert_eq!(dir, Path::new("dist")),
+            _ => panic!("the wrong source without DIST_DIR"),
+        }
+        let dir = Path::new("/srv/app");
+        assert!(matches!(Source::choose(Some(dir)), Source::Dir(d) if d == dir));
     }
 
     #[test]

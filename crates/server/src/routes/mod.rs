@@ -21,7 +21,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::ServerError;
@@ -32,10 +31,7 @@ const BODY_LIMIT: usize = 16 * 1024;
 
 /// The whole HTTP surface.
 pub fn router(state: Arc<AppState>) -> Router {
-    let assets = ServeDir::new(&state.site.dist)
-        .append_index_html_on_directories(false)
-        .precompressed_br()
-        .precompressed_gzip();
+    let assets = site::Assets::of(&state.site);
     let https = state.sessions.secure();
     let state_for_csp = state.clone();
     let state_timeout = state.request_timeout;

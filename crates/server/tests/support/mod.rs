@@ -222,7 +222,7 @@ pub fn test_config(extra: &[&str]) -> Config {
     args.extend_from_slice(extra);
     let mut config = Config::parse_from(args);
     if !extra.contains(&"--dist-dir") {
-        config.dist_dir = dist;
+        config.dist_dir = Some(dist);
     }
     // Each server its own store (sandbox mode keeps it in memory anyway): never ./data.
     if config.database_url.is_none() && config.data_dir.is_none() && config.basiq_api_key.is_some()
