@@ -1,4 +1,4 @@
-//! `cargo xtask setup | build | dev | test` — the project's automation, in Rust so it runs
+//! `cargo xtask setup | build | dist | dev | test` — the project's automation, in Rust so it runs
 //! wherever cargo does.
 
 mod app_build;
@@ -6,6 +6,7 @@ mod bench;
 mod bench_app;
 mod bench_load;
 mod bench_store;
+mod dist;
 mod postgres;
 mod setup;
 mod testing;
@@ -29,6 +30,8 @@ commands:
   setup   install what building and testing need (idempotent; fast when present)
   build   install what building needs, then build the release app into dist/ (wasm split into
           lazily loaded chunks); no trunk, no browser
+  dist    build the release app and one self-contained release bank-connect-server with the
+          app embedded (target/dist/bank-connect-server: copy it, run it, no DIST_DIR)
   dev     install what building needs, build, and run the widget at http://127.0.0.1:8080
           (sandbox without BASIQ_API_KEY)
           --example-host: also the example host site at http://127.0.0.1:8090
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::run(setup::Needs::Everything).map(|_| ()),
         Some("build") => setup::run(setup::Needs::Build).and_then(|env| build_app(&env)),
+        Some("dist") => setup::run(setup::Needs::Build).and_then(|env| dist::build(&env).map(drop)),
         Some("dev") => dev(&args[1..]),
         Some("test") => testing::run(),
         Some("bench") => bench::run(&args[1..]),

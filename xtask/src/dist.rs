@@ -1,0 +1,82 @@
+//! `cargo xtask dist`: one self-contained server binary for an operator to copy — the release
+//! app (`app_build`, into dist/) embedded in a release `bank-connect-server`
+//! (`--features embed-app`), which then serves it with no `DIST_DIR`.
+//!
+//! It is the release profile `cargo xtask bench` builds too, so only the server crate itself
+//! (and rust-embed) is compiled again; the binary is copied out of `target/release/` to
+//! `target/dist/`, where a later plain release build (the bench's) cannot replace it.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::setup::ToolEnv;
+use crate::{Failure, app_build, cmd, root, run_ok};
+
+/// Where the self-contained binary is written.
+pub fn binary_path() -> PathBuf {
+    app_build::target_dir().join("dist/bank-connect-server")
+}
+
+/// Builds the app and the server with it embedded; returns the binary's path.
+pub fn build(env: &ToolEnv) -> Result<PathBuf, Failure> {
+    crate::build_app(env)?;
+    let out = binary_path();
+    // Never leave an older binary where this build's should be, should this one fail.
+    if out.exists() {
+        std::fs::remove_file(&out)?;
+    }
+    println!("==> building the server (release) with the app embedded (--features embed-app)");
+    let started = Instant::now();
+    let mut cargo = cmd(
+        env,
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "bank-connect-server",
+            "--features",
+            "embed-app",
+        ],
+    );
+    cargo.env("BANK_CONNECT_APP_DIR", root().join("dist"));
+    run_ok(cargo, "cargo build --release --features embed-app")?;
+    let built = app_build::target_dir().join("release/bank-connect-server");
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::copy(&built, &out).map_err(|e| {
+        Failure(format!(
+            "cannot copy {} to {}: {e}",
+            built.display(),
+            out.display()
+        ))
+    })?;
+    let version = std::process::Command::new(&out)
+        .arg("--version")
+        .output()
+        .map_err(|e| Failure(format!("{} does not run: {e}", out.display())))?;
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+    if !version.contains("app sha256:") {
+        return Err(Failure(format!(
+            "{} has no app embedded (--version: {version:?})",
+            out.display()
+        )));
+    }
+    let size = std::fs::metadata(&out)?.len();
+    println!(
+        "    {version} ({:.0}s)\n==> the server, with the app inside: {} ({:.1} MB)\n    copy that one file and run it (no DIST_DIR needed; DIST_DIR still overrides)",
+        started.elapsed().as_secs_f64(),
+        display(&out),
+        size as f64 / 1e6
+    );
+    Ok(out)
+}
+
+/// `path` relative to the workspace when it is inside it.
+fn display(path: &std::path::Path) -> String {
+    path.strip_prefix(root())
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| path.display().to_string())
+}
