@@ -20,6 +20,11 @@ pub fn binary_path() -> PathBuf {
 /// Builds the app and the server with it embedded; returns the binary's path.
 pub fn build(env: &ToolEnv) -> Result<PathBuf, Failure> {
     crate::build_app(env)?;
+    embed_in_server(env)
+}
+
+/// Builds the release server with the app now in dist/ embedded; returns the binary's path.
+pub fn embed_in_server(env: &ToolEnv) -> Result<PathBuf, Failure> {
     let out = binary_path();
     // Never leave an older binary where this build's should be, should this one fail.
     if out.exists() {

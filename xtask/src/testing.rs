@@ -1,9 +1,9 @@
 //! `cargo xtask test`: every check and suite, in order, then one line `N passed, N failed`.
 //!
 //! Test suites count their tests (parsed from libtest's and wasm-bindgen-test's `test result:`
-//! lines); checks (fmt, clippy, wasm check, app build, first-view size budget) count as one
-//! each. A suite that fails before reporting (for instance a compile error) counts as one
-//! failure.
+//! lines); checks (fmt, clippy, wasm check, app build, first-view size budget, the
+//! self-contained server binary) count as one each. A suite that fails before reporting (for
+//! instance a compile error) counts as one failure.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -266,8 +266,8 @@ fn native_and_browser(env: &ToolEnv, t: &mut Tally) -> Option<String> {
     contract_note
 }
 
-/// The unsplit trunk build, the split release build, its first-view budget, and the end-to-end
-/// tests against that build.
+/// The unsplit trunk build, the split release build, its first-view budget, the server binary
+/// with that build embedded, and the end-to-end tests against both.
 fn app_and_e2e(env: &ToolEnv, t: &mut Tally) {
     // What `trunk serve` serves (unsplit, dev profile) still builds from index.html/Trunk.toml.
     t.check(
@@ -299,6 +299,19 @@ fn app_and_e2e(env: &ToolEnv, t: &mut Tally) {
                 t.record_check("first view size budget", false, started);
             }
         }
+        // The self-contained binary the dist_binary test starts from an empty folder (release
+        // profile, shared with the bench; a failed build leaves no binary, so that test fails).
+        println!("\n==> server binary with the app embedded (release, cargo xtask dist)");
+        let dist_started = Instant::now();
+        let dist = crate::dist::embed_in_server(env);
+        if let Err(e) = &dist {
+            println!("{}", e.0);
+        }
+        t.record_check(
+            "server binary with the app embedded (release)",
+            dist.is_ok(),
+            dist_started,
+        );
         // Every e2e test file but the typed-embedding checks, which ran with the native tests.
         // (By target, not `--skip ts_`: libtest's skip matches substrings, and it skipped
         // every test whose name merely contained "ts_", such as `…_fits_320_pixels…`.)
@@ -309,7 +322,8 @@ fn app_and_e2e(env: &ToolEnv, t: &mut Tally) {
         }
         args.extend(["--", "--test-threads=1"]);
         let mut e2e = cmd(env, "cargo", &args);
-        e2e.env("BANK_CONNECT_DIST", root().join("dist"));
+        e2e.env("BANK_CONNECT_DIST", root().join("dist"))
+            .env("BANK_CONNECT_DIST_BIN", crate::dist::binary_path());
         t.suite(
             "end-to-end tests (server + simulator + headless Chromium)",
             e2e,
