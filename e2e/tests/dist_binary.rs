@@ -1,8 +1,8 @@
 //! The self-contained server binary (`cargo xtask dist`): copied alone into an empty folder and
-//! started there with an empty environment (no `DIST_DIR`, no dist/ anywhere near), it serves
-//! the app it carries — its precompressed copies, ETags, immutable caching and a CSP whose hash
-//! lets the bootstrap script run — and headless Chromium (150 ms latency) loads it through to
-//! the picker. `DIST_DIR` still overrides the embedded app.
+//! started there with an empty environment but `RUST_LOG` (no `DIST_DIR`, no dist/ near), it
+//! serves the app it carries — its precompressed copies, ETags, immutable caching and a CSP
+//! whose hash lets the bootstrap script run — and headless Chromium (150 ms latency) loads it
+//! through to the picker. `DIST_DIR` still overrides the embedded app.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -66,8 +66,8 @@ impl Drop for Running {
     }
 }
 
-/// Starts `binary` from `cwd` with only `env` set (a loopback port of its choosing) and waits
-/// for the line that says where it listens.
+/// Starts `binary` from `cwd` with only `env` set (`RUST_LOG` and what the case needs; a
+/// loopback port of its choosing) and waits for the line that says where it listens.
 fn start(binary: &Path, cwd: &Path, env: &[(&str, &str)]) -> Running {
     let mut child = Command::new(binary)
         .args(["--bind", "127.0.0.1:0"])
@@ -150,7 +150,7 @@ async fn the_single_binary_serves_its_embedded_app_from_an_empty_folder_through_
         "the binary carries dist/'s current build {app_dir}: {version} (run `cargo xtask dist`)"
     );
 
-    let server = start(&binary, &folder, &[]);
+    let server = start(&binary, &folder, &[("RUST_LOG", "warn")]);
     let http = reqwest::Client::new();
     let page = get(&http, &server.url, &[]).await;
     assert_eq!(page.status(), 200);
@@ -215,7 +215,11 @@ async fn the_single_binary_serves_its_embedded_app_from_an_empty_folder_through_
         "<!doctype html><html><head><title>from DIST_DIR</title></head><body></body></html>";
     std::fs::write(other.join("index.html"), index).unwrap();
     let other_arg = other.to_string_lossy().into_owned();
-    let overridden = start(&binary, &folder, &[("DIST_DIR", &other_arg)]);
+    let overridden = start(
+        &binary,
+        &folder,
+        &[("DIST_DIR", &other_arg), ("RUST_LOG", "warn")],
+    );
     let page = get(&http, &overridden.url, &[]).await;
     assert_eq!(page.text().await.unwrap(), index);
     let wasm = format!("{}/{app_dir}/bank-connect_bg.wasm", overridden.url);
