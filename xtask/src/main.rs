@@ -1,6 +1,7 @@
 //! `cargo xtask setup | build | dist | dev | test` — the project's automation, in Rust so it runs
 //! wherever cargo does.
 
+mod api_fuzz;
 mod app_build;
 mod bench;
 mod bench_app;
@@ -37,6 +38,8 @@ commands:
           --example-host: also the example host site at http://127.0.0.1:8090
           --basiq-version 3.0: connect through the simulator's Consent UI (default 2.1)
   test    setup, then every check and test suite; ends with 'N passed, N failed'
+  openapi write the server's OpenAPI document to docs/openapi.json (a test fails when stale)
+  schemathesis   only the test command's schemathesis stage (sandbox server, Basiq 2.1 and 3.0)
   postgres       start the throwaway PostgreSQL the store's tests use and print the variable
                  to export (for cargo test by hand); `postgres stop` stops it
   bench server   load figures for the server (oha; server pinned to one core)
@@ -52,6 +55,16 @@ fn main() -> ExitCode {
         Some("dist") => setup::run(setup::Needs::Build).and_then(|env| dist::build(&env).map(drop)),
         Some("dev") => dev(&args[1..]),
         Some("test") => testing::run(),
+        Some("schemathesis") => {
+            let (name, ok) = api_fuzz::stage(&setup::tool_env());
+            println!("{name}: {}", if ok { "ok" } else { "FAILED" });
+            if ok {
+                Ok(())
+            } else {
+                Err(Failure(format!("{name} failed")))
+            }
+        }
+        Some("openapi") => api_fuzz::write_document(&setup::tool_env()),
         Some("bench") => bench::run(&args[1..]),
         Some("postgres") => postgres::command(&args[1..]),
         Some("-h" | "--help" | "help") | None => {

@@ -58,7 +58,8 @@ pub fn run(needs: Needs) -> Result<ToolEnv, Failure> {
     Ok(env)
 }
 
-fn tool_env() -> ToolEnv {
+/// The PATH the tools run with (node_modules/.bin and cargo's bin first), installing nothing.
+pub fn tool_env() -> ToolEnv {
     let mut dirs = vec![root().join("node_modules/.bin")];
     if let Some(home) = std::env::var_os("CARGO_HOME") {
         dirs.push(Path::new(&home).join("bin"));

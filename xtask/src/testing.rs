@@ -113,6 +113,10 @@ pub fn run() -> Result<(), Failure> {
     let mut t = Tally::default();
     lints(&env, &mut t);
     let contract_note = native_and_browser(&env, &mut t);
+    println!("\n==> schemathesis against the sandbox server (docs/openapi.json as served)");
+    let fuzz_started = Instant::now();
+    let (name, ok) = crate::api_fuzz::stage(&env);
+    t.record_check(&name, ok, fuzz_started);
     app_and_e2e(&env, &mut t);
 
     println!("\nfinished in {:.0}s", started.elapsed().as_secs_f64());

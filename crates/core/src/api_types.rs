@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /api/token` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenGrantBody {
     /// CLIENT_ACCESS token for direct Basiq calls (kept in memory only).
     pub access_token: String,
@@ -15,6 +16,7 @@ pub struct TokenGrantBody {
 
 /// `POST /api/token` body, as the widget sends it: empty fields are left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenRequestBody {
     /// The host's single-use link token (embedded, first request only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,6 +45,7 @@ fn is_false(b: &bool) -> bool {
 
 /// `POST /api/link-tokens` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkTokenBody {
     /// Single-use token to hand to the widget.
     pub link_token: String,
@@ -52,6 +55,7 @@ pub struct LinkTokenBody {
 
 /// An error answer of the server: what happened and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     /// Machine code, e.g. `no-session`.
     pub code: String,
@@ -61,6 +65,7 @@ pub struct ApiErrorBody {
 
 /// A connection as the connections view shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionView {
     /// Connection id.
@@ -87,6 +92,7 @@ pub struct ConnectionView {
 
 /// An account as the connections view shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AccountView {
     /// Account id.
@@ -115,6 +121,7 @@ pub struct AccountView {
 
 /// A transaction row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionView {
     /// Transaction id.
@@ -134,6 +141,7 @@ pub struct TransactionView {
 
 /// A page of transactions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionPage {
     /// Rows, newest first.
@@ -145,6 +153,7 @@ pub struct TransactionPage {
 
 /// `POST /api/connections/{id}/refresh` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshStarted {
     /// The Basiq job to follow.
     pub job_id: String,

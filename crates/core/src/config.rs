@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the app needs to know about its deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PublicConfig {
     /// Base URL of the Basiq API the app calls directly with its client token.
@@ -31,6 +32,7 @@ pub struct PublicConfig {
 
 /// How banks are connected (`/api/config`'s `connectMode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ConnectMode {
     /// Basiq 2.1: the widget's own credential form.

@@ -10,6 +10,7 @@ pub const DIRECTORY_SCHEMA_VERSION: u32 = 1;
 
 /// The list the server serves and the app caches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InstitutionDirectory {
     /// [`DIRECTORY_SCHEMA_VERSION`] at the time of writing.
     pub version: u32,
@@ -19,6 +20,7 @@ pub struct InstitutionDirectory {
 
 /// One institution in compact form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct InstitutionSummary {
     /// `AU00000`-style id.

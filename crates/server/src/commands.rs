@@ -1,6 +1,7 @@
 //! The binary's subcommands: `migrate` (apply the store's migrations, then exit),
 //! `export-users` (host user reference → Basiq user id as CSV, for a host's own records) and
-//! `register-webhook` (the Basiq webhook subscription and its secret).
+//! `register-webhook` (the Basiq webhook subscription and its secret) and `openapi` (the API's
+//! OpenAPI document).
 
 use std::io::Write;
 
@@ -10,6 +11,13 @@ use crate::store::Store;
 
 /// Runs `command` against the configured store.
 pub async fn run(command: &Command, config: &Config) -> Result<(), ServerError> {
+    if let Command::Openapi = command {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(crate::openapi::document_json().as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| ServerError::StoreStart(format!("cannot write the document: {e}")));
+    }
     let location = config.store_location().map_err(ServerError::StoreStart)?;
     let store = Store::open(&location).await?;
     let result = match command {
@@ -24,6 +32,7 @@ pub async fn run(command: &Command, config: &Config) -> Result<(), ServerError> 
         Command::RegisterWebhook { url } => {
             crate::webhooks::register::command(config, url, store.clone()).await
         }
+        Command::Openapi => Ok(()),
         Command::ExportUsers => {
             let users = store.host_users().await?;
             let mut out = std::io::stdout().lock();

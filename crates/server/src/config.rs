@@ -240,6 +240,9 @@ pub enum Command {
     Migrate,
     /// Writes host user reference → Basiq user id as CSV to stdout.
     ExportUsers,
+    /// Writes the OpenAPI 3.1 document of `/api/*` to stdout (what `GET /api/openapi.json`
+    /// serves; `docs/openapi.json`).
+    Openapi,
     /// Subscribes a URL (this server's `…/api/webhooks/basiq`) to Basiq's webhooks, or finds
     /// its subscription, and prints the `BASIQ_WEBHOOK_SECRET=whsec_…` line to set.
     RegisterWebhook {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
@@ -124,6 +124,24 @@ pub fn valid_id(id: &str) -> Result<&str, ServerError> {
     }
 }
 
+/// A query string parsed into `T`; one that does not parse is a JSON `400 bad-request` (axum's
+/// own `Query` answers plain text).
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ServerError> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(q)| ApiQuery(q))
+            .map_err(|e| ServerError::BadRequest(e.body_text()))
+    }
+}
+
 /// A body (at most 16 KiB) must have arrived this long after its headers.
 const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -165,6 +183,12 @@ fn json_body<T: DeserializeOwned + Default>(
         });
     if !is_json {
         return Err(ServerError::UnsupportedMediaType);
+    }
+    // An object only: serde would also read a struct from a JSON array of its fields.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ServerError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
     }
     serde_json::from_slice(body).map_err(|e| ServerError::BadRequest(e.to_string()))
 }

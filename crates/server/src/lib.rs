@@ -19,6 +19,7 @@ mod extract;
 mod handoff;
 mod host;
 mod limits;
+pub mod openapi;
 mod origin;
 mod routes;
 mod serve;

@@ -11,9 +11,21 @@ use bank_connect_core::api_types::AccountView;
 use super::private;
 use crate::error::ServerError;
 use crate::extract::SessionUser;
+use crate::openapi::{SessionRequired, UpstreamErrors};
 use crate::state::AppState;
 
 /// `GET /api/accounts`.
+#[utoipa::path(
+    get,
+    path = "/api/accounts",
+    tag = "connections",
+    operation_id = "accounts",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The session user's accounts, numbers masked", body = Vec<AccountView>),
+        SessionRequired, UpstreamErrors,
+    ),
+)]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     SessionUser(user): SessionUser,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bank_connect_core::api_types::{
@@ -12,15 +12,43 @@ use bank_connect_core::api_types::{
 use bank_connect_core::basiq::{Connection, Transaction};
 use serde::Deserialize;
 
+#[allow(unused_imports)]
+use super::jobs::ConnectionV3View;
 use super::private;
 use crate::directory::Names;
 use crate::error::ServerError;
-use crate::extract::{ConnectionId, SameOrigin, SessionUser, valid_id};
+use crate::extract::{ApiQuery, ConnectionId, SameOrigin, SessionUser, valid_id};
+use crate::openapi::{OriginRefused, SessionRequired, UpstreamErrors};
 use crate::state::AppState;
 use crate::status::TransactionStatus;
+use bank_connect_core::api_types::ApiErrorBody;
 
-/// `GET /api/connections`: the session user's connections with institution name and logo.
+/// `GET /api/connections`: the session user's connections; in 3.0 with each one's method and
+/// expiry.
+#[utoipa::path(
+    get,
+    path = "/api/connections",
+    tag = "connections",
+    operation_id = "connections",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The session user's connections with institution name and logo (`method` and `expiryDate` in 3.0 only)", body = Vec<ConnectionV3View>),
+        SessionRequired, UpstreamErrors,
+    ),
+)]
 pub async fn list(
+    State(state): State<Arc<AppState>>,
+    user: SessionUser,
+) -> Result<Response, ServerError> {
+    if state.consent.enabled {
+        super::jobs::list_v3(State(state), user).await
+    } else {
+        list_v21(State(state), user).await
+    }
+}
+
+/// `GET /api/connections` in 2.1: the session user's connections with institution name and logo.
+async fn list_v21(
     State(state): State<Arc<AppState>>,
     SessionUser(user): SessionUser,
 ) -> Result<Response, ServerError> {
@@ -49,22 +77,41 @@ pub fn view_of(c: Connection, names: &Names) -> ConnectionView {
 }
 
 /// `GET /api/connections/{id}/transactions` query.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Rows per page, 1 to 500 (default 50).
     #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The cursor of the page before's `next`.
     #[serde(default)]
     next: Option<String>,
+    /// Only this account's transactions.
     #[serde(default)]
     account: Option<String>,
 }
 
 /// `GET /api/connections/{id}/transactions?limit=&next=&account=`.
+#[utoipa::path(
+    get,
+    path = "/api/connections/{id}/transactions",
+    tag = "connections",
+    operation_id = "transactions",
+    params(("id" = String, Path, description = "A connection of the session user"), PageQuery),
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "A page of transactions, newest first, and the next page's cursor", body = TransactionPage),
+        (status = 400, description = "bad-request: limit is not 1 to 500, or the cursor is no longer valid", body = ApiErrorBody),
+        (status = 404, description = "not-found: not a connection (or account) of this user", body = ApiErrorBody),
+        SessionRequired, UpstreamErrors,
+    ),
+)]
 pub async fn transactions(
     State(state): State<Arc<AppState>>,
     SessionUser(user): SessionUser,
     ConnectionId(id): ConnectionId,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Response, ServerError> {
     let limit = match q.limit.as_deref() {
         Some(l) => l
@@ -130,6 +177,21 @@ pub fn cursor_of(link: &str) -> Option<String> {
 
 /// `POST /api/connections/{id}/refresh` → `{job_id}`. Ownership first (someone else's id is a
 /// 404, never a 429), then the per-(user, connection) slot.
+#[utoipa::path(
+    post,
+    path = "/api/connections/{id}/refresh",
+    tag = "connections",
+    operation_id = "refresh_connection",
+    params(("id" = String, Path, description = "A connection of the session user")),
+    security(("session_cookie" = [])),
+    responses(
+        (status = 202, description = "The refresh started: follow its job", body = RefreshStarted),
+        (status = 404, description = "not-found: not a connection of this user", body = ApiErrorBody),
+        (status = 409, description = "connection-invalid: the bank needs the current password first", body = ApiErrorBody),
+        (status = 429, description = "refresh-too-soon: refreshed less than MIN_REFRESH_INTERVAL ago; rate-limited: too many requests", body = ApiErrorBody),
+        SessionRequired, OriginRefused, UpstreamErrors,
+    ),
+)]
 pub async fn refresh(
     State(state): State<Arc<AppState>>,
     _: SameOrigin,
@@ -151,6 +213,19 @@ pub async fn refresh(
 }
 
 /// `DELETE /api/connections/{id}` → 204, after checking the connection is the user's.
+#[utoipa::path(
+    delete,
+    path = "/api/connections/{id}",
+    tag = "connections",
+    operation_id = "delete_connection",
+    params(("id" = String, Path, description = "A connection of the session user")),
+    security(("session_cookie" = [])),
+    responses(
+        (status = 204, description = "The connection is deleted at Basiq"),
+        (status = 404, description = "not-found: not a connection of this user", body = ApiErrorBody),
+        SessionRequired, OriginRefused, UpstreamErrors,
+    ),
+)]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     _: SameOrigin,

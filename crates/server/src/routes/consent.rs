@@ -18,35 +18,41 @@ use sha2::{Digest, Sha256};
 use super::private;
 use crate::basiq::urlencode;
 use crate::error::ServerError;
-use crate::extract::{CurrentSession, JsonOrEmpty, SameOrigin, SessionUser, valid_id};
+use crate::extract::{ApiQuery, CurrentSession, JsonOrEmpty, SameOrigin, SessionUser, valid_id};
 use crate::handoff::{HandoffMode, HandoffState, StateError, job_is_users, parse_job_ids};
+use crate::openapi::{BodyErrors, OriginRefused, SessionRequired, UpstreamErrors};
 use crate::session::{SessionState, now_unix};
 use crate::state::AppState;
+use bank_connect_core::api_types::ApiErrorBody;
 
 /// Actions a caller may ask for explicitly (Basiq's list, without the retired `payment`).
 const ACTIONS: [&str; 5] = ["connect", "manage", "extend", "update", "reauthorise"];
 
 /// `POST /api/consent/start` body.
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartRequest {
     /// Skip Basiq's own bank list.
     #[serde(default)]
+    #[schema(pattern = r"^[A-Za-z0-9-]{1,64}$(?!\n)")]
     institution_id: Option<String>,
     /// `connect`, `manage`, `extend`, `update`, `reauthorise`; absent: chosen from the consents.
     #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = r"^(connect|manage|extend|update|reauthorise)$(?!\n)")]
     action: Option<String>,
     /// Renew or update this connection.
     #[serde(default)]
+    #[schema(pattern = r"^[A-Za-z0-9-]{1,64}$(?!\n)")]
     connection_id: Option<String>,
     /// `page` (default) or `popup`.
     #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = r"^(page|popup)$(?!\n)")]
     mode: Option<String>,
 }
 
 /// `POST /api/consent/start` answer.
-#[derive(Serialize)]
-struct Started {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Started {
     /// The Consent UI, with its one-use token: navigate (or open a popup) to it at once.
     url: String,
     /// This hand-off's id: `GET /api/consent/result?nonce=` answers once the person is back.
@@ -68,6 +74,19 @@ fn consent_mode(state: &AppState) -> Result<(), ServerError> {
 /// user-bound CLIENT token minted for this hand-off only, `institutionId`, the `action`
 /// (explicit, or `connect` when the user has an active consent and none otherwise), and a
 /// signed single-use `state`.
+#[utoipa::path(
+    post,
+    path = "/api/consent/start",
+    tag = "consent",
+    operation_id = "consent_start",
+    request_body(content = Option<StartRequest>, content_type = "application/json", description = "Empty, or JSON with any of these"),
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The Consent UI URL to navigate (or open a popup) to at once", body = Started),
+        (status = 404, description = "not-found: the server runs Basiq 2.1 (no Consent UI), or connection_id is not the user's", body = ApiErrorBody),
+        SessionRequired, OriginRefused, BodyErrors, UpstreamErrors,
+    ),
+)]
 pub async fn start(
     State(state): State<Arc<AppState>>,
     _: SameOrigin,
@@ -331,19 +350,46 @@ fn page(status: StatusCode, title: &str, sentence: &str, meta: &str) -> Response
 }
 
 /// `GET /api/consent/result` query.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ResultQuery {
+    /// The hand-off's nonce from `POST /api/consent/start`.
     #[serde(default)]
+    #[param(required = true)]
     nonce: String,
+}
+
+/// `GET /api/consent/result` answer once the person is back.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HandoffResult {
+    /// The first job.
+    job_id: Option<String>,
+    /// Every job the Consent UI started.
+    job_ids: Vec<String>,
 }
 
 /// `GET /api/consent/result?nonce=`: 204 while the person is still at Basiq, 200
 /// `{job_id, job_ids}` once the return route recorded them, 404 for a hand-off that is not this
 /// session user's (or has expired).
+#[utoipa::path(
+    get,
+    path = "/api/consent/result",
+    tag = "consent",
+    operation_id = "consent_result",
+    params(ResultQuery),
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The person is back: the jobs to follow", body = HandoffResult),
+        (status = 204, description = "The person is still at Basiq"),
+        (status = 400, description = "bad-request: the query is not understood", body = ApiErrorBody),
+        (status = 404, description = "not-found: 2.1, or not a hand-off of this session's user (or expired)", body = ApiErrorBody),
+        SessionRequired, UpstreamErrors,
+    ),
+)]
 pub async fn result(
     State(state): State<Arc<AppState>>,
     SessionUser(user): SessionUser,
-    Query(q): Query<ResultQuery>,
+    ApiQuery(q): ApiQuery<ResultQuery>,
 ) -> Result<Response, ServerError> {
     consent_mode(&state)?;
     match state
@@ -357,10 +403,10 @@ pub async fn result(
             [(header::CACHE_CONTROL, "no-store")],
         )
             .into_response()),
-        Ok(Some(r)) => Ok(private(Json(json!({
-            "job_id": r.job_id,
-            "job_ids": r.job_ids,
-        })))),
+        Ok(Some(r)) => Ok(private(Json(HandoffResult {
+            job_id: r.job_id,
+            job_ids: r.job_ids,
+        }))),
         Err(()) => Err(ServerError::NotFound),
     }
 }
@@ -393,7 +439,46 @@ fn consent_view(c: &Value) -> Value {
     })
 }
 
+/// A consent as `GET /api/consents` lists it (from Basiq's JSON).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ConsentView {
+    /// Consent id.
+    id: String,
+    /// `active`, `revoked`, `expired`.
+    status: String,
+    /// When it was given (RFC 3339).
+    created: Option<String>,
+    /// When it last changed (RFC 3339).
+    updated: Option<String>,
+    /// When data sharing ends (RFC 3339).
+    expiry_date: Option<String>,
+    /// When it was revoked, if it was.
+    revoked: Option<String>,
+    /// Who it was given to.
+    #[schema(value_type = Option<Object>)]
+    organisation: Option<serde_json::Value>,
+    /// What for.
+    purpose: Option<String>,
+    /// The data it covers.
+    #[schema(value_type = Vec<Object>)]
+    scopes: Vec<serde_json::Value>,
+}
+
 /// `GET /api/consents`: the session user's consents.
+#[utoipa::path(
+    get,
+    path = "/api/consents",
+    tag = "consent",
+    operation_id = "consents",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The session user's consents", body = Vec<ConsentView>),
+        (status = 404, description = "not-found: the server runs Basiq 2.1", body = ApiErrorBody),
+        SessionRequired, UpstreamErrors,
+    ),
+)]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     SessionUser(user): SessionUser,
@@ -407,6 +492,19 @@ pub async fn list(
 
 /// `DELETE /api/consents/{id}` → 204: revokes one of the user's consents (irreversible; Basiq
 /// deletes every connection made under it).
+#[utoipa::path(
+    delete,
+    path = "/api/consents/{id}",
+    tag = "consent",
+    operation_id = "revoke_consent",
+    params(("id" = String, Path, description = "A consent of the session user")),
+    security(("session_cookie" = [])),
+    responses(
+        (status = 204, description = "Revoked (irreversible: Basiq deletes every connection made under it)"),
+        (status = 404, description = "not-found: 2.1, or not a consent of this user", body = ApiErrorBody),
+        SessionRequired, OriginRefused, UpstreamErrors,
+    ),
+)]
 pub async fn revoke(
     State(state): State<Arc<AppState>>,
     _: SameOrigin,

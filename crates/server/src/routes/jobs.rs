@@ -10,20 +10,34 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bank_connect_core::api_types::ConnectionView;
 use serde::Serialize;
-use serde_json::json;
 
 use super::private;
 use crate::basiq::canonical_method;
 use crate::error::ServerError;
 use crate::extract::{ConnectionId, SameOrigin, SessionUser};
 use crate::handoff::job_is_users;
+use crate::openapi::{OriginRefused, SessionRequired, UpstreamErrors};
 use crate::state::AppState;
+use bank_connect_core::api_types::ApiErrorBody;
 
 /// The refresh-all slot's key in the per-connection throttle.
 const ALL_CONNECTIONS: &str = "*";
 
 /// `GET /api/jobs/{id}`: Basiq's job, when it works on one of the session user's connections
 /// (anyone else's, or an unknown id, is a 404).
+#[utoipa::path(
+    get,
+    path = "/api/jobs/{id}",
+    tag = "connections",
+    operation_id = "job",
+    params(("id" = String, Path, description = "A Basiq job on one of the session user's connections")),
+    security(("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Basiq's job as Basiq answers it", body = JobView),
+        (status = 404, description = "not-found: not a job of this user's connections", body = ApiErrorBody),
+        SessionRequired, UpstreamErrors,
+    ),
+)]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     SessionUser(user): SessionUser,
@@ -39,6 +53,18 @@ pub async fn get(
 
 /// `POST /api/connections/refresh` → 202 `{job_ids}`: every connection of the user refreshed
 /// (Basiq skips those that cannot be); at most once per the minimum refresh interval.
+#[utoipa::path(
+    post,
+    path = "/api/connections/refresh",
+    tag = "connections",
+    operation_id = "refresh_all",
+    security(("session_cookie" = [])),
+    responses(
+        (status = 202, description = "The refreshes started: follow their jobs", body = RefreshAllStarted),
+        (status = 429, description = "refresh-too-soon: all were refreshed less than MIN_REFRESH_INTERVAL ago; rate-limited: too many requests", body = ApiErrorBody),
+        SessionRequired, OriginRefused, UpstreamErrors,
+    ),
+)]
 pub async fn refresh_all(
     State(state): State<Arc<AppState>>,
     _: SameOrigin,
@@ -52,15 +78,47 @@ pub async fn refresh_all(
     slot.keep();
     Ok((
         StatusCode::ACCEPTED,
-        private(Json(json!({ "job_ids": job_ids }))),
+        private(Json(RefreshAllStarted { job_ids })),
     )
         .into_response())
 }
 
-/// A 3.0 connection: the 2.1 view plus its method and, for open banking, when access ends.
-#[derive(Serialize)]
+/// `POST /api/connections/refresh` answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RefreshAllStarted {
+    /// One Basiq job per connection refreshed.
+    job_ids: Vec<String>,
+}
+
+/// A Basiq job as `GET /api/jobs/{id}` passes it on (Basiq's own JSON; the fields the widget
+/// reads).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct JobView {
+    /// Job id.
+    id: String,
+    /// Its steps, in order.
+    steps: Vec<JobStepView>,
+}
+
+/// One step of a Basiq job.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct JobStepView {
+    /// `verify-credentials`, `retrieve-accounts`, …
+    title: String,
+    /// `pending`, `in-progress`, `success`, `failed`.
+    status: String,
+    /// What the step produced: a link, or the failure (`code`, `title`, `detail`).
+    #[schema(value_type = Option<Object>)]
+    result: Option<serde_json::Value>,
+}
+
+/// A connection: the 2.1 view plus, in 3.0, its method and, for open banking, when access
+/// ends.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ConnectionV3View {
+pub struct ConnectionV3View {
     #[serde(flatten)]
     view: ConnectionView,
     /// `web` or `open-banking`.

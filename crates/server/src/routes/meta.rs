@@ -12,7 +12,9 @@ use serde_json::json;
 use crate::directory::if_none_match_hits;
 use crate::encoding::{self, Coding};
 use crate::error::ServerError;
+use crate::openapi::UpstreamErrors;
 use crate::state::AppState;
+use bank_connect_core::{config::PublicConfig, directory::InstitutionDirectory};
 
 /// `GET /healthz`: the process answers.
 pub async fn healthz() -> impl IntoResponse {
@@ -39,6 +41,13 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 /// `GET /api/config`: what the app needs to talk to Basiq (never a secret), plus how banks
 /// are connected: `connectMode` `credentials` (2.1: the widget's own form) or `consent-ui`
 /// (3.0: the hand-off to Basiq's Consent UI at `consentUiOrigin`).
+#[utoipa::path(
+    get,
+    path = "/api/config",
+    tag = "directory",
+    operation_id = "config",
+    responses((status = 200, description = "What the app needs to know about this deployment (never a secret)", body = PublicConfig)),
+)]
 pub async fn public_config(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let mut body = serde_json::to_value(&state.public_config).unwrap_or_else(|_| json!({}));
     let consent = &state.consent;
@@ -53,6 +62,20 @@ pub async fn public_config(State(state): State<Arc<AppState>>) -> impl IntoRespo
 
 /// `GET /api/institutions`: the compact directory with a strong ETag, brotli or gzip when the
 /// client accepts it (compressed once per ETag, not per request).
+#[utoipa::path(
+    get,
+    path = "/api/institutions",
+    tag = "directory",
+    operation_id = "institutions",
+    params(("If-None-Match" = Option<String>, Header, description = "An ETag of a directory the client holds")),
+    responses(
+        (status = 200, description = "The compact directory (in 3.0 each institution also has `methods`)", body = InstitutionDirectory,
+            headers(("ETag" = String, description = "Strong ETag of this directory"))),
+        (status = 304, description = "The client's copy (If-None-Match) is current",
+            headers(("ETag" = String, description = "Strong ETag of this directory"))),
+        UpstreamErrors,
+    ),
+)]
 pub async fn institutions(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,

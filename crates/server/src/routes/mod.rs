@@ -18,10 +18,14 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, delete, get, post};
+use axum::routing::{any, get};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use token::LINK_TOKEN_CONTACTS;
 
 use crate::error::ServerError;
 use crate::state::AppState;
@@ -42,10 +46,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/embed.js", get(site::embed_js))
         .merge(api_routes(&state))
         .route("/consent/return", get(consent::return_route))
-        .route(
-            "/api/webhooks/basiq",
-            post(crate::webhooks::inbound::receive),
-        )
+        .merge(unsessioned_api_routes().split_for_parts().0)
         .route("/", get(site::index))
         .route("/index.html", get(site::index))
         .fallback(move |State(state): State<Arc<AppState>>, req: Request| {
@@ -66,34 +67,45 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn(log_request))
 }
 
+/// The `/api` routes that resolve the session, each registered from its handler's
+/// `#[utoipa::path]` (the OpenAPI document's operations are these).
+fn sessioned_api_routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(token::token))
+        .routes(routes!(token::link_tokens))
+        .routes(routes!(meta::public_config))
+        .routes(routes!(meta::institutions))
+        .routes(routes!(connections::list))
+        .routes(routes!(jobs::refresh_all))
+        .routes(routes!(jobs::get))
+        .routes(routes!(consent::start))
+        .routes(routes!(consent::result))
+        .routes(routes!(consent::list))
+        .routes(routes!(consent::revoke))
+        .routes(routes!(accounts::list))
+        .routes(routes!(session::forget))
+        .routes(routes!(connections::delete))
+        .routes(routes!(connections::refresh))
+        .routes(routes!(connections::transactions))
+}
+
+/// The `/api` routes without a session: Basiq's deliveries and the document itself.
+fn unsessioned_api_routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(crate::webhooks::inbound::receive))
+        .routes(routes!(crate::openapi::serve))
+}
+
+/// Every documented `/api` operation (the paths of the OpenAPI document).
+pub fn api_openapi() -> utoipa::openapi::OpenApi {
+    sessioned_api_routes()
+        .merge(unsessioned_api_routes())
+        .into_openapi()
+}
+
 fn api_routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/api/token", post(token::token))
-        .route("/api/link-tokens", post(token::link_tokens))
-        .route("/api/config", get(meta::public_config))
-        .route("/api/institutions", get(meta::institutions))
-        .route(
-            "/api/connections",
-            if state.consent.enabled {
-                get(jobs::list_v3)
-            } else {
-                get(connections::list)
-            },
-        )
-        .route("/api/connections/refresh", post(jobs::refresh_all))
-        .route("/api/jobs/{id}", get(jobs::get))
-        .route("/api/consent/start", post(consent::start))
-        .route("/api/consent/result", get(consent::result))
-        .route("/api/consents", get(consent::list))
-        .route("/api/consents/{id}", delete(consent::revoke))
-        .route("/api/accounts", get(accounts::list))
-        .route("/api/session", delete(session::forget))
-        .route("/api/connections/{id}", delete(connections::delete))
-        .route("/api/connections/{id}/refresh", post(connections::refresh))
-        .route(
-            "/api/connections/{id}/transactions",
-            get(connections::transactions),
-        )
+    let (routes, _) = sessioned_api_routes().split_for_parts();
+    routes
         .route("/api/{*rest}", any(api_not_found))
         .layer(middleware::from_fn_with_state(
             state.clone(),

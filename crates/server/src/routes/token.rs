@@ -15,12 +15,14 @@ use crate::client::ClientIp;
 use crate::error::ServerError;
 use crate::extract::{CurrentSession, HostBackend, JsonOrEmpty, SameOrigin};
 use crate::host::contact_hash;
+use crate::openapi::{BodyErrors, OriginRefused, UpstreamErrors};
 use crate::session::{LinkTokenError, SessionState, now_unix};
 use crate::state::AppState;
 use crate::store::now_ms;
+use bank_connect_core::api_types::ApiErrorBody;
 
 /// `POST /api/token` body.
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// A host's link token: starts a session for its user (replacing any other).
@@ -42,6 +44,24 @@ pub struct TokenRequest {
 /// link token, or (standalone, no session cookie at all) for a new anonymous user. A session
 /// cookie that is no longer valid answers `401 session-expired` unless the body asks for a
 /// `new_session`: a person's session never silently becomes a new user.
+#[utoipa::path(
+    post,
+    path = "/api/token",
+    tag = "session",
+    operation_id = "token",
+    request_body(content = Option<TokenRequest>, content_type = "application/json", description = "Empty, or JSON with any of these"),
+    security((), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "A CLIENT_ACCESS token for this session's Basiq user; a new session sets its cookie", body = TokenGrantBody,
+            headers(("Set-Cookie" = String, description = "The session cookie (HttpOnly, SameSite), when a session starts or is renewed"))),
+        (status = 401, description = "session-expired: the session cookie is no longer valid (ask with new_session to start over); link-token-required: embedded without a link token or session; link-token-invalid: the link token was used, expired or never issued", body = ApiErrorBody),
+        (status = 429, description = "rate-limited: too many token requests from this address or over the /token cap; too-many-new-sessions: the new-user quota is spent", body = ApiErrorBody),
+        OriginRefused, BodyErrors,
+        (status = 502, description = "upstream-error: Basiq could not be reached", body = ApiErrorBody),
+        (status = 503, description = "upstream-unavailable, store-unavailable or request-timeout", body = ApiErrorBody),
+        (status = 504, description = "upstream-timeout: Basiq did not answer in time", body = ApiErrorBody),
+    ),
+)]
 pub async fn token(
     State(state): State<Arc<AppState>>,
     ClientIp(client): ClientIp,
@@ -112,26 +132,60 @@ async fn anonymous_user(state: &AppState, client: IpAddr) -> Result<String, Serv
     Ok(user.id)
 }
 
-/// `POST /api/link-tokens` body.
-#[derive(Default, Deserialize)]
+/// Of a link-token request, at least one of these is present.
+pub const LINK_TOKEN_CONTACTS: [&str; 2] = ["email", "mobile"];
+
+/// `POST /api/link-tokens` body: the host's reference of its user and one way to reach them.
+#[derive(Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkTokenRequest {
+    /// The host's own reference of the person (1 to 200 characters once trimmed).
     #[serde(default)]
+    #[schema(
+        required,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^\s\x00-\x1f\x7f-\x9f]"
+    )]
     user_ref: String,
-    #[serde(default)]
+    /// The person's email (one of email or mobile is required), as Basiq accepts it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(
+        nullable = false,
+        pattern = r"^[!-?A-~]+@[!-,\-/-?A-~][!-?A-~]*\.[!-?A-~]*[!-,\-/-?A-~]$(?!\n)"
+    )]
     email: Option<String>,
-    #[serde(default)]
+    /// The person's mobile number (one of email or mobile is required): 8 to 15 digits, an
+    /// optional leading `+`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, pattern = r"^\+?[0-9]{8,15}$(?!\n)")]
     mobile: Option<String>,
 }
 
 /// `POST /api/link-tokens` (host backend → us): a single-use link token for one of the host's users.
+#[utoipa::path(
+    post,
+    path = "/api/link-tokens",
+    tag = "host",
+    operation_id = "link_token",
+    request_body(content = LinkTokenRequest, content_type = "application/json"),
+    security(("host_secret" = [])),
+    responses(
+        (status = 200, description = "A single-use link token for the widget", body = LinkTokenBody),
+        (status = 401, description = "unauthorized: no or a wrong Authorization: Bearer <HOST_API_SECRET>", body = ApiErrorBody),
+        (status = 404, description = "link-tokens-disabled: HOST_API_SECRET is not set", body = ApiErrorBody),
+        BodyErrors, UpstreamErrors,
+    ),
+)]
 pub async fn link_tokens(
     State(state): State<Arc<AppState>>,
     _: HostBackend,
     JsonOrEmpty(request): JsonOrEmpty<LinkTokenRequest>,
 ) -> Result<Response, ServerError> {
-    let user_ref = request.user_ref.trim();
-    if user_ref.is_empty() || user_ref.len() > 200 {
+    let user_ref = request
+        .user_ref
+        .trim_matches(|c: char| c.is_whitespace() || c.is_control());
+    if user_ref.is_empty() || request.user_ref.chars().count() > 200 {
         return Err(ServerError::BadRequest(
             "user_ref is required (1 to 200 characters)".into(),
         ));
@@ -142,6 +196,16 @@ pub async fn link_tokens(
         ));
     }
     let (email, mobile) = (request.email.as_deref(), request.mobile.as_deref());
+    if email.is_some_and(|e| !valid_email(e)) {
+        return Err(ServerError::BadRequest(
+            "email is not an address Basiq accepts".into(),
+        ));
+    }
+    if mobile.is_some_and(|m| !valid_mobile(m)) {
+        return Err(ServerError::BadRequest(
+            "mobile must be 8 to 15 digits, optionally after a +".into(),
+        ));
+    }
     let contact = contact_hash(email, mobile);
     let user = state
         .host
@@ -168,4 +232,62 @@ pub async fn link_tokens(
         expires_in: state.host.link_tokens.ttl().as_secs(),
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+}
+
+/// A field that may be left out but, when present, is a string (`null` is refused, as the
+/// document says).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
+}
+
+/// The document's email pattern: printable ASCII, one `@`, a domain with a `.` inside it.
+fn valid_email(email: &str) -> bool {
+    let printable = email.chars().all(|c| ('!'..='~').contains(&c));
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    printable
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.len() >= 3
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+}
+
+/// The document's mobile pattern: 8 to 15 ASCII digits, optionally after a `+`.
+fn valid_mobile(mobile: &str) -> bool {
+    let digits = mobile.strip_prefix('+').unwrap_or(mobile);
+    (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_are_checked_as_documented() {
+        for ok in ["a@b.c", "first.last+tag@example.com.au", "x@a..b"] {
+            assert!(valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "", "a", "a@b", "@b.c", "a@.b", "a@b.", "a@b@c.d", "a b@c.d", "é@b.c", "a@b.c\n",
+        ] {
+            assert!(!valid_email(bad), "{bad:?}");
+        }
+        for ok in ["04123456", "+61412345678", "123456789012345"] {
+            assert!(valid_mobile(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "1234567",
+            "1234567890123456",
+            "+",
+            "0412 345 678",
+            "04123456\n",
+            "٠٤١٢٣٤٥٦",
+        ] {
+            assert!(!valid_mobile(bad), "{bad:?}");
+        }
+    }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bank_connect_core::webhooks::signature::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
@@ -19,6 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::error::ServerError;
 use crate::state::AppState;
 use crate::store::now_ms;
+use bank_connect_core::api_types::ApiErrorBody;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -32,11 +34,31 @@ pub fn host_event_id(basiq_webhook_id: &str) -> String {
 }
 
 /// The route.
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/basiq",
+    tag = "webhooks",
+    operation_id = "basiq_webhook",
+    params(
+        ("webhook-id" = String, Header, description = "The delivery's id (the same on every retry)"),
+        ("webhook-timestamp" = String, Header, description = "Unix seconds; refused more than 5 minutes from now"),
+        ("webhook-signature" = String, Header, description = "Space-separated v1,<base64 HMAC-SHA256> entries over id.timestamp.body"),
+    ),
+    request_body(content = Object, content_type = "application/json", description = "Basiq's event: eventTypeId, eventId, links"),
+    responses(
+        (status = 204, description = "Acted on, or seen before and acknowledged"),
+        (status = 401, description = "webhook-refused: a missing header, a wrong signature or a timestamp too far off", body = ApiErrorBody),
+        (status = 404, description = "webhooks-off: BASIQ_WEBHOOK_SECRET is not set", body = ApiErrorBody),
+        (status = 413, description = "payload-too-large: the body is over 16 KiB", body = ApiErrorBody),
+        (status = 503, description = "store-unavailable: Basiq will deliver again", body = ApiErrorBody),
+    ),
+)]
 pub async fn receive(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ServerError> {
+    let body = body?;
     let secret = state
         .webhooks
         .basiq_secret

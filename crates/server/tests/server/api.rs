@@ -230,3 +230,32 @@ async fn embed_js_is_served_to_other_origins_with_an_etag() {
         .unwrap();
     assert_eq!(again.status(), 304);
 }
+
+/// `GET /api/openapi.json` serves the checked-in document, and a query string that does not
+/// parse is a JSON 400 like every other refusal (not axum's plain-text rejection).
+#[tokio::test]
+async fn the_api_document_is_served_and_bad_queries_answer_json() {
+    let app = spawn_app().await;
+    let res = app.get("/api/openapi.json").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let served = res.text().await.unwrap();
+    let checked_in = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/openapi.json"
+    ))
+    .unwrap();
+    assert_eq!(served, checked_in);
+    let doc: serde_json::Value = serde_json::from_str(&served).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+
+    let res = app
+        .http
+        .delete(app.url("/api/session?delete_user=maybe"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "bad-request");
+}
