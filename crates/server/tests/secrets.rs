@@ -305,3 +305,142 @@ fn assert_no_leak(log: &str, scraped: &str, what: &str, secret: &str) {
         leaks.join("\n")
     );
 }
+
+/// The binary in sandbox mode with `LOG_FORMAT=json` at trace level: the built-in simulator
+/// logs into the same JSON stream, and neither a line nor the `/metrics` scrape holds the
+/// simulator's API key, the client token, the bank password or an MFA code the person typed.
+#[tokio::test]
+async fn json_logs_and_metrics_of_the_sandbox_binary_hold_no_password_or_code() {
+    let (port, metrics_port) = (free_port(), free_port());
+    let url = format!("http://127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_bank-connect-server"))
+        .args([
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--sandbox-speed",
+            "10",
+        ])
+        .env_remove("BASIQ_API_KEY")
+        .env_remove("DATABASE_URL")
+        .env_remove("DATA_DIR")
+        .env("METRICS_BIND", format!("127.0.0.1:{metrics_port}"))
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "trace")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut process = Process(Some(child));
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let mut grant = None;
+    for _ in 0..150 {
+        if let Ok(r) = browser.post(format!("{url}/api/token")).send().await
+            && r.status() == 200
+        {
+            grant = Some(r.json::<support::Grant>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let grant = grant.expect("the sandbox server answered POST /api/token");
+    let config: Value = browser
+        .get(format!("{url}/api/config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let basiq = config["basiqUrl"].as_str().unwrap().trim_end_matches('/');
+
+    // Hooli with its password; Pied Piper asks a security question, answered wrongly first.
+    let password = "hooli2016";
+    support::connect_at(basiq, &grant, "gavinBelson", password, "AU00000").await;
+    let http = reqwest::Client::new();
+    let job: Value = http
+        .post(format!("{basiq}/users/{}/connections", grant.user_id))
+        .bearer_auth(&grant.access_token)
+        .json(&json!({"loginId": "gavinBelson", "password": password, "institution": {"id": "AU00002"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job_url = format!("{basiq}/jobs/{}", job["id"].as_str().unwrap());
+    let code = "Aviato-7301";
+    let mut answered = false;
+    for _ in 0..400 {
+        let state: Value = http
+            .get(&job_url)
+            .bearer_auth(&grant.access_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let challenged = state["steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|s| s["result"]["type"] == "mfa");
+        if challenged {
+            let res = http
+                .post(format!("{job_url}/mfa"))
+                .bearer_auth(&grant.access_token)
+                .json(&json!({"mfa-response": [code]}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(answered, "Pied Piper never asked its question");
+    let connections = browser
+        .get(format!("{url}/api/connections"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(connections.status(), 200);
+    let metrics_url = format!("http://127.0.0.1:{metrics_port}/metrics");
+    let scraped = scrape(&metrics_url, "bank_connect_upstream_calls_total").await;
+
+    let child = process.0.take().unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        let _ = child.kill();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let log = String::from_utf8(out.stderr).unwrap();
+    let mut simulator_lines = 0;
+    for line in log.lines() {
+        let parsed: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        if parsed["target"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("basiq_sim"))
+        {
+            simulator_lines += 1;
+        }
+    }
+    assert!(
+        simulator_lines > 0,
+        "the simulator logs into the same stream:\n{log}"
+    );
+    for (what, secret) in [
+        ("the client token", grant.access_token.as_str()),
+        ("the bank password", password),
+        ("the MFA answer", code),
+    ] {
+        assert_no_leak(&log, &scraped, what, secret);
+    }
+}
