@@ -9,6 +9,7 @@ new one and replays the case.
 
 import json
 import os
+import time
 import urllib.error
 import urllib.request
 from http.cookies import SimpleCookie
@@ -47,10 +48,16 @@ def new_session() -> str:
     grant = answer["json"]
     basiq = call(f"{BASE}/api/config")["json"]["basiqUrl"].rstrip("/")
     connection = {"loginId": "gavinBelson", "password": "hooli2016", "institution": {"id": "AU00000"}}
+    token = grant["access_token"]
     try:
-        call(f"{basiq}/users/{grant['user_id']}/connections", body=connection, token=grant["access_token"])
+        job = call(f"{basiq}/users/{grant['user_id']}/connections", body=connection, token=token)
     except urllib.error.HTTPError:
-        pass  # Basiq 3.0 connects only through the Consent UI: the user stays without a bank.
+        return cookie  # Basiq 3.0 connects only through the Consent UI: no bank for this user.
+    for _ in range(100):  # the job, until the connection is there (the simulator runs fast)
+        steps = call(f"{basiq}/jobs/{job['json']['id']}", token=token)["json"].get("steps", [])
+        if any(s["status"] == "failed" for s in steps) or all(s["status"] == "success" for s in steps):
+            break
+        time.sleep(0.05)
     return cookie
 
 

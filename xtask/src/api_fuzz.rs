@@ -99,6 +99,7 @@ const HOST_SECRET: &str = "schemathesis-host-secret";
 fn start_server(binary: &PathBuf, basiq_version: &str) -> Result<(Server, String), Failure> {
     let mut child = Command::new(binary)
         .args(["--bind", "127.0.0.1:0", "--basiq-version", basiq_version])
+        .args(["--sandbox-speed", "50"])
         .current_dir(root().join("target"))
         .env_remove("BASIQ_API_KEY")
         .env_remove("DATABASE_URL")

@@ -132,9 +132,12 @@ pub fn document() -> Document {
 
 /// The document as pretty JSON with a final newline (the form of `docs/openapi.json`).
 pub fn document_json() -> String {
-    let mut json = document()
+    let json = document()
         .to_pretty_json()
         .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    // utoipa 5.5 writes a Link's `operationId` as `operation_id` (its Link has no camelCase
+    // renaming); no other key of this document is spelt so.
+    let mut json = json.replace("\"operation_id\": ", "\"operationId\": ");
     json.push('\n');
     json
 }
@@ -165,6 +168,7 @@ struct Conventions;
 
 impl Modify for Conventions {
     fn modify(&self, doc: &mut Document) {
+        link_ids(doc);
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             SESSION_COOKIE,
@@ -254,6 +258,106 @@ impl Modify for Conventions {
     }
 }
 
+/// Where a later operation's parameter comes from (an answer's field), so a client — and
+/// schemathesis's stateful phase — can follow real ids: (path, method, status, link name,
+/// target operation id, parameter, runtime expression).
+const LINKS: [(&str, &str, &str, &str, &str, &str, &str); 8] = [
+    (
+        "/api/connections",
+        "get",
+        "200",
+        "transactions",
+        "transactions",
+        "id",
+        "$response.body#/0/id",
+    ),
+    (
+        "/api/connections",
+        "get",
+        "200",
+        "refresh",
+        "refresh_connection",
+        "id",
+        "$response.body#/0/id",
+    ),
+    (
+        "/api/connections",
+        "get",
+        "200",
+        "delete",
+        "delete_connection",
+        "id",
+        "$response.body#/0/id",
+    ),
+    (
+        "/api/connections/{id}/refresh",
+        "post",
+        "202",
+        "job",
+        "job",
+        "id",
+        "$response.body#/job_id",
+    ),
+    (
+        "/api/connections/refresh",
+        "post",
+        "202",
+        "job",
+        "job",
+        "id",
+        "$response.body#/job_ids/0",
+    ),
+    (
+        "/api/consents",
+        "get",
+        "200",
+        "revoke",
+        "revoke_consent",
+        "id",
+        "$response.body#/0/id",
+    ),
+    (
+        "/api/consent/start",
+        "post",
+        "200",
+        "result",
+        "consent_result",
+        "nonce",
+        "$response.body#/nonce",
+    ),
+    (
+        "/api/consent/result",
+        "get",
+        "200",
+        "job",
+        "job",
+        "id",
+        "$response.body#/job_id",
+    ),
+];
+
+/// Adds [`LINKS`] to the answers they start from.
+fn link_ids(doc: &mut Document) {
+    use utoipa::openapi::link::LinkBuilder;
+    for (path, method, status, name, target, parameter, expression) in LINKS {
+        let Some(item) = doc.paths.paths.get_mut(path) else {
+            continue;
+        };
+        let op = match method {
+            "get" => item.get.as_mut(),
+            "post" => item.post.as_mut(),
+            _ => None,
+        };
+        if let Some(RefOr::T(response)) = op.and_then(|op| op.responses.responses.get_mut(status)) {
+            let link = LinkBuilder::new()
+                .operation_id(target)
+                .parameter(parameter, expression)
+                .build();
+            response.links.insert(name.into(), RefOr::T(link));
+        }
+    }
+}
+
 /// `schema` and at least one of `fields` present (an `allOf` with an `anyOf` of `required`).
 fn at_least_one_of(schema: &mut RefOr<utoipa::openapi::schema::Schema>, fields: &[&str]) {
     use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder};
@@ -304,6 +408,26 @@ mod tests {
             checked_in == document_json(),
             "docs/openapi.json is stale (or missing): run `cargo xtask openapi` and commit it"
         );
+    }
+
+    #[test]
+    fn every_link_starts_from_an_answer_and_names_an_operation() {
+        let doc: serde_json::Value = serde_json::from_str(&document_json()).unwrap();
+        let ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|op| op["operationId"].as_str())
+            .collect();
+        for (path, method, status, name, target, _, _) in LINKS {
+            let link = &doc["paths"][path][method]["responses"][status]["links"][name];
+            assert_eq!(
+                link["operationId"], target,
+                "{path} {method} {status} {name}"
+            );
+            assert!(ids.contains(&target), "{target} is an operation");
+        }
     }
 
     #[test]

@@ -102,8 +102,8 @@ pub struct PageQuery {
     security(("session_cookie" = [])),
     responses(
         (status = 200, description = "A page of transactions, newest first, and the next page's cursor", body = TransactionPage),
-        (status = 400, description = "bad-request: limit is not 1 to 500, or the cursor is no longer valid", body = ApiErrorBody),
-        (status = 404, description = "not-found: not a connection (or account) of this user", body = ApiErrorBody),
+        (status = 400, description = "bad-request: limit is not 1 to 500", body = ApiErrorBody),
+        (status = 404, description = "not-found: not a connection (or account) of this user, or a page cursor Basiq does not know (any more): reload the list", body = ApiErrorBody),
         SessionRequired, UpstreamErrors,
     ),
 )]
@@ -136,9 +136,7 @@ pub async fn transactions(
                 status: 400,
                 detail,
                 ..
-            } if detail.contains("Next") => ServerError::BadRequest(
-                "the page cursor is no longer valid; reload the list".into(),
-            ),
+            } if detail.contains("Next") => ServerError::NotFound,
             other => other,
         })?;
     let next = page
