@@ -175,6 +175,29 @@ impl Drop for Process {
     }
 }
 
+impl Process {
+    /// Kills the process; its stderr, every line of which must be one JSON object, and the
+    /// lines parsed.
+    async fn stop_for_json_log(&mut self) -> (String, Vec<Value>) {
+        let mut child = self.0.take().expect("running");
+        let out = tokio::task::spawn_blocking(move || {
+            let _ = child.kill();
+            child.wait_with_output().unwrap()
+        })
+        .await
+        .unwrap();
+        let log = String::from_utf8(out.stderr).unwrap();
+        let lines = log
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))
+            })
+            .collect();
+        (log, lines)
+    }
+}
+
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
@@ -257,22 +280,12 @@ async fn json_logs_and_metrics_of_the_binary_hold_no_secrets() {
     let metrics_url = format!("http://127.0.0.1:{metrics_port}/metrics");
     let scraped = scrape(&metrics_url, "bank_connect_upstream_calls_total").await;
 
-    let child = process.0.take().unwrap();
-    let out = tokio::task::spawn_blocking(move || {
-        let mut child = child;
-        let _ = child.kill();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap();
-    let log = String::from_utf8(out.stderr).unwrap();
+    let (log, lines) = process.stop_for_json_log().await;
     assert!(log.lines().count() > 10, "the flow was logged:\n{log}");
     let mut requests = 0;
-    for line in log.lines() {
-        let parsed: Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+    for parsed in &lines {
         if parsed["target"] == "bank_connect_server::http" {
-            assert!(parsed["fields"]["status"].is_u64(), "{line}");
+            assert!(parsed["fields"]["status"].is_u64(), "{parsed}");
             requests += 1;
         }
     }
@@ -412,26 +425,15 @@ async fn json_logs_and_metrics_of_the_sandbox_binary_hold_no_password_or_code() 
     let metrics_url = format!("http://127.0.0.1:{metrics_port}/metrics");
     let scraped = scrape(&metrics_url, "bank_connect_upstream_calls_total").await;
 
-    let child = process.0.take().unwrap();
-    let out = tokio::task::spawn_blocking(move || {
-        let mut child = child;
-        let _ = child.kill();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap();
-    let log = String::from_utf8(out.stderr).unwrap();
-    let mut simulator_lines = 0;
-    for line in log.lines() {
-        let parsed: Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
-        if parsed["target"]
-            .as_str()
-            .is_some_and(|t| t.starts_with("basiq_sim"))
-        {
-            simulator_lines += 1;
-        }
-    }
+    let (log, lines) = process.stop_for_json_log().await;
+    let simulator_lines = lines
+        .iter()
+        .filter(|l| {
+            l["target"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("basiq_sim"))
+        })
+        .count();
     assert!(
         simulator_lines > 0,
         "the simulator logs into the same stream:\n{log}"
