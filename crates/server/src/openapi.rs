@@ -99,8 +99,8 @@ pub enum BodyErrors {
     Unsupported(ApiErrorBody),
 }
 
-/// The document's frame: title, version, tags and the conventions; the paths come from the
-/// router.
+/// The document's frame: title, version and tags; the paths come from the router, and
+/// [`Conventions`] runs once they are in.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -109,7 +109,6 @@ pub enum BodyErrors {
         license(name = "MIT OR Apache-2.0"),
     ),
     components(schemas(ApiErrorBody)),
-    modifiers(&Conventions),
     tags(
         (name = "session", description = "The browser's session and its Basiq token"),
         (name = "directory", description = "What the app reads first"),
