@@ -17,6 +17,7 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=src/csp_hash.rs");
     println!("cargo::rerun-if-env-changed=BANK_CONNECT_APP_DIR");
+    println!("cargo::rerun-if-env-changed=BANK_CONNECT_APP_HASH");
     if std::env::var_os("CARGO_FEATURE_EMBED_APP").is_none() {
         return;
     }
@@ -31,7 +32,6 @@ fn embed() -> Result<(), String> {
         .map(PathBuf::from)
         .unwrap_or_else(|| manifest.join("../../dist"));
     let index_path = source.join("index.html");
-    println!("cargo::rerun-if-changed={}", index_path.display());
     let index = std::fs::read_to_string(&index_path).map_err(|e| {
         format!(
             "no built app at {} ({e}): run `cargo xtask dist` (or `cargo xtask build` first), or set BANK_CONNECT_APP_DIR to a dist/ folder",
@@ -45,7 +45,23 @@ fn embed() -> Result<(), String> {
         )
     })?;
     let app_source = source.join(&app_dir);
-    println!("cargo::rerun-if-changed={}", app_source.display());
+    // `cargo xtask dist` names the build by the SHA-256 of its index.html (which names the
+    // content-hashed app-<hash>/), so an identical rebuild of dist/ — new files, new mtimes —
+    // does not recompile the server; built by hand, the files' mtimes decide.
+    let index_sha256 = hex(&Sha256::digest(index.as_bytes()));
+    match std::env::var("BANK_CONNECT_APP_HASH") {
+        Ok(named) if named == index_sha256 => {}
+        Ok(named) => {
+            return Err(format!(
+                "BANK_CONNECT_APP_HASH is {named}, but {} has SHA-256 {index_sha256}",
+                index_path.display()
+            ));
+        }
+        Err(_) => {
+            println!("cargo::rerun-if-changed={}", index_path.display());
+            println!("cargo::rerun-if-changed={}", app_source.display());
+        }
+    }
 
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?).join("app");
     if out.exists() {
@@ -64,10 +80,7 @@ fn embed() -> Result<(), String> {
         hash.update([0]);
         hash.update(bytes);
     }
-    let content_hash: String = hash.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let content_hash = hex(&hash.finalize()[..8]);
     let scripts = csp_hash::inline_script_hashes(&index);
     if scripts.is_empty() {
         return Err(format!(
@@ -100,6 +113,11 @@ fn embed() -> Result<(), String> {
     let generated = out.with_file_name("embedded_app.rs");
     std::fs::write(&generated, code)
         .map_err(|e| format!("cannot write {}: {e}", generated.display()))
+}
+
+/// `bytes` as lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The `app-<hash>` folder `index.html` loads its assets from.

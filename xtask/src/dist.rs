@@ -9,6 +9,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use sha2::{Digest, Sha256};
+
 use crate::setup::ToolEnv;
 use crate::{Failure, app_build, cmd, root, run_ok};
 
@@ -45,7 +47,17 @@ pub fn embed_in_server(env: &ToolEnv) -> Result<PathBuf, Failure> {
             "embed-app",
         ],
     );
-    cargo.env("BANK_CONNECT_APP_DIR", root().join("dist"));
+    // The build by its index.html's SHA-256: the build script reruns (and the server crate
+    // recompiles) only when the app changed, not whenever dist/ was rewritten.
+    let index = std::fs::read(root().join("dist/index.html"))
+        .map_err(|e| Failure(format!("dist/index.html: {e}")))?;
+    let index_sha256: String = Sha256::digest(&index)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    cargo
+        .env("BANK_CONNECT_APP_DIR", root().join("dist"))
+        .env("BANK_CONNECT_APP_HASH", index_sha256);
     run_ok(cargo, "cargo build --release --features embed-app")?;
     let built = app_build::target_dir().join("release/bank-connect-server");
     if let Some(dir) = out.parent() {
