@@ -22,21 +22,20 @@ pub struct Page {
 }
 
 /// Where the app's files come from.
-#[derive(Clone, Copy)]
-pub enum Source<'a> {
+pub enum Source {
     /// A `dist/` folder on disk (`DIST_DIR`), re-read when a new build replaces it.
-    Dir(&'a Path),
+    Dir(PathBuf),
     /// The build embedded in this binary, fixed for its life.
     Embedded(&'static EmbeddedApp),
 }
 
-impl<'a> Source<'a> {
+impl Source {
     /// `DIST_DIR` when it is set, else the embedded app when there is one, else `./dist`.
-    pub fn choose(dist_dir: Option<&'a Path>) -> Self {
+    pub fn choose(dist_dir: Option<&Path>) -> Self {
         match (dist_dir, embedded::app()) {
-            (Some(dir), _) => Self::Dir(dir),
+            (Some(dir), _) => Self::Dir(dir.to_owned()),
             (None, Some(app)) => Self::Embedded(app),
-            (None, None) => Self::Dir(Path::new("dist")),
+            (None, None) => Self::Dir(PathBuf::from("dist")),
         }
     }
 }
@@ -44,10 +43,8 @@ impl<'a> Source<'a> {
 /// The built app: the current page (for `dist/` re-read when a new build replaces
 /// `index.html`, checked at most once a second, so a deploy needs no restart).
 pub struct Site {
-    /// Directory of the built app; `None` when the embedded app is served.
-    pub dist: Option<PathBuf>,
-    /// The app embedded in the binary, when it is the one served.
-    pub embedded: Option<&'static EmbeddedApp>,
+    /// Where the app's files come from.
+    pub source: Source,
     frame_ancestors: Vec<String>,
     basiq_origin: String,
     consent_origin: Option<String>,
@@ -73,16 +70,9 @@ or <code>cargo xtask build</code> and point DIST_DIR at its dist/ folder, or run
 impl Site {
     /// Loads the page from `source` (for a folder, `index.html` or the explanation page) and
     /// derives the CSP from it (for the embedded app, from hashes computed at build time).
-    pub fn load(source: Source<'_>, inputs: &CspInputs<'_>) -> Self {
+    pub fn load(source: Source, inputs: &CspInputs<'_>) -> Self {
         let site = Self {
-            dist: match source {
-                Source::Dir(dir) => Some(dir.to_owned()),
-                Source::Embedded(_) => None,
-            },
-            embedded: match source {
-                Source::Dir(_) => None,
-                Source::Embedded(app) => Some(app),
-            },
+            source,
             frame_ancestors: inputs.frame_ancestors.to_vec(),
             basiq_origin: inputs.basiq_origin.to_owned(),
             consent_origin: inputs.consent_origin.map(str::to_owned),
@@ -95,15 +85,15 @@ impl Site {
                 Instant::now(),
             )),
         };
-        let page = match (&site.dist, site.embedded) {
-            (None, Some(app)) => {
+        let page = match site.source {
+            Source::Embedded(app) => {
                 tracing::info!(
                     app = app.content_hash,
                     "serving the app embedded in this binary"
                 );
                 site.page_of(app.index_html.to_owned(), app.script_hashes(), None)
             }
-            _ => site.read_page(true),
+            Source::Dir(_) => site.read_page(true),
         };
         *lock(&site.page) = (Arc::new(page), Instant::now());
         site
@@ -133,7 +123,7 @@ impl Site {
     }
 
     fn read_page(&self, first: bool) -> Page {
-        let Some(dist) = &self.dist else {
+        let Source::Dir(dist) = &self.source else {
             return self.page_of(NOT_BUILT.to_owned(), Vec::new(), None);
         };
         let path = dist.join("index.html");
@@ -154,7 +144,7 @@ impl Site {
     /// The page of the build being served (for `dist/`, the one there now).
     pub fn current(&self) -> Arc<Page> {
         let (page, checked) = lock(&self.page).clone();
-        let Some(dist) = &self.dist else {
+        let Source::Dir(dist) = &self.source else {
             return page;
         };
         if checked.elapsed() < Duration::from_secs(1) {
@@ -332,7 +322,7 @@ mod tests {
             csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-computed-at-build-time';"),
             "{csp}"
         );
-        assert!(site.dist.is_none() && site.embedded.is_some());
+        assert!(matches!(site.source, Source::Embedded(_)));
         // Without a DIST_DIR: the embedded app when there is one, else ./dist.
         match (Source::choose(None), embedded::app()) {
             (Source::Embedded(_), Some(_)) => {}

@@ -11,7 +11,7 @@ use tower_http::services::ServeDir;
 use crate::directory::{etag_of, etag_of_digest, if_none_match_hits};
 use crate::embedded::EmbeddedApp;
 use crate::state::AppState;
-use crate::web::{Site, is_content_hashed, is_dotfile};
+use crate::web::{Site, Source, is_content_hashed, is_dotfile};
 
 /// The host-side script: served to other origins, revalidated every few minutes.
 const EMBED_JS: &str = include_str!("../../../../packages/bank-connect-embed/embed.js");
@@ -75,10 +75,10 @@ pub enum Assets {
 impl Assets {
     /// The assets of the app `site` serves.
     pub fn of(site: &Site) -> Self {
-        match (&site.dist, site.embedded) {
-            (None, Some(app)) => Self::Embedded(app),
-            (dist, _) => Self::Dir(
-                ServeDir::new(dist.clone().unwrap_or_else(|| "dist".into()))
+        match &site.source {
+            Source::Embedded(app) => Self::Embedded(app),
+            Source::Dir(dist) => Self::Dir(
+                ServeDir::new(dist)
                     .append_index_html_on_directories(false)
                     .precompressed_br()
                     .precompressed_gzip(),
@@ -111,8 +111,7 @@ pub async fn static_or_index(state: Arc<AppState>, assets: Assets, req: Request)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     match assets.serve(req).await {
-        res if res.status() != StatusCode::NOT_FOUND => {
-            let mut res = res;
+        mut res if res.status() != StatusCode::NOT_FOUND => {
             let cache = if is_content_hashed(&path) {
                 "public, max-age=31536000, immutable"
             } else {
