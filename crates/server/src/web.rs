@@ -88,7 +88,8 @@ impl Site {
         let page = match site.source {
             Source::Embedded(app) => {
                 tracing::info!(
-                    app = app.content_hash,
+                    app = app.app_dir,
+                    sha256 = app.content_hash,
                     "serving the app embedded in this binary"
                 );
                 site.page_of(app.index_html.to_owned(), app.script_hashes(), None)
