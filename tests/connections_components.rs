@@ -32,6 +32,7 @@ fn connection(status: &str, last_used: Option<&str>) -> ConnectionView {
         last_used: last_used.map(Into::into),
         created_date: None,
         mfa_enabled: false,
+        ..ConnectionView::default()
     }
 }
 

@@ -150,7 +150,9 @@ export type HandoffEndingName =
   | "handoff_cancelled"
   | "handoff_expired"
   | "consent_site_unreachable"
-  | "handoff_window_closed";
+  | "handoff_window_closed"
+  | "handoff_refused"
+  | "consent_managed";
 
 /** The chosen institution, in events about it (empty when none was chosen). */
 export interface InstitutionMeta {

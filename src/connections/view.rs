@@ -170,6 +170,7 @@ fn update_form(st: ConnectionsState) -> impl IntoView {
                     last_used: None,
                     created_date: None,
                     mfa_enabled: false,
+                    ..ConnectionView::default()
                 })
             })
     });

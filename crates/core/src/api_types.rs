@@ -64,7 +64,7 @@ pub struct ApiErrorBody {
 }
 
 /// A connection as the connections view shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionView {
@@ -88,6 +88,29 @@ pub struct ConnectionView {
     /// Whether the bank asks for MFA on every refresh.
     #[serde(default)]
     pub mfa_enabled: bool,
+    /// Basiq 3.0: `open-banking` or `web` (absent with 2.1; the server's 3.0 view documents
+    /// it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub method: Option<String>,
+    /// Basiq 3.0, open banking: when access ends (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub expiry_date: Option<String>,
+}
+
+/// A consent (Basiq 3.0) as the connections view shows it (`GET /api/consents`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentView {
+    /// Consent id.
+    pub id: String,
+    /// `active`, `revoked` or `expired`.
+    #[serde(default)]
+    pub status: String,
+    /// When it ends (RFC 3339).
+    #[serde(default)]
+    pub expiry_date: Option<String>,
 }
 
 /// An account as the connections view shows it.

@@ -1,7 +1,7 @@
 //! What can happen to the connections view, and what it asks the container to do.
 
 use crate::InstitutionSummary;
-use crate::api_types::{AccountView, ConnectionView, TransactionPage};
+use crate::api_types::{AccountView, ConnectionView, ConsentView, TransactionPage};
 use crate::basiq::Job;
 use crate::errors::UserError;
 use crate::validation::FormCheck;
@@ -155,6 +155,18 @@ pub enum ConnectionsEvent {
         /// What to show.
         message: String,
     },
+    /// Basiq 3.0: the user's consents arrived.
+    ConsentsLoaded(Vec<ConsentView>),
+    /// "Revoke consent…": ask first.
+    AskRevoke,
+    /// "Cancel" in the revoke dialog.
+    CancelRevoke,
+    /// "Revoke consent" in the dialog.
+    ConfirmRevoke,
+    /// The server revoked the consent (Basiq deleted its connections).
+    Revoked(String),
+    /// The server could not revoke it.
+    RevokeFailed(String),
     /// An account's "Transactions" toggle.
     ToggleTransactions {
         /// The connection.
@@ -193,6 +205,8 @@ pub enum ConnectionsFocus {
     CardHeadingFromJobArea(String),
     /// A card's "Remove" button.
     RemoveButton(String),
+    /// The "Revoke consent…" button.
+    RevokeButton,
 }
 
 /// Something the container must do.
@@ -240,6 +254,8 @@ pub enum ConnectionsEffect {
     PostUpdate(String),
     /// Remove this connection.
     Remove(String),
+    /// Revoke this consent (`DELETE /api/consents/{id}`).
+    RevokeConsent(String),
     /// Load a page of an account's transactions.
     LoadPage {
         /// The connection.

@@ -3,6 +3,7 @@
 //! transaction rows of an account. The view's state machine is [`state`].
 
 mod events;
+pub mod lifecycle;
 mod screen;
 pub mod state;
 
@@ -610,6 +611,7 @@ mod tests {
             last_used: None,
             created_date: None,
             mfa_enabled: true,
+            ..ConnectionView::default()
         };
         let i = fallback_institution(&c);
         assert_eq!(i.id, "AU00002");
@@ -631,6 +633,7 @@ mod tests {
             last_used: None,
             created_date: None,
             mfa_enabled: false,
+            ..ConnectionView::default()
         };
         let list = [
             conn("a", "active"),

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::events::{ConnectionsEffect, ConnectionsFocus};
+use super::lifecycle::{active_consent, card_actions, shown};
 use super::{ActionError, ConnectionStatus, refresh_all_targets, refresh_wait_secs};
 use crate::InstitutionSummary;
-use crate::api_types::{AccountView, ConnectionView, TransactionView};
+use crate::api_types::{AccountView, ConnectionView, ConsentView, TransactionView};
 use crate::errors::UserError;
 use crate::job::{JobFollow, MfaStep};
 use crate::validation::FormCheck;
@@ -128,6 +129,17 @@ pub struct ConnectionsScreen {
     pub confirm_remove: Option<String>,
     /// The live region's last sentence.
     pub note: Option<String>,
+    /// Basiq 3.0: banks are connected in the Consent UI (the view offers Renew, Manage
+    /// consent and Revoke consent instead of the credential form).
+    pub consent_ui: bool,
+    /// Basiq 3.0: the user's consents.
+    pub consents: Vec<ConsentView>,
+    /// The "Revoke consent" dialog is open (`revoking`: its request is on its way).
+    pub confirm_revoke: bool,
+    /// The revocation is on its way.
+    pub revoking: bool,
+    /// Why the last revocation failed.
+    pub revoke_error: Option<String>,
 }
 
 impl Default for ConnectionsScreen {
@@ -144,6 +156,11 @@ impl Default for ConnectionsScreen {
             updating: None,
             confirm_remove: None,
             note: None,
+            consent_ui: false,
+            consents: Vec::new(),
+            confirm_revoke: false,
+            revoking: false,
+            revoke_error: None,
         }
     }
 }
@@ -182,12 +199,17 @@ impl ConnectionsScreen {
         )
     }
 
-    /// The connections "Refresh all" starts now.
+    /// The connections "Refresh all" starts now (with 3.0, not those whose access ended).
     pub fn refresh_all_targets(&self, now_ms: u64) -> Vec<String> {
         let Some(list) = &self.connections else {
             return Vec::new();
         };
-        refresh_all_targets(list, |id| match self.running(id) {
+        let list: Vec<ConnectionView> = list
+            .iter()
+            .filter(|c| card_actions(c, self.consent_ui, now_ms).refresh)
+            .cloned()
+            .collect();
+        refresh_all_targets(&list, |id| match self.running(id) {
             Some(_) => Some(1),
             None => self.wait_of(id, now_ms),
         })
@@ -215,10 +237,16 @@ impl ConnectionsScreen {
         vec![ConnectionsEffect::Focus(ConnectionsFocus::Heading)]
     }
 
-    /// The connections arrived.
+    /// The connections arrived (without those a cancelled visit to the Consent UI left
+    /// half-made: they are reconciled quietly, never shown as connected).
     pub fn list_loaded(&mut self, list: Vec<ConnectionView>) {
-        self.connections = Some(list);
+        self.connections = Some(shown(list));
         self.load_error = None;
+    }
+
+    /// The consent "Manage consent" and "Revoke consent" are about.
+    pub fn active_consent(&self) -> Option<&ConsentView> {
+        active_consent(&self.consents)
     }
 
     /// The connections could not be loaded; no session means nothing connected yet.

@@ -246,6 +246,12 @@ pub fn next(state: ConnectionsScreen, event: ConnectionsEvent) -> (ConnectionsSc
         E::ToggleTransactions { .. } | E::MoreTransactions { .. } | E::PageLoaded { .. } => {
             transactions
         }
+        E::ConsentsLoaded(_)
+        | E::AskRevoke
+        | E::CancelRevoke
+        | E::ConfirmRevoke
+        | E::Revoked(_)
+        | E::RevokeFailed(_) => consent,
     };
     handle(&mut s, event, &mut fx);
     (s, fx)
@@ -442,6 +448,52 @@ fn removal(s: &mut ConnectionsScreen, event: ConnectionsEvent, fx: &mut Effects)
         E::RemoveFailed { id, message } if s.connection(&id).is_some() => {
             s.note = Some(format!("{} couldn't be removed.", s.name_of(&id)));
             s.card(&id).error = Some(message);
+        }
+        _ => {}
+    }
+}
+
+/// Basiq 3.0: the consent and its revocation, after a dialog that names every connection
+/// it removes.
+fn consent(s: &mut ConnectionsScreen, event: ConnectionsEvent, fx: &mut Effects) {
+    use ConnectionsEffect as F;
+    use ConnectionsEvent as E;
+    match event {
+        E::ConsentsLoaded(list) => s.consents = list,
+        E::AskRevoke if s.active_consent().is_some() && !s.revoking => {
+            s.confirm_revoke = true;
+            s.revoke_error = None;
+        }
+        E::CancelRevoke if s.confirm_revoke && !s.revoking => {
+            s.confirm_revoke = false;
+            fx.push(focus(ConnectionsFocus::RevokeButton));
+        }
+        E::ConfirmRevoke if s.confirm_revoke && !s.revoking => {
+            if let Some(id) = s.active_consent().map(|c| c.id.clone()) {
+                s.revoking = true;
+                s.revoke_error = None;
+                s.note = Some("Revoking your consent…".into());
+                fx.push(F::RevokeConsent(id));
+            }
+        }
+        E::Revoked(id) if s.revoking => {
+            s.revoking = false;
+            s.confirm_revoke = false;
+            s.consents.retain(|c| c.id != id);
+            // Basiq deleted every connection under it; the list is reloaded to be sure.
+            s.connections = Some(Vec::new());
+            s.accounts.clear();
+            s.transactions.clear();
+            s.cards.clear();
+            s.watching = None;
+            s.note = Some("Your consent was revoked and its connections were removed.".into());
+            fx.push(focus(ConnectionsFocus::Heading));
+            fx.push(F::LoadList);
+        }
+        E::RevokeFailed(message) if s.revoking => {
+            s.revoking = false;
+            s.note = Some("Your consent couldn't be revoked.".into());
+            s.revoke_error = Some(message);
         }
         _ => {}
     }

@@ -19,6 +19,7 @@ fn conn(id: &str, status: &str) -> ConnectionView {
         last_used: None,
         created_date: None,
         mfa_enabled: true,
+        ..ConnectionView::default()
     }
 }
 
@@ -685,4 +686,112 @@ proptest! {
             }
         }
     }
+}
+
+fn consent(id: &str, status: &str) -> crate::api_types::ConsentView {
+    crate::api_types::ConsentView {
+        id: id.into(),
+        status: status.into(),
+        expiry_date: None,
+    }
+}
+
+fn with_consent() -> ConnectionsScreen {
+    let mut s = loaded();
+    s.consent_ui = true;
+    go(
+        s,
+        ConnectionsEvent::ConsentsLoaded(vec![consent("old", "revoked"), consent("k1", "active")]),
+    )
+}
+
+#[test]
+fn revoking_the_consent_asks_first_then_removes_every_connection() {
+    // Without an active consent there is nothing to revoke.
+    assert!(!go(loaded(), ConnectionsEvent::AskRevoke).confirm_revoke);
+    // Confirming without the dialog does nothing.
+    let (s, fx) = next(with_consent(), ConnectionsEvent::ConfirmRevoke);
+    assert!(fx.is_empty() && !s.revoking);
+
+    let s = go(with_consent(), ConnectionsEvent::AskRevoke);
+    assert!(s.confirm_revoke);
+    let (s, fx) = next(s, ConnectionsEvent::CancelRevoke);
+    assert!(!s.confirm_revoke);
+    assert_eq!(
+        fx,
+        [ConnectionsEffect::Focus(ConnectionsFocus::RevokeButton)]
+    );
+
+    let s = go(s, ConnectionsEvent::AskRevoke);
+    let (s, fx) = next(s, ConnectionsEvent::ConfirmRevoke);
+    assert!(s.revoking);
+    assert_eq!(fx, [ConnectionsEffect::RevokeConsent("k1".into())]);
+    // A second press while it is on its way sends nothing more.
+    let (s, fx) = next(s, ConnectionsEvent::ConfirmRevoke);
+    assert!(fx.is_empty());
+
+    let (s, fx) = next(s, ConnectionsEvent::Revoked("k1".into()));
+    assert!(!s.revoking && !s.confirm_revoke);
+    assert_eq!(s.connections.as_deref(), Some(&[][..]));
+    assert!(s.accounts.is_empty());
+    assert!(s.active_consent().is_none());
+    assert_eq!(
+        s.note.as_deref(),
+        Some("Your consent was revoked and its connections were removed.")
+    );
+    assert_eq!(
+        fx,
+        [
+            ConnectionsEffect::Focus(ConnectionsFocus::Heading),
+            ConnectionsEffect::LoadList
+        ]
+    );
+}
+
+#[test]
+fn a_failed_revocation_keeps_the_dialog_and_says_why() {
+    let s = go(with_consent(), ConnectionsEvent::AskRevoke);
+    let s = go(s, ConnectionsEvent::ConfirmRevoke);
+    let s = go(s, ConnectionsEvent::RevokeFailed("Basiq is busy.".into()));
+    assert!(s.confirm_revoke && !s.revoking);
+    assert_eq!(s.revoke_error.as_deref(), Some("Basiq is busy."));
+    assert_eq!(s.connections.as_ref().map(Vec::len), Some(1));
+    // A late answer for a revocation no longer on its way changes nothing.
+    let after = go(s.clone(), ConnectionsEvent::Revoked("k1".into()));
+    assert_eq!(after, s);
+}
+
+#[test]
+fn a_pre_init_connection_is_not_listed_nor_counted_as_unfinished() {
+    let mut half = conn("c2", "pre-init");
+    half.method = Some("open-banking".into());
+    let s = go(
+        loaded(),
+        ConnectionsEvent::ListLoaded(vec![conn("c1", "active"), half]),
+    );
+    let ids: Vec<&str> = s
+        .connections
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(ids, ["c1"]);
+    assert!(!s.any_unfinished());
+}
+
+#[test]
+fn refresh_all_in_3_0_skips_connections_whose_access_ended() {
+    let mut ended = conn("c2", "active");
+    ended.method = Some("open-banking".into());
+    ended.expiry_date = Some("1970-01-01T00:00:10Z".into());
+    let mut s = go(
+        loaded(),
+        ConnectionsEvent::ListLoaded(vec![conn("c1", "active"), ended]),
+    );
+    assert_eq!(s.refresh_all_targets(20_000), ["c1", "c2"]);
+    s.consent_ui = true;
+    assert_eq!(s.refresh_all_targets(20_000), ["c1"]);
+    let (_, fx) = next(s, ConnectionsEvent::RefreshAll { now_ms: 20_000 });
+    assert_eq!(fx, [ConnectionsEffect::StartRefresh("c1".into())]);
 }

@@ -113,7 +113,7 @@ fn exit_for_error(error: &UserError) -> WidgetMessage {
 fn exit_for_ending(ending: &Ending) -> WidgetMessage {
     let reason = match ending {
         Ending::Failed(e) => return exit_for_error(e),
-        Ending::Cancelled | Ending::WindowClosed => ExitReason::UserClosed,
+        Ending::Cancelled | Ending::WindowClosed | Ending::ConsentManaged => ExitReason::UserClosed,
         Ending::InstitutionUnavailable => ExitReason::InstitutionDown,
         _ => ExitReason::Error,
     };

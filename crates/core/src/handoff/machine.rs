@@ -1,8 +1,8 @@
 //! The hand-off's transitions, one function per stretch of the visit.
 
 use super::{
-    ConnectedBank, ConsentResult, Ending, Handoff, HandoffEffect, HandoffEvent, JobSlot,
-    LaunchMode, PopupWindow, SEVER_GRACE_MS, SlotProgress, Target,
+    ConnectedBank, ConsentAction, ConsentResult, Ending, Handoff, HandoffEffect, HandoffEvent,
+    JobSlot, LaunchMode, PopupWindow, SEVER_GRACE_MS, SlotProgress, Target,
 };
 use crate::basiq::Job;
 use crate::errors::{ErrorKind, UserError};
@@ -127,11 +127,16 @@ fn at_basiq(state: Handoff, event: HandoffEvent) -> (Handoff, Vec<HandoffEffect>
             };
             (w, vec![effect])
         }
-        (S::Waiting { nonce, .. }, E::PopupSaidBack { .. }) => (
+        (S::Waiting { nonce, target, .. }, E::PopupSaidBack { .. }) => (
             S::Returning {
                 nonce: nonce.clone(),
+                purpose: target.action,
             },
             vec![F::AskResultNow(nonce)],
+        ),
+        (S::Waiting { target, .. }, E::PopupSaidFailed { code }) => (
+            ended(Ending::ReturnRefused(code), Some(target), LaunchMode::Popup),
+            vec![F::ClosePopup, F::ReconcileConnections],
         ),
         (S::Waiting { target, .. }, E::Cancel) => (
             S::Confirming {
@@ -154,8 +159,11 @@ fn at_basiq(state: Handoff, event: HandoffEvent) -> (Handoff, Vec<HandoffEffect>
         ),
 
         // ---- back: the relay's answer
-        (S::Waiting { .. } | S::Returning { .. }, E::ResultArrived { result, now_ms, .. }) => {
-            came_back(result, now_ms)
+        (S::Waiting { target, .. }, E::ResultArrived { result, now_ms, .. }) => {
+            came_back(result, now_ms, target.action)
+        }
+        (S::Returning { purpose, .. }, E::ResultArrived { result, now_ms, .. }) => {
+            came_back(result, now_ms, purpose)
         }
         (S::Waiting { target, .. }, E::ResultGone) => (
             ended(Ending::TookTooLong, Some(target), LaunchMode::Popup),
@@ -293,8 +301,13 @@ fn ended(ending: Ending, target: Option<Target>, mode: LaunchMode) -> Handoff {
     }
 }
 
-/// The visit came back with these jobs: follow them all, or (none) it was cancelled.
-fn came_back(result: ConsentResult, now_ms: u64) -> (Handoff, Vec<HandoffEffect>) {
+/// The visit came back with these jobs: follow them all, or (none) it was cancelled — or,
+/// for "Manage consent", simply done.
+fn came_back(
+    result: ConsentResult,
+    now_ms: u64,
+    purpose: Option<ConsentAction>,
+) -> (Handoff, Vec<HandoffEffect>) {
     let mut ids: Vec<String> = Vec::new();
     for id in result.job_ids.into_iter().chain(result.job_id) {
         if !id.is_empty() && !ids.contains(&id) {
@@ -302,8 +315,12 @@ fn came_back(result: ConsentResult, now_ms: u64) -> (Handoff, Vec<HandoffEffect>
         }
     }
     if ids.is_empty() {
+        let ending = match purpose {
+            Some(ConsentAction::Manage) => Ending::ConsentManaged,
+            _ => Ending::Cancelled,
+        };
         return (
-            ended(Ending::Cancelled, None, LaunchMode::Page),
+            ended(ending, None, LaunchMode::Page),
             vec![HandoffEffect::ReconcileConnections],
         );
     }

@@ -229,6 +229,8 @@ pub enum Handoff {
     Returning {
         /// The hand-off's id at the relay.
         nonce: String,
+        /// The action the visit was for, when known ("Manage consent" makes no job).
+        purpose: Option<ConsentAction>,
     },
     /// Following every job of the visit.
     Following {
@@ -284,6 +286,8 @@ pub enum HandoffEvent {
     CameBack {
         /// The nonce.
         nonce: String,
+        /// The action the visit was for, when the page knows it.
+        purpose: Option<ConsentAction>,
     },
     /// The person pressed "Continue to {bank}" (or "Try again"). Popup mode: `window_opened`
     /// says whether the browser let the app open the (blank) popup in that click.
@@ -310,6 +314,13 @@ pub enum HandoffEvent {
     PopupSaidBack {
         /// The nonce it names.
         nonce: String,
+    },
+    /// Our return page, in the popup, posted that it refused what Basiq sent back (a bad,
+    /// expired or replayed state, or jobs that are not the user's): the relay will never
+    /// answer.
+    PopupSaidFailed {
+        /// The refusal's code (`state-invalid`, `job-not-yours`…).
+        code: String,
     },
     /// The relay answered with the visit's jobs.
     ResultArrived {
@@ -451,7 +462,7 @@ impl Handoff {
     /// The nonce the relay is watched for, while one is.
     pub fn watched_nonce(&self) -> Option<&str> {
         match self {
-            Self::Waiting { nonce, .. } | Self::Returning { nonce } => Some(nonce),
+            Self::Waiting { nonce, .. } | Self::Returning { nonce, .. } => Some(nonce),
             _ => None,
         }
     }
@@ -476,9 +487,10 @@ pub fn enter(event: HandoffEvent) -> Option<(Handoff, Vec<HandoffEffect>)> {
             };
             Some(next(confirming, HandoffEvent::Continue { window_opened }))
         }
-        HandoffEvent::CameBack { nonce } => Some((
+        HandoffEvent::CameBack { nonce, purpose } => Some((
             Handoff::Returning {
                 nonce: nonce.clone(),
+                purpose,
             },
             vec![HandoffEffect::WatchResult(nonce)],
         )),

@@ -22,6 +22,11 @@ pub enum Ending {
     SiteUnreachable,
     /// Popup mode: the Basiq window was closed before the person finished.
     WindowClosed,
+    /// Back from "Manage consent" (no job: nothing to follow).
+    ConsentManaged,
+    /// Popup mode: our return page refused what Basiq sent back (its `handoff-failed`
+    /// message, with the refusal's code).
+    ReturnRefused(String),
     /// Anything else.
     Failed(UserError),
 }
@@ -48,6 +53,8 @@ impl Ending {
             Self::TookTooLong => "That took too long".into(),
             Self::SiteUnreachable => "Basiq's secure page can't be reached".into(),
             Self::WindowClosed => "The Basiq window was closed".into(),
+            Self::ConsentManaged => "You're back from Basiq".into(),
+            Self::ReturnRefused(_) => "Basiq's answer wasn't accepted".into(),
             Self::Failed(e) => e.title().into(),
         }
     }
@@ -73,6 +80,12 @@ impl Ending {
             Self::WindowClosed => "The window closed before you finished at Basiq, \
                 so nothing was connected."
                 .into(),
+            Self::ConsentManaged => "Any changes you made to your consent at Basiq are saved. \
+                Your connected banks show what is shared now."
+                .into(),
+            Self::ReturnRefused(_) => "The Basiq window came back with an answer we couldn't \
+                check, so nothing was connected. Try again to start a fresh visit."
+                .into(),
             Self::Failed(e) => e.message(),
         }
     }
@@ -86,13 +99,19 @@ impl Ending {
             Self::TookTooLong => "handoff_expired",
             Self::SiteUnreachable => "consent_site_unreachable",
             Self::WindowClosed => "handoff_window_closed",
+            Self::ConsentManaged => "consent_managed",
+            Self::ReturnRefused(_) => "handoff_refused",
             Self::Failed(e) => crate::embed::error_kind_name(&e.kind),
         }
     }
 
     /// Whether "Try again" makes sense (not when our server ended the session).
     pub fn can_retry(&self) -> bool {
-        !matches!(self, Self::Failed(e) if matches!(e.kind, ErrorKind::SessionEnded | ErrorKind::LinkExpired))
+        match self {
+            Self::ConsentManaged => false,
+            Self::Failed(e) => !matches!(e.kind, ErrorKind::SessionEnded | ErrorKind::LinkExpired),
+            _ => true,
+        }
     }
 }
 

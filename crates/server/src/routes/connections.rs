@@ -73,6 +73,8 @@ pub fn view_of(c: Connection, names: &Names) -> ConnectionView {
         last_used: c.last_used,
         created_date: c.created_date,
         mfa_enabled: c.mfa_enabled.unwrap_or(false),
+        method: None,
+        expiry_date: None,
     }
 }
 

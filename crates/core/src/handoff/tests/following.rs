@@ -6,6 +6,7 @@ use super::*;
 fn page_return_asks_the_relay_then_follows_every_job() {
     let (s, effects) = enter(HandoffEvent::CameBack {
         nonce: "n-1".into(),
+        purpose: None,
     })
     .unwrap();
     assert_eq!(effects, vec![HandoffEffect::WatchResult("n-1".into())]);
@@ -41,7 +42,11 @@ fn page_return_asks_the_relay_then_follows_every_job() {
 
 #[test]
 fn the_job_ids_are_deduplicated_with_job_id_and_empty_ids_dropped() {
-    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
+    let (s, _) = enter(HandoffEvent::CameBack {
+        nonce: "n".into(),
+        purpose: None,
+    })
+    .unwrap();
     let (s, effects) = next(
         s,
         HandoffEvent::ResultArrived {
@@ -76,7 +81,11 @@ fn coming_back_without_a_job_is_cancelled_and_reconciled_quietly() {
 
 #[test]
 fn declined_at_the_bank_is_its_own_ending() {
-    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
+    let (s, _) = enter(HandoffEvent::CameBack {
+        nonce: "n".into(),
+        purpose: None,
+    })
+    .unwrap();
     let (s, _) = next(s, back("n", &["j-1"]));
     let (s, effects) = next(
         s,
@@ -97,7 +106,11 @@ fn declined_at_the_bank_is_its_own_ending() {
 
 #[test]
 fn an_unavailable_bank_is_its_own_ending_and_one_failure_among_successes_is_kept() {
-    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
+    let (s, _) = enter(HandoffEvent::CameBack {
+        nonce: "n".into(),
+        purpose: None,
+    })
+    .unwrap();
     let (s, _) = next(s, back("n", &["j-1"]));
     let (s, _) = next(
         s,
@@ -110,7 +123,11 @@ fn an_unavailable_bank_is_its_own_ending_and_one_failure_among_successes_is_kept
             ..
         }
     ));
-    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
+    let (s, _) = enter(HandoffEvent::CameBack {
+        nonce: "n".into(),
+        purpose: None,
+    })
+    .unwrap();
     let (s, _) = next(s, back("n", &["j-1", "j-2"]));
     let (s, _) = next(
         s,

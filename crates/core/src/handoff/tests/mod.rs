@@ -273,7 +273,7 @@ fn the_popups_word_asks_the_relay_at_once_but_only_for_our_nonce() {
             nonce: "n-1".into(),
         },
     );
-    assert!(matches!(&s, Handoff::Returning { nonce } if nonce == "n-1"));
+    assert!(matches!(&s, Handoff::Returning { nonce, .. } if nonce == "n-1"));
     assert_eq!(effects, vec![HandoffEffect::AskResultNow("n-1".into())]);
     let (s, _) = next(s, back("other", &["j-9"]));
     assert!(
@@ -295,7 +295,11 @@ fn taking_longer_than_the_tokens_life_ends_the_wait() {
         }
     ));
     assert_eq!(effects, vec![HandoffEffect::ClosePopup]);
-    let (s, _) = enter(HandoffEvent::CameBack { nonce: "n".into() }).unwrap();
+    let (s, _) = enter(HandoffEvent::CameBack {
+        nonce: "n".into(),
+        purpose: None,
+    })
+    .unwrap();
     let (s, _) = next(s, HandoffEvent::ResultGone);
     assert!(matches!(
         s,
@@ -338,6 +342,8 @@ fn every_ending_has_words_and_a_name() {
         Ending::TookTooLong,
         Ending::SiteUnreachable,
         Ending::WindowClosed,
+        Ending::ConsentManaged,
+        Ending::ReturnRefused("state-invalid".into()),
         Ending::Failed(crate::errors::network_failure()),
     ] {
         assert!(!e.title().is_empty() && e.sentence().len() > 20, "{e:?}");
@@ -345,6 +351,115 @@ fn every_ending_has_words_and_a_name() {
     }
     let ended = UserError::new(ErrorKind::SessionEnded);
     assert!(!Ending::Failed(ended).can_retry());
+}
+
+#[test]
+fn back_from_manage_consent_without_a_job_is_done_not_cancelled() {
+    // Page mode: the page says what the visit was for.
+    let (s, effects) = enter(HandoffEvent::CameBack {
+        nonce: "n-1".into(),
+        purpose: Some(ConsentAction::Manage),
+    })
+    .unwrap();
+    assert_eq!(effects, vec![HandoffEffect::WatchResult("n-1".into())]);
+    let (s, effects) = next(s, back("n-1", &[]));
+    assert!(
+        matches!(
+            &s,
+            Handoff::Ended {
+                ending: Ending::ConsentManaged,
+                ..
+            }
+        ),
+        "{s:?}"
+    );
+    assert_eq!(effects, vec![HandoffEffect::ReconcileConnections]);
+    assert!(!Ending::ConsentManaged.can_retry());
+    // A plain connect that came back without a job is still cancelled.
+    let (s, _) = enter(HandoffEvent::CameBack {
+        nonce: "n-1".into(),
+        purpose: None,
+    })
+    .unwrap();
+    let (s, _) = next(s, back("n-1", &[]));
+    assert!(matches!(
+        &s,
+        Handoff::Ended {
+            ending: Ending::Cancelled,
+            ..
+        }
+    ));
+
+    // Popup mode: the waiting state knows its target.
+    let manage = Target {
+        action: Some(ConsentAction::Manage),
+        ..Target::default()
+    };
+    let (s, _) = enter(HandoffEvent::Begin {
+        target: manage,
+        mode: LaunchMode::Popup,
+        window_opened: true,
+    })
+    .unwrap();
+    let (s, _) = next(s, started("n-2"));
+    let (relayed, _) = next(s.clone(), back("n-2", &[]));
+    assert!(matches!(
+        &relayed,
+        Handoff::Ended {
+            ending: Ending::ConsentManaged,
+            ..
+        }
+    ));
+    let (s, effects) = next(
+        s,
+        HandoffEvent::PopupSaidBack {
+            nonce: "n-2".into(),
+        },
+    );
+    assert_eq!(effects, vec![HandoffEffect::AskResultNow("n-2".into())]);
+    let (s, _) = next(s, back("n-2", &[]));
+    assert!(matches!(
+        &s,
+        Handoff::Ended {
+            ending: Ending::ConsentManaged,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn the_popups_refusal_ends_the_wait_with_its_screen_and_a_retry() {
+    let (s, effects) = next(
+        waiting(),
+        HandoffEvent::PopupSaidFailed {
+            code: "state-replayed".into(),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![
+            HandoffEffect::ClosePopup,
+            HandoffEffect::ReconcileConnections
+        ]
+    );
+    match &s {
+        Handoff::Ended { ending, target, .. } => {
+            assert_eq!(ending, &Ending::ReturnRefused("state-replayed".into()));
+            assert_eq!(ending.name(), "handoff_refused");
+            assert!(ending.can_retry() && target.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    let (s, _) = next(s, HandoffEvent::Retry);
+    assert!(matches!(s, Handoff::Confirming { .. }));
+    // Said when nothing waits for it, it changes nothing.
+    let confirming = Handoff::confirm(hooli(), LaunchMode::Popup);
+    let (after, effects) = next(
+        confirming.clone(),
+        HandoffEvent::PopupSaidFailed { code: "x".into() },
+    );
+    assert_eq!(after, confirming);
+    assert!(effects.is_empty());
 }
 
 fn arb_event() -> impl Strategy<Value = HandoffEvent> {
@@ -358,6 +473,9 @@ fn arb_event() -> impl Strategy<Value = HandoffEvent> {
         nonce
             .clone()
             .prop_map(|nonce| HandoffEvent::PopupSaidBack { nonce }),
+        Just(HandoffEvent::PopupSaidFailed {
+            code: "state-invalid".into()
+        }),
         (nonce, ids).prop_map(|(n, ids)| back(&n, &ids)),
         Just(HandoffEvent::ResultGone),
         Just(HandoffEvent::ResultFailed(crate::errors::network_failure())),
