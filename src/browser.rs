@@ -133,3 +133,26 @@ pub fn take_query_param(key: &str) -> Option<String> {
     }
     Some(value)
 }
+
+/// Where page mode keeps what the visit to the Consent UI is for ("manage"), across the
+/// page's trip to Basiq and back; never a token, an id or anything of the person's.
+const PURPOSE_KEY: &str = "bank-connect.handoff-purpose";
+
+/// Page mode: says (or, with `None`, forgets) what the visit leaving now is for.
+pub fn set_handoff_purpose(purpose: Option<&str>) {
+    let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) else {
+        return;
+    };
+    let _ = match purpose {
+        Some(p) => storage.set_item(PURPOSE_KEY, p),
+        None => storage.remove_item(PURPOSE_KEY),
+    };
+}
+
+/// Back from the Consent UI: what the visit was for, read once and forgotten.
+pub fn take_handoff_purpose() -> Option<String> {
+    let storage = web_sys::window()?.session_storage().ok()??;
+    let value = storage.get_item(PURPOSE_KEY).ok().flatten();
+    let _ = storage.remove_item(PURPOSE_KEY);
+    value
+}

@@ -1,12 +1,13 @@
 //! Our server's routes for Basiq 3.0's Consent UI: starting a hand-off, the relay that says
 //! how it ended, and the jobs of the visit (polled through our server, with its token).
 
+use bank_connect_core::api_types::ConsentView;
 use bank_connect_core::basiq::Job;
 use bank_connect_core::errors::UserError;
 use bank_connect_core::handoff::{ConsentResult, ConsentStarted};
 use gloo_net::http::Request;
 
-use super::{decode, json, segment, send};
+use super::{decode, json, ok, segment, send};
 
 /// `POST /api/consent/start`: the Consent UI URL (with its one-use token) and the hand-off's
 /// nonce. The URL is used at once and never stored.
@@ -38,4 +39,21 @@ pub async fn fetch_job(job_id: &str) -> Result<Job, UserError> {
             .build(),
     )
     .await
+}
+
+/// `GET /api/consents`: the session user's consents.
+pub async fn list_consents() -> Result<Vec<ConsentView>, UserError> {
+    json(
+        Request::get("/api/consents")
+            .header("Accept", "application/json")
+            .build(),
+    )
+    .await
+}
+
+/// `DELETE /api/consents/{id}`: revokes the consent (Basiq deletes every connection under it).
+pub async fn revoke_consent(consent_id: &str) -> Result<(), UserError> {
+    ok(Request::delete(&format!("/api/consents/{}", segment(consent_id))).build())
+        .await
+        .map(|_| ())
 }

@@ -212,7 +212,10 @@ impl Ctx {
     /// bar at once, and the relay is asked how the visit ended.
     fn came_back_from_basiq(&self) {
         if let Some(nonce) = browser::take_query_param("handoff") {
-            self.dispatch(FlowEvent::Handoff(HandoffEvent::CameBack { nonce }));
+            let purpose = browser::take_handoff_purpose()
+                .as_deref()
+                .and_then(bank_connect_core::handoff::ConsentAction::parse);
+            self.dispatch(FlowEvent::Handoff(HandoffEvent::CameBack { nonce, purpose }));
         }
     }
 

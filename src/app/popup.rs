@@ -5,7 +5,11 @@
 
 use std::cell::RefCell;
 
-use bank_connect_core::handoff::HandoffEffect;
+use bank_connect_core::flow::FlowEvent;
+use bank_connect_core::handoff::{HandoffEffect, HandoffEvent, LaunchMode, Target};
+
+use super::Ctx;
+use crate::browser;
 
 thread_local! {
     static POPUP: RefCell<Option<web_sys::Window>> = const { RefCell::new(None) };
@@ -81,6 +85,28 @@ pub(crate) fn run(effect: &HandoffEffect) -> bool {
         _ => return false,
     }
     true
+}
+
+impl Ctx {
+    /// A visit to the Consent UI for `target` straight away ("Renew", "Reconnect", "Manage
+    /// consent"): in a frame the popup opens blank in this very click, as a page the page goes.
+    pub(crate) fn begin_handoff(&self, target: Target) {
+        let mode = if browser::framed() {
+            LaunchMode::Popup
+        } else {
+            LaunchMode::Page
+        };
+        let window_opened = mode == LaunchMode::Popup && open("");
+        if mode == LaunchMode::Page {
+            // The page leaves for Basiq: what the visit is for, to say the right thing back.
+            browser::set_handoff_purpose(target.action.map(|a| a.as_str()));
+        }
+        self.dispatch(FlowEvent::Handoff(HandoffEvent::Begin {
+            target,
+            mode,
+            window_opened,
+        }));
+    }
 }
 
 fn focus() {

@@ -5,6 +5,7 @@
 
 use bank_connect_core::accounts::AccountRow;
 use bank_connect_core::api_types::ConnectionView;
+use bank_connect_core::connections::lifecycle::{AccessEnd, CardActions};
 use bank_connect_core::connections::{self, ConnectionStatus};
 use leptos::prelude::*;
 
@@ -21,6 +22,20 @@ pub enum RefreshOffer {
     Running,
     /// Not possible (the connection needs the password, or is not active).
     NotPossible,
+}
+
+/// Basiq 3.0: what a card shows of the consent lifecycle (worked out in core's
+/// `connections::lifecycle`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardLifecycle {
+    /// "Open Banking" or "Web".
+    pub method: Option<&'static str>,
+    /// The status badge's words.
+    pub status: &'static str,
+    /// Open banking: when access ends.
+    pub access: Option<AccessEnd>,
+    /// The actions offered.
+    pub actions: CardActions,
 }
 
 /// The id of the card's heading.
@@ -57,6 +72,12 @@ pub fn ConnectionCard(
     /// "Remove".
     #[prop(into)]
     on_remove: Callback<()>,
+    /// Basiq 3.0: method, access end, the actions offered (`None`: 2.1's card).
+    #[prop(default = None)]
+    lifecycle: Option<Signal<CardLifecycle>>,
+    /// Basiq 3.0: "Renew" (open banking) — or "Reconnect" (web) — at Basiq's Consent UI.
+    #[prop(default = None)]
+    on_renew: Option<Callback<()>>,
     /// Progress of a running job, then the accounts.
     children: Children,
 ) -> impl IntoView {
@@ -78,7 +99,29 @@ pub fn ConnectionCard(
             None => "Not refreshed yet".into_any(),
         }
     };
-    let needs_password = move || status() == ConnectionStatus::NeedsPassword;
+    let v3 = lifecycle.is_some();
+    let life = move || lifecycle.map(|l| l.get());
+    let badge = move || {
+        life()
+            .map(|l| l.status)
+            .unwrap_or_else(|| status().label())
+    };
+    let method = move || life().and_then(|l| l.method);
+    let access = move || life().and_then(|l| l.access);
+    let actions = move || life().map(|l| l.actions);
+    let show_update = move || actions().is_none_or(|a| a.update_password);
+    let renew_label = move || {
+        actions().and_then(|a| {
+            if a.renew {
+                Some("Renew")
+            } else if a.reconnect {
+                Some("Reconnect")
+            } else {
+                None
+            }
+        })
+    };
+    let needs_password = move || !v3 && status() == ConnectionStatus::NeedsPassword;
     let update_class = move || {
         if needs_password() {
             "bc-button bc-primary"
@@ -98,8 +141,24 @@ pub fn ConnectionCard(
                     <h3 id=heading_id class="bc-conn-name" tabindex="-1">{name}</h3>
                     <p class="bc-conn-fresh">{refreshed}</p>
                 </div>
-                <span class=move || status().class()>{move || status().label()}</span>
+                {move || method().map(|m| view! { <span class="bc-badge bc-conn-method">{m}</span> })}
+                <span class=move || status().class()>{badge}</span>
             </div>
+            {move || {
+                access()
+                    .map(|a| {
+                        let class = if a.warns() {
+                            "bc-conn-access bc-conn-expiring"
+                        } else {
+                            "bc-conn-access"
+                        };
+                        view! {
+                            <p class=class>
+                                <time datetime=a.datetime.clone()>{a.text()}</time>
+                            </p>
+                        }
+                    })
+            }}
             <Show when=needs_password>
                 <p class="bc-conn-hint">
                     {move || format!("{} no longer accepts the saved password. Enter your current one to keep your data up to date.", name())}
@@ -131,7 +190,23 @@ pub fn ConnectionCard(
                     .into_any(),
                     RefreshOffer::Running | RefreshOffer::NotPossible => ().into_any(),
                 }}
-                <Show when=move || offer.get() != RefreshOffer::Running>
+                {move || {
+                    renew_label()
+                        .zip(on_renew)
+                        .map(|(label, renew)| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="bc-button bc-primary"
+                                    on:click=move |_| renew.run(())
+                                >
+                                    {label}
+                                    <span class="bc-sr-only">{format!(" {}", name())}</span>
+                                </button>
+                            }
+                        })
+                }}
+                <Show when=move || show_update() && offer.get() != RefreshOffer::Running>
                     <button type="button" class=update_class on:click=move |_| on_update.run(())>
                         "Update password"
                         <span class="bc-sr-only">{move || format!(" for {}", name())}</span>

@@ -3,6 +3,7 @@
 
 use bank_connect_core::accounts::{self, AccountRow};
 use bank_connect_core::api_types::ConnectionView;
+use bank_connect_core::connections::lifecycle;
 use bank_connect_core::connections::state::{JobKind, Running};
 use bank_connect_core::connections::{self as logic, ConnectionStatus, ConnectionsEvent as Event};
 use bank_connect_core::job::JobView;
@@ -11,7 +12,8 @@ use leptos::prelude::*;
 use super::ConnectionsState;
 use crate::browser::now_ms;
 use crate::components::{
-    AccountItem, ConnectionCard, ConnectionProgress, MfaPrompt, RefreshOffer, TransactionList,
+    AccountItem, CardLifecycle, ConnectionCard, ConnectionProgress, MfaPrompt, RefreshOffer,
+    TransactionList,
 };
 
 /// Which job area a card shows.
@@ -38,12 +40,24 @@ pub(super) fn connection_item(state: ConnectionsState, id: String) -> AnyView {
             .unwrap_or_else(|| initial.clone())
     });
     let running = move || screen.with(|s| s.running(&cid.get_value()).cloned());
+    // Basiq 3.0: method, access end and the actions, from core.
+    let consent_ui = screen.with_untracked(|s| s.consent_ui);
+    let life = Memo::new(move |_| {
+        let now = now.get();
+        connection.with(|c| CardLifecycle {
+            method: lifecycle::ConnectionMethod::parse(c.method.as_deref()).label(),
+            status: lifecycle::status_label(c, true),
+            access: lifecycle::access_end(c, now),
+            actions: lifecycle::card_actions(c, true, now),
+        })
+    });
     let offer = Memo::new(move |_| {
         let id = cid.get_value();
         let status = connection.with(|c| ConnectionStatus::parse(&c.status));
+        let may_refresh = status.can_refresh() && (!consent_ui || life.with(|l| l.actions.refresh));
         if screen.with(|s| s.running(&id).is_some()) {
             RefreshOffer::Running
-        } else if !status.can_refresh() {
+        } else if !may_refresh {
             RefreshOffer::NotPossible
         } else {
             match screen.with(|s| s.wait_of(&id, now.get())) {
@@ -103,6 +117,8 @@ pub(super) fn connection_item(state: ConnectionsState, id: String) -> AnyView {
             }
             on_update=move |_| st.open_update(cid.get_value(), None, None)
             on_remove=move |_| st.dispatch(Event::AskRemove(cid.get_value()))
+            lifecycle=consent_ui.then_some(Signal::from(life))
+            on_renew=Some(Callback::new(move |_| st.renew(cid.get_value())))
         >
             {job_area}
             <Show

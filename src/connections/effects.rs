@@ -12,10 +12,11 @@ use bank_connect_core::connections::{
 };
 use bank_connect_core::errors::{ErrorKind, UserError};
 use bank_connect_core::forget::{self, ForgetEffect, ForgetEvent};
+use bank_connect_core::handoff::{ConsentAction, Target};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{ConnectionsState, ENTRY_ID, FORGET_ID, HEADING_ID, PAGE_SIZE, focus_soon};
+use super::{ConnectionsState, ENTRY_ID, FORGET_ID, HEADING_ID, PAGE_SIZE, REVOKE_ID, focus_soon};
 use crate::api;
 use crate::app::CallError;
 use crate::browser::{self, now_ms};
@@ -70,7 +71,10 @@ impl ConnectionsState {
 
     fn run(&self, effect: Effect, secret: &mut Option<String>) {
         match effect {
-            Effect::LoadList => self.load(),
+            Effect::LoadList => {
+                self.load();
+                self.load_consents();
+            }
             Effect::ReloadAfterJob(id) => self.reload_after_job(id),
             Effect::StartRefresh(id) => self.start_refresh(id),
             Effect::PollJob { id, job_id } => self.poll(id, job_id),
@@ -93,6 +97,7 @@ impl ConnectionsState {
                 }
             }
             Effect::Remove(id) => self.remove(id),
+            Effect::RevokeConsent(id) => self.revoke_consent(id),
             Effect::LoadPage {
                 connection_id,
                 account_id,
@@ -105,6 +110,7 @@ impl ConnectionsState {
                     focus_soon(crate::components::STEP_HEADING_ID.into())
                 }
                 ConnectionsFocus::RemoveButton(id) => focus_soon(remove_button_id(&id)),
+                ConnectionsFocus::RevokeButton => focus_soon(REVOKE_ID.into()),
                 ConnectionsFocus::CardHeadingFromJobArea(id) => {
                     if focus_in_job_area() {
                         focus_soon(card_heading_id(&id));
@@ -269,6 +275,53 @@ impl ConnectionsState {
                     message: ActionError::from_server_error(&e).message,
                 },
             });
+        });
+    }
+
+    /// Basiq 3.0: the user's consents ("Manage consent", "Revoke consent").
+    pub(super) fn load_consents(&self) {
+        let st = *self;
+        spawn_local(async move {
+            // After the list's own load set the mode (and, embedded, exchanged the link token).
+            if let Ok(c) = st.app.config().await
+                && c.consent_ui()
+                && let Ok(list) = api::list_consents().await
+            {
+                st.dispatch(Event::ConsentsLoaded(list));
+            }
+        });
+    }
+
+    fn revoke_consent(&self, id: String) {
+        let st = *self;
+        spawn_local(async move {
+            st.dispatch(match api::revoke_consent(&id).await {
+                Ok(()) => Event::Revoked(id),
+                Err(e) => Event::RevokeFailed(ActionError::from_server_error(&e).message),
+            });
+        });
+    }
+
+    /// "Renew" (open banking: `action=reauthorise`) or "Reconnect" (web) on a card: a visit
+    /// to the Consent UI for that connection, through the same hand-off as connecting.
+    pub(super) fn renew(&self, id: String) {
+        let Some(conn) = self.screen.with_untracked(|s| s.connection(&id).cloned()) else {
+            return;
+        };
+        let open_banking = logic::lifecycle::ConnectionMethod::parse(conn.method.as_deref())
+            == logic::lifecycle::ConnectionMethod::OpenBanking;
+        self.app.begin_handoff(Target {
+            institution: None,
+            action: open_banking.then_some(ConsentAction::Reauthorise),
+            connection_id: Some(id),
+        });
+    }
+
+    /// "Manage consent": Basiq's page for the consent (`action=manage`).
+    pub(super) fn manage_consent(&self) {
+        self.app.begin_handoff(Target {
+            action: Some(ConsentAction::Manage),
+            ..Target::default()
         });
     }
 

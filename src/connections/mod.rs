@@ -29,6 +29,8 @@ pub const HEADING_ID: &str = "bc-connections-heading";
 pub const ENTRY_ID: &str = "bc-conn-open";
 /// The "Forget this browser" button's id (focus returns there when its dialog is cancelled).
 pub const FORGET_ID: &str = "bc-forget";
+/// The "Revoke consent…" button's id (focus returns there when its dialog is cancelled).
+pub const REVOKE_ID: &str = "bc-revoke";
 /// Transactions per page.
 pub const PAGE_SIZE: u32 = 10;
 
@@ -80,8 +82,10 @@ impl ConnectionsState {
         let st = *self;
         spawn_local(async move {
             if let Ok(c) = st.app.config().await {
-                st.screen
-                    .update(|s| s.min_interval_secs = c.min_refresh_interval_secs);
+                st.screen.update(|s| {
+                    s.min_interval_secs = c.min_refresh_interval_secs;
+                    s.consent_ui = c.consent_ui();
+                });
             }
             // Embedded: after the host's link token was exchanged, so the list is its user's.
             st.app.embedded_session_ready().await;

@@ -7,12 +7,15 @@ use bank_connect_core::forget::{self, ForgetEvent};
 use leptos::prelude::*;
 
 use super::card::connection_item;
-use super::{ConnectionsState, FORGET_ID, HEADING_ID};
+use super::{ConnectionsState, FORGET_ID, HEADING_ID, REVOKE_ID};
 use crate::components::{ConfirmDialog, CredentialForm, Notice};
 
 pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
     let st = state;
     let screen = st.screen;
+    st.load_consents();
+    let consent_ui = move || screen.with(|s| s.consent_ui);
+    let has_consent = move || screen.with(|s| s.active_consent().is_some());
     let now = st.now();
     let ids = move || {
         screen.with(|s| {
@@ -40,6 +43,11 @@ pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
                         }
                     >
                         "Refresh all"
+                    </button>
+                </Show>
+                <Show when=consent_ui>
+                    <button type="button" class="bc-button" on:click=move |_| st.manage_consent()>
+                        "Manage consent"
                     </button>
                 </Show>
                 <button type="button" class="bc-button" on:click=move |_| st.dispatch(Event::Hide)>
@@ -107,9 +115,52 @@ pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
             >
                 "Forget this browser…"
             </button>
+            <Show when=move || consent_ui() && has_consent()>
+                <button
+                    type="button"
+                    id=REVOKE_ID
+                    class="bc-button bc-link bc-revoke"
+                    on:click=move |_| st.dispatch(Event::AskRevoke)
+                >
+                    "Revoke consent…"
+                </button>
+            </Show>
             {dialog}
+            {revoke_dialog(st)}
             {forget_dialog(st)}
         </section>
+    }
+}
+
+/// "Revoke your consent?", naming every connection it removes, while it is open.
+fn revoke_dialog(st: ConnectionsState) -> impl IntoView {
+    let screen = st.screen;
+    let open = move || screen.with(|s| s.confirm_revoke);
+    move || {
+        open().then(|| {
+            let (title, message) = screen.with_untracked(|s| {
+                logic::lifecycle::revoke_dialog(s.connections.as_deref().unwrap_or_default())
+            });
+            let sending = move || screen.with(|s| s.revoking);
+            let error = move || screen.with(|s| s.revoke_error.clone());
+            view! {
+                <ConfirmDialog
+                    title=title
+                    message=message
+                    confirm_label="Revoke consent"
+                    on_confirm=move |_| st.dispatch(Event::ConfirmRevoke)
+                    on_cancel=move |_| st.dispatch(Event::CancelRevoke)
+                >
+                    <p class="bc-live" role="status">
+                        {move || sending().then_some("Revoking…")}
+                    </p>
+                    {move || {
+                        error()
+                            .map(|e| view! { <Notice title="Your consent wasn't revoked" message=e /> })
+                    }}
+                </ConfirmDialog>
+            }
+        })
     }
 }
 

@@ -56,6 +56,16 @@ pub enum ConsentAction {
 }
 
 impl ConsentAction {
+    /// From Basiq's spelling.
+    pub fn parse(action: &str) -> Option<Self> {
+        match action {
+            "manage" => Some(Self::Manage),
+            "reauthorise" => Some(Self::Reauthorise),
+            "extend" => Some(Self::Extend),
+            _ => None,
+        }
+    }
+
     /// Basiq's spelling.
     pub fn as_str(self) -> &'static str {
         match self {

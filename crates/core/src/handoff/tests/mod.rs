@@ -179,6 +179,14 @@ fn renew_and_manage_begin_straight_away_with_their_action() {
             json!({"mode": "page", "action": "reauthorise", "connection_id": "c-1"})
         )]
     );
+    for a in [
+        ConsentAction::Manage,
+        ConsentAction::Reauthorise,
+        ConsentAction::Extend,
+    ] {
+        assert_eq!(ConsentAction::parse(a.as_str()), Some(a));
+    }
+    assert_eq!(ConsentAction::parse("payment"), None);
     let manage = Target {
         action: Some(ConsentAction::Manage),
         ..Target::default()
