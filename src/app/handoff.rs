@@ -39,6 +39,9 @@ impl Ctx {
     /// request, so the browser counts it as the person's.
     fn continue_handoff(&self, mode: LaunchMode) {
         let window_opened = mode == LaunchMode::Popup && popup::open("");
+        if window_opened {
+            popup::listen(*self);
+        }
         self.handoff_event(HandoffEvent::Continue { window_opened });
     }
 
@@ -236,7 +239,9 @@ pub(super) fn handoff_screen(ctx: Ctx, state: Handoff) -> Result<AnyView, ChunkE
         Handoff::Ended { ending, target, .. } => {
             let retry = (target.is_some() && ending.can_retry())
                 .then(|| Callback::new(move |_| ctx.handoff_event(HandoffEvent::Retry)));
-            view! { <HandoffEnded ending=ending on_retry=retry on_pick=pick /> }.into_any()
+            let banks = Some(Callback::new(move |_| ctx.see_connections()));
+            view! { <HandoffEnded ending=ending on_retry=retry on_pick=pick on_banks=banks /> }
+                .into_any()
         }
     })
 }
@@ -301,6 +306,7 @@ fn connected_screen(ctx: Ctx, count: usize, failed: usize) -> AnyView {
             failed=failed
             on_reload=move |_| ctx.handoff_event(HandoffEvent::ReloadAccounts)
             on_another=move |_| ctx.dispatch(FlowEvent::PickAnother)
+            on_banks=Some(Callback::new(move |_| ctx.see_connections()))
         />
     }
     .into_any()

@@ -60,6 +60,8 @@ pub(crate) struct Ctx {
     token_flight: StoredValue<Option<TokenFlight>, LocalStorage>,
     /// Whether our server still accepts this browser's session (core's `browser_session`).
     session_status: RwSignal<SessionStatus>,
+    /// The start screen opens the connections view (a hand-off's "See your connected banks").
+    open_connections: StoredValue<bool>,
 }
 
 impl Ctx {
@@ -77,6 +79,19 @@ impl Ctx {
                 let _ = call_split!(session_effect(ctx, effect));
             });
         }
+    }
+
+    /// Back to the start screen with the connections view open.
+    pub(crate) fn see_connections(&self) {
+        self.open_connections.set_value(true);
+        self.dispatch(FlowEvent::Close);
+    }
+
+    /// True once after [`Self::see_connections`]: the start screen opens the view.
+    pub(crate) fn take_open_connections(&self) -> bool {
+        let open = self.open_connections.get_value();
+        self.open_connections.set_value(false);
+        open
     }
 
     /// Says `note` on the start screen (a polite live region) until the flow opens again.
@@ -215,7 +230,10 @@ impl Ctx {
             let purpose = browser::take_handoff_purpose()
                 .as_deref()
                 .and_then(bank_connect_core::handoff::ConsentAction::parse);
-            self.dispatch(FlowEvent::Handoff(HandoffEvent::CameBack { nonce, purpose }));
+            self.dispatch(FlowEvent::Handoff(HandoffEvent::CameBack {
+                nonce,
+                purpose,
+            }));
         }
     }
 
@@ -293,6 +311,7 @@ pub fn App() -> impl IntoView {
         config_waiters: StoredValue::new_local(None),
         token_flight: StoredValue::new_local(None),
         session_status: RwSignal::new(SessionStatus::Active),
+        open_connections: StoredValue::new(false),
     };
     let flow = ctx.flow;
     let connections = ConnectionsState::new(ctx);

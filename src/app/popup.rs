@@ -3,16 +3,57 @@
 //! its URL, watched for closing. The handle lives here, in memory; the URL is never stored
 //! anywhere else than the hand-off's state.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use bank_connect_core::flow::FlowEvent;
-use bank_connect_core::handoff::{HandoffEffect, HandoffEvent, LaunchMode, Target};
+use bank_connect_core::handoff::{self, HandoffEffect, HandoffEvent, LaunchMode, Target};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
 
 use super::Ctx;
 use crate::browser;
 
 thread_local! {
     static POPUP: RefCell<Option<web_sys::Window>> = const { RefCell::new(None) };
+    static LISTENING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Listens (once per page) for our return page's word from the popup, the fast path when the
+/// consent site left `window.opener` in place: only from the popup we opened, only from our
+/// own origin, only the two messages core's `popup_message` accepts. The relay stays the path
+/// that always works.
+pub(crate) fn listen(ctx: Ctx) {
+    if LISTENING.with(|l| l.replace(true)) {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let own_origin = window.location().origin().unwrap_or_default();
+    let listener =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let from_popup = POPUP.with(|p| match (p.borrow().as_ref(), event.source()) {
+                (Some(popup), Some(source)) => js_sys::Object::is(&source, popup),
+                _ => false,
+            });
+            if !from_popup {
+                return;
+            }
+            let Some(text) = js_sys::JSON::stringify(&event.data())
+                .ok()
+                .and_then(|s| s.as_string())
+            else {
+                return;
+            };
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+                return;
+            };
+            if let Some(said) = handoff::popup_message(&event.origin(), &own_origin, &value) {
+                ctx.dispatch(FlowEvent::Handoff(said));
+            }
+        });
+    let _ = window.add_event_listener_with_callback("message", listener.as_ref().unchecked_ref());
+    listener.forget();
 }
 
 /// The window's name: a second open reuses the window while the browser still links it to us.
@@ -97,6 +138,9 @@ impl Ctx {
             LaunchMode::Page
         };
         let window_opened = mode == LaunchMode::Popup && open("");
+        if window_opened {
+            listen(*self);
+        }
         if mode == LaunchMode::Page {
             // The page leaves for Basiq: what the visit is for, to say the right thing back.
             browser::set_handoff_purpose(target.action.map(|a| a.as_str()));

@@ -101,11 +101,7 @@ pub fn ConnectionCard(
     };
     let v3 = lifecycle.is_some();
     let life = move || lifecycle.map(|l| l.get());
-    let badge = move || {
-        life()
-            .map(|l| l.status)
-            .unwrap_or_else(|| status().label())
-    };
+    let badge = move || life().map(|l| l.status).unwrap_or_else(|| status().label());
     let method = move || life().and_then(|l| l.method);
     let access = move || life().and_then(|l| l.access);
     let actions = move || life().map(|l| l.actions);

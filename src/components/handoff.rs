@@ -169,6 +169,9 @@ pub fn BanksConnected(
     /// "Connect another bank".
     #[prop(into)]
     on_another: Callback<()>,
+    /// "See your connected banks".
+    #[prop(default = None)]
+    on_banks: Option<Callback<()>>,
 ) -> impl IntoView {
     let heading = move || match banks.get() {
         Some(b) if b.len() == 1 => format!("{} is connected", b[0].institution_name),
@@ -217,6 +220,7 @@ pub fn BanksConnected(
                 <button type="button" class="bc-button bc-primary" on:click=move |_| on_another.run(())>
                     "Connect another bank"
                 </button>
+                {banks_button(on_banks)}
             </div>
         </section>
     }
@@ -232,6 +236,9 @@ pub fn HandoffEnded(
     /// "Choose another bank".
     #[prop(into)]
     on_pick: Callback<()>,
+    /// "See your connected banks".
+    #[prop(default = None)]
+    on_banks: Option<Callback<()>>,
 ) -> impl IntoView {
     let (title, sentence) = (ending.title(), ending.sentence());
     view! {
@@ -254,7 +261,19 @@ pub fn HandoffEnded(
                 <button type="button" class="bc-button" on:click=move |_| on_pick.run(())>
                     "Choose another bank"
                 </button>
+                {banks_button(on_banks)}
             </div>
         </section>
     }
+}
+
+/// "See your connected banks", when the container offers it.
+fn banks_button(on_banks: Option<Callback<()>>) -> impl IntoView {
+    on_banks.map(|banks| {
+        view! {
+            <button type="button" class="bc-button" on:click=move |_| banks.run(())>
+                "See your connected banks"
+            </button>
+        }
+    })
 }

@@ -152,6 +152,9 @@ impl ConnectionsState {
 pub(crate) fn connections_home(state: ConnectionsState) -> impl IntoView {
     let st = state;
     st.load();
+    if st.app.take_open_connections() {
+        st.show();
+    }
     let count = move || {
         st.screen
             .with(|s| s.connections.as_ref().map_or(0, Vec::len))

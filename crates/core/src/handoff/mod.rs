@@ -478,6 +478,52 @@ impl Handoff {
     }
 }
 
+/// The `type` our return page posts to its opener when the person is back.
+pub const RETURNED_MESSAGE: &str = "bank-connect:handoff-returned";
+/// The `type` our return page posts when it refused what Basiq sent back.
+pub const FAILED_MESSAGE: &str = "bank-connect:handoff-failed";
+
+/// Our return page's word to the widget that opened the popup (the fast path; the relay is
+/// the path that always works): only from `own_origin` exactly (the return page is ours), and
+/// only `{type, nonce, code}` with the two known types, a nonce (returned) or a code (failed)
+/// of the shapes the server issues. Anything else is `None` and ignored.
+pub fn popup_message(
+    origin: &str,
+    own_origin: &str,
+    data: &serde_json::Value,
+) -> Option<HandoffEvent> {
+    if origin.is_empty() || origin != own_origin {
+        return None;
+    }
+    let object = data.as_object()?;
+    if object
+        .keys()
+        .any(|k| !matches!(k.as_str(), "type" | "nonce" | "code"))
+    {
+        return None;
+    }
+    let field = |key: &str| match object.get(key) {
+        None | Some(serde_json::Value::Null) => Some(""),
+        Some(v) => v.as_str(),
+    };
+    let (kind, nonce, code) = (field("type")?, field("nonce")?, field("code")?);
+    let token = |s: &str, max: usize| {
+        !s.is_empty()
+            && s.len() <= max
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    match kind {
+        RETURNED_MESSAGE if token(nonce, 128) => Some(HandoffEvent::PopupSaidBack {
+            nonce: nonce.to_owned(),
+        }),
+        FAILED_MESSAGE if token(code, 64) => Some(HandoffEvent::PopupSaidFailed {
+            code: code.to_owned(),
+        }),
+        _ => None,
+    }
+}
+
 /// The hand-off an entry event starts ([`HandoffEvent::Choose`], [`HandoffEvent::Begin`],
 /// [`HandoffEvent::CameBack`]); `None` for any other event.
 pub fn enter(event: HandoffEvent) -> Option<(Handoff, Vec<HandoffEffect>)> {

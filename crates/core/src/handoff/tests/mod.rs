@@ -470,6 +470,51 @@ fn the_popups_refusal_ends_the_wait_with_its_screen_and_a_retry() {
     assert!(effects.is_empty());
 }
 
+#[test]
+fn the_return_pages_message_is_origin_and_schema_checked() {
+    let own = "https://widget.example";
+    let back = json!({"type": "bank-connect:handoff-returned", "nonce": "Ab_3-x", "code": ""});
+    assert_eq!(
+        popup_message(own, own, &back),
+        Some(HandoffEvent::PopupSaidBack {
+            nonce: "Ab_3-x".into()
+        })
+    );
+    let failed =
+        json!({"type": "bank-connect:handoff-failed", "nonce": "", "code": "state-replayed"});
+    assert_eq!(
+        popup_message(own, own, &failed),
+        Some(HandoffEvent::PopupSaidFailed {
+            code: "state-replayed".into()
+        })
+    );
+    // Another origin (even a look-alike), or none.
+    for origin in [
+        "https://evil.example",
+        "https://widget.example.evil",
+        "",
+        "null",
+    ] {
+        assert_eq!(popup_message(origin, own, &back), None, "{origin}");
+    }
+    // Wrong shapes.
+    for bad in [
+        json!("bank-connect:handoff-returned"),
+        json!({"type": "bank-connect:handoff-returned"}),
+        json!({"type": "bank-connect:handoff-returned", "nonce": ""}),
+        json!({"type": "bank-connect:handoff-returned", "nonce": 7}),
+        json!({"type": "bank-connect:handoff-returned", "nonce": "a b"}),
+        json!({"type": "bank-connect:handoff-returned", "nonce": "x".repeat(129)}),
+        json!({"type": "bank-connect:handoff-returned", "nonce": "n", "jobIds": "j"}),
+        json!({"type": "bank-connect:handoff-failed", "code": ""}),
+        json!({"type": "bank-connect:handoff-failed", "code": "<script>"}),
+        json!({"type": "HANDOFF", "nonce": "n"}),
+        json!(null),
+    ] {
+        assert_eq!(popup_message(own, own, &bad), None, "{bad}");
+    }
+}
+
 fn arb_event() -> impl Strategy<Value = HandoffEvent> {
     let nonce = prop_oneof![Just("n-1".to_string()), Just("x".to_string())];
     let ids = proptest::collection::vec(prop_oneof![Just("j-1"), Just("j-2"), Just("")], 0..3);
