@@ -180,8 +180,13 @@ async fn manage_consent_opens_basiqs_page_and_coming_back_says_so() {
             "the nonce left the address bar: {url}"
         );
         step(&h, "v3-manage-back").await;
-        // The connection is still there.
-        open_view(&h).await;
+        // The way out: the connected banks, still there.
+        h.button("See your connected banks")
+            .await
+            .click()
+            .await
+            .unwrap();
+        h.heading("Your connected banks").await;
         card(&h, "Hooli Bank").await;
     })
     .await;

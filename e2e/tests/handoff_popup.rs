@@ -220,3 +220,58 @@ async fn a_popup_closed_before_basiq_opened_has_its_screen_and_try_again() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn without_coop_a_refused_return_reaches_the_frame_through_the_opener_with_a_way_out() {
+    with_host(|h, host| async move {
+        // A consent site that leaves the opener: our return page's postMessage is the fast
+        // path, and a refusal (which the relay never reports) can only arrive by it.
+        h.server.sandbox().unwrap().set_keep_opener(true);
+        open_in_host(&h, &host).await;
+        h.button("Continue to Basiq").await.click().await.unwrap();
+        h.heading("Finish in the Basiq window").await;
+        let main = to_popup(&h).await;
+        at_consent_ui(&h).await;
+        consent_and_hooli_ob(&h, true).await;
+        h1(&h, "Connected").await;
+        let done = link(&h, "Done")
+            .await
+            .attr("href")
+            .await
+            .unwrap()
+            .expect("href");
+        let done = if done.starts_with("http") {
+            done
+        } else {
+            format!("{}{done}", consent_origin(&h))
+        };
+        let back = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(&done)
+            .send()
+            .await
+            .unwrap()
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned)
+            .expect("Done redirects to the Redirect URL");
+        let opener = h
+            .driver
+            .execute("return window.opener !== null;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(opener.json().as_bool(), Some(true), "the opener is kept");
+        // The return, altered on the way: our return page refuses it and tells the opener.
+        h.driver.goto(&tamper_state(&back)).await.unwrap();
+        h.driver.switch_to_window(main).await.unwrap();
+        h.driver.enter_frame(0).await.unwrap();
+        h.heading("Basiq's answer wasn't accepted").await;
+        step(&h, "handoff-popup-refused").await;
+        h.button("Try again").await.click().await.unwrap();
+        h.heading("Continue to Hooli Bank").await;
+    })
+    .await;
+}

@@ -135,9 +135,11 @@ pub fn ConnectionCard(
                 }}
                 <div class="bc-conn-title">
                     <h3 id=heading_id class="bc-conn-name" tabindex="-1">{name}</h3>
-                    <p class="bc-conn-fresh">{refreshed}</p>
+                    <p class="bc-conn-fresh">
+                        {move || method().map(|m| view! { <span class="bc-conn-method">{m}</span> " · " })}
+                        {refreshed}
+                    </p>
                 </div>
-                {move || method().map(|m| view! { <span class="bc-badge bc-conn-method">{m}</span> })}
                 <span class=move || status().class()>{badge}</span>
             </div>
             {move || {

@@ -220,7 +220,7 @@ pub fn BanksConnected(
                 <button type="button" class="bc-button bc-primary" on:click=move |_| on_another.run(())>
                     "Connect another bank"
                 </button>
-                {banks_button(on_banks)}
+                {banks_button(on_banks, false)}
             </div>
         </section>
     }
@@ -241,6 +241,8 @@ pub fn HandoffEnded(
     on_banks: Option<Callback<()>>,
 ) -> impl IntoView {
     let (title, sentence) = (ending.title(), ending.sentence());
+    // Back from managing the consent, the banks are where the person goes next.
+    let banks_first = ending == Ending::ConsentManaged;
     view! {
         <section class="bc-failure" aria-labelledby=STEP_HEADING_ID>
             <StepHeading>{title}</StepHeading>
@@ -258,20 +260,26 @@ pub fn HandoffEnded(
                             </button>
                         }
                     })}
+                {banks_first.then(|| banks_button(on_banks, true))}
                 <button type="button" class="bc-button" on:click=move |_| on_pick.run(())>
                     "Choose another bank"
                 </button>
-                {banks_button(on_banks)}
+                {(!banks_first).then(|| banks_button(on_banks, false))}
             </div>
         </section>
     }
 }
 
 /// "See your connected banks", when the container offers it.
-fn banks_button(on_banks: Option<Callback<()>>) -> impl IntoView {
+fn banks_button(on_banks: Option<Callback<()>>, primary: bool) -> impl IntoView {
+    let class = if primary {
+        "bc-button bc-primary"
+    } else {
+        "bc-button"
+    };
     on_banks.map(|banks| {
         view! {
-            <button type="button" class="bc-button" on:click=move |_| banks.run(())>
+            <button type="button" class=class on:click=move |_| banks.run(())>
                 "See your connected banks"
             </button>
         }

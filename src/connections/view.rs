@@ -107,14 +107,6 @@ pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
             <Show when=updating fallback=list>
                 {update_form(st)}
             </Show>
-            <button
-                type="button"
-                id=FORGET_ID
-                class="bc-button bc-link bc-forget"
-                on:click=move |_| st.forget_event(ForgetEvent::Ask)
-            >
-                "Forget this browser…"
-            </button>
             <Show when=move || consent_ui() && has_consent()>
                 <button
                     type="button"
@@ -125,6 +117,14 @@ pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
                     "Revoke consent…"
                 </button>
             </Show>
+            <button
+                type="button"
+                id=FORGET_ID
+                class="bc-button bc-link bc-forget"
+                on:click=move |_| st.forget_event(ForgetEvent::Ask)
+            >
+                "Forget this browser…"
+            </button>
             {dialog}
             {revoke_dialog(st)}
             {forget_dialog(st)}

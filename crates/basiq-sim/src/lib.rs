@@ -389,6 +389,13 @@ impl SimHandle {
             s.holder_declines = on;
         }
     }
+    /// Test switch: the Consent UI stops sending `Cross-Origin-Opener-Policy` (a popup keeps
+    /// its opener), or sends it again.
+    pub fn set_keep_opener(&self, on: bool) {
+        if let Ok(mut s) = self.sim.switches.lock() {
+            s.keep_opener = on;
+        }
+    }
     /// Test switch: the person abandons at the bank (or stops doing so).
     pub fn set_abandon_at_bank(&self, on: bool) {
         if let Ok(mut s) = self.sim.switches.lock() {

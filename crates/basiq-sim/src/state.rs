@@ -77,6 +77,9 @@ pub struct Switches {
     pub holder_declines: bool,
     /// The person abandons at the bank: the connection stays `pre-init`, nobody is sent back.
     pub abandon_at_bank: bool,
+    /// The Consent UI sends no `Cross-Origin-Opener-Policy`, so a popup keeps its opener (as
+    /// a consent site without the header would).
+    pub keep_opener: bool,
 }
 
 /// The simulator's clock: real time scaled by `speed`, plus manual advances.
