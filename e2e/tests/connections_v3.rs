@@ -336,3 +336,72 @@ async fn the_3_0_connections_view_with_its_warning_fits_320_pixels_in_dark_mode(
     })
     .await;
 }
+
+#[tokio::test]
+async fn embedded_renew_opens_the_popup_from_the_frames_connections_view() {
+    with_host(|h, host| async move {
+        // Connected in a popup from the host's frame.
+        open_in_host(&h, &host).await;
+        h.button("Continue to Basiq").await.click().await.unwrap();
+        h.heading("Finish in the Basiq window").await;
+        let main = to_popup(&h).await;
+        at_consent_ui(&h).await;
+        consent_and_hooli_ob(&h, true).await;
+        h1(&h, "Connected").await;
+        link(&h, "Done").await.click().await.unwrap();
+        h1(&h, "You can close this window").await;
+        h.driver.close_window().await.unwrap();
+        h.driver.switch_to_window(main.clone()).await.unwrap();
+        h.driver.enter_frame(0).await.unwrap();
+        h.heading("Hooli Bank is connected").await;
+
+        // Access ends in 3 days; the frame's connections view warns and offers Renew.
+        assert!(
+            h.server
+                .sandbox()
+                .unwrap()
+                .consent_expires_in(&basiq_user(&h), 3)
+        );
+        h.button("See your connected banks")
+            .await
+            .click()
+            .await
+            .unwrap();
+        h.heading("Your connected banks").await;
+        card_says(&h, "Hooli Bank", "Access ends in 3 days").await;
+        step(&h, "v3-popup-connections-expiring").await;
+
+        // Renew opens the Basiq window from the frame, like connecting does.
+        h.button("Renew Hooli Bank").await.click().await.unwrap();
+        h.heading("Finish in the Basiq window").await;
+        let main = to_popup(&h).await;
+        h1(&h, "Renew your connections").await;
+        h.find(By::XPath(
+            "//button[starts-with(normalize-space(), 'Renew ')]",
+        ))
+        .await
+        .click()
+        .await
+        .unwrap();
+        hooli_ob_at_the_bank(&h).await;
+        h1(&h, "Connected").await;
+        link(&h, "Done").await.click().await.unwrap();
+        h1(&h, "You can close this window").await;
+        h.driver.close_window().await.unwrap();
+        h.driver.switch_to_window(main).await.unwrap();
+        h.driver.enter_frame(0).await.unwrap();
+        h.heading("Hooli Bank is connected").await;
+        step(&h, "v3-popup-renewed").await;
+        h.button("See your connected banks")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let said = card_says(&h, "Hooli Bank", "Access ends").await;
+        assert!(
+            !said.contains("Access ends in") && !said.contains("Renew"),
+            "renewed: {said}"
+        );
+    })
+    .await;
+}

@@ -5,43 +5,13 @@
 //! 150 ms of latency; the storage audit, axe-core and no consent-origin frame after each of our
 //! screens.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bank_connect_e2e::thirtyfour::prelude::*;
 use bank_connect_e2e::{Harness, POLL, WAIT, assert_accessible};
-use secrecy::SecretString;
 
 mod handoff_support;
 use handoff_support::*;
-
-const HOST_SECRET: &str = "e2e-host-secret-0123456789";
-
-/// Runs `test` with the example host allowed to embed the widget; passes the host's URL.
-async fn with_host<F, Fut>(test: F)
-where
-    F: FnOnce(Arc<Harness>, String) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let host = format!("http://{}", listener.local_addr().unwrap());
-    let flags = [
-        V3,
-        &["--allowed-origins", &host, "--host-api-secret", HOST_SECRET][..],
-    ]
-    .concat();
-    let host_url = host.clone();
-    Harness::run_with(&flags, |h| async move {
-        let app =
-            bank_connect_example_host::app(&h.url(""), SecretString::from(HOST_SECRET.to_owned()));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        slow_network(&h).await;
-        test(h, host_url).await;
-    })
-    .await;
-}
 
 /// The host's log entries of this type (`success`, `event`…), as JSON.
 async fn logged(h: &Harness, kind: &str) -> Vec<serde_json::Value> {
@@ -60,33 +30,6 @@ async fn logged(h: &Harness, kind: &str) -> Vec<serde_json::Value> {
         .iter()
         .filter_map(|v| v.as_str().and_then(|s| serde_json::from_str(s).ok()))
         .collect()
-}
-
-/// Opens the widget from the host and picks Hooli Bank; leaves the driver in the frame.
-async fn open_in_host(h: &Harness, host: &str) {
-    h.driver.goto(host).await.unwrap();
-    h.button("Connect a bank").await.click().await.unwrap();
-    h.find(By::Css("[role='dialog'] iframe")).await;
-    h.driver.enter_frame(0).await.unwrap();
-    let input = h.find(By::Css("input[role='combobox']")).await;
-    input.send_keys("hooli").await.unwrap();
-    h.option("Hooli Bank").await.click().await.unwrap();
-    h.heading("Continue to Hooli Bank").await;
-}
-
-/// Waits for a second window and switches to it; returns the host's window.
-async fn to_popup(h: &Harness) -> WindowHandle {
-    let main = h.driver.window().await.unwrap();
-    let started = std::time::Instant::now();
-    loop {
-        let all = h.driver.windows().await.unwrap();
-        if let Some(w) = all.into_iter().find(|w| *w != main) {
-            h.driver.switch_to_window(w).await.unwrap();
-            return main;
-        }
-        assert!(started.elapsed() < WAIT, "no popup opened");
-        tokio::time::sleep(POLL).await;
-    }
 }
 
 #[tokio::test]

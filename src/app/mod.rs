@@ -81,10 +81,11 @@ impl Ctx {
         }
     }
 
-    /// Back to the start screen with the connections view open.
+    /// Back to the start screen with the connections view open (embedded, the widget stays
+    /// open).
     pub(crate) fn see_connections(&self) {
         self.open_connections.set_value(true);
-        self.dispatch(FlowEvent::Close);
+        self.dispatch(FlowEvent::Home);
     }
 
     /// True once after [`Self::see_connections`]: the start screen opens the view.

@@ -45,7 +45,7 @@ pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
                         "Refresh all"
                     </button>
                 </Show>
-                <Show when=consent_ui>
+                <Show when=move || consent_ui() && has_consent()>
                     <button type="button" class="bc-button" on:click=move |_| st.manage_consent()>
                         "Manage consent"
                     </button>

@@ -22,6 +22,8 @@ pub fn all_endings() -> Vec<Ending> {
         Ending::TookTooLong,
         Ending::SiteUnreachable,
         Ending::WindowClosed,
+        Ending::ConsentManaged,
+        Ending::ReturnRefused("state-invalid".into()),
         Ending::Failed(UserError::new(ErrorKind::Network)),
     ];
     // A new ending fails to compile here until it is listed.
@@ -33,6 +35,8 @@ pub fn all_endings() -> Vec<Ending> {
             | Ending::TookTooLong
             | Ending::SiteUnreachable
             | Ending::WindowClosed
+            | Ending::ConsentManaged
+            | Ending::ReturnRefused(_)
             | Ending::Failed(_) => {}
         }
     }

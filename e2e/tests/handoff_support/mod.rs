@@ -3,8 +3,11 @@
 
 #![allow(dead_code)]
 
+use std::sync::Arc;
+
 use bank_connect_e2e::thirtyfour::prelude::*;
-use bank_connect_e2e::{Harness, xpath_literal};
+use bank_connect_e2e::{Harness, POLL, WAIT, xpath_literal};
+use secrecy::SecretString;
 
 /// The server in Basiq 3.0 (Consent UI) mode.
 pub const V3: &[&str] = &["--basiq-version", "3.0"];
@@ -155,4 +158,60 @@ pub fn tamper_state(url: &str) -> String {
     let i = at + 4;
     bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
     String::from_utf8(bytes).expect("ascii")
+}
+
+/// The example host's API secret in these tests.
+pub const HOST_SECRET: &str = "e2e-host-secret-0123456789";
+
+/// Runs `test` with the example host allowed to embed the widget; passes the host's URL.
+pub async fn with_host<F, Fut>(test: F)
+where
+    F: FnOnce(Arc<Harness>, String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host = format!("http://{}", listener.local_addr().unwrap());
+    let flags = [
+        V3,
+        &["--allowed-origins", &host, "--host-api-secret", HOST_SECRET][..],
+    ]
+    .concat();
+    let host_url = host.clone();
+    Harness::run_with(&flags, |h| async move {
+        let app =
+            bank_connect_example_host::app(&h.url(""), SecretString::from(HOST_SECRET.to_owned()));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        slow_network(&h).await;
+        test(h, host_url).await;
+    })
+    .await;
+}
+
+/// Opens the widget from the host and picks Hooli Bank; leaves the driver in the frame.
+pub async fn open_in_host(h: &Harness, host: &str) {
+    h.driver.goto(host).await.unwrap();
+    h.button("Connect a bank").await.click().await.unwrap();
+    h.find(By::Css("[role='dialog'] iframe")).await;
+    h.driver.enter_frame(0).await.unwrap();
+    let input = h.find(By::Css("input[role='combobox']")).await;
+    input.send_keys("hooli").await.unwrap();
+    h.option("Hooli Bank").await.click().await.unwrap();
+    h.heading("Continue to Hooli Bank").await;
+}
+
+/// Waits for a second window and switches to it; returns the host's window.
+pub async fn to_popup(h: &Harness) -> WindowHandle {
+    let main = h.driver.window().await.unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let all = h.driver.windows().await.unwrap();
+        if let Some(w) = all.into_iter().find(|w| *w != main) {
+            h.driver.switch_to_window(w).await.unwrap();
+            return main;
+        }
+        assert!(started.elapsed() < WAIT, "no popup opened");
+        tokio::time::sleep(POLL).await;
+    }
 }

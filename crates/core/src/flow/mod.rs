@@ -188,6 +188,9 @@ pub enum FlowEvent {
     Back,
     /// "Choose another bank".
     PickAnother,
+    /// "See your connected banks" after a hand-off: back to the start screen (its connections
+    /// view), without closing the widget (an embedded host hears no `exit`).
+    Home,
     /// "Cancel" while connecting.
     Cancel,
     /// "Continue in background" once the credentials are verified.
@@ -394,6 +397,7 @@ fn transition(state: FlowState, event: FlowEvent) -> FlowState {
 
     match (state, event) {
         (_, E::Close) => S::Idle,
+        (S::Handoff(Handoff::Connected { .. } | Handoff::Ended { .. }), E::Home) => S::Idle,
 
         // ---- opening and picking
         (S::Idle | S::Succeeded(_) | S::Failed(_), E::Open) => picking(),

@@ -625,3 +625,26 @@ fn only_hand_off_events_are_left_for_the_full_machine() {
     let (s, _) = flow::next_unless_handoff(FlowState::Idle, FlowEvent::Open).unwrap();
     assert!(matches!(s, FlowState::Picking { .. }));
 }
+
+#[test]
+fn see_your_banks_goes_home_without_closing_an_embedded_widget() {
+    use crate::embed::{WidgetMessage, messages_for};
+    use crate::flow::{self, FlowEvent, FlowState};
+    let ended = FlowState::Handoff(Handoff::Ended {
+        ending: Ending::ConsentManaged,
+        target: None,
+        mode: LaunchMode::Page,
+    });
+    let (s, _) = flow::next(ended.clone(), FlowEvent::Home);
+    assert_eq!(s, FlowState::Idle);
+    let told = messages_for(&ended, &FlowEvent::Home, &s);
+    assert!(
+        !told.iter().any(|m| matches!(m, WidgetMessage::Exit { .. })),
+        "{told:?}"
+    );
+    // Elsewhere (mid-connection, the picker) it changes nothing.
+    let picking = FlowState::Picking {
+        query: String::new(),
+    };
+    assert_eq!(flow::next(picking.clone(), FlowEvent::Home).0, picking);
+}
