@@ -156,3 +156,10 @@ pub fn take_handoff_purpose() -> Option<String> {
     let _ = storage.remove_item(PURPOSE_KEY);
     value
 }
+
+/// A `message` event's data as JSON (what `postMessage` carried, structured-cloned); `None`
+/// when it is not JSON-shaped.
+pub fn message_json(event: &web_sys::MessageEvent) -> Option<serde_json::Value> {
+    let text = js_sys::JSON::stringify(&event.data()).ok()?.as_string()?;
+    serde_json::from_str(&text).ok()
+}

@@ -209,13 +209,7 @@ fn listen(
             {
                 return;
             }
-            let Some(text) = js_sys::JSON::stringify(&event.data())
-                .ok()
-                .and_then(|s| s.as_string())
-            else {
-                return;
-            };
-            let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+            let Some(value) = crate::browser::message_json(&event) else {
                 return;
             };
             match HostMessage::parse(&value) {

@@ -62,26 +62,19 @@ fn basiq_user(h: &Harness) -> String {
     users[0].clone()
 }
 
-/// At Hooli OB's mock data holder from its login: member number, code, accounts, Approve.
-async fn hooli_ob_at_the_bank(h: &Harness) {
-    h1(h, "Log in to Hooli OB").await;
-    h.field("Member number")
-        .await
-        .send_keys("374829")
-        .await
-        .unwrap();
-    h.button("Continue").await.click().await.unwrap();
-    h1(h, "Enter your one-time code").await;
-    h.field("One-time code")
-        .await
-        .send_keys("227470")
-        .await
-        .unwrap();
-    h.button("Continue").await.click().await.unwrap();
-    h1(h, "Choose accounts to share").await;
-    h.button("Continue").await.click().await.unwrap();
-    h1(h, "Review and approve").await;
-    h.button("Approve").await.click().await.unwrap();
+/// At Basiq's re-authorisation page: "Renew" for the one connection, then the bank again;
+/// Basiq's "Connected".
+async fn renew_at_basiq(h: &Harness) {
+    h1(h, "Renew your connections").await;
+    h.find(By::XPath(
+        "//button[starts-with(normalize-space(), 'Renew ')]",
+    ))
+    .await
+    .click()
+    .await
+    .unwrap();
+    hooli_ob_at_the_bank(h, true).await;
+    h1(h, "Connected").await;
 }
 
 #[tokio::test]
@@ -130,17 +123,12 @@ async fn open_banking_access_end_warns_from_seven_days_before_and_renew_goes_thr
 
         // Renew: Basiq's re-authorisation page for that connection, then the bank again.
         h.button("Renew Hooli Bank").await.click().await.unwrap();
-        h1(&h, "Renew your connections").await;
+        renew_at_basiq(&h).await;
         let url = h.driver.current_url().await.unwrap().to_string();
-        assert!(url.starts_with(&consent_origin(&h)), "{url}");
-        let renew = h
-            .find(By::XPath(
-                "//button[starts-with(normalize-space(), 'Renew ')]",
-            ))
-            .await;
-        renew.click().await.unwrap();
-        hooli_ob_at_the_bank(&h).await;
-        h1(&h, "Connected").await;
+        assert!(
+            url.starts_with(&consent_origin(&h)),
+            "the page went to Basiq: {url}"
+        );
         link(&h, "Done").await.click().await.unwrap();
         // The renewal's job followed like a connection's, through our server.
         h.heading("Hooli Bank is connected").await;
@@ -348,11 +336,7 @@ async fn embedded_renew_opens_the_popup_from_the_frames_connections_view() {
         at_consent_ui(&h).await;
         consent_and_hooli_ob(&h, true).await;
         h1(&h, "Connected").await;
-        link(&h, "Done").await.click().await.unwrap();
-        h1(&h, "You can close this window").await;
-        h.driver.close_window().await.unwrap();
-        h.driver.switch_to_window(main.clone()).await.unwrap();
-        h.driver.enter_frame(0).await.unwrap();
+        done_in_popup(&h, main).await;
         h.heading("Hooli Bank is connected").await;
 
         // Access ends in 3 days; the frame's connections view warns and offers Renew.
@@ -375,21 +359,8 @@ async fn embedded_renew_opens_the_popup_from_the_frames_connections_view() {
         h.button("Renew Hooli Bank").await.click().await.unwrap();
         h.heading("Finish in the Basiq window").await;
         let main = to_popup(&h).await;
-        h1(&h, "Renew your connections").await;
-        h.find(By::XPath(
-            "//button[starts-with(normalize-space(), 'Renew ')]",
-        ))
-        .await
-        .click()
-        .await
-        .unwrap();
-        hooli_ob_at_the_bank(&h).await;
-        h1(&h, "Connected").await;
-        link(&h, "Done").await.click().await.unwrap();
-        h1(&h, "You can close this window").await;
-        h.driver.close_window().await.unwrap();
-        h.driver.switch_to_window(main).await.unwrap();
-        h.driver.enter_frame(0).await.unwrap();
+        renew_at_basiq(&h).await;
+        done_in_popup(&h, main).await;
         h.heading("Hooli Bank is connected").await;
         step(&h, "v3-popup-renewed").await;
         h.button("See your connected banks")

@@ -151,30 +151,7 @@ async fn tampered_and_replayed_return_urls_are_refused_and_change_nothing() {
         consent_and_hooli_ob(&h, true).await;
         h1(&h, "Connected").await;
         // Where "Done" sends the browser, read without following it (nothing is used yet).
-        let done = link(&h, "Done")
-            .await
-            .attr("href")
-            .await
-            .unwrap()
-            .expect("href");
-        let done = if done.starts_with("http") {
-            done
-        } else {
-            format!("{}{done}", consent_origin(&h))
-        };
-        let back = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
-            .get(&done)
-            .send()
-            .await
-            .unwrap()
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .map(str::to_owned)
-            .expect("Done redirects to the Redirect URL");
+        let back = return_url_behind_done(&h).await;
         assert!(
             back.contains("state=") && back.contains("jobIds="),
             "{back}"

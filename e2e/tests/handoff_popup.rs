@@ -177,30 +177,7 @@ async fn without_coop_a_refused_return_reaches_the_frame_through_the_opener_with
         at_consent_ui(&h).await;
         consent_and_hooli_ob(&h, true).await;
         h1(&h, "Connected").await;
-        let done = link(&h, "Done")
-            .await
-            .attr("href")
-            .await
-            .unwrap()
-            .expect("href");
-        let done = if done.starts_with("http") {
-            done
-        } else {
-            format!("{}{done}", consent_origin(&h))
-        };
-        let back = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
-            .get(&done)
-            .send()
-            .await
-            .unwrap()
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .map(str::to_owned)
-            .expect("Done redirects to the Redirect URL");
+        let back = return_url_behind_done(&h).await;
         let opener = h
             .driver
             .execute("return window.opener !== null;", vec![])

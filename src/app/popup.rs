@@ -39,13 +39,7 @@ pub(crate) fn listen(ctx: Ctx) {
             if !from_popup {
                 return;
             }
-            let Some(text) = js_sys::JSON::stringify(&event.data())
-                .ok()
-                .and_then(|s| s.as_string())
-            else {
-                return;
-            };
-            let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+            let Some(value) = crate::browser::message_json(&event) else {
                 return;
             };
             if let Some(said) = handoff::popup_message(&event.origin(), &own_origin, &value) {

@@ -111,6 +111,12 @@ pub async fn at_consent_ui(h: &Harness) {
 /// Approve or Decline.
 pub async fn consent_and_hooli_ob(h: &Harness, approve: bool) {
     h.button("I consent").await.click().await.unwrap();
+    hooli_ob_at_the_bank(h, approve).await;
+}
+
+/// At Hooli OB's mock data holder from its login: member number, code, accounts, review →
+/// Approve or Decline.
+pub async fn hooli_ob_at_the_bank(h: &Harness, approve: bool) {
     h1(h, "Log in to Hooli OB").await;
     h.field("Member number")
         .await
@@ -149,6 +155,45 @@ pub async fn web_login(h: &Harness, bank: &str) {
         .await
         .unwrap();
     h.button("Connect").await.click().await.unwrap();
+}
+
+/// Where the Consent UI's "Done" link sends the browser (our return URL with its `state` and
+/// job ids), read without following it, so nothing is used yet.
+pub async fn return_url_behind_done(h: &Harness) -> String {
+    let done = link(h, "Done")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .expect("href");
+    let done = if done.starts_with("http") {
+        done
+    } else {
+        format!("{}{done}", consent_origin(h))
+    };
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(&done)
+        .send()
+        .await
+        .unwrap()
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned)
+        .expect("Done redirects to the Redirect URL")
+}
+
+/// Popup mode, at the Consent UI's end page: "Done", our return page, the popup closed, and
+/// the driver back in the host's window (`main`) inside the widget's frame.
+pub async fn done_in_popup(h: &Harness, main: WindowHandle) {
+    link(h, "Done").await.click().await.unwrap();
+    h1(h, "You can close this window").await;
+    h.driver.close_window().await.unwrap();
+    h.driver.switch_to_window(main).await.unwrap();
+    h.driver.enter_frame(0).await.unwrap();
 }
 
 /// `url` with one character of its `state` changed.
