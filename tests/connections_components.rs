@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use bank_connect::components::{
-    AccountItem, ConfirmDialog, ConnectionCard, ConnectionProgress, CredentialForm,
+    AccountItem, CardLifecycle, ConfirmDialog, ConnectionCard, ConnectionProgress, CredentialForm,
     DIALOG_CANCEL_ID, RefreshOffer, TransactionList,
 };
 use bank_connect_core::accounts::AccountRow;
@@ -370,4 +370,64 @@ async fn progress_for_a_refresh_is_headed_as_one() {
     one(&root, "heading", "Refreshing Hooli Bank");
     assert!(by_role(&root, "heading", "Connecting to Hooli Bank").is_empty());
     one(&root, "button", "Cancel");
+}
+
+#[wasm_bindgen_test]
+async fn a_3_0_card_says_its_method_and_access_end_and_offers_renew_not_a_password_form() {
+    use bank_connect_core::connections::lifecycle;
+    let root = container();
+    let mut ob = connection("active", Some("2026-11-25T09:00:00Z"));
+    ob.method = Some("open-banking".into());
+    ob.expiry_date = Some("2026-11-28T12:00:00Z".into());
+    let life_of = move |c: &ConnectionView| CardLifecycle {
+        method: lifecycle::ConnectionMethod::parse(c.method.as_deref()).label(),
+        status: lifecycle::status_label(c, true),
+        access: lifecycle::access_end(c, now_ms()),
+        actions: lifecycle::card_actions(c, true, now_ms()),
+    };
+    let life = RwSignal::new(life_of(&ob));
+    let renews = RwSignal::new(0);
+    let conn = ob.clone();
+    let _m = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <ul>
+                <ConnectionCard
+                    connection=Signal::derive({
+                        let c = conn.clone();
+                        move || c.clone()
+                    })
+                    now_ms=Signal::derive(now_ms)
+                    offer=Signal::derive(|| RefreshOffer::Offered)
+                    error=Signal::derive(|| None::<String>)
+                    on_refresh=|_| {}
+                    on_update=|_| {}
+                    on_remove=|_| {}
+                    lifecycle=Some(Signal::from(life))
+                    on_renew=Some(Callback::new(move |_| renews.update(|n| *n += 1)))
+                >
+                    <span class="none"></span>
+                </ConnectionCard>
+            </ul>
+        }
+    });
+    leptos::task::tick().await;
+    let fresh = root.query_selector(".bc-conn-fresh").unwrap().unwrap();
+    assert_eq!(text_of(&fresh), "Open Banking · Last refreshed 3 hours ago");
+    let warning = root.query_selector(".bc-conn-expiring").unwrap().unwrap();
+    assert_eq!(
+        text_of(&warning),
+        "Access ends in 3 days (28 Nov 2026). Renew to keep your data up to date."
+    );
+    assert!(by_role(&root, "button", "Update password for Hooli Bank").is_empty());
+    one(&root, "button", "Renew Hooli Bank").click();
+    assert_eq!(renews.get_untracked(), 1);
+
+    // Months left: the date only, no warning and no Renew.
+    let mut far = ob.clone();
+    far.expiry_date = Some("2027-06-01T00:00:00Z".into());
+    life.set(life_of(&far));
+    leptos::task::tick().await;
+    assert!(root.query_selector(".bc-conn-expiring").unwrap().is_none());
+    assert!(text_of(&root).contains("Access ends 1 Jun 2027"));
+    assert!(by_role(&root, "button", "Renew Hooli Bank").is_empty());
 }
