@@ -303,16 +303,17 @@ fn app_and_e2e(env: &ToolEnv, t: &mut Tally) {
                 t.record_check("first view size budget", false, started);
             }
         }
-        // The self-contained binary the dist_binary test starts from an empty folder (release
-        // profile, shared with the bench; a failed build leaves no binary, so that test fails).
-        println!("\n==> server binary with the app embedded (release, cargo xtask dist)");
+        // The self-contained binary the dist_binary test starts from an empty folder (dev
+        // profile, whose dependencies the tests built; `cargo xtask dist` makes the release one
+        // the same way; a failed build leaves no binary, so that test fails).
+        println!("\n==> server binary with the app embedded (dev profile, as cargo xtask dist)");
         let dist_started = Instant::now();
-        let dist = crate::dist::embed_in_server(env);
+        let dist = crate::dist::embed_in_server(env, crate::dist::Profile::Dev);
         if let Err(e) = &dist {
             println!("{}", e.0);
         }
         t.record_check(
-            "server binary with the app embedded (release)",
+            "server binary with the app embedded (dev profile)",
             dist.is_ok(),
             dist_started,
         );
@@ -326,8 +327,10 @@ fn app_and_e2e(env: &ToolEnv, t: &mut Tally) {
         }
         args.extend(["--", "--test-threads=1"]);
         let mut e2e = cmd(env, "cargo", &args);
-        e2e.env("BANK_CONNECT_DIST", root().join("dist"))
-            .env("BANK_CONNECT_DIST_BIN", crate::dist::binary_path());
+        e2e.env("BANK_CONNECT_DIST", root().join("dist")).env(
+            "BANK_CONNECT_DIST_BIN",
+            crate::dist::binary_path(crate::dist::Profile::Dev),
+        );
         t.suite(
             "end-to-end tests (server + simulator + headless Chromium)",
             e2e,
