@@ -135,9 +135,10 @@ pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
 /// "Revoke your consent?", naming every connection it removes, while it is open.
 fn revoke_dialog(st: ConnectionsState) -> impl IntoView {
     let screen = st.screen;
-    let open = move || screen.with(|s| s.confirm_revoke);
+    // A memo: other updates of the screen (a list reload) do not rebuild the open dialog.
+    let open = Memo::new(move |_| screen.with(|s| s.confirm_revoke));
     move || {
-        open().then(|| {
+        open.get().then(|| {
             let (title, message) = screen.with_untracked(|s| {
                 logic::lifecycle::revoke_dialog(s.connections.as_deref().unwrap_or_default())
             });
