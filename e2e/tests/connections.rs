@@ -78,9 +78,30 @@ async fn cards(h: &Harness) -> Vec<WebElement> {
         .unwrap()
 }
 
-/// Text of the first element matching `css` inside `el`.
-async fn text_in(el: &WebElement, css: &str) -> String {
-    el.find(By::Css(css)).await.unwrap().text().await.unwrap()
+/// Text of the first element matching `css` in the card of `bank` (see [`read_card`]).
+async fn text_in(h: &Harness, bank: &str, css: &str) -> String {
+    read_card(h, bank, css, None).await
+}
+
+/// The text (or the attribute `attr`) of the first element matching `css` in the card of
+/// `bank`. The card is found afresh on each try: a reload re-renders parts of it, and an element
+/// read a moment before may be stale by then. Fails after 5 s.
+async fn read_card(h: &Harness, bank: &str, css: &str, attr: Option<&str>) -> String {
+    let mut last = String::new();
+    for _ in 0..50 {
+        let found = card(h, bank).await.find(By::Css(css)).await;
+        let read = match (found, attr) {
+            (Ok(el), Some(a)) => el.attr(a).await.map(Option::unwrap_or_default),
+            (Ok(el), None) => el.text().await,
+            (Err(e), _) => Err(e),
+        };
+        match read {
+            Ok(text) => return text,
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no {css} in the {bank} card: {last}");
 }
 
 /// Polls `check` until it is true (or fails after 30 s with `what`).
@@ -139,10 +160,10 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
         assert_eq!(cards(&h).await.len(), 2, "both banks are listed");
         assert_eq!(api_connections(&h).await.len(), 2);
         let hooli = card(&h, "Hooli Bank").await;
-        let status = text_in(&hooli, ".bc-badge").await;
+        let status = text_in(&h, "Hooli Bank", ".bc-badge").await;
         assert_eq!(status, "Connected");
         assert!(
-            text_in(&hooli, ".bc-conn-fresh")
+            text_in(&h, "Hooli Bank", ".bc-conn-fresh")
                 .await
                 .starts_with("Last refreshed"),
         );
@@ -153,19 +174,9 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
         h.check_screen("connections", &secrets).await;
 
         // Money arrives at the bank; only a refresh shows it.
-        let first_balance =
-            || async { text_in(&card(&h, "Hooli Bank").await, ".bc-account-balance").await };
-        let last_refreshed = || async {
-            card(&h, "Hooli Bank")
-                .await
-                .find(By::Css(".bc-conn-fresh time"))
-                .await
-                .unwrap()
-                .attr("datetime")
-                .await
-                .unwrap()
-                .unwrap_or_default()
-        };
+        let first_balance = || async { text_in(&h, "Hooli Bank", ".bc-account-balance").await };
+        let last_refreshed =
+            || async { read_card(&h, "Hooli Bank", ".bc-conn-fresh time", Some("datetime")).await };
         let balance_before = first_balance().await;
         let refreshed_before = last_refreshed().await;
         h.server
@@ -216,7 +227,7 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
                 .is_empty(),
             "no refresh offered within the minimum interval"
         );
-        let wait = text_in(&hooli, ".bc-conn-wait").await;
+        let wait = text_in(&h, "Hooli Bank", ".bc-conn-wait").await;
         assert!(wait.starts_with("You can refresh again in"), "{wait}");
         let hooli_id = api_connections(&h)
             .await
@@ -298,7 +309,7 @@ async fn basiq_rate_limit_and_a_failed_refresh_keep_the_old_data_with_the_error_
     Harness::run(|h| async move {
         h.driver.goto(h.url("/")).await.unwrap();
         connect_hooli(&h).await;
-        let balance = text_in(&card(&h, "Hooli Bank").await, ".bc-account-balance").await;
+        let balance = text_in(&h, "Hooli Bank", ".bc-account-balance").await;
         // Let the view settle first: it moves focus to its heading once its data is in.
         tokio::time::sleep(Duration::from_millis(1500)).await;
         // The view's one-second clock does not re-create a focused button.
@@ -336,9 +347,8 @@ async fn basiq_rate_limit_and_a_failed_refresh_keep_the_old_data_with_the_error_
             .await;
         let text = alert.text().await.unwrap();
         assert!(text.contains("3 seconds"), "the wait is shown: {text}");
-        let hooli = card(&h, "Hooli Bank").await;
-        assert_eq!(text_in(&hooli, ".bc-account-balance").await, balance);
-        let wait = text_in(&hooli, ".bc-conn-wait").await;
+        assert_eq!(text_in(&h, "Hooli Bank", ".bc-account-balance").await, balance);
+        let wait = text_in(&h, "Hooli Bank", ".bc-conn-wait").await;
         assert!(
             wait.starts_with("You can refresh again in") && wait.contains("second"),
             "not offered again until the wait is over: {wait}"
@@ -373,9 +383,8 @@ async fn basiq_rate_limit_and_a_failed_refresh_keep_the_old_data_with_the_error_
         })
         .await;
         sim.clear_faults();
-        let hooli = card(&h, "Hooli Bank").await;
         assert_eq!(
-            text_in(&hooli, ".bc-account-balance").await,
+            text_in(&h, "Hooli Bank", ".bc-account-balance").await,
             balance,
             "nothing lost"
         );
@@ -415,7 +424,10 @@ async fn password_changed_at_the_bank_then_updated_is_active_again() {
             .await
             .unwrap();
         let hooli = card(&h, "Hooli Bank").await;
-        assert_eq!(text_in(&hooli, ".bc-badge").await, "Needs your password");
+        assert_eq!(
+            text_in(&h, "Hooli Bank", ".bc-badge").await,
+            "Needs your password"
+        );
         assert!(
             hooli
                 .find_all(By::XPath(
@@ -470,7 +482,7 @@ async fn password_changed_at_the_bank_then_updated_is_active_again() {
         ))
         .await;
         eventually("the badge says connected", || async {
-            text_in(&card(&h, "Hooli Bank").await, ".bc-badge").await == "Connected"
+            text_in(&h, "Hooli Bank", ".bc-badge").await == "Connected"
         })
         .await;
         let api = api_connections(&h).await;
@@ -710,10 +722,7 @@ async fn a_connection_continued_in_the_background_fills_in_on_the_start_screen()
             .first()
             .await
             .expect("the accounts appear without a reload");
-        assert_eq!(
-            text_in(&card(&h, "Hooli Bank").await, ".bc-badge").await,
-            "Connected"
-        );
+        assert_eq!(text_in(&h, "Hooli Bank", ".bc-badge").await, "Connected");
     })
     .await;
 }
