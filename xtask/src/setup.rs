@@ -44,6 +44,7 @@ pub fn run(needs: Needs) -> Result<ToolEnv, Failure> {
     if needs == Needs::Everything {
         chromium(&env)?;
         trunk(&env)?;
+        python_venv(&env)?;
     }
     wasm_bindgen(&env)?;
     wasm_opt(&env)?;
@@ -197,6 +198,31 @@ fn chromium(env: &ToolEnv) -> Result<(), Failure> {
             say("chromium", &b);
             Ok(())
         }
+    }
+}
+
+/// Python with its venv module (schemathesis is installed from PyPI into a venv): Debian's
+/// `python3-venv` when `python3 -m venv` would not work.
+fn python_venv(env: &ToolEnv) -> Result<(), Failure> {
+    let found = Command::new("python3")
+        .args([
+            "-c",
+            "import ensurepip, venv, sys; print(sys.version.split()[0])",
+        ])
+        .env("PATH", &env.path)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    match found {
+        Some(version) => {
+            say("python3 venv", &version);
+            Ok(())
+        }
+        None => apt_install(
+            &["python3", "python3-venv"],
+            "Python's venv (for schemathesis)",
+        ),
     }
 }
 
