@@ -202,6 +202,15 @@ impl Harness {
         }
     }
 
+    /// Waits for the card (`li`) of a connected bank in the connections view, by its heading.
+    pub async fn connection_card(&self, bank: &str) -> WebElement {
+        self.find(By::XPath(format!(
+            "//ul[@aria-label='Connected banks']/li[.//h3[normalize-space()={}]]",
+            xpath_literal(bank)
+        )))
+        .await
+    }
+
     /// Waits for a `<button>` whose text is `name`.
     pub async fn button(&self, name: &str) -> WebElement {
         self.find(By::XPath(format!(

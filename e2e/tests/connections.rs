@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
+use bank_connect_e2e::Harness;
 use bank_connect_e2e::thirtyfour::prelude::*;
-use bank_connect_e2e::{Harness, xpath_literal};
 use basiq_sim::{FaultKind, FaultRule};
 
 const HOOLI_PASSWORD: &str = "hooli2016";
@@ -31,7 +31,7 @@ async fn connect_hooli(h: &Harness) {
         .await
         .unwrap();
     h.heading("Your connected banks").await;
-    card(h, "Hooli Bank").await;
+    h.connection_card("Hooli Bank").await;
 }
 
 /// Connects Pied Piper Bank (a bank that asks for a one-time code every time) as Jared.
@@ -62,15 +62,6 @@ async fn connect_pied_piper_as(h: &Harness, login: (&str, &str), mfa: (&str, &st
     h.heading("Your connected banks").await;
 }
 
-/// The card (`li`) of a connected bank, found by its heading.
-async fn card(h: &Harness, bank: &str) -> WebElement {
-    h.find(By::XPath(format!(
-        "//ul[@aria-label='Connected banks']/li[.//h3[normalize-space()={}]]",
-        xpath_literal(bank)
-    )))
-    .await
-}
-
 async fn cards(h: &Harness) -> Vec<WebElement> {
     h.driver
         .find_all(By::Css("ul[aria-label='Connected banks'] > li"))
@@ -89,7 +80,7 @@ async fn text_in(h: &Harness, bank: &str, css: &str) -> String {
 async fn read_card(h: &Harness, bank: &str, css: &str, attr: Option<&str>) -> String {
     let mut last = String::new();
     for _ in 0..50 {
-        let found = card(h, bank).await.find(By::Css(css)).await;
+        let found = h.connection_card(bank).await.find(By::Css(css)).await;
         let read = match (found, attr) {
             (Ok(el), Some(a)) => el.attr(a).await.map(Option::unwrap_or_default),
             (Ok(el), None) => el.text().await,
@@ -156,10 +147,10 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
         h.driver.goto(h.url("/")).await.unwrap();
         connect_hooli(&h).await;
         connect_pied_piper(&h).await;
-        card(&h, "Pied Piper Bank").await;
+        h.connection_card("Pied Piper Bank").await;
         assert_eq!(cards(&h).await.len(), 2, "both banks are listed");
         assert_eq!(api_connections(&h).await.len(), 2);
-        let hooli = card(&h, "Hooli Bank").await;
+        let hooli = h.connection_card("Hooli Bank").await;
         let status = text_in(&h, "Hooli Bank", ".bc-badge").await;
         assert_eq!(status, "Connected");
         assert!(
@@ -189,7 +180,7 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
         h.heading("Refreshing Hooli Bank").await;
         // The rest of the view stays usable while it runs.
         assert!(
-            card(&h, "Pied Piper Bank")
+            h.connection_card("Pied Piper Bank")
                 .await
                 .find(By::XPath(
                     ".//button[normalize-space()='Remove Pied Piper Bank']"
@@ -216,7 +207,7 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
         );
 
         // Too soon: not offered again, and the server refuses it too.
-        let hooli = card(&h, "Hooli Bank").await;
+        let hooli = h.connection_card("Hooli Bank").await;
         assert!(
             hooli
                 .find_all(By::XPath(
@@ -292,7 +283,7 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
             "{wait}"
         );
         assert!(
-            card(&h, "Hooli Bank")
+            h.connection_card("Hooli Bank")
                 .await
                 .find_all(By::Css("[role='alert']"))
                 .await
@@ -372,7 +363,7 @@ async fn basiq_rate_limit_and_a_failed_refresh_keep_the_old_data_with_the_error_
         );
         refresh.click().await.unwrap();
         eventually("the failure beside the connection", || async {
-            match card(&h, "Hooli Bank")
+            match h.connection_card("Hooli Bank")
                 .await
                 .find(By::Css("[role='alert']"))
                 .await
@@ -423,7 +414,7 @@ async fn password_changed_at_the_bank_then_updated_is_active_again() {
             .click()
             .await
             .unwrap();
-        let hooli = card(&h, "Hooli Bank").await;
+        let hooli = h.connection_card("Hooli Bank").await;
         assert_eq!(
             text_in(&h, "Hooli Bank", ".bc-badge").await,
             "Needs your password"
@@ -528,7 +519,8 @@ async fn transactions_load_more_and_remove_with_the_dialog() {
         .await;
 
         // Remove: an accessible dialog; Escape cancels and focus goes back.
-        let remove_id = card(&h, "Hooli Bank")
+        let remove_id = h
+            .connection_card("Hooli Bank")
             .await
             .find(By::XPath(
                 ".//button[normalize-space()='Remove Hooli Bank']",
@@ -682,7 +674,7 @@ async fn an_expired_client_token_during_a_refresh_is_renewed_silently() {
             ))
             .await;
             assert!(
-                card(&h, "Hooli Bank")
+                h.connection_card("Hooli Bank")
                     .await
                     .find_all(By::Css("[role='alert']"))
                     .await
@@ -714,7 +706,7 @@ async fn a_connection_continued_in_the_background_fills_in_on_the_start_screen()
             .click()
             .await
             .unwrap();
-        card(&h, "Hooli Bank").await;
+        h.connection_card("Hooli Bank").await;
         let accounts = "//ul[starts-with(@aria-label, 'Accounts at')]/li";
         h.driver
             .query(By::XPath(accounts))

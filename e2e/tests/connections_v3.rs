@@ -31,19 +31,15 @@ async fn open_view(h: &Harness) {
     h.heading("Your connected banks").await;
 }
 
-/// The card of `bank`.
-async fn card(h: &Harness, bank: &str) -> WebElement {
-    h.find(By::XPath(format!(
-        "//li[contains(concat(' ', @class, ' '), ' bc-conn ')][.//h3[normalize-space()={}]]",
-        bank_connect_e2e::xpath_literal(bank)
-    )))
-    .await
-}
-
 /// Waits until `bank`'s card says `text`.
 async fn card_says(h: &Harness, bank: &str, text: &str) -> String {
     for _ in 0..100 {
-        let said = card(h, bank).await.text().await.unwrap_or_default();
+        let said = h
+            .connection_card(bank)
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
         if said.contains(text) {
             return said;
         }
@@ -106,7 +102,8 @@ async fn open_banking_access_end_warns_from_seven_days_before_and_renew_goes_thr
             said.contains("Renew to keep your data up to date"),
             "{said}"
         );
-        let warning = card(&h, "Hooli Bank")
+        let warning = h
+            .connection_card("Hooli Bank")
             .await
             .find(By::Css(".bc-conn-expiring time"))
             .await
@@ -175,7 +172,7 @@ async fn manage_consent_opens_basiqs_page_and_coming_back_says_so() {
             .await
             .unwrap();
         h.heading("Your connected banks").await;
-        card(&h, "Hooli Bank").await;
+        h.connection_card("Hooli Bank").await;
     })
     .await;
 }
@@ -218,7 +215,7 @@ async fn revoking_the_consent_asks_first_naming_every_connection_then_removes_th
         slow_network(&h).await;
         connect_hooli_ob(&h).await;
         open_view(&h).await;
-        card(&h, "Hooli Bank").await;
+        h.connection_card("Hooli Bank").await;
         h.button("Revoke consent…").await.click().await.unwrap();
         let dialog = h.find(By::Css("[role='dialog']")).await;
         let said = dialog.text().await.unwrap();
@@ -237,7 +234,7 @@ async fn revoking_the_consent_asks_first_naming_every_connection_then_removes_th
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         assert_eq!(h.focused_id().await, "bc-revoke");
-        card(&h, "Hooli Bank").await;
+        h.connection_card("Hooli Bank").await;
 
         h.button("Revoke consent…").await.click().await.unwrap();
         h.button("Revoke consent").await.click().await.unwrap();
