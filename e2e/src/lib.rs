@@ -527,3 +527,40 @@ pub fn xpath_literal(s: &str) -> String {
         format!("concat({})", parts.join(", \"'\", "))
     }
 }
+
+/// Searches the Consent UI's institution list for `query` and waits until the results page has
+/// loaded (its search box carries the query). The unfiltered list already shows the links a test
+/// clicks next, so without this wait a link of the old page can be found and then go stale
+/// under the click when the results page replaces it.
+pub async fn consent_ui_search(driver: &WebDriver, query: &str) {
+    let q = query.trim().to_lowercase();
+    driver
+        .query(By::XPath(
+            "//input[@id=//label[normalize-space()='Search for your bank']/@for]",
+        ))
+        .wait(WAIT, POLL)
+        .first()
+        .await
+        .expect("the Consent UI's search box")
+        .send_keys(query)
+        .await
+        .expect("type the search");
+    driver
+        .query(By::XPath("//button[normalize-space()='Search']"))
+        .wait(WAIT, POLL)
+        .first()
+        .await
+        .expect("the Search button")
+        .click()
+        .await
+        .expect("click Search");
+    driver
+        .query(By::XPath(format!(
+            "//input[@id='q' and @value={}]",
+            xpath_literal(&q)
+        )))
+        .wait(WAIT, POLL)
+        .first()
+        .await
+        .unwrap_or_else(|e| panic!("the Consent UI's results for {q:?} did not load: {e}"));
+}

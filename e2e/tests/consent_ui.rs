@@ -13,7 +13,9 @@ use axum::extract::RawQuery;
 use axum::response::Html;
 use axum::routing::get;
 use bank_connect_e2e::thirtyfour::prelude::*;
-use bank_connect_e2e::{POLL, WAIT, assert_accessible, launch_chromium, xpath_literal};
+use bank_connect_e2e::{
+    POLL, WAIT, assert_accessible, consent_ui_search, launch_chromium, xpath_literal,
+};
 use basiq_sim::{SimHandle, Simulator};
 use serde_json::Value;
 use tokio::process::Child;
@@ -377,8 +379,7 @@ async fn gavin_belson_at_hooli_web_through_the_consent_form() {
             .await
             .expect("goto");
         w.click_button("I consent").await;
-        w.type_into("Search for your bank", "hooli bank").await;
-        w.click_button("Search").await;
+        consent_ui_search(&w.driver, "hooli bank").await;
         w.click_link("Hooli Bank").await;
         w.h1("Log in to Hooli Bank").await;
         assert_accessible(&w.driver, "credential form").await;

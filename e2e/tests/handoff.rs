@@ -5,7 +5,7 @@
 //! consent origin.
 
 use bank_connect_e2e::thirtyfour::prelude::*;
-use bank_connect_e2e::{Harness, assert_accessible, xpath_literal};
+use bank_connect_e2e::{Harness, assert_accessible, consent_ui_search, xpath_literal};
 
 mod handoff_support;
 use handoff_support::*;
@@ -77,12 +77,7 @@ async fn two_banks_in_one_visit_are_both_followed_and_shown() {
             .click()
             .await
             .unwrap();
-        h.field("Search for your bank")
-            .await
-            .send_keys("hooligov")
-            .await
-            .unwrap();
-        h.button("Search").await.click().await.unwrap();
+        consent_ui_search(&h.driver, "hooligov").await;
         link(&h, "HooliGov Bank").await.click().await.unwrap();
         web_login(&h, "HooliGov Bank").await;
         h1(&h, "Connected").await;
