@@ -9,6 +9,7 @@ use std::time::Duration;
 use bank_connect_server::{Config, RunningServer};
 use clap::Parser;
 use futures::FutureExt;
+use thirtyfour::error::WebDriverErrorInner;
 use thirtyfour::prelude::*;
 use tokio::process::{Child, Command};
 
@@ -213,11 +214,31 @@ impl Harness {
 
     /// Waits for a `<button>` whose text is `name`.
     pub async fn button(&self, name: &str) -> WebElement {
-        self.find(By::XPath(format!(
-            "//button[normalize-space()={}]",
-            xpath_literal(name)
-        )))
-        .await
+        self.find(button_by(name)).await
+    }
+
+    /// Waits for the first element matching `by` and clicks it. When the page replaces the
+    /// element between the find and the click (a re-render, a navigation), it is found afresh
+    /// and clicked, as a person would click the button they now see.
+    pub async fn click(&self, by: By) {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            match self.find(by.clone()).await.click().await {
+                Ok(()) => return,
+                Err(e)
+                    if matches!(*e, WebDriverErrorInner::StaleElementReference(..))
+                        && std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(POLL).await;
+                }
+                Err(e) => panic!("click {by:?}: {e}"),
+            }
+        }
+    }
+
+    /// Clicks the `<button>` whose text is `name` (see [`Harness::click`]).
+    pub async fn click_button(&self, name: &str) {
+        self.click(button_by(name)).await;
     }
 
     /// Waits for the input labelled `label` (by `<label for>`).
@@ -240,11 +261,12 @@ impl Harness {
 
     /// Waits for an option of the bank listbox named `name`.
     pub async fn option(&self, name: &str) -> WebElement {
-        self.find(By::XPath(format!(
-            "//ul[@role='listbox']/li[@role='option'][.//*[normalize-space()={}]]",
-            xpath_literal(name)
-        )))
-        .await
+        self.find(option_by(name)).await
+    }
+
+    /// Clicks the option of the bank listbox named `name` (see [`Harness::click`]).
+    pub async fn click_option(&self, name: &str) {
+        self.click(option_by(name)).await;
     }
 
     /// The id of the element that has focus.
@@ -410,7 +432,7 @@ if (indexedDB && indexedDB.databases) {
     pub async fn pick_bank(&self, search: &str, bank: &str) {
         let input = self.find(By::Css("input[role='combobox']")).await;
         input.send_keys(search).await.unwrap();
-        self.option(bank).await.click().await.unwrap();
+        self.click_option(bank).await;
         self.heading(&format!("Log in to {bank}")).await;
     }
 
@@ -424,7 +446,7 @@ if (indexedDB && indexedDB.databases) {
             .send_keys(password)
             .await
             .unwrap();
-        self.button("Connect").await.click().await.unwrap();
+        self.click_button("Connect").await;
     }
 
     /// A 320 px wide phone in dark mode (Chrome DevTools emulation).
@@ -514,6 +536,22 @@ window.axe.run(document, { resultTypes: ['violations'] })
         "axe-core violations on {step}: {}",
         serde_json::to_string_pretty(&violations).unwrap_or(text)
     );
+}
+
+/// A `<button>` whose text is `name`.
+fn button_by(name: &str) -> By {
+    By::XPath(format!(
+        "//button[normalize-space()={}]",
+        xpath_literal(name)
+    ))
+}
+
+/// An option of the bank listbox named `name`.
+fn option_by(name: &str) -> By {
+    By::XPath(format!(
+        "//ul[@role='listbox']/li[@role='option'][.//*[normalize-space()={}]]",
+        xpath_literal(name)
+    ))
 }
 
 /// An XPath string literal for `s` (handles quotes).

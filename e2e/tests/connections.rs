@@ -16,7 +16,7 @@ const JARED_PASSWORD: &str = "django";
 
 /// Opens the widget, picks `bank` by typing `search`, and waits for its login form.
 async fn open_bank(h: &Harness, search: &str, bank: &str) {
-    h.button("+ Connect a bank").await.click().await.unwrap();
+    h.click_button("+ Connect a bank").await;
     h.pick_bank(search, bank).await;
 }
 
@@ -52,7 +52,7 @@ async fn connect_pied_piper_as(h: &Harness, login: (&str, &str), mfa: (&str, &st
     h.log_in(login.0, login.1).await;
     h.heading(heading).await;
     h.field(field).await.send_keys(answer).await.unwrap();
-    h.button("Continue").await.click().await.unwrap();
+    h.click_button("Continue").await;
     h.heading("Pied Piper Bank is connected").await;
     h.button("See all your connected banks")
         .await
@@ -176,7 +176,7 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
             .bank_deposit("gavinBelson", 12_345);
         // lastUsed has a one-second resolution.
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        h.button("Refresh Hooli Bank").await.click().await.unwrap();
+        h.click_button("Refresh Hooli Bank").await;
         h.heading("Refreshing Hooli Bank").await;
         // The rest of the view stays usable while it runs.
         assert!(
@@ -233,7 +233,7 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
         h.check_screen("connections-refreshed", &secrets).await;
 
         // Refresh all: only Pied Piper is due; it asks for its code again.
-        h.button("Refresh all").await.click().await.unwrap();
+        h.click_button("Refresh all").await;
         h.heading("Enter the code from your bank").await;
         eventually("focus on the bank's question", || async {
             h.focused_id().await == "bc-step-heading"
@@ -245,7 +245,7 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
             .send_keys("1234")
             .await
             .unwrap();
-        h.button("Continue").await.click().await.unwrap();
+        h.click_button("Continue").await;
         h.find(By::XPath(
             "//p[@role='status'][normalize-space()='Pied Piper Bank refreshed.']",
         ))
@@ -269,7 +269,7 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
             .click()
             .await
             .unwrap();
-        h.button("Refresh Hooli Bank").await.click().await.unwrap();
+        h.click_button("Refresh Hooli Bank").await;
         let wait = h
             .find(By::XPath(
                 "//li[.//h3[normalize-space()='Hooli Bank']]//p[@class='bc-conn-wait']",
@@ -330,7 +330,7 @@ async fn basiq_rate_limit_and_a_failed_refresh_keep_the_old_data_with_the_error_
             )
             .times(1),
         );
-        h.button("Refresh Hooli Bank").await.click().await.unwrap();
+        h.click_button("Refresh Hooli Bank").await;
         let alert = h
             .find(By::XPath(
                 "//li[.//h3[normalize-space()='Hooli Bank']]//*[@role='alert']",
@@ -451,7 +451,7 @@ async fn password_changed_at_the_bank_then_updated_is_active_again() {
             .send_keys("not-the-password")
             .await
             .unwrap();
-        h.button("Update").await.click().await.unwrap();
+        h.click_button("Update").await;
         h.find(By::XPath(
             "//*[@role='alert'][.//*[normalize-space()=\"Those details didn't work\"]]",
         ))
@@ -467,7 +467,7 @@ async fn password_changed_at_the_bank_then_updated_is_active_again() {
         );
         let password = h.field("Password").await;
         password.send_keys(HOOLI_PASSWORD).await.unwrap();
-        h.button("Update").await.click().await.unwrap();
+        h.click_button("Update").await;
         h.find(By::XPath(
             "//p[@role='status'][normalize-space()='Hooli Bank is connected again.']",
         ))
@@ -512,7 +512,7 @@ async fn transactions_load_more_and_remove_with_the_dialog() {
         let first = h.find(By::Css(".bc-txn")).await.text().await.unwrap();
         assert!(first.contains('$'), "amounts with currency: {first}");
         h.check_screen("connections-transactions", &secrets).await;
-        h.button("Load more").await.click().await.unwrap();
+        h.click_button("Load more").await;
         eventually("the second page", || async {
             h.driver.find_all(By::XPath(rows)).await.unwrap().len() == 20
         })
@@ -531,7 +531,7 @@ async fn transactions_load_more_and_remove_with_the_dialog() {
             .await
             .unwrap()
             .unwrap_or_default();
-        h.button("Remove Hooli Bank").await.click().await.unwrap();
+        h.click_button("Remove Hooli Bank").await;
         h.find(By::Css("[role='dialog'][aria-modal='true']")).await;
         eventually("focus in the dialog", || async {
             h.focused_id().await == "bc-dialog-cancel"
@@ -578,7 +578,7 @@ async fn transactions_load_more_and_remove_with_the_dialog() {
         })
         .await;
 
-        h.button("Remove Hooli Bank").await.click().await.unwrap();
+        h.click_button("Remove Hooli Bank").await;
         h.find(By::Css("[role='dialog']")).await;
         h.find(By::XPath(
             "//div[@role='dialog']//button[normalize-space()='Remove']",
@@ -642,7 +642,7 @@ async fn the_connections_view_fits_320_pixels_in_dark_mode() {
             .unwrap();
         h.find(By::XPath("//span[normalize-space()='Needs your password']"))
             .await;
-        h.button("Remove Hooli Bank").await.click().await.unwrap();
+        h.click_button("Remove Hooli Bank").await;
         h.find(By::Css("[role='dialog']")).await;
         assert!(
             h.fits_320().await,
@@ -663,7 +663,7 @@ async fn an_expired_client_token_during_a_refresh_is_renewed_silently() {
         |h| async move {
             h.driver.goto(h.url("/")).await.unwrap();
             connect_hooli(&h).await;
-            h.button("Refresh Hooli Bank").await.click().await.unwrap();
+            h.click_button("Refresh Hooli Bank").await;
             h.find(By::XPath(
                 "//ol[@aria-label='Steps']/li[contains(., 'In progress')]",
             ))
@@ -746,7 +746,7 @@ async fn a_wrong_answer_on_refresh_is_asked_again_like_the_connect_flow() {
             .send_keys("Aviato")
             .await
             .unwrap();
-        h.button("Continue").await.click().await.unwrap();
+        h.click_button("Continue").await;
         // Asked again at once, not left on "Confirming it's you… In progress".
         h.find(By::XPath(
             "//*[@role='alert'][normalize-space()=\"That answer wasn't accepted. Please try again.\"]",
@@ -755,7 +755,7 @@ async fn a_wrong_answer_on_refresh_is_asked_again_like_the_connect_flow() {
         let answer = h.field("What's your first company?").await;
         assert_eq!(answer.value().await.unwrap().as_deref(), Some(""));
         answer.send_keys("Hooli").await.unwrap();
-        h.button("Continue").await.click().await.unwrap();
+        h.click_button("Continue").await;
         h.find(By::XPath(
             "//p[@role='status'][normalize-space()='Pied Piper Bank refreshed.']",
         ))

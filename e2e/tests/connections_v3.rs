@@ -119,7 +119,7 @@ async fn open_banking_access_end_warns_from_seven_days_before_and_renew_goes_thr
         step(&h, "v3-connections-expiring").await;
 
         // Renew: Basiq's re-authorisation page for that connection, then the bank again.
-        h.button("Renew Hooli Bank").await.click().await.unwrap();
+        h.click_button("Renew Hooli Bank").await;
         renew_at_basiq(&h).await;
         let url = h.driver.current_url().await.unwrap().to_string();
         assert!(
@@ -148,7 +148,7 @@ async fn manage_consent_opens_basiqs_page_and_coming_back_says_so() {
         slow_network(&h).await;
         connect_hooli_ob(&h).await;
         open_view(&h).await;
-        h.button("Manage consent").await.click().await.unwrap();
+        h.click_button("Manage consent").await;
         h1(&h, "Manage your consent").await;
         let url = h.driver.current_url().await.unwrap().to_string();
         assert!(url.starts_with(&consent_origin(&h)), "{url}");
@@ -183,7 +183,7 @@ async fn refresh_all_in_3_0_follows_the_job_through_our_server() {
         slow_network(&h).await;
         connect_hooli_ob(&h).await;
         open_view(&h).await;
-        h.button("Refresh all").await.click().await.unwrap();
+        h.click_button("Refresh all").await;
         let note = h
             .find(By::XPath(
                 "//section[contains(@class,'bc-connections')]/p[@role='status'][normalize-space()='Hooli Bank refreshed.']",
@@ -216,7 +216,7 @@ async fn revoking_the_consent_asks_first_naming_every_connection_then_removes_th
         connect_hooli_ob(&h).await;
         open_view(&h).await;
         h.connection_card("Hooli Bank").await;
-        h.button("Revoke consent…").await.click().await.unwrap();
+        h.click_button("Revoke consent…").await;
         let dialog = h.find(By::Css("[role='dialog']")).await;
         let said = dialog.text().await.unwrap();
         assert!(
@@ -226,7 +226,7 @@ async fn revoking_the_consent_asks_first_naming_every_connection_then_removes_th
         );
         step(&h, "v3-revoke-dialog").await;
         // Cancel: nothing revoked, focus back on the button.
-        h.button("Cancel").await.click().await.unwrap();
+        h.click_button("Cancel").await;
         for _ in 0..50 {
             if h.focused_id().await == "bc-revoke" {
                 break;
@@ -236,8 +236,8 @@ async fn revoking_the_consent_asks_first_naming_every_connection_then_removes_th
         assert_eq!(h.focused_id().await, "bc-revoke");
         h.connection_card("Hooli Bank").await;
 
-        h.button("Revoke consent…").await.click().await.unwrap();
-        h.button("Revoke consent").await.click().await.unwrap();
+        h.click_button("Revoke consent…").await;
+        h.click_button("Revoke consent").await;
         h.find(By::XPath(
             "//p[@role='status'][normalize-space()='Your consent was revoked and its connections were removed.']",
         ))
@@ -263,14 +263,14 @@ async fn a_connection_a_cancelled_visit_left_pre_init_is_never_shown() {
         slow_network(&h).await;
         h.server.sandbox().unwrap().set_abandon_at_bank(true);
         continue_to_consent_ui(&h, "hooli", "Hooli Bank").await;
-        h.button("I consent").await.click().await.unwrap();
+        h.click_button("I consent").await;
         h1(&h, "Log in to Hooli OB").await;
         h.field("Member number")
             .await
             .send_keys("374829")
             .await
             .unwrap();
-        h.button("Continue").await.click().await.unwrap();
+        h.click_button("Continue").await;
         h1(&h, "You have left Hooli OB").await;
         // The person comes back to the widget by hand.
         h.driver.goto(h.url("/")).await.unwrap();
@@ -327,7 +327,7 @@ async fn embedded_renew_opens_the_popup_from_the_frames_connections_view() {
     with_host(|h, host| async move {
         // Connected in a popup from the host's frame.
         open_in_host(&h, &host).await;
-        h.button("Continue to Basiq").await.click().await.unwrap();
+        h.click_button("Continue to Basiq").await;
         h.heading("Finish in the Basiq window").await;
         let main = to_popup(&h).await;
         at_consent_ui(&h).await;
@@ -353,7 +353,7 @@ async fn embedded_renew_opens_the_popup_from_the_frames_connections_view() {
         step(&h, "v3-popup-connections-expiring").await;
 
         // Renew opens the Basiq window from the frame, like connecting does.
-        h.button("Renew Hooli Bank").await.click().await.unwrap();
+        h.click_button("Renew Hooli Bank").await;
         h.heading("Finish in the Basiq window").await;
         let main = to_popup(&h).await;
         renew_at_basiq(&h).await;

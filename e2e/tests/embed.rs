@@ -196,7 +196,7 @@ async fn modal_connects_hooli_reports_success_and_closes_back_to_the_host() {
         h.driver.enter_frame(0).await.unwrap();
         let input = h.find(By::Css("input[role='combobox']")).await;
         input.send_keys("hooli").await.unwrap();
-        h.option("Hooli Bank").await.click().await.unwrap();
+        h.click_option("Hooli Bank").await;
         h.heading("Log in to Hooli Bank").await;
         h.field("Login")
             .await
@@ -208,7 +208,7 @@ async fn modal_connects_hooli_reports_success_and_closes_back_to_the_host() {
             .send_keys("hooli2016")
             .await
             .unwrap();
-        h.button("Connect").await.click().await.unwrap();
+        h.click_button("Connect").await;
         h.heading("Hooli Bank is connected").await;
         h.find(By::Css("ul[aria-label='Accounts'] > li")).await;
         h.driver.enter_default_frame().await.unwrap();
@@ -300,7 +300,7 @@ async fn inline_mode_resizes_to_its_content() {
             .click()
             .await
             .unwrap();
-        h.button("Connect a bank").await.click().await.unwrap();
+        h.click_button("Connect a bank").await;
         let frame = h.find(By::Css("#inline-slot iframe")).await;
         wait_for_log(&h, "ready").await;
         let started = std::time::Instant::now();
@@ -398,7 +398,7 @@ async fn other_origins_can_neither_frame_the_widget_nor_talk_to_it() {
 
         // Forged messages from the third origin change nothing on the host or in the widget.
         h.driver.goto(&s.host).await.unwrap();
-        h.button("Connect a bank").await.click().await.unwrap();
+        h.click_button("Connect a bank").await;
         wait_for_log(&h, "ready").await;
         h.driver.enter_frame(0).await.unwrap();
         h.heading("Choose your bank").await;
@@ -474,7 +474,7 @@ fn basiq_users(h: &Harness) -> Vec<String> {
 async fn connect_embedded_slowly(h: &Harness, host: &str) -> Value {
     h.add_latency(150).await;
     h.driver.goto(host).await.unwrap();
-    h.button("Connect a bank").await.click().await.unwrap();
+    h.click_button("Connect a bank").await;
     wait_for_log(h, "ready").await;
     h.driver.enter_frame(0).await.unwrap();
     // Chosen while the link token is still being exchanged: both wait for the one request.

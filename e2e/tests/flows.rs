@@ -9,7 +9,7 @@ const HOOLI_PASSWORD: &str = "hooli2016";
 /// Opens the widget, picks `bank` by typing `search`, and waits for its login form.
 async fn open_bank(h: &Harness, search: &str, bank: &str) {
     h.driver.goto(h.url("/")).await.unwrap();
-    h.button("+ Connect a bank").await.click().await.unwrap();
+    h.click_button("+ Connect a bank").await;
     h.pick_bank(search, bank).await;
 }
 
@@ -76,7 +76,7 @@ async fn invalid_credentials_return_to_the_form_with_the_login_kept() {
         h.check_screen("invalid-credentials", &secrets).await;
         // The kept login and a corrected password connect.
         password.send_keys(HOOLI_PASSWORD).await.unwrap();
-        h.button("Connect").await.click().await.unwrap();
+        h.click_button("Connect").await;
         h.heading("Hooli Bank is connected").await;
         h.assert_no_secrets_stored("second attempt", &[HOOLI_PASSWORD, "not-the-password"])
             .await;
@@ -106,7 +106,7 @@ async fn mfa_at_pied_piper_asks_again_after_a_wrong_answer() {
         );
         h.check_screen("mfa", &secrets).await;
         answer.send_keys("Aviato").await.unwrap();
-        h.button("Continue").await.click().await.unwrap();
+        h.click_button("Continue").await;
         h.find(By::XPath(
             "//*[@role='alert'][normalize-space()=\"That answer wasn't accepted. Please try again.\"]"
                 ,
@@ -116,7 +116,7 @@ async fn mfa_at_pied_piper_asks_again_after_a_wrong_answer() {
         let answer = h.field("What's your first company?").await;
         assert_eq!(answer.value().await.unwrap().as_deref(), Some(""));
         answer.send_keys("Hooli").await.unwrap();
-        h.button("Continue").await.click().await.unwrap();
+        h.click_button("Continue").await;
         h.heading("Pied Piper Bank is connected").await;
         h.find(By::Css("ul[aria-label='Accounts'] > li")).await;
         h.assert_no_secrets_stored("mfa answered", &secrets).await;
@@ -177,7 +177,7 @@ async fn jian_yang_is_offered_a_retry() {
             "service-unavailable",
         )
         .await;
-        h.button("Try again").await.click().await.unwrap();
+        h.click_button("Try again").await;
         h.heading("Log in to Hooli Bank").await;
         assert_eq!(
             h.field("Password").await.value().await.unwrap().as_deref(),
@@ -206,7 +206,7 @@ async fn bighead_is_told_the_account_is_locked() {
                 .unwrap()
                 .contains("Contact your bank")
         );
-        h.button("Choose another bank").await.click().await.unwrap();
+        h.click_button("Choose another bank").await;
         h.heading("Choose your bank").await;
     })
     .await;
@@ -216,7 +216,7 @@ async fn bighead_is_told_the_account_is_locked() {
 async fn a_major_outage_bank_is_shown_but_cannot_be_chosen() {
     Harness::run(|h| async move {
         h.driver.goto(h.url("/")).await.unwrap();
-        h.button("+ Connect a bank").await.click().await.unwrap();
+        h.click_button("+ Connect a bank").await;
         let search = h.find(By::Css("input[role='combobox']")).await;
         let down = h
             .driver
@@ -328,7 +328,7 @@ async fn the_picker_works_from_the_cache_when_the_directory_cannot_be_fetched() 
     Harness::run(|h| async move {
         // A first visit fills the cache.
         h.driver.goto(h.url("/")).await.unwrap();
-        h.button("+ Connect a bank").await.click().await.unwrap();
+        h.click_button("+ Connect a bank").await;
         h.find(By::Css("[role='option']")).await;
         let stored = h.readable_storage().await;
         assert!(
@@ -338,10 +338,10 @@ async fn the_picker_works_from_the_cache_when_the_directory_cannot_be_fetched() 
         // Then the directory endpoint fails.
         h.block_urls(&["*/api/institutions*"]).await;
         h.driver.refresh().await.unwrap();
-        h.button("+ Connect a bank").await.click().await.unwrap();
+        h.click_button("+ Connect a bank").await;
         let search = h.find(By::Css("input[role='combobox']")).await;
         search.send_keys("hooli").await.unwrap();
-        h.option("Hooli Bank").await.click().await.unwrap();
+        h.click_option("Hooli Bank").await;
         h.heading("Log in to Hooli Bank").await;
         h.check_screen("form-from-cache", &[]).await;
     })
@@ -358,7 +358,7 @@ async fn the_widget_fits_320_pixels_in_dark_mode() {
             "no horizontal scrolling at 320 px (form)"
         );
         h.check_screen("dark-320-form", &[]).await;
-        h.button("Choose another bank").await.click().await.unwrap();
+        h.click_button("Choose another bank").await;
         h.heading("Choose your bank").await;
         h.find(By::Css("[role='option']")).await;
         assert!(

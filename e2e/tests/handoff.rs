@@ -26,7 +26,7 @@ async fn page_mode_hooli_ob_member_number_and_code_then_the_accounts() {
             "the step says what will happen: {text}"
         );
         step(&h, "handoff-continue").await;
-        h.button("Continue to Basiq").await.click().await.unwrap();
+        h.click_button("Continue to Basiq").await;
         at_consent_ui(&h).await;
         consent_and_hooli_ob(&h, true).await;
         h1(&h, "Connected").await;
@@ -52,7 +52,7 @@ async fn a_web_bank_through_the_consent_uis_form_with_gavin_belson() {
         slow_network(&h).await;
         // Hooli (AU00000) goes to Hooli OB when named; HooliGov is a web-only bank.
         continue_to_consent_ui(&h, "hooligov", "HooliGov Bank").await;
-        h.button("I consent").await.click().await.unwrap();
+        h.click_button("I consent").await;
         web_login(&h, "HooliGov Bank").await;
         h1(&h, "Connected").await;
         link(&h, "Done").await.click().await.unwrap();
@@ -105,7 +105,7 @@ async fn declined_at_the_bank_has_its_own_screen_and_a_way_back() {
         back.click().await.unwrap();
         h.heading("Access wasn't granted").await;
         step(&h, "handoff-declined").await;
-        h.button("Choose another bank").await.click().await.unwrap();
+        h.click_button("Choose another bank").await;
         h.heading("Choose your bank").await;
     })
     .await;
@@ -121,7 +121,7 @@ async fn coming_back_without_a_bank_is_cancelled() {
         h.heading("Nothing was connected").await;
         step(&h, "handoff-cancelled").await;
         // Nothing half-made is listed as connected.
-        h.button("Choose another bank").await.click().await.unwrap();
+        h.click_button("Choose another bank").await;
         h.find(By::Css("button[aria-label='Close']"))
             .await
             .click()

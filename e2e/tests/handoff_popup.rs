@@ -54,7 +54,7 @@ async fn a_popup_from_the_hosts_frame_connects_hooli_ob_despite_coop_and_the_hos
             .unwrap();
         assert!(text.contains("opens in a new window"), "{text}");
         step(&h, "handoff-popup-continue").await;
-        h.button("Continue to Basiq").await.click().await.unwrap();
+        h.click_button("Continue to Basiq").await;
         h.heading("Finish in the Basiq window").await;
         step(&h, "handoff-popup-waiting").await;
         let main = to_popup(&h).await;
@@ -108,7 +108,7 @@ async fn a_blocked_popup_is_said_and_a_fresh_click_retries() {
             )
             .await
             .unwrap();
-        h.button("Continue to Basiq").await.click().await.unwrap();
+        h.click_button("Continue to Basiq").await;
         let alert = h.find(By::Css("section.bc-handoff [role='alert']")).await;
         assert!(
             alert
@@ -122,7 +122,7 @@ async fn a_blocked_popup_is_said_and_a_fresh_click_retries() {
             .execute("window.open = window.__open;", vec![])
             .await
             .unwrap();
-        h.button("Try again").await.click().await.unwrap();
+        h.click_button("Try again").await;
         h.heading("Finish in the Basiq window").await;
         let main = to_popup(&h).await;
         at_consent_ui(&h).await;
@@ -144,7 +144,7 @@ async fn a_popup_closed_before_basiq_opened_has_its_screen_and_try_again() {
             )
             .await
             .unwrap();
-        h.button("Continue to Basiq").await.click().await.unwrap();
+        h.click_button("Continue to Basiq").await;
         let main = to_popup(&h).await;
         h.driver.close_window().await.unwrap();
         h.driver.switch_to_window(main).await.unwrap();
@@ -158,7 +158,7 @@ async fn a_popup_closed_before_basiq_opened_has_its_screen_and_try_again() {
         // The late answer of the first start changes nothing.
         tokio::time::sleep(Duration::from_millis(4500)).await;
         h.heading("The Basiq window was closed").await;
-        h.button("Try again").await.click().await.unwrap();
+        h.click_button("Try again").await;
         h.heading("Continue to Hooli Bank").await;
     })
     .await;
@@ -171,7 +171,7 @@ async fn without_coop_a_refused_return_reaches_the_frame_through_the_opener_with
         // path, and a refusal (which the relay never reports) can only arrive by it.
         h.server.sandbox().unwrap().set_keep_opener(true);
         open_in_host(&h, &host).await;
-        h.button("Continue to Basiq").await.click().await.unwrap();
+        h.click_button("Continue to Basiq").await;
         h.heading("Finish in the Basiq window").await;
         let main = to_popup(&h).await;
         at_consent_ui(&h).await;
@@ -190,7 +190,7 @@ async fn without_coop_a_refused_return_reaches_the_frame_through_the_opener_with
         h.driver.enter_frame(0).await.unwrap();
         h.heading("Basiq's answer wasn't accepted").await;
         step(&h, "handoff-popup-refused").await;
-        h.button("Try again").await.click().await.unwrap();
+        h.click_button("Try again").await;
         h.heading("Continue to Hooli Bank").await;
     })
     .await;

@@ -62,7 +62,7 @@ impl Moved {
 /// the server's cached one.
 async fn connect_hooli(h: &Harness) {
     h.driver.goto(h.url("/")).await.unwrap();
-    h.button("+ Connect a bank").await.click().await.unwrap();
+    h.click_button("+ Connect a bank").await;
     h.pick_bank("hooli", "Hooli Bank").await;
     h.log_in("gavinBelson", "hooli2016").await;
     h.heading("Hooli Bank is connected").await;

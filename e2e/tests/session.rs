@@ -22,7 +22,7 @@ async fn session_cookie(h: &Harness) -> Option<String> {
 /// Connects Hooli Bank as Gavin Belson from the start screen.
 async fn connect_hooli(h: &Harness) {
     h.driver.goto(h.url("/")).await.unwrap();
-    h.button("+ Connect a bank").await.click().await.unwrap();
+    h.click_button("+ Connect a bank").await;
     h.pick_bank("hooli", "Hooli Bank").await;
     h.log_in("gavinBelson", HOOLI_PASSWORD).await;
     h.heading("Hooli Bank is connected").await;
@@ -101,7 +101,7 @@ async fn a_session_the_server_refuses_is_explained_and_a_new_visitor_only_after_
             "the start screen waits for the person's choice"
         );
 
-        h.button("Start again").await.click().await.unwrap();
+        h.click_button("Start again").await;
         h.button("+ Connect a bank").await;
         let fresh = session_cookie(&h).await.expect("a new session cookie");
         assert_ne!(fresh, forged, "the new visitor has a session of its own");
@@ -109,7 +109,7 @@ async fn a_session_the_server_refuses_is_explained_and_a_new_visitor_only_after_
         // A new visitor: the old session's bank is not shown, and connecting works.
         assert!(no_banks_shown(&h).await, "the new visitor has no banks");
         h.assert_no_secrets_stored("start again", &secrets).await;
-        h.button("+ Connect a bank").await.click().await.unwrap();
+        h.click_button("+ Connect a bank").await;
         h.pick_bank("hooli", "Hooli Bank").await;
         h.log_in("gavinBelson", HOOLI_PASSWORD).await;
         h.heading("Hooli Bank is connected").await;
@@ -181,7 +181,7 @@ async fn forget_this_browser_then_reload_is_a_fresh_visitor_with_no_banks() {
         // Cancel first: nothing is forgotten, focus returns to the button.
         open_connections(&h).await;
         open_forget_dialog(&h, "forget-browser").await;
-        h.button("Cancel").await.click().await.unwrap();
+        h.click_button("Cancel").await;
         wait_for_focus(&h, "bc-forget").await;
         assert!(session_cookie(&h).await.is_some(), "cancel forgets nothing");
 
@@ -251,7 +251,7 @@ async fn sandbox_badge_says_sandbox_in_words() {
         assert_eq!(badge.text().await.unwrap(), "Sandbox", "said in words");
         h.check_screen("sandbox-badge", &[]).await;
         // Open, the badge stays beside the title and the close button.
-        h.button("+ Connect a bank").await.click().await.unwrap();
+        h.click_button("+ Connect a bank").await;
         h.heading("Choose your bank").await;
         assert!(
             badge.is_displayed().await.unwrap(),
