@@ -217,23 +217,11 @@ impl Harness {
         self.find(button_by(name)).await
     }
 
-    /// Waits for the first element matching `by` and clicks it. When the page replaces the
-    /// element between the find and the click (a re-render, a navigation), it is found afresh
-    /// and clicked, as a person would click the button they now see.
+    /// Waits for the first element matching `by` and clicks it (see [`click_fresh`]).
     pub async fn click(&self, by: By) {
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
-            match self.find(by.clone()).await.click().await {
-                Ok(()) => return,
-                Err(e)
-                    if matches!(*e, WebDriverErrorInner::StaleElementReference(..))
-                        && std::time::Instant::now() < deadline =>
-                {
-                    tokio::time::sleep(POLL).await;
-                }
-                Err(e) => panic!("click {by:?}: {e}"),
-            }
-        }
+        // This wait says what the page showed when the element never came.
+        self.find(by.clone()).await;
+        click_fresh(&self.driver, by).await;
     }
 
     /// Clicks the `<button>` whose text is `name` (see [`Harness::click`]).
@@ -536,6 +524,31 @@ window.axe.run(document, { resultTypes: ['violations'] })
         "axe-core violations on {step}: {}",
         serde_json::to_string_pretty(&violations).unwrap_or(text)
     );
+}
+
+/// Waits for the first element matching `by` and clicks it. When the page replaces the element
+/// between the find and the click (a re-render, a navigation), it is found afresh and clicked,
+/// as a person would click the one they now see.
+pub async fn click_fresh(driver: &WebDriver, by: By) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let found = driver
+            .query(by.clone())
+            .wait(WAIT, POLL)
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("no element {by:?} to click: {e}"));
+        match found.click().await {
+            Ok(()) => return,
+            Err(e)
+                if matches!(*e, WebDriverErrorInner::StaleElementReference(..))
+                    && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(POLL).await;
+            }
+            Err(e) => panic!("click {by:?}: {e}"),
+        }
+    }
 }
 
 /// A `<button>` whose text is `name`.

@@ -14,7 +14,7 @@ use axum::response::Html;
 use axum::routing::get;
 use bank_connect_e2e::thirtyfour::prelude::*;
 use bank_connect_e2e::{
-    POLL, WAIT, assert_accessible, consent_ui_search, launch_chromium, xpath_literal,
+    POLL, WAIT, assert_accessible, click_fresh, consent_ui_search, launch_chromium, xpath_literal,
 };
 use basiq_sim::{SimHandle, Simulator};
 use serde_json::Value;
@@ -75,6 +75,11 @@ fn param_of(url_or_query: &str, key: &str) -> String {
                 .map(|(_, v)| v.into_owned())
         })
         .unwrap_or_default()
+}
+
+/// A `<button>` whose text is `name`.
+fn button_xpath(name: &str) -> String {
+    format!("//button[normalize-space()={}]", xpath_literal(name))
 }
 
 /// The simulator, the partner and a browser.
@@ -214,19 +219,7 @@ impl World {
     }
 
     async fn button(&self, name: &str) -> WebElement {
-        self.find(format!(
-            "//button[normalize-space()={}]",
-            xpath_literal(name)
-        ))
-        .await
-    }
-
-    async fn link(&self, name: &str) -> WebElement {
-        self.find(format!(
-            "//a[starts-with(normalize-space(), {})]",
-            xpath_literal(name)
-        ))
-        .await
+        self.find(button_xpath(name)).await
     }
 
     async fn field(&self, label: &str) -> WebElement {
@@ -250,11 +243,15 @@ impl World {
     }
 
     async fn click_button(&self, name: &str) {
-        self.button(name).await.click().await.expect("click");
+        click_fresh(&self.driver, By::XPath(button_xpath(name))).await;
     }
 
     async fn click_link(&self, name: &str) {
-        self.link(name).await.click().await.expect("click");
+        let xpath = format!(
+            "//a[starts-with(normalize-space(), {})]",
+            xpath_literal(name)
+        );
+        click_fresh(&self.driver, By::XPath(xpath)).await;
     }
 
     /// Opens the partner's `/{page}?u=<consent>` (`frame` or `popup`).
