@@ -25,11 +25,7 @@ async fn connect_hooli(h: &Harness) {
     open_bank(h, "hooli", "Hooli Bank").await;
     h.log_in("gavinBelson", HOOLI_PASSWORD).await;
     h.heading("Hooli Bank is connected").await;
-    h.button("See all your connected banks")
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click_button("See all your connected banks").await;
     h.heading("Your connected banks").await;
     h.connection_card("Hooli Bank").await;
 }
@@ -54,11 +50,7 @@ async fn connect_pied_piper_as(h: &Harness, login: (&str, &str), mfa: (&str, &st
     h.field(field).await.send_keys(answer).await.unwrap();
     h.click_button("Continue").await;
     h.heading("Pied Piper Bank is connected").await;
-    h.button("See all your connected banks")
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click_button("See all your connected banks").await;
     h.heading("Your connected banks").await;
 }
 
@@ -264,11 +256,7 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
         // A new visit forgets when this page refreshed; the server still refuses, and its
         // wait (Retry-After) takes the button away.
         h.driver.goto(h.url("/")).await.unwrap();
-        h.button("Your connected banks (2)")
-            .await
-            .click()
-            .await
-            .unwrap();
+        h.click_button("Your connected banks (2)").await;
         h.click_button("Refresh Hooli Bank").await;
         let wait = h
             .find(By::XPath(
@@ -409,11 +397,7 @@ async fn password_changed_at_the_bank_then_updated_is_active_again() {
         ))
         .await;
         h.check_screen("start-with-connections", &secrets).await;
-        h.button("Your connected bank (1)")
-            .await
-            .click()
-            .await
-            .unwrap();
+        h.click_button("Your connected bank (1)").await;
         let hooli = h.connection_card("Hooli Bank").await;
         assert_eq!(
             text_in(&h, "Hooli Bank", ".bc-badge").await,
@@ -430,11 +414,7 @@ async fn password_changed_at_the_bank_then_updated_is_active_again() {
             "an invalid connection cannot be refreshed"
         );
         h.check_screen("connections-needs-password", &secrets).await;
-        h.button("Update password for Hooli Bank")
-            .await
-            .click()
-            .await
-            .unwrap();
+        h.click_button("Update password for Hooli Bank").await;
         h.heading("Log in to Hooli Bank").await;
         let login = h.field("Login").await;
         assert_eq!(
@@ -620,11 +600,7 @@ async fn the_connections_view_fits_320_pixels_in_dark_mode() {
         h.check_screen("dark-320-connections", &secrets).await;
 
         // Hiding the list puts focus back on the start screen's button.
-        h.button("Hide connected banks")
-            .await
-            .click()
-            .await
-            .unwrap();
+        h.click_button("Hide connected banks").await;
         eventually("focus on the entry button", || async {
             h.focused_id().await == "bc-conn-open"
         })
@@ -635,11 +611,7 @@ async fn the_connections_view_fits_320_pixels_in_dark_mode() {
             .expect("sandbox")
             .invalidate_connections_of("gavinBelson");
         h.driver.goto(h.url("/")).await.unwrap();
-        h.button("Your connected bank (1)")
-            .await
-            .click()
-            .await
-            .unwrap();
+        h.click_button("Your connected bank (1)").await;
         h.find(By::XPath("//span[normalize-space()='Needs your password']"))
             .await;
         h.click_button("Remove Hooli Bank").await;
@@ -696,16 +668,8 @@ async fn a_connection_continued_in_the_background_fills_in_on_the_start_screen()
         h.driver.goto(h.url("/")).await.unwrap();
         open_bank(&h, "hooli", "Hooli Bank").await;
         h.log_in("gavinBelson", HOOLI_PASSWORD).await;
-        h.button("Continue in background")
-            .await
-            .click()
-            .await
-            .unwrap();
-        h.button("Your connected bank (1)")
-            .await
-            .click()
-            .await
-            .unwrap();
+        h.click_button("Continue in background").await;
+        h.click_button("Your connected bank (1)").await;
         h.connection_card("Hooli Bank").await;
         let accounts = "//ul[starts-with(@aria-label, 'Accounts at')]/li";
         h.driver
@@ -735,11 +699,7 @@ async fn a_wrong_answer_on_refresh_is_asked_again_like_the_connect_flow() {
         // lastUsed has a one-second resolution.
         tokio::time::sleep(Duration::from_millis(1100)).await;
 
-        h.button("Refresh Pied Piper Bank")
-            .await
-            .click()
-            .await
-            .unwrap();
+        h.click_button("Refresh Pied Piper Bank").await;
         h.heading("Answer your bank's security question").await;
         h.field("What's your first company?")
             .await

@@ -23,11 +23,7 @@ async fn connect_hooli_ob(h: &Harness) {
 /// A new visit to the widget, then its connections view.
 async fn open_view(h: &Harness) {
     h.driver.goto(h.url("/")).await.unwrap();
-    h.button("Your connected bank (1)")
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click_button("Your connected bank (1)").await;
     h.heading("Your connected banks").await;
 }
 
@@ -166,11 +162,7 @@ async fn manage_consent_opens_basiqs_page_and_coming_back_says_so() {
         );
         step(&h, "v3-manage-back").await;
         // The way out: the connected banks, still there.
-        h.button("See your connected banks")
-            .await
-            .click()
-            .await
-            .unwrap();
+        h.click_button("See your connected banks").await;
         h.heading("Your connected banks").await;
         h.connection_card("Hooli Bank").await;
     })
@@ -343,11 +335,7 @@ async fn embedded_renew_opens_the_popup_from_the_frames_connections_view() {
                 .unwrap()
                 .consent_expires_in(&basiq_user(&h), 3)
         );
-        h.button("See your connected banks")
-            .await
-            .click()
-            .await
-            .unwrap();
+        h.click_button("See your connected banks").await;
         h.heading("Your connected banks").await;
         card_says(&h, "Hooli Bank", "Access ends in 3 days").await;
         step(&h, "v3-popup-connections-expiring").await;
@@ -360,11 +348,7 @@ async fn embedded_renew_opens_the_popup_from_the_frames_connections_view() {
         done_in_popup(&h, main).await;
         h.heading("Hooli Bank is connected").await;
         step(&h, "v3-popup-renewed").await;
-        h.button("See your connected banks")
-            .await
-            .click()
-            .await
-            .unwrap();
+        h.click_button("See your connected banks").await;
         // The view reloads its list on the start screen: the warning goes, and Renew with it.
         let mut said = String::new();
         for _ in 0..100 {

@@ -37,11 +37,7 @@ async fn happy_path_connects_hooli_and_lists_the_accounts() {
         assert!(text.contains('$'), "balances are shown: {text}");
         h.check_screen("accounts", &secrets).await;
         // The password input is gone with the form; nothing kept it.
-        h.button("Connect another bank")
-            .await
-            .click()
-            .await
-            .unwrap();
+        h.click_button("Connect another bank").await;
         h.heading("Choose your bank").await;
         h.assert_no_secrets_stored("connect another", &secrets)
             .await;
@@ -152,11 +148,7 @@ async fn erlich_is_asked_to_act_at_the_bank() {
                 .contains("Log in to your bank")
         );
         h.button("Choose another bank").await;
-        h.button("Back to the login form")
-            .await
-            .click()
-            .await
-            .unwrap();
+        h.click_button("Back to the login form").await;
         h.heading("Log in to Hooli Bank").await;
         assert_eq!(
             h.field("Login").await.value().await.unwrap().as_deref(),

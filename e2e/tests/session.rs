@@ -119,22 +119,14 @@ async fn a_session_the_server_refuses_is_explained_and_a_new_visitor_only_after_
 
 /// From the success screen: the connected-banks view.
 async fn open_connections(h: &Harness) {
-    h.button("See all your connected banks")
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click_button("See all your connected banks").await;
     h.heading("Your connected banks").await;
 }
 
 /// In the connected-banks view: "Forget this browser…" and its dialog (checked: storage,
 /// axe-core, a screenshot named `shot`).
 async fn open_forget_dialog(h: &Harness, shot: &str) -> WebElement {
-    h.button("Forget this browser…")
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click_button("Forget this browser…").await;
     let dialog = h.find(By::Css("[role='dialog'][aria-modal='true']")).await;
     h.find(By::XPath("//h2[normalize-space()='Forget this browser?']"))
         .await;

@@ -53,6 +53,24 @@ pub fn build(env: &ToolEnv) -> Result<PathBuf, Failure> {
     embed_in_server(env, Profile::Release)
 }
 
+/// `cargo` (a build or clippy of the server with `--features embed-app`) pointed at the app in
+/// dist/, named by its index.html's SHA-256: the build script reruns (and the server crate
+/// recompiles) only when the app changed, not whenever dist/ was rewritten.
+pub fn with_app_to_embed(
+    mut cargo: std::process::Command,
+) -> Result<std::process::Command, Failure> {
+    let index = std::fs::read(root().join("dist/index.html"))
+        .map_err(|e| Failure(format!("dist/index.html: {e}")))?;
+    let index_sha256: String = Sha256::digest(&index)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    cargo
+        .env("BANK_CONNECT_APP_DIR", root().join("dist"))
+        .env("BANK_CONNECT_APP_HASH", index_sha256);
+    Ok(cargo)
+}
+
 /// Builds the server in `profile` with the app now in dist/ embedded; returns the binary's path.
 pub fn embed_in_server(env: &ToolEnv, profile: Profile) -> Result<PathBuf, Failure> {
     let out = binary_path(profile);
@@ -70,18 +88,7 @@ pub fn embed_in_server(env: &ToolEnv, profile: Profile) -> Result<PathBuf, Failu
     if profile == Profile::Release {
         args.push("--release");
     }
-    let mut cargo = cmd(env, "cargo", &args);
-    // The build by its index.html's SHA-256: the build script reruns (and the server crate
-    // recompiles) only when the app changed, not whenever dist/ was rewritten.
-    let index = std::fs::read(root().join("dist/index.html"))
-        .map_err(|e| Failure(format!("dist/index.html: {e}")))?;
-    let index_sha256: String = Sha256::digest(&index)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    cargo
-        .env("BANK_CONNECT_APP_DIR", root().join("dist"))
-        .env("BANK_CONNECT_APP_HASH", index_sha256);
+    let cargo = with_app_to_embed(cmd(env, "cargo", &args))?;
     run_ok(cargo, "cargo build --features embed-app")?;
     let built = app_build::target_dir()
         .join(profile.dir())

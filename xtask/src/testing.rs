@@ -317,6 +317,33 @@ fn app_and_e2e(env: &ToolEnv, t: &mut Tally) {
             dist.is_ok(),
             dist_started,
         );
+        // The code only that build compiles (the embedded files), linted like the rest.
+        let clippy = cmd(
+            env,
+            "cargo",
+            &[
+                "clippy",
+                "-p",
+                "bank-connect-server",
+                "--features",
+                "embed-app",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        );
+        match crate::dist::with_app_to_embed(clippy) {
+            Ok(clippy) => t.check("clippy (server, --features embed-app)", clippy),
+            Err(e) => {
+                println!("{}", e.0);
+                t.record_check(
+                    "clippy (server, --features embed-app)",
+                    false,
+                    Instant::now(),
+                );
+            }
+        }
         // Every e2e test file but the typed-embedding checks, which ran with the native tests.
         // (By target, not `--skip ts_`: libtest's skip matches substrings, and it skipped
         // every test whose name merely contained "ts_", such as `…_fits_320_pixels…`.)
