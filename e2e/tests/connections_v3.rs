@@ -1,9 +1,10 @@
 //! Basiq 3.0's connections view end to end (server in 3.0 mode, the simulator's Consent UI):
 //! each connection's method and the date its open-banking access ends, the warning from 7
-//! days before and Renew through the hand-off, Manage consent, refresh all through our
-//! server's jobs route, revoking the consent after its dialog, and a connection a cancelled
-//! visit left half-made never shown. 150 ms of latency on every request; after every screen
-//! of ours the storage audit, axe-core with 0 violations and no frame on the consent origin.
+//! days before and Renew through the hand-off, when the consent ends and Extend consent from
+//! 7 days before, Manage consent, refresh all through our server's jobs route, revoking the
+//! consent after its dialog, and a connection a cancelled visit left half-made never shown.
+//! 150 ms of latency on every request; after every screen of ours the storage audit, axe-core
+//! with 0 violations and no frame on the consent origin.
 
 use bank_connect_e2e::Harness;
 use bank_connect_e2e::thirtyfour::prelude::*;
@@ -134,6 +135,90 @@ async fn open_banking_access_end_warns_from_seven_days_before_and_renew_goes_thr
             !said.contains("Access ends in") && !said.contains("Renew"),
             "renewed: {said}"
         );
+    })
+    .await;
+}
+
+/// Waits until the line about the consent's end says `text`; returns the line.
+async fn consent_says(h: &Harness, text: &str) -> String {
+    for _ in 0..100 {
+        let said = match h.driver.find(By::Css(".bc-consent-end")).await {
+            Ok(line) => line.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if said.contains(text) {
+            return said;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the consent's end never said {text:?}; the page showed:\n{}",
+        h.visible_text().await
+    );
+}
+
+/// How many "Extend consent" buttons the page shows.
+async fn extend_buttons(h: &Harness) -> usize {
+    h.driver
+        .find_all(By::XPath("//button[normalize-space()='Extend consent']"))
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn a_consent_ending_within_seven_days_is_said_and_extend_goes_through_the_consent_ui() {
+    Harness::run_with(V3, |h| async move {
+        slow_network(&h).await;
+        connect_hooli_ob(&h).await;
+        open_view(&h).await;
+        // Months away: said, nothing to do.
+        let said = consent_says(&h, "Your consent to share your data ends").await;
+        assert!(!said.contains("Extend"), "{said}");
+        assert_eq!(extend_buttons(&h).await, 0, "no Extend before the warning");
+
+        // The consent now ends in 3 days.
+        assert!(
+            h.server
+                .sandbox()
+                .unwrap()
+                .consent_expires_in(&basiq_user(&h), 3)
+        );
+        open_view(&h).await;
+        let said = consent_says(&h, "ends in 3 days").await;
+        assert!(
+            said.contains("Extend it to keep your banks connected"),
+            "{said}"
+        );
+        let when = h
+            .find(By::Css(".bc-consent-end.bc-conn-expiring time"))
+            .await
+            .attr("datetime")
+            .await
+            .unwrap();
+        assert!(
+            when.is_some_and(|d| d.len() >= 10),
+            "a machine-readable date"
+        );
+        step(&h, "v3-consent-ending").await;
+
+        // Extend: Basiq's page shows the terms first, then extends.
+        h.click_button("Extend consent").await;
+        h1(&h, "Extend your consent").await;
+        let url = h.driver.current_url().await.unwrap().to_string();
+        assert!(url.starts_with(&consent_origin(&h)), "{url}");
+        h.click_button("Extend consent").await;
+        h.heading("You're back from Basiq").await;
+        step(&h, "v3-extend-back").await;
+        h.click_button("See your connected banks").await;
+        h.heading("Your connected banks").await;
+        let said = consent_says(&h, "Your consent to share your data ends").await;
+        assert!(
+            !said.contains("in 3 days") && !said.contains("Extend"),
+            "the consent ends months away again: {said}"
+        );
+        assert_eq!(extend_buttons(&h).await, 0);
+        h.connection_card("Hooli Bank").await;
     })
     .await;
 }

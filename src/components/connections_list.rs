@@ -1,7 +1,8 @@
 //! One connected bank in the connections view: logo, name, status ("Needs your password" when
 //! the bank refused the stored one), "Last refreshed 3 hours ago", its refresh / update /
 //! remove actions, the error of the last action beside it, and (as children) the job progress
-//! and its accounts. Also one account row with its balances and a transactions toggle.
+//! and its accounts. Also one account row with its balances and a transactions toggle, and the
+//! line saying when the consent ends (with "Extend consent" once it warns).
 
 use bank_connect_core::accounts::AccountRow;
 use bank_connect_core::api_types::ConnectionView;
@@ -281,5 +282,42 @@ pub fn AccountItem(
                 <Show when=move || expanded.get()>{children()}</Show>
             </div>
         </li>
+    }
+}
+
+/// When the consent to share data ends; from seven days before (or once ended) a warning and
+/// "Extend consent".
+#[component]
+pub fn ConsentEnd(
+    /// When the active consent ends.
+    end: AccessEnd,
+    /// "Extend consent".
+    #[prop(into)]
+    on_extend: Callback<()>,
+) -> impl IntoView {
+    let warns = end.warns();
+    let class = if warns {
+        "bc-consent-end bc-conn-expiring"
+    } else {
+        "bc-consent-end bc-conn-access"
+    };
+    view! {
+        <div class=class>
+            <p>
+                <time datetime=end.datetime.clone()>{end.consent_text()}</time>
+            </p>
+            {warns
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="bc-button bc-primary"
+                            on:click=move |_| on_extend.run(())
+                        >
+                            "Extend consent"
+                        </button>
+                    }
+                })}
+        </div>
     }
 }

@@ -17,7 +17,8 @@ mod transactions;
 pub use confirm_dialog::{ConfirmDialog, DIALOG_CANCEL_ID, DIALOG_MESSAGE_ID, DIALOG_TITLE_ID};
 pub use connection_progress::ConnectionProgress;
 pub use connections_list::{
-    AccountItem, CardLifecycle, ConnectionCard, RefreshOffer, card_heading_id, remove_button_id,
+    AccountItem, CardLifecycle, ConnectionCard, ConsentEnd, RefreshOffer, card_heading_id,
+    remove_button_id,
 };
 pub use credential_form::{CredentialForm, CredentialSubmit, message_id};
 pub use handoff::{

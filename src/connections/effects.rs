@@ -325,6 +325,14 @@ impl ConnectionsState {
         });
     }
 
+    /// "Extend consent": Basiq's page that extends the consent (`action=extend`).
+    pub(super) fn extend_consent(&self) {
+        self.app.begin_handoff(Target {
+            action: Some(ConsentAction::Extend),
+            ..Target::default()
+        });
+    }
+
     fn load_page(&self, connection_id: String, account_id: String, cursor: Option<String>) {
         let st = *self;
         spawn_local(async move {

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use super::card::connection_item;
 use super::{ConnectionsState, FORGET_ID, HEADING_ID, REVOKE_ID};
-use crate::components::{ConfirmDialog, CredentialForm, Notice};
+use crate::components::{ConfirmDialog, ConsentEnd, CredentialForm, Notice};
 
 pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
     let st = state;
@@ -23,6 +23,15 @@ pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
                 .as_ref()
                 .map(|l| l.iter().map(|c| c.id.clone()).collect::<Vec<_>>())
                 .unwrap_or_default()
+        })
+    };
+    // When the consent ends (3.0), and from seven days before "Extend consent".
+    let consent_end = move || {
+        let now = now.get();
+        screen.with(|s| {
+            s.active_consent()
+                .filter(|_| s.consent_ui)
+                .and_then(|c| logic::lifecycle::consent_end(c, now))
         })
     };
     let can_refresh_all = move || {
@@ -54,6 +63,10 @@ pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
                     "Hide connected banks"
                 </button>
             </div>
+            {move || {
+                consent_end()
+                    .map(|end| view! { <ConsentEnd end on_extend=move |()| st.extend_consent() /> })
+            }}
             <Show
                 when=move || !ids().is_empty()
                 fallback=|| view! { <p class="bc-live">"No banks are connected."</p> }

@@ -67,10 +67,10 @@ pub async fn step(h: &Harness, name: &str) {
 /// Opens the widget, picks `bank` by typing `search`: the "Continue to {bank}" step.
 pub async fn open_bank(h: &Harness, search: &str, bank: &str) {
     h.driver.goto(h.url("/")).await.unwrap();
-    h.button("+ Connect a bank").await.click().await.unwrap();
+    h.click_button("+ Connect a bank").await;
     let input = h.find(By::Css("input[role='combobox']")).await;
     input.send_keys(search).await.unwrap();
-    h.option(bank).await.click().await.unwrap();
+    h.click_option(bank).await;
     h.heading(&format!("Continue to {bank}")).await;
 }
 
@@ -96,7 +96,7 @@ pub async fn link(h: &Harness, name: &str) -> WebElement {
 /// opened in the page.
 pub async fn continue_to_consent_ui(h: &Harness, search: &str, bank: &str) {
     open_bank(h, search, bank).await;
-    h.button("Continue to Basiq").await.click().await.unwrap();
+    h.click_button("Continue to Basiq").await;
     at_consent_ui(h).await;
 }
 
@@ -110,7 +110,7 @@ pub async fn at_consent_ui(h: &Harness) {
 /// Consent capture, then Hooli OB's mock data holder: member number, code, accounts, review →
 /// Approve or Decline.
 pub async fn consent_and_hooli_ob(h: &Harness, approve: bool) {
-    h.button("I consent").await.click().await.unwrap();
+    h.click_button("I consent").await;
     hooli_ob_at_the_bank(h, approve).await;
 }
 
@@ -123,22 +123,19 @@ pub async fn hooli_ob_at_the_bank(h: &Harness, approve: bool) {
         .send_keys("374829")
         .await
         .unwrap();
-    h.button("Continue").await.click().await.unwrap();
+    h.click_button("Continue").await;
     h1(h, "Enter your one-time code").await;
     h.field("One-time code")
         .await
         .send_keys("227470")
         .await
         .unwrap();
-    h.button("Continue").await.click().await.unwrap();
+    h.click_button("Continue").await;
     h1(h, "Choose accounts to share").await;
-    h.button("Continue").await.click().await.unwrap();
+    h.click_button("Continue").await;
     h1(h, "Review and approve").await;
-    h.button(if approve { "Approve" } else { "Decline" })
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click_button(if approve { "Approve" } else { "Decline" })
+        .await;
 }
 
 /// The Consent UI's credential form for a web bank, with the `gavinBelson` persona.
@@ -154,7 +151,7 @@ pub async fn web_login(h: &Harness, bank: &str) {
         .send_keys("hooli2016")
         .await
         .unwrap();
-    h.button("Connect").await.click().await.unwrap();
+    h.click_button("Connect").await;
 }
 
 /// Where the Consent UI's "Done" link sends the browser (our return URL with its `state` and
@@ -237,12 +234,12 @@ where
 /// Opens the widget from the host and picks Hooli Bank; leaves the driver in the frame.
 pub async fn open_in_host(h: &Harness, host: &str) {
     h.driver.goto(host).await.unwrap();
-    h.button("Connect a bank").await.click().await.unwrap();
+    h.click_button("Connect a bank").await;
     h.find(By::Css("[role='dialog'] iframe")).await;
     h.driver.enter_frame(0).await.unwrap();
     let input = h.find(By::Css("input[role='combobox']")).await;
     input.send_keys("hooli").await.unwrap();
-    h.option("Hooli Bank").await.click().await.unwrap();
+    h.click_option("Hooli Bank").await;
     h.heading("Continue to Hooli Bank").await;
 }
 

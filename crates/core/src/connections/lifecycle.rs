@@ -1,8 +1,9 @@
 //! Basiq 3.0's consent lifecycle in the connections view: each connection's method, the date
 //! its open-banking access ends and the warning from seven days before, which actions a card
 //! offers (Refresh, Renew, Reconnect, Update password), which connections are shown at all
-//! (one left `pre-init` by a visit that was cancelled is not), and the words of the
-//! "Revoke consent" dialog. Now is a parameter.
+//! (one left `pre-init` by a visit that was cancelled is not), when the consent itself ends
+//! (with "Extend consent" from seven days before), and the words of the "Revoke consent"
+//! dialog. Now is a parameter.
 
 use super::{ConnectionStatus, date_label, parse_timestamp_ms};
 use crate::api_types::{ConnectionView, ConsentView};
@@ -73,17 +74,41 @@ impl AccessEnd {
     pub fn text(&self) -> String {
         match self.state {
             AccessState::Current => format!("Access ends {}", self.date),
-            AccessState::EndingSoon => {
-                let when = match self.days_left {
-                    0 | 1 => "within a day".to_string(),
-                    n => format!("in {n} days"),
-                };
-                format!(
-                    "Access ends {when} ({}). Renew to keep your data up to date.",
-                    self.date
-                )
-            }
+            AccessState::EndingSoon => format!(
+                "Access ends {} ({}). Renew to keep your data up to date.",
+                self.when(),
+                self.date
+            ),
             AccessState::Ended => format!("Access ended on {}. Renew to see new data.", self.date),
+        }
+    }
+
+    /// The consent's line: "Your consent to share your data ends 1 Dec 2027.", "Your consent
+    /// to share your data ends in 3 days (4 Dec 2026). Extend it to keep your banks
+    /// connected.", "Your consent to share your data ended on 1 Dec 2026. Extend it to see new
+    /// data."
+    pub fn consent_text(&self) -> String {
+        match self.state {
+            AccessState::Current => {
+                format!("Your consent to share your data ends {}.", self.date)
+            }
+            AccessState::EndingSoon => format!(
+                "Your consent to share your data ends {} ({}). Extend it to keep your banks connected.",
+                self.when(),
+                self.date
+            ),
+            AccessState::Ended => format!(
+                "Your consent to share your data ended on {}. Extend it to see new data.",
+                self.date
+            ),
+        }
+    }
+
+    /// "within a day", "in 3 days".
+    fn when(&self) -> String {
+        match self.days_left {
+            0 | 1 => "within a day".to_string(),
+            n => format!("in {n} days"),
         }
     }
 
@@ -99,7 +124,19 @@ pub fn access_end(connection: &ConnectionView, now_ms: u64) -> Option<AccessEnd>
     if ConnectionMethod::parse(connection.method.as_deref()) != ConnectionMethod::OpenBanking {
         return None;
     }
-    let raw = connection.expiry_date.as_deref()?.trim();
+    end_of(connection.expiry_date.as_deref()?, now_ms)
+}
+
+/// When the active consent ends (its `expiryDate`), for the connections view's line about it
+/// and, from [`EXPIRY_WARNING_DAYS`] before, its "Extend consent"; `None` without a readable
+/// date.
+pub fn consent_end(consent: &ConsentView, now_ms: u64) -> Option<AccessEnd> {
+    end_of(consent.expiry_date.as_deref()?, now_ms)
+}
+
+/// An `expiryDate` as an [`AccessEnd`] (a date without a time counts from its midnight UTC).
+fn end_of(raw: &str, now_ms: u64) -> Option<AccessEnd> {
+    let raw = raw.trim();
     let at = match parse_timestamp_ms(raw) {
         Some(at) => at,
         None if raw.len() == 10 => parse_timestamp_ms(&format!("{raw}T00:00:00Z"))?,
@@ -312,6 +349,41 @@ mod tests {
                 None,
                 "{bad:?}"
             );
+        }
+    }
+
+    #[test]
+    fn the_consent_end_warns_from_seven_days_before_with_extend() {
+        let consent = |e: Option<&str>| ConsentView {
+            id: "consent".into(),
+            status: "active".into(),
+            expiry_date: e.map(Into::into),
+        };
+        let far = consent_end(&consent(Some("2027-12-01T12:00:00Z")), now()).unwrap();
+        assert!(!far.warns());
+        assert_eq!(
+            far.consent_text(),
+            "Your consent to share your data ends 1 Dec 2027."
+        );
+        let soon = consent_end(&consent(Some("2026-12-04T11:00:00Z")), now()).unwrap();
+        assert!(soon.warns());
+        assert_eq!(
+            soon.consent_text(),
+            "Your consent to share your data ends in 3 days (4 Dec 2026). Extend it to keep your banks connected."
+        );
+        let day = consent_end(&consent(Some("2026-12-01T13:00:00Z")), now()).unwrap();
+        assert!(
+            day.consent_text()
+                .contains("ends within a day (1 Dec 2026)")
+        );
+        let ended = consent_end(&consent(Some("2026-11-30")), now()).unwrap();
+        assert_eq!(ended.state, AccessState::Ended);
+        assert_eq!(
+            ended.consent_text(),
+            "Your consent to share your data ended on 30 Nov 2026. Extend it to see new data."
+        );
+        for bad in [None, Some(""), Some("next year")] {
+            assert_eq!(consent_end(&consent(bad), now()), None, "{bad:?}");
         }
     }
 

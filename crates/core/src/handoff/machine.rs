@@ -302,7 +302,7 @@ fn ended(ending: Ending, target: Option<Target>, mode: LaunchMode) -> Handoff {
 }
 
 /// The visit came back with these jobs: follow them all, or (none) it was cancelled — or,
-/// for "Manage consent", simply done.
+/// for "Manage consent" and "Extend consent", simply done.
 fn came_back(
     result: ConsentResult,
     now_ms: u64,
@@ -316,7 +316,7 @@ fn came_back(
     }
     if ids.is_empty() {
         let ending = match purpose {
-            Some(ConsentAction::Manage) => Ending::ConsentManaged,
+            Some(ConsentAction::Manage | ConsentAction::Extend) => Ending::ConsentManaged,
             _ => Ending::Cancelled,
         };
         return (
