@@ -127,3 +127,50 @@ async fn a_user_created_webhook_finds_the_user_of_a_lost_answer_and_the_next_min
     assert_eq!(received(&requests, "/users"), 1, "one POST /users in all");
     assert_eq!(received(&requests, "/users/u-orphan"), 1);
 }
+
+/// Eight deliveries of that `user.created` at once (Basiq's retries, or two of its workers)
+/// racing the next mint for the same host user: every answer succeeds, and the host user maps
+/// to the one Basiq user, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_user_created_deliveries_and_a_mint_map_the_user_once() {
+    use crate::webhooks_support::{BASIQ_SECRET, basiq_body, deliver};
+
+    let upstream = MockServer::start().await;
+    let orphan =
+        json!({"type":"user","id":"u-orphan","email":"a@b.c","mobile":"","links":{"self":"x"}});
+    Mock::given(method("GET"))
+        .and(path("/users/u-orphan"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(orphan.clone()))
+        .mount(&upstream)
+        .await;
+    let extra = ["--basiq-webhook-secret", BASIQ_SECRET];
+    let (app, store, body) = after_a_lost_answer(&upstream, orphan, &extra).await;
+
+    let created = basiq_body("user.created", "u-orphan", "");
+    let deliveries = futures::future::join_all((0..8).map(|i| {
+        let (app, created) = (&app, &created);
+        async move {
+            deliver(app, &format!("msg_orphan_{i}"), created)
+                .await
+                .status()
+                .as_u16()
+        }
+    }));
+    let (statuses, minted) = tokio::join!(deliveries, app.link_tokens(HOST_SECRET, &body));
+    assert!(statuses.iter().all(|s| *s == 204), "{statuses:?}");
+    assert_eq!(minted.status(), 200);
+    let row = store.host_user("default", "u-lost").await.unwrap().unwrap();
+    assert_eq!(
+        (row.state.as_str(), row.basiq_user_id.as_deref()),
+        ("ready", Some("u-orphan"))
+    );
+    let mapped = store.host_users().await.unwrap();
+    assert_eq!(
+        mapped
+            .iter()
+            .filter(|(_, _, id)| id.as_str() == "u-orphan")
+            .count(),
+        1,
+        "{mapped:?}"
+    );
+}
