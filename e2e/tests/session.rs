@@ -213,6 +213,9 @@ async fn forget_and_delete_removes_the_basiq_user_from_the_simulator() {
         let tick = h.find(By::Id("bc-forget-delete")).await;
         tick.click().await.unwrap();
         assert!(tick.is_selected().await.unwrap(), "the box is ticked");
+        // Ticking updates the open dialog in place: the focus stays on the box.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(h.focused_id().await, "bc-forget-delete");
         confirm_forget(
             &h,
             &dialog,

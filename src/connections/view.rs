@@ -80,8 +80,10 @@ pub(super) fn connections_view(state: ConnectionsState) -> impl IntoView {
         }
     };
     let updating = move || screen.with(|s| s.updating.is_some());
+    // A memo: other updates of the screen (a list reload) do not rebuild the open dialog.
+    let confirm_remove = Memo::new(move |_| screen.with(|s| s.confirm_remove.clone()));
     let dialog = move || {
-        screen.with(|s| s.confirm_remove.clone()).map(|id| {
+        confirm_remove.get().map(|id| {
             let name = screen.with_untracked(|s| s.name_of(&id));
             view! {
                 <ConfirmDialog
@@ -181,12 +183,13 @@ fn revoke_dialog(st: ConnectionsState) -> impl IntoView {
 /// "Forget this browser?" with the choice to also delete the data, while it is open.
 fn forget_dialog(st: ConnectionsState) -> impl IntoView {
     let dialog = st.forget;
-    let open = move || dialog.with(Option::is_some);
+    // A memo: ticking the box or sending updates the dialog without rebuilding it.
+    let open = Memo::new(move |_| dialog.with(Option::is_some));
     let delete_data = move || dialog.with(|d| d.as_ref().is_some_and(|d| d.delete_data));
     let sending = move || dialog.with(|d| d.as_ref().is_some_and(|d| d.sending));
     let error = move || dialog.with(|d| d.as_ref().and_then(|d| d.error.clone()));
     move || {
-        open().then(|| {
+        open.get().then(|| {
             view! {
                 <ConfirmDialog
                     title=forget::TITLE
