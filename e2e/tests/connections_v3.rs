@@ -1,8 +1,9 @@
 //! Basiq 3.0's connections view end to end (server in 3.0 mode, the simulator's Consent UI):
 //! each connection's method and the date its open-banking access ends, the warning from 7
-//! days before and Renew through the hand-off, when the consent ends and Extend consent from
-//! 7 days before, Manage consent, refresh all through our server's jobs route, revoking the
-//! consent after its dialog, and a connection a cancelled visit left half-made never shown.
+//! days before and Renew through the hand-off, Reconnect for a web login the bank refused,
+//! when the consent ends and Extend consent from 7 days before, Manage consent, refresh all
+//! through our server's jobs route, revoking the consent after its dialog, and a connection a
+//! cancelled visit left half-made never shown.
 //! 150 ms of latency on every request; after every screen of ours the storage audit, axe-core
 //! with 0 violations and no frame on the consent origin.
 
@@ -219,6 +220,70 @@ async fn a_consent_ending_within_seven_days_is_said_and_extend_goes_through_the_
         );
         assert_eq!(extend_buttons(&h).await, 0);
         h.connection_card("Hooli Bank").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_web_login_the_bank_refused_offers_reconnect_at_that_banks_form_in_the_consent_ui() {
+    Harness::run_with(V3, |h| async move {
+        slow_network(&h).await;
+        continue_to_consent_ui(&h, "hooligov", "HooliGov Bank").await;
+        h.click_button("I consent").await;
+        web_login(&h, "HooliGov Bank").await;
+        h1(&h, "Connected").await;
+        link(&h, "Done").await.click().await.unwrap();
+        h.heading("HooliGov Bank is connected").await;
+
+        // The bank stops accepting the saved login.
+        assert_eq!(
+            h.server
+                .sandbox()
+                .unwrap()
+                .invalidate_connections_of("gavinBelson"),
+            1
+        );
+        open_view(&h).await;
+        let said = card_says(&h, "HooliGov Bank", "Needs reconnecting").await;
+        assert!(said.contains("Web"), "the method is said: {said}");
+        assert!(
+            said.contains("HooliGov Bank no longer accepts the saved login. Reconnect at Basiq"),
+            "why: {said}"
+        );
+        assert!(
+            !said.contains("Update password") && !said.contains("Renew"),
+            "no credential form in 3.0, no Renew for a web login: {said}"
+        );
+        step(&h, "v3-needs-reconnecting").await;
+
+        // Reconnect: straight to that bank's form at Basiq, the login kept.
+        h.click_button("Reconnect HooliGov Bank").await;
+        h1(&h, "Update your login to HooliGov Bank").await;
+        let url = h.driver.current_url().await.unwrap().to_string();
+        assert!(url.starts_with(&consent_origin(&h)), "{url}");
+        assert_eq!(
+            h.field("Login").await.value().await.unwrap().as_deref(),
+            Some("gavinBelson")
+        );
+        h.field("Password")
+            .await
+            .send_keys("hooli2016")
+            .await
+            .unwrap();
+        h.click_button("Connect").await;
+        h1(&h, "Connected").await;
+        link(&h, "Done").await.click().await.unwrap();
+        // The reconnection's job followed through our server, like a connection's.
+        h.heading("HooliGov Bank is connected").await;
+        open_view(&h).await;
+        let said = card_says(&h, "HooliGov Bank", "Connected").await;
+        assert!(!said.contains("Reconnect"), "{said}");
+        let connections = h.server.sandbox().unwrap().user_ids();
+        assert_eq!(
+            connections.len(),
+            1,
+            "still one Basiq user: {connections:?}"
+        );
     })
     .await;
 }

@@ -163,6 +163,11 @@ pub fn ConnectionCard(
                     {move || format!("{} no longer accepts the saved password. Enter your current one to keep your data up to date.", name())}
                 </p>
             </Show>
+            <Show when=move || actions().is_some_and(|a| a.reconnect)>
+                <p class="bc-conn-hint">
+                    {move || format!("{} no longer accepts the saved login. Reconnect at Basiq to keep your data up to date.", name())}
+                </p>
+            </Show>
             {move || {
                 error
                     .get()
