@@ -145,3 +145,88 @@ async fn a_replayed_webhook_id_is_acknowledged_and_not_acted_on_twice() {
     let got = receiver.wait("the second id", |g| g.len() == 2).await;
     assert_ne!(got[0].id, got[1].id);
 }
+
+/// Bodies a signed delivery may carry: any text, Basiq's envelope with any event type, user and
+/// links (strings of any characters, or values of the wrong type), and that envelope nested in
+/// a `payload`.
+fn any_body() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+    let kind = prop_oneof![
+        prop::sample::select(vec![
+            "user.created",
+            "user.deleted",
+            "connection.created",
+            "connection.deleted",
+            "connection.invalidated",
+            "consent.revoked",
+            "consent.expired",
+            "consent.updated",
+            "transactions.updated",
+            "account.updated",
+        ])
+        .prop_map(|k| json!(k)),
+        "\\PC{0,80}".prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        Just(Value::Null),
+        Just(json!(["user.created"])),
+    ];
+    let entity = prop_oneof![
+        ("\\PC{0,40}", "\\PC{0,40}")
+            .prop_map(|(u, rest)| json!(format!("https://au-api.basiq.io/users/{u}{rest}"))),
+        "\\PC{0,120}".prop_map(Value::from),
+        Just(json!({"users": "u-1"})),
+        Just(Value::Null),
+    ];
+    let envelope =
+        (kind, entity, "\\PC{0,40}", any::<bool>()).prop_map(|(kind, entity, event_id, nested)| {
+            let v = json!({
+                "eventTypeId": kind,
+                "eventId": event_id,
+                "links": {"event": "https://au-api.basiq.io/events/e1", "eventEntity": entity},
+            });
+            if nested { json!({"payload": v}) } else { v }.to_string()
+        });
+    prop_oneof![
+        "\\PC{0,300}",
+        any::<String>(),
+        Just(String::new()),
+        Just("{\"eventTypeId\":".to_string()),
+        envelope.clone(),
+        envelope,
+    ]
+}
+
+/// Correctly signed deliveries with arbitrary bodies (300 of them, a fixed seed): each is
+/// acknowledged (204) or refused as malformed (400/413), never a server error or a signature
+/// refusal; the server still passes a good delivery on after them.
+#[tokio::test]
+async fn signed_deliveries_with_arbitrary_bodies_never_fail_the_server() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+
+    let receiver = Receiver::start(&[]).await;
+    let app = app_for(&receiver).await;
+    let mut runner = TestRunner::deterministic();
+    let bodies = any_body();
+    for i in 0..300 {
+        let body = bodies.new_tree(&mut runner).expect("a body").current();
+        let status = deliver(&app, &format!("msg_fuzz_{i}"), &body)
+            .await
+            .status()
+            .as_u16();
+        assert!(
+            matches!(status, 204 | 400 | 413),
+            "{status} for a signed delivery of {body:?}"
+        );
+    }
+    // Still working: a good delivery reaches the host (among whatever the fuzz passed on).
+    let good = basiq_body("connection.deleted", "u-good", "/connections/c-good");
+    assert_eq!(deliver(&app, "msg_good", &good).await.status(), 204);
+    receiver
+        .wait("the good delivery after the fuzz", |g| {
+            g.iter()
+                .any(|g| g.json()["data"]["connectionId"] == "c-good")
+        })
+        .await;
+}
