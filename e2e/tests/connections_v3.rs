@@ -205,9 +205,7 @@ async fn a_consent_ending_within_seven_days_is_said_and_extend_goes_through_the_
 
         // Extend: Basiq's page shows the terms first, then extends.
         h.click_button("Extend consent").await;
-        h1(&h, "Extend your consent").await;
-        let url = h.driver.current_url().await.unwrap().to_string();
-        assert!(url.starts_with(&consent_origin(&h)), "{url}");
+        at_basiq_page(&h, "Extend your consent").await;
         h.click_button("Extend consent").await;
         h.heading("You're back from Basiq").await;
         step(&h, "v3-extend-back").await;
@@ -228,12 +226,7 @@ async fn a_consent_ending_within_seven_days_is_said_and_extend_goes_through_the_
 async fn a_web_login_the_bank_refused_offers_reconnect_at_that_banks_form_in_the_consent_ui() {
     Harness::run_with(V3, |h| async move {
         slow_network(&h).await;
-        continue_to_consent_ui(&h, "hooligov", "HooliGov Bank").await;
-        h.click_button("I consent").await;
-        web_login(&h, "HooliGov Bank").await;
-        h1(&h, "Connected").await;
-        link(&h, "Done").await.click().await.unwrap();
-        h.heading("HooliGov Bank is connected").await;
+        connect_hooligov_web(&h).await;
 
         // The bank stops accepting the saved login.
         assert_eq!(
@@ -258,9 +251,7 @@ async fn a_web_login_the_bank_refused_offers_reconnect_at_that_banks_form_in_the
 
         // Reconnect: straight to that bank's form at Basiq, the login kept.
         h.click_button("Reconnect HooliGov Bank").await;
-        h1(&h, "Update your login to HooliGov Bank").await;
-        let url = h.driver.current_url().await.unwrap().to_string();
-        assert!(url.starts_with(&consent_origin(&h)), "{url}");
+        at_basiq_page(&h, "Update your login to HooliGov Bank").await;
         assert_eq!(
             h.field("Login").await.value().await.unwrap().as_deref(),
             Some("gavinBelson")
@@ -295,9 +286,7 @@ async fn manage_consent_opens_basiqs_page_and_coming_back_says_so() {
         connect_hooli_ob(&h).await;
         open_view(&h).await;
         h.click_button("Manage consent").await;
-        h1(&h, "Manage your consent").await;
-        let url = h.driver.current_url().await.unwrap().to_string();
-        assert!(url.starts_with(&consent_origin(&h)), "{url}");
+        at_basiq_page(&h, "Manage your consent").await;
         assert!(
             h.visible_text().await.contains("Hooli"),
             "Basiq lists the connection under the consent"

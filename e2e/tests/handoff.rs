@@ -51,12 +51,7 @@ async fn a_web_bank_through_the_consent_uis_form_with_gavin_belson() {
     Harness::run_with(V3, |h| async move {
         slow_network(&h).await;
         // Hooli (AU00000) goes to Hooli OB when named; HooliGov is a web-only bank.
-        continue_to_consent_ui(&h, "hooligov", "HooliGov Bank").await;
-        h.click_button("I consent").await;
-        web_login(&h, "HooliGov Bank").await;
-        h1(&h, "Connected").await;
-        link(&h, "Done").await.click().await.unwrap();
-        h.heading("HooliGov Bank is connected").await;
+        connect_hooligov_web(&h).await;
         h.find(By::Css("ul[aria-label='Accounts at HooliGov Bank'] > li"))
             .await;
         step(&h, "handoff-web-connected").await;

@@ -102,9 +102,25 @@ pub async fn continue_to_consent_ui(h: &Harness, search: &str, bank: &str) {
 
 /// Waits until the browser is at the Consent UI (the simulator's origin).
 pub async fn at_consent_ui(h: &Harness) {
-    h1(h, "Share your financial data").await;
+    at_basiq_page(h, "Share your financial data").await;
+}
+
+/// Waits for the Consent UI page headed `title` and checks it is on the consent origin.
+pub async fn at_basiq_page(h: &Harness, title: &str) {
+    h1(h, title).await;
     let url = h.driver.current_url().await.unwrap().to_string();
     assert!(url.starts_with(&consent_origin(h)), "{url}");
+}
+
+/// HooliGov Bank (web only) connected through the Consent UI's form as `gavinBelson`, in
+/// page mode: the hand-off's "HooliGov Bank is connected".
+pub async fn connect_hooligov_web(h: &Harness) {
+    continue_to_consent_ui(h, "hooligov", "HooliGov Bank").await;
+    h.click_button("I consent").await;
+    web_login(h, "HooliGov Bank").await;
+    h1(h, "Connected").await;
+    link(h, "Done").await.click().await.unwrap();
+    h.heading("HooliGov Bank is connected").await;
 }
 
 /// Consent capture, then Hooli OB's mock data holder: member number, code, accounts, review →

@@ -59,6 +59,19 @@ async fn after_a_lost_answer(
     (app, store, body)
 }
 
+/// The user a lost answer made (`u-orphan`, with the unconfirmed row's email), readable at
+/// `GET /users/u-orphan`.
+async fn mount_orphan(upstream: &MockServer) -> serde_json::Value {
+    let orphan =
+        json!({"type":"user","id":"u-orphan","email":"a@b.c","mobile":"","links":{"self":"x"}});
+    Mock::given(method("GET"))
+        .and(path("/users/u-orphan"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(orphan.clone()))
+        .mount(upstream)
+        .await;
+    orphan
+}
+
 #[tokio::test]
 async fn a_lost_post_users_answer_leaves_an_unconfirmed_row_and_the_next_mint_completes() {
     let upstream = MockServer::start().await;
@@ -91,13 +104,7 @@ async fn a_user_created_webhook_finds_the_user_of_a_lost_answer_and_the_next_min
     use crate::webhooks_support::{BASIQ_SECRET, basiq_body, deliver};
 
     let upstream = MockServer::start().await;
-    let orphan =
-        json!({"type":"user","id":"u-orphan","email":"a@b.c","mobile":"","links":{"self":"x"}});
-    Mock::given(method("GET"))
-        .and(path("/users/u-orphan"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(orphan.clone()))
-        .mount(&upstream)
-        .await;
+    let orphan = mount_orphan(&upstream).await;
     Mock::given(method("GET"))
         .and(path("/users/u-stranger"))
         .respond_with(ResponseTemplate::new(200).set_body_json(
@@ -136,13 +143,7 @@ async fn concurrent_user_created_deliveries_and_a_mint_map_the_user_once() {
     use crate::webhooks_support::{BASIQ_SECRET, basiq_body, deliver};
 
     let upstream = MockServer::start().await;
-    let orphan =
-        json!({"type":"user","id":"u-orphan","email":"a@b.c","mobile":"","links":{"self":"x"}});
-    Mock::given(method("GET"))
-        .and(path("/users/u-orphan"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(orphan.clone()))
-        .mount(&upstream)
-        .await;
+    let orphan = mount_orphan(&upstream).await;
     let extra = ["--basiq-webhook-secret", BASIQ_SECRET];
     let (app, store, body) = after_a_lost_answer(&upstream, orphan, &extra).await;
 

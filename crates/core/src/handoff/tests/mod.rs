@@ -363,44 +363,28 @@ fn every_ending_has_words_and_a_name() {
 
 #[test]
 fn back_from_manage_or_extend_consent_without_a_job_is_done_not_cancelled() {
-    // Page mode: the page says what the visit was for.
-    let (s, effects) = enter(HandoffEvent::CameBack {
-        nonce: "n-1".into(),
-        purpose: Some(ConsentAction::Manage),
-    })
-    .unwrap();
-    assert_eq!(effects, vec![HandoffEffect::WatchResult("n-1".into())]);
-    let (s, effects) = next(s, back("n-1", &[]));
-    assert!(
-        matches!(
-            &s,
-            Handoff::Ended {
-                ending: Ending::ConsentManaged,
-                ..
-            }
-        ),
-        "{s:?}"
-    );
-    assert_eq!(effects, vec![HandoffEffect::ReconcileConnections]);
+    // Page mode: the page says what the visit was for (managing or extending the consent).
+    for purpose in [ConsentAction::Manage, ConsentAction::Extend] {
+        let (s, effects) = enter(HandoffEvent::CameBack {
+            nonce: "n-1".into(),
+            purpose: Some(purpose),
+        })
+        .unwrap();
+        assert_eq!(effects, vec![HandoffEffect::WatchResult("n-1".into())]);
+        let (s, effects) = next(s, back("n-1", &[]));
+        assert!(
+            matches!(
+                &s,
+                Handoff::Ended {
+                    ending: Ending::ConsentManaged,
+                    ..
+                }
+            ),
+            "{purpose:?}: {s:?}"
+        );
+        assert_eq!(effects, vec![HandoffEffect::ReconcileConnections]);
+    }
     assert!(!Ending::ConsentManaged.can_retry());
-    // Back from extending the consent: the same, done.
-    let (s, _) = enter(HandoffEvent::CameBack {
-        nonce: "n-1".into(),
-        purpose: Some(ConsentAction::Extend),
-    })
-    .unwrap();
-    let (s, effects) = next(s, back("n-1", &[]));
-    assert!(
-        matches!(
-            &s,
-            Handoff::Ended {
-                ending: Ending::ConsentManaged,
-                ..
-            }
-        ),
-        "{s:?}"
-    );
-    assert_eq!(effects, vec![HandoffEffect::ReconcileConnections]);
     // A plain connect that came back without a job is still cancelled.
     let (s, _) = enter(HandoffEvent::CameBack {
         nonce: "n-1".into(),
