@@ -4,9 +4,9 @@
 use bank_connect_core::api_types::{
     AccountView, ConnectionView, RefreshStarted, TokenGrantBody, TokenRequestBody, TransactionPage,
 };
-use bank_connect_core::errors::UserError;
+use bank_connect_core::errors::{self, UserError};
 use bank_connect_core::{InstitutionDirectory, PublicConfig};
-use gloo_net::http::Request;
+use gloo_net::http::{Request, Response};
 
 use super::{decode, json, ok, segment, send};
 
@@ -24,22 +24,62 @@ pub enum DirectoryAnswer {
     },
 }
 
-/// `GET /api/config`: where Basiq is and which institutions to offer.
-pub async fn fetch_config() -> Result<PublicConfig, UserError> {
-    json(Request::get("/api/config").build()).await
+/// The answer to `GET path` that index.html's bootstrap script asked for before the app
+/// started (`window.__bcEarly[name]`, a promise of the `fetch`), taken once; `None` without
+/// one (trunk's dev build, or taken already).
+async fn early(name: &str, path: &str) -> Option<Result<Response, UserError>> {
+    use wasm_bindgen::{JsCast, JsValue};
+    let early = js_sys::Reflect::get(&web_sys::window()?.into(), &JsValue::from_str("__bcEarly"))
+        .ok()?
+        .dyn_into::<js_sys::Object>()
+        .ok()?;
+    let key = JsValue::from_str(name);
+    let promise = js_sys::Reflect::get(&early, &key)
+        .ok()?
+        .dyn_into::<js_sys::Promise>()
+        .ok()?;
+    let _ = js_sys::Reflect::delete_property(&early, &key);
+    let answer = wasm_bindgen_futures::JsFuture::from(promise).await;
+    Some(
+        answer
+            .ok()
+            .and_then(|r| r.dyn_into::<web_sys::Response>().ok())
+            .filter(|r| r.url().ends_with(path))
+            .map(Response::from)
+            .ok_or_else(errors::network_failure),
+    )
 }
 
-/// `GET /api/institutions`, conditional on the cached ETag.
-pub async fn fetch_institutions(etag: Option<&str>) -> Result<DirectoryAnswer, UserError> {
-    let mut builder = Request::get("/api/institutions").header("Accept", "application/json");
-    if let Some(tag) = etag {
-        builder = builder.header("If-None-Match", tag);
+/// `GET /api/config`: where Basiq is and which institutions to offer.
+pub async fn fetch_config() -> Result<PublicConfig, UserError> {
+    match early("config", "/api/config").await {
+        Some(response) => decode(response?).await,
+        None => json(Request::get("/api/config").build()).await,
     }
-    let response = send(builder.build()).await?;
-    if response.status() == 304 {
+}
+
+/// `GET /api/institutions`, conditional on the cached ETag (`etag`).
+pub async fn fetch_institutions(etag: Option<&str>) -> Result<DirectoryAnswer, UserError> {
+    let response = match early("institutions", "/api/institutions").await {
+        // Sent before the app could read its cached ETag: the browser's HTTP cache
+        // revalidated it instead, and answers 200 with the ETag of the copy it holds.
+        Some(response) => response?,
+        None => {
+            let mut builder =
+                Request::get("/api/institutions").header("Accept", "application/json");
+            if let Some(tag) = etag {
+                builder = builder.header("If-None-Match", tag);
+            }
+            send(builder.build()).await?
+        }
+    };
+    let fresh_etag = response.headers().get("etag");
+    if response.status() == 304
+        || (response.ok() && etag.is_some() && fresh_etag.as_deref() == etag)
+    {
         return Ok(DirectoryAnswer::NotModified);
     }
-    let etag = response.headers().get("etag");
+    let etag = fresh_etag;
     let directory = decode::<InstitutionDirectory>(response).await?;
     Ok(DirectoryAnswer::Fresh { directory, etag })
 }
