@@ -25,7 +25,7 @@ async fn download_failed_notice(h: &Harness) -> WebElement {
 #[tokio::test]
 async fn the_picker_and_its_list_come_back_after_a_failed_download() {
     Harness::run(|h| async move {
-        h.block_urls(&["*split_picker.wasm*"]).await;
+        h.block_urls(&["*bundle_picker.bin*"]).await;
         h.driver.goto(h.url("/")).await.unwrap();
         h.button("+ Connect a bank").await.click().await.unwrap();
         download_failed_notice(&h).await;
@@ -47,12 +47,16 @@ async fn the_first_view_loads_without_the_later_modules_and_a_failed_download_ca
         "split_picker.wasm",
         "split_flow.wasm",
         "split_connections.wasm",
+        // Each step's modules in one file, fetched in one request.
+        "bundle_picker.bin",
+        "bundle_flow.bin",
+        "bundle_connections.bin",
     ] {
         assert!(dir.join(module).is_file(), "{module} is built");
     }
     Harness::run(|h| async move {
         // The later steps' module cannot be downloaded (as when offline or mid-deploy).
-        h.block_urls(&["*split_flow.wasm*"]).await;
+        h.block_urls(&["*bundle_flow.bin*"]).await;
         h.driver.goto(h.url("/")).await.unwrap();
         let plus = h.button("+ Connect a bank").await;
         let fetched: Vec<String> = h
@@ -66,7 +70,7 @@ async fn the_first_view_loads_without_the_later_modules_and_a_failed_download_ca
             .convert()
             .unwrap();
         assert!(
-            !fetched.iter().any(|u| u.contains("split_flow")),
+            !fetched.iter().any(|u| u.contains("_flow")),
             "the later steps are not part of the first view: {fetched:?}"
         );
 
@@ -111,7 +115,7 @@ async fn a_slow_module_shows_loading_until_its_step_is_there() {
                 .driver
                 .execute(
                     "return performance.getEntriesByType('resource')\
-                       .some(e => e.name.includes('split_picker') && e.responseEnd > 0)",
+                       .some(e => e.name.includes('bundle_picker') && e.responseEnd > 0)",
                     vec![],
                 )
                 .await

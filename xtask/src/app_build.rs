@@ -8,6 +8,8 @@
 //!    the main module, one module per split point and shared chunks, plus the small loader
 //!    `__wasm_split.js` the main module imports;
 //! 3. `wasm-bindgen --target web` on the main module, `wasm-opt -Oz` on every module;
+//!    then each split point's modules go into one bundle file and the loader into the main JS
+//!    (`split_bundles`), so a step costs one request;
 //! 4. everything goes into `dist/app-<content hash>/` (so the server can mark it immutable),
 //!    with `dist/index.html` made from the root `index.html` (trunk's tags swapped for ours);
 //!    the previous build's directory stays beside it for pages opened before this build;
@@ -22,12 +24,12 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::setup::ToolEnv;
-use crate::{Failure, cmd, root, run_ok};
+use crate::{Failure, cmd, root, run_ok, split_bundles};
 
 /// The file name wasm-bindgen gives the main module's JS (`--out-name`).
 const MAIN_JS: &str = "bank-connect.js";
 const MAIN_WASM: &str = "bank-connect_bg.wasm";
-/// The loader the main module imports; relative to the main JS.
+/// The loader the main module imports (relative to the main JS), folded into it.
 const LINK_JS: &str = "__wasm_split.js";
 /// Features every browser we support has, and rustc's default wasm32 target enables.
 const WASM_FEATURES: &[&str] = &[
@@ -123,6 +125,14 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
         args.extend(["--strip-debug", "--strip-producers", &path, "-o", &path]);
         run_ok(cmd(env, "wasm-opt", &args), "wasm-opt")?;
     }
+    // One request per step: its modules in one bundle, the loader inside the main JS.
+    let bundles = split_bundles::write(&stage, &split_bundles::plan(&split.prefetch_map))?;
+    let main_js = std::fs::read_to_string(stage.join(MAIN_JS))?;
+    let loader_js = std::fs::read_to_string(stage.join(LINK_JS))?;
+    let folded =
+        split_bundles::fold_loader(&main_js, &loader_js, &main_module, &link_name, &bundles)?;
+    std::fs::write(stage.join(MAIN_JS), folded)?;
+    std::fs::remove_file(stage.join(LINK_JS))?;
     std::fs::copy(root().join("style/main.css"), stage.join("main.css"))?;
 
     let dir = format!("app-{}", content_hash(&stage)?);
@@ -134,11 +144,11 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
     std::fs::create_dir_all(&next)?;
     std::fs::rename(&stage, next.join(&dir))?;
     let template = std::fs::read_to_string(root().join("index.html"))?;
-    let picker = split
-        .prefetch_map
-        .get("picker")
-        .cloned()
-        .unwrap_or_default();
+    let picker: Vec<String> = bundles
+        .iter()
+        .filter(|b| b.split == split_bundles::PICKER)
+        .map(|b| b.file.clone())
+        .collect();
     std::fs::write(
         next.join("index.html"),
         index_html_with(&template, &dir, &picker)?,
@@ -199,9 +209,9 @@ pub fn index_html(template: &str, dir: &str) -> Result<String, Failure> {
     index_html_with(template, dir, &[])
 }
 
-/// [`index_html`], with low-priority preloads of the picker's modules (file stems in `dir`):
-/// they download in parallel with the first view instead of after it has started, behind it
-/// on the link (`fetchpriority="low"`); the later steps' modules are not among them.
+/// [`index_html`], with low-priority preloads of the picker's modules (its bundle's file name
+/// in `dir`): they download in parallel with the first view instead of after it has started,
+/// behind it on the link (`fetchpriority="low"`); the later steps' modules are not among them.
 pub fn index_html_with(template: &str, dir: &str, picker: &[String]) -> Result<String, Failure> {
     let kept: Vec<&str> = template
         .lines()
@@ -211,18 +221,17 @@ pub fn index_html_with(template: &str, dir: &str, picker: &[String]) -> Result<S
     html.push('\n');
     let picker_links: String = picker
         .iter()
-        .map(|stem| {
+        .map(|file| {
             format!(
-                "    <link rel=\"preload\" href=\"/{dir}/{stem}.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin {LATER} />\n"
+                "    <link rel=\"preload\" href=\"/{dir}/{file}\" as=\"fetch\" crossorigin {LATER} />\n"
             )
         })
         .collect();
     let tags = format!(
         r#"    <link rel="stylesheet" href="/{dir}/main.css" />
     <link rel="modulepreload" href="/{dir}/{MAIN_JS}" />
-    <link rel="modulepreload" href="/{dir}/{LINK_JS}" />
     <link rel="preload" href="/{dir}/{MAIN_WASM}" as="fetch" type="application/wasm" crossorigin />
-{picker_links}    <script type="module">import init from '/{dir}/{MAIN_JS}';await init({{ module_or_path: '/{dir}/{MAIN_WASM}' }});</script>
+{picker_links}    <script type="module">{EARLY}const {{ default: init }} = await import('/{dir}/{MAIN_JS}');await init({{ module_or_path: '/{dir}/{MAIN_WASM}' }});</script>
   </head>"#
     );
     match html.find("  </head>") {
@@ -233,6 +242,13 @@ pub fn index_html_with(template: &str, dir: &str, picker: &[String]) -> Result<S
         None => Err(Failure("index.html has no `  </head>` line".into())),
     }
 }
+
+/// The bootstrap's first statement: the requests the app makes first, sent while its code is
+/// still on the wire (the app takes each answer from `window.__bcEarly` instead of sending its
+/// own, src/api/server.rs). The directory goes without the app's `If-None-Match` (the app
+/// cannot read its cached ETag yet): the browser's HTTP cache revalidates it instead.
+const EARLY: &str = "const early = (path, init) => { const f = fetch(path, init); f.catch(() => {}); return f; };\
+window.__bcEarly = { config: early('/api/config'), institutions: early('/api/institutions', { headers: { Accept: 'application/json' } }) };";
 
 /// The attribute that marks a preload the first view does not need (the picker's modules).
 const LATER: &str = "fetchpriority=\"low\"";
@@ -272,7 +288,7 @@ fn precompress(env: &ToolEnv, dir: &Path) -> Result<(), Failure> {
         let path = entry?.path();
         if path
             .extension()
-            .is_some_and(|e| e == "js" || e == "wasm" || e == "css")
+            .is_some_and(|e| e == "js" || e == "wasm" || e == "css" || e == "bin")
         {
             assets.push(path);
         }
@@ -307,7 +323,14 @@ mod tests {
         assert!(!html.contains("data-trunk"));
         assert!(html.contains("<title>x</title>"));
         assert!(html.contains(r#"<link rel="stylesheet" href="/app-0123/main.css" />"#));
-        assert!(html.contains("import init from '/app-0123/bank-connect.js'"));
+        assert!(
+            html.contains("const { default: init } = await import('/app-0123/bank-connect.js')")
+        );
+        // The app's first requests go out before its code is fetched and run.
+        let config = html.find("fetch(path, init)").unwrap();
+        assert!(html.contains("early('/api/config')"));
+        assert!(html.contains("early('/api/institutions',"));
+        assert!(config < html.find("await import(").unwrap());
         assert!(html.contains("module_or_path: '/app-0123/bank-connect_bg.wasm'"));
         assert_eq!(html.matches("<script").count(), 1);
         assert!(html.find("</script>").unwrap() < html.find("</head>").unwrap());
@@ -321,7 +344,6 @@ mod tests {
             [
                 "app-9/main.css",
                 "app-9/bank-connect.js",
-                "app-9/__wasm_split.js",
                 "app-9/bank-connect_bg.wasm"
             ]
         );
@@ -341,7 +363,7 @@ mod tests {
 
     #[test]
     fn the_pickers_modules_are_preloaded_behind_the_first_view() {
-        let picker = ["chunk_7".to_owned(), "split_picker".to_owned()];
+        let picker = ["bundle_picker.bin".to_owned()];
         let html =
             super::index_html_with("<html>\n  <head>\n  </head>\n</html>\n", "app-9", &picker)
                 .unwrap();
@@ -351,14 +373,13 @@ mod tests {
                 &index_html("<html>\n  <head>\n  </head>\n</html>\n", "app-9").unwrap()
             )
         );
-        assert_eq!(
-            super::picker_preloads(&html),
-            ["app-9/chunk_7.wasm", "app-9/split_picker.wasm"]
-        );
+        assert_eq!(super::picker_preloads(&html), ["app-9/bundle_picker.bin"]);
         // Before the bootstrap script, so the preload scanner sends them with the first view.
         let script = html.find("<script").unwrap();
-        assert!(html.find("split_picker.wasm").unwrap() < script);
-        assert!(html.contains(r#"href="/app-9/split_picker.wasm" as="fetch" type="application/wasm" crossorigin fetchpriority="low""#));
+        assert!(html.find("bundle_picker.bin").unwrap() < script);
+        assert!(html.contains(
+            r#"href="/app-9/bundle_picker.bin" as="fetch" crossorigin fetchpriority="low""#
+        ));
         assert!(!html.contains("split_flow"));
     }
 

@@ -10,6 +10,7 @@ mod bench_store;
 mod dist;
 mod postgres;
 mod setup;
+mod split_bundles;
 mod testing;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,348 @@
+//! One request per step: the split modules a split point needs, in one bundle file, and the
+//! split loader (`__wasm_split.js`, which wasm_split writes) folded into the main module's JS.
+//!
+//! wasm_split cuts the app into a module per split point plus small shared chunks (a step needs
+//! its own module and up to a dozen chunks), and its loader fetches each from its own file. Here:
+//! - the picker's bundle holds every module the picker needs (index.html preloads it);
+//! - each other step's bundle holds its modules that the picker's bundle does not (the picker's
+//!   bundle is fetched on every page, so those come from it);
+//! - the loader's `fetch` of each module becomes `__bcModule(stem)` (split_bundles.js), which
+//!   answers the modules one load asks for together: from the picker's bundle, from the step's
+//!   bundle when none of its modules was fetched before, else each from its own `.wasm` file
+//!   (they stay in the app directory), so any order of steps loads every module exactly once;
+//! - the loader then lives inside the main JS, which saves the request for `__wasm_split.js`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::Failure;
+
+/// The split point whose bundle every page fetches (index.html preloads it).
+pub const PICKER: &str = "picker";
+
+/// The bundle file of split point `split`.
+pub fn file_name(split: &str) -> String {
+    format!("bundle_{split}.bin")
+}
+
+/// The modules (file stems) of each split point's bundle, picker first, then by name; a step
+/// whose modules are all in the picker's bundle has none.
+pub fn plan(prefetch: &HashMap<String, Vec<String>>) -> Vec<(String, Vec<String>)> {
+    let picker: Vec<String> = prefetch.get(PICKER).cloned().unwrap_or_default();
+    let mut splits: Vec<&String> = prefetch.keys().filter(|s| *s != PICKER).collect();
+    splits.sort();
+    let mut out = Vec::new();
+    if !picker.is_empty() {
+        out.push((PICKER.to_owned(), picker.clone()));
+    }
+    for split in splits {
+        let own: Vec<String> = prefetch[split]
+            .iter()
+            .filter(|m| !picker.contains(m))
+            .cloned()
+            .collect();
+        if !own.is_empty() {
+            out.push((split.clone(), own));
+        }
+    }
+    out
+}
+
+/// A written bundle: its file and where each module is in it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Bundle {
+    /// The split point.
+    pub split: String,
+    /// The file name in the app directory.
+    pub file: String,
+    /// Each module's stem, offset and length.
+    pub parts: Vec<(String, usize, usize)>,
+}
+
+/// Writes each planned bundle into `dir` (the modules are `dir/<stem>.wasm`, concatenated).
+pub fn write(dir: &Path, plan: &[(String, Vec<String>)]) -> Result<Vec<Bundle>, Failure> {
+    let mut out = Vec::new();
+    for (split, modules) in plan {
+        let mut bytes = Vec::new();
+        let mut parts = Vec::new();
+        for stem in modules {
+            let path = dir.join(format!("{stem}.wasm"));
+            let module = std::fs::read(&path)
+                .map_err(|e| Failure(format!("bundling {}: {e}", path.display())))?;
+            parts.push((stem.clone(), bytes.len(), module.len()));
+            bytes.extend_from_slice(&module);
+        }
+        let file = file_name(split);
+        std::fs::write(dir.join(&file), &bytes)?;
+        out.push(Bundle {
+            split: split.clone(),
+            file,
+            parts,
+        });
+    }
+    Ok(out)
+}
+
+/// The bundles as the JS object split_bundles.js reads (`{split: {file, parts: {stem:
+/// [offset, length]}}}`).
+fn bundles_js(bundles: &[Bundle]) -> String {
+    let mut js = String::from("{");
+    for (i, b) in bundles.iter().enumerate() {
+        if i > 0 {
+            js.push(',');
+        }
+        let _ = write!(js, "{:?}:{{file:{:?},parts:{{", b.split, b.file);
+        for (j, (stem, offset, len)) in b.parts.iter().enumerate() {
+            if j > 0 {
+                js.push(',');
+            }
+            let _ = write!(js, "{stem:?}:[{offset},{len}]");
+        }
+        js.push_str("}}");
+    }
+    js.push('}');
+    js
+}
+
+const RUNTIME: &str = include_str!("split_bundles.js");
+/// How wasm_split's loader fetches a module (`fetch(new URL("./<stem>.wasm", import.meta.url))`).
+const FETCH_OPEN: &str = "fetch(new URL(\"./";
+const FETCH_CLOSE: &str = ".wasm\", import.meta.url))";
+/// The name the folded loader's exports go by in the main JS.
+const LOADER: &str = "__bcSplitLoader";
+
+/// `main_js` (wasm-bindgen's, which imports `link_name`) with the split loader `loader_js`
+/// folded in, each module fetched through the bundles.
+pub fn fold_loader(
+    main_js: &str,
+    loader_js: &str,
+    main_module: &str,
+    link_name: &str,
+    bundles: &[Bundle],
+) -> Result<String, Failure> {
+    let import_main = format!("import {{ initSync }} from \"{main_module}\";");
+    let Some(loader) = loader_js.strip_prefix(&import_main) else {
+        return Err(Failure(format!(
+            "the split loader does not start with `{import_main}`"
+        )));
+    };
+    // Each module's fetch goes through the bundles.
+    let mut body = String::new();
+    let mut rest = loader;
+    let mut fetched: Vec<String> = Vec::new();
+    while let Some(at) = rest.find(FETCH_OPEN) {
+        let after = &rest[at + FETCH_OPEN.len()..];
+        let end = after
+            .find(FETCH_CLOSE)
+            .ok_or_else(|| Failure("the split loader has an unclosed module fetch".into()))?;
+        let stem = &after[..end];
+        if stem.is_empty() || !stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(Failure(format!("unexpected module name {stem:?}")));
+        }
+        body.push_str(&rest[..at]);
+        let _ = write!(body, "__bcModule({stem:?})");
+        fetched.push(stem.to_owned());
+        rest = &after[end + FETCH_CLOSE.len()..];
+    }
+    body.push_str(rest);
+    let unfetched: Vec<&str> = bundles
+        .iter()
+        .flat_map(|b| b.parts.iter().map(|(stem, _, _)| stem.as_str()))
+        .filter(|stem| !fetched.iter().any(|f| f == stem))
+        .collect();
+    if fetched.is_empty() || !unfetched.is_empty() {
+        return Err(Failure(format!(
+            "the split loader fetches {fetched:?}, not the bundled {unfetched:?}"
+        )));
+    }
+    // Its exports become the object the main module imports.
+    let mut exports = Vec::new();
+    let mut loader = String::new();
+    for line in body.lines() {
+        match line.strip_prefix("export const ") {
+            Some(decl) => {
+                let name = decl.split([' ', '=']).next().unwrap_or_default();
+                exports.push(name.to_owned());
+                loader.push_str("const ");
+                loader.push_str(decl);
+            }
+            None if line.starts_with("export ") || line.starts_with("import ") => {
+                return Err(Failure(format!(
+                    "unexpected line in the split loader: {line}"
+                )));
+            }
+            None if line.trim_start().starts_with("//") => continue,
+            None => loader.push_str(line),
+        }
+        loader.push('\n');
+    }
+    if exports.is_empty() {
+        return Err(Failure("the split loader exports nothing".into()));
+    }
+
+    let import_prefix = "import * as ";
+    let import_suffix = format!(" from \"{link_name}\"");
+    let mut aliases = Vec::new();
+    let mut js = String::new();
+    for line in main_js.lines() {
+        let alias = line
+            .strip_prefix(import_prefix)
+            .and_then(|l| l.trim_end_matches(';').strip_suffix(&import_suffix));
+        match alias {
+            Some(name) => aliases.push(name.to_owned()),
+            None => {
+                js.push_str(line);
+                js.push('\n');
+            }
+        }
+    }
+    if aliases.is_empty() {
+        return Err(Failure(format!("the main JS does not import {link_name}")));
+    }
+    if main_js.contains(LOADER) || main_js.contains("__bcModule") {
+        return Err(Failure(format!(
+            "the main JS already uses the name {LOADER}"
+        )));
+    }
+    // Without its comments (they are for the reader of split_bundles.js, not for the wire).
+    let runtime: String = RUNTIME
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .map(|l| format!("{}\n", l.trim_start()))
+        .collect();
+    let runtime = runtime.replace("/*BUNDLES*/", &bundles_js(bundles));
+    let _ = write!(
+        js,
+        "// The split modules' loader (wasm_split's, each module fetched from its step's bundle).\n\
+         const {LOADER} = (() => {{\n{runtime}{loader}return {{ {} }};\n}})();\n",
+        exports.join(", ")
+    );
+    for alias in aliases {
+        let _ = writeln!(js, "const {alias} = {LOADER};");
+    }
+    Ok(js)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn prefetch() -> HashMap<String, Vec<String>> {
+        let mut m = HashMap::new();
+        let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        m.insert("picker".into(), v(&["chunk_1", "chunk_2", "split_picker"]));
+        m.insert("flow".into(), v(&["chunk_1", "chunk_3", "split_flow"]));
+        m.insert("embed".into(), v(&["chunk_2"]));
+        m.insert("connections".into(), v(&["chunk_3", "split_connections"]));
+        m
+    }
+
+    #[test]
+    fn each_step_bundles_what_the_pickers_bundle_lacks() {
+        let plan = plan(&prefetch());
+        let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            plan,
+            [
+                (
+                    "picker".to_owned(),
+                    v(&["chunk_1", "chunk_2", "split_picker"])
+                ),
+                (
+                    "connections".to_owned(),
+                    v(&["chunk_3", "split_connections"])
+                ),
+                ("flow".to_owned(), v(&["chunk_3", "split_flow"])),
+            ],
+            "embed's one module is in the picker's bundle, so it has no bundle"
+        );
+    }
+
+    #[test]
+    fn a_bundle_is_its_modules_end_to_end() {
+        let dir = std::env::temp_dir().join(format!("bc-bundles-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.wasm"), b"\0asmAAA").unwrap();
+        std::fs::write(dir.join("b.wasm"), b"\0asmB").unwrap();
+        let plan = vec![("picker".to_owned(), vec!["a".to_owned(), "b".to_owned()])];
+        let bundles = write(&dir, &plan).unwrap();
+        assert_eq!(
+            bundles,
+            [Bundle {
+                split: "picker".into(),
+                file: "bundle_picker.bin".into(),
+                parts: vec![("a".into(), 0, 7), ("b".into(), 7, 5)],
+            }]
+        );
+        assert_eq!(
+            std::fs::read(dir.join("bundle_picker.bin")).unwrap(),
+            b"\0asmAAA\0asmB"
+        );
+        assert!(write(&dir, &[("flow".into(), vec!["missing".into()])]).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    const MAIN: &str = "import * as import1 from \"./__wasm_split.js\"\nimport * as import2 from \"./__wasm_split.js\"\n\nfunction initSync(m) {}\nfunction imports() { return { \"./__wasm_split.js\": import2 }; }\nexport { initSync };\n";
+    const LOADER_JS: &str = "import { initSync } from \"./bank-connect.js\";\n\nfunction makeLoad(f, d) {}\nconst __chunk_1 = makeLoad(() => {\n    const src = fetch(new URL(\"./chunk_1.wasm\", import.meta.url));\n}, []);\nexport const __wasm_split_load_picker = wrapAsyncCb(makeLoad(() => {\n    const src = fetch(new URL(\"./split_picker.wasm\", import.meta.url));\n}, [__chunk_1]));\n";
+
+    fn bundles() -> Vec<Bundle> {
+        vec![Bundle {
+            split: "picker".into(),
+            file: "bundle_picker.bin".into(),
+            parts: vec![("chunk_1".into(), 0, 10), ("split_picker".into(), 10, 20)],
+        }]
+    }
+
+    #[test]
+    fn the_loader_is_folded_into_the_main_js_and_fetches_through_the_bundles() {
+        let js = fold_loader(
+            MAIN,
+            LOADER_JS,
+            "./bank-connect.js",
+            "./__wasm_split.js",
+            &bundles(),
+        )
+        .unwrap();
+        assert!(!js.contains("import * as"), "{js}");
+        assert!(!js.contains("fetch(new URL(\"./chunk_1.wasm\""), "{js}");
+        assert!(js.contains("const src = __bcModule(\"chunk_1\");"), "{js}");
+        assert!(
+            js.contains("const src = __bcModule(\"split_picker\");"),
+            "{js}"
+        );
+        assert!(
+            js.contains("const __wasm_split_load_picker = wrapAsyncCb("),
+            "{js}"
+        );
+        assert!(js.contains("return { __wasm_split_load_picker };"), "{js}");
+        assert!(js.contains(
+            r#"const BUNDLES = {"picker":{file:"bundle_picker.bin",parts:{"chunk_1":[0,10],"split_picker":[10,20]}}};"#
+        ), "{js}");
+        // The main module's imports resolve to the folded loader, declared after it.
+        let loader_at = js.find("const __bcSplitLoader = (() => {").unwrap();
+        assert!(js.find("const import1 = __bcSplitLoader;").unwrap() > loader_at);
+        assert!(js.find("const import2 = __bcSplitLoader;").unwrap() > loader_at);
+        assert!(js.contains("export { initSync };"));
+        assert_eq!(js.matches("import ").count(), 0, "{js}");
+    }
+
+    #[test]
+    fn an_unexpected_loader_is_an_error_not_a_broken_app() {
+        let fold = |main: &str, loader: &str| {
+            fold_loader(
+                main,
+                loader,
+                "./bank-connect.js",
+                "./__wasm_split.js",
+                &bundles(),
+            )
+        };
+        assert!(fold(MAIN, &LOADER_JS.replace("./bank-connect.js", "./other.js")).is_err());
+        assert!(fold(MAIN, &LOADER_JS.replace("fetch(new URL", "fetch(URL")).is_err());
+        assert!(fold(&MAIN.replace("import * as", "// import"), LOADER_JS).is_err());
+        assert!(fold(MAIN, &LOADER_JS.replace("export const", "const")).is_err());
+    }
+}
