@@ -7,6 +7,8 @@
 //! with options, "+ Connect a bank" clicked the moment it appears (a script installed before the
 //! page's own). Bytes are Resource Timing transfer sizes (headers included) of what finished by
 //! then, plus the document; requests are those started by then, the document included.
+//! `BENCH_TIMELINE=1` prints each load's requests that had finished by then (start, end,
+//! bytes) and when the document arrived, "+" was clicked, and the options were seen.
 
 use std::time::Duration;
 
@@ -34,6 +36,12 @@ const WATCH: &str = r#"
     out.bytes = (nav ? nav.transferSize : 0) +
       res.filter(e => e.responseEnd <= out.usable).reduce((s, e) => s + e.transferSize, 0);
     out.requests = 1 + res.filter(e => e.startTime <= out.usable).length;
+    const ms = t => (t || 0).toFixed(0);
+    out.timeline = res
+      .map(e => `${e.name.replace(location.origin, '')} start=${ms(e.startTime)} end=${ms(e.responseEnd)} bytes=${e.transferSize}`)
+      .concat([`document=${ms(nav && nav.responseEnd)} dcl=${ms(nav && nav.domContentLoadedEventEnd)} ` +
+               `clicked=${ms(out.clicked)} seen=${ms(out.seen)} usable=${ms(out.usable)}`])
+      .join('\n');
   };
   const look = () => {
     if (!out.clicked) {
@@ -98,6 +106,9 @@ async fn load(driver: &WebDriver, url: &str) -> Load {
             v["bytes"].as_f64(),
             v["requests"].as_f64(),
         ) {
+            if std::env::var_os("BENCH_TIMELINE").is_some() {
+                println!("{}\n", v["timeline"].as_str().unwrap_or_default());
+            }
             return Load {
                 usable,
                 bytes,
