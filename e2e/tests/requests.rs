@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use bank_connect_e2e::Harness;
 use bank_connect_e2e::thirtyfour::prelude::*;
+use bank_connect_e2e::{Harness, dist_dir};
 
 /// Opens the picker the moment "+" is there, waits for its options and for the requests that
 /// follow to settle, and returns every URL requested.
@@ -18,6 +18,17 @@ async fn open_the_picker_at_once(h: &Harness) -> Vec<String> {
 }
 
 fn assert_each_once(urls: &[String], visit: &str) {
+    assert_none_repeated(urls, visit);
+    for api in ["/api/config", "/api/institutions"] {
+        assert_eq!(
+            urls.iter().filter(|u| u.ends_with(api)).count(),
+            1,
+            "{visit}: {api} once: {urls:?}"
+        );
+    }
+}
+
+fn assert_none_repeated(urls: &[String], visit: &str) {
     let mut repeated: Vec<&String> = urls
         .iter()
         .filter(|u| urls.iter().filter(|v| v == u).count() > 1)
@@ -27,13 +38,6 @@ fn assert_each_once(urls: &[String], visit: &str) {
         repeated.is_empty(),
         "{visit}: requested more than once: {repeated:?}\nall: {urls:?}"
     );
-    for api in ["/api/config", "/api/institutions"] {
-        assert_eq!(
-            urls.iter().filter(|u| u.ends_with(api)).count(),
-            1,
-            "{visit}: {api} once: {urls:?}"
-        );
-    }
 }
 
 #[tokio::test]
@@ -47,6 +51,105 @@ async fn opening_the_picker_early_requests_each_resource_once() {
         // Again with the directory cached in localStorage (revalidated with its ETag).
         let second = open_the_picker_at_once(&h).await;
         assert_each_once(&second, "second visit");
+    })
+    .await;
+}
+
+/// The app files (`/app-…`) the page fetched.
+async fn app_files(h: &Harness) -> Vec<String> {
+    h.requested_urls()
+        .await
+        .into_iter()
+        .filter(|u| u.contains("/app-"))
+        .collect()
+}
+
+/// Waits until the app file whose name contains `part` was fetched (and what that load fetches
+/// besides has had time to be sent), then returns the app files the page fetched.
+async fn app_files_once_fetched(h: &Harness, part: &str) -> Vec<String> {
+    for _ in 0..200 {
+        if app_files(h).await.iter().any(|u| u.contains(part)) {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            return app_files(h).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "no app file named *{part}* was fetched: {:?}",
+        app_files(h).await
+    );
+}
+
+/// The wasm modules in the app files fetched (`dir/file` paths): a `.wasm` is one, a step's
+/// bundle (`.bin`) holds those the build listed for it in the main JS (`const BUNDLES = …`).
+fn modules_in(files: &[String]) -> Vec<String> {
+    let mut modules = Vec::new();
+    for url in files {
+        let path = url.split("/app-").nth(1).unwrap_or_default();
+        let (dir, file) = path.split_once('/').unwrap_or_default();
+        if let Some(stem) = file.strip_suffix(".wasm") {
+            modules.push(stem.to_owned());
+        } else if file.ends_with(".bin") {
+            let js = std::fs::read_to_string(dist_dir().join(format!("app-{dir}/bank-connect.js")))
+                .expect("the main JS of the build served");
+            let table = js
+                .split("const BUNDLES = ")
+                .nth(1)
+                .and_then(|t| t.split(";\n").next())
+                .expect("the bundles' table in the main JS")
+                .replace("file:", "\"file\":")
+                .replace("parts:", "\"parts\":");
+            let table: serde_json::Value =
+                serde_json::from_str(&table).expect("the bundles' table");
+            let bundle = table
+                .as_object()
+                .and_then(|t| t.values().find(|b| b["file"] == file))
+                .unwrap_or_else(|| panic!("{file} is not in the bundles' table"));
+            modules.extend(bundle["parts"].as_object().expect("parts").keys().cloned());
+        }
+    }
+    modules
+}
+
+#[tokio::test]
+async fn each_app_file_is_fetched_once_whatever_order_the_steps_load_in() {
+    Harness::run(|h| async move {
+        h.emulate_latency(150).await;
+        // The picker, then the later steps.
+        h.driver.goto(h.url("/")).await.unwrap();
+        h.button("+ Connect a bank").await.click().await.unwrap();
+        h.pick_bank("hooli", "Hooli Bank").await;
+        h.log_in("gavinBelson", "hooli2016").await;
+        h.heading("Hooli Bank is connected").await;
+        let files = app_files_once_fetched(&h, "_flow.").await;
+        assert_none_repeated(&files, "the picker, then the later steps");
+        assert_none_repeated(
+            &modules_in(&files),
+            "the picker, then the later steps (modules)",
+        );
+        // A page opened with a bank connected: the connected-banks view's module beside the
+        // picker's, then the later steps, which share modules with that view.
+        h.driver.goto(h.url("/")).await.unwrap();
+        let files = app_files_once_fetched(&h, "_connections.").await;
+        assert!(
+            files.iter().any(|f| f.contains("_picker.")),
+            "the picker's modules come with every page: {files:?}"
+        );
+        h.button("+ Connect a bank").await.click().await.unwrap();
+        h.pick_bank("hooli", "Hooli Bank").await;
+        h.heading("Log in to Hooli Bank").await;
+        let files = app_files_once_fetched(&h, "_flow.").await;
+        assert_none_repeated(
+            &files,
+            "the connections view, the picker, then the later steps",
+        );
+        let modules = modules_in(&files);
+        assert_none_repeated(&modules, "the same, each module in whichever file it came");
+        assert!(
+            modules.iter().any(|m| m == "split_flow")
+                && modules.iter().any(|m| m == "split_connections"),
+            "{modules:?}"
+        );
     })
     .await;
 }
