@@ -15,6 +15,10 @@
 //!    the previous build's directory stays beside it for pages opened before this build;
 //! 5. gzip and brotli copies beside each asset.
 //!
+//! With `BANK_CONNECT_WASM_NAMES=<dir>`, every module is also written to `<dir>` optimised the
+//! same way but with its names kept (`wasm-opt -g`), and to `<dir>/pre` as the splitter left it,
+//! for `twiggy top|dominators|garbage` and wasm-opt experiments; dist/ is unchanged.
+//!
 //! The new dist/ is assembled beside the old one and swapped in by a rename, so a reader never
 //! sees a half-written app. `trunk serve` still builds the unsplit app from the same sources
 //! for development.
@@ -118,7 +122,11 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
 
     let mut modules = vec![stage.join(MAIN_WASM)];
     modules.extend(split.split_modules.iter().cloned());
+    let names = std::env::var_os("BANK_CONNECT_WASM_NAMES").map(PathBuf::from);
     for m in &modules {
+        if let Some(dir) = &names {
+            named_copy(env, m, dir)?;
+        }
         let path = m.to_string_lossy().into_owned();
         let mut args = vec!["-Oz"];
         args.extend_from_slice(WASM_FEATURES);
@@ -175,6 +183,22 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
         split.split_modules.len()
     );
     Ok(())
+}
+
+/// `module` as the splitter left it into `dir/pre`, and optimised like dist/'s copy but with
+/// its name section into `dir` (`BANK_CONNECT_WASM_NAMES`).
+fn named_copy(env: &ToolEnv, module: &Path, dir: &Path) -> Result<(), Failure> {
+    let name = module.file_name().unwrap_or_default();
+    std::fs::create_dir_all(dir.join("pre"))?;
+    std::fs::copy(module, dir.join("pre").join(name))?;
+    let (input, output) = (
+        module.to_string_lossy().into_owned(),
+        dir.join(name).to_string_lossy().into_owned(),
+    );
+    let mut args = vec!["-Oz", "-g"];
+    args.extend_from_slice(WASM_FEATURES);
+    args.extend([input.as_str(), "-o", output.as_str()]);
+    run_ok(cmd(env, "wasm-opt", &args), "wasm-opt -g (named copy)")
 }
 
 /// The `app-<hash>` directory `dist/index.html` loads, when it is there.
