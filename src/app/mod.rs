@@ -22,7 +22,7 @@ pub(crate) use session::CallError;
 use std::sync::Arc;
 
 use bank_connect_core::browser_session::{self, SessionEvent, SessionStatus};
-use bank_connect_core::errors::{ErrorKind, UserError};
+use bank_connect_core::errors::UserError;
 use bank_connect_core::flow::{self, FlowEffect, FlowEvent, FlowState, Focus, Screen};
 use bank_connect_core::handoff::{Handoff, HandoffEvent, LaunchMode};
 use bank_connect_core::{InstitutionSummary, PublicConfig};
@@ -30,9 +30,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use self::handoff::{handoff_dispatch, handoff_effect, handoff_screen};
-use self::picker::picker_screen;
 #[cfg(feature = "split")]
 use self::picker::preload_picker;
+use self::picker::{picker_dispatch, picker_screen, prepare_picker, start_up};
 use self::session::{ConfigWaiters, Session, TokenFlight};
 use self::steps::{flow_effect, flow_screen, session_effect};
 use crate::browser::{self, now_ms};
@@ -41,6 +41,12 @@ use crate::connections::ConnectionsState;
 use crate::split::{call_split, lazy_view, preload};
 
 pub use picker::DIRECTORY_TTL_MS;
+
+/// One transition of (part of) the flow's machine: the new state and its effects, or the event
+/// handed back untouched for the rest of the machine (core's `next_on_first_view`,
+/// `next_unless_handoff`).
+type FlowStep =
+    fn(FlowState, FlowEvent) -> Result<(FlowState, Vec<FlowEffect>), (FlowState, FlowEvent)>;
 
 /// Everything the container shares with its tasks; `Copy`, so closures capture it freely.
 #[derive(Clone, Copy)]
@@ -62,6 +68,8 @@ pub(crate) struct Ctx {
     session_status: RwSignal<SessionStatus>,
     /// The start screen opens the connections view (a hand-off's "See your connected banks").
     open_connections: StoredValue<bool>,
+    /// The start-up work (settings, embedding, directory) has begun (`picker.rs`).
+    started: StoredValue<bool>,
 }
 
 impl Ctx {
@@ -100,13 +108,41 @@ impl Ctx {
         self.background_note.set(Some(note.to_string()));
     }
 
-    // The state travels by value through one transition (as core's `next` takes it).
-    #[allow(clippy::result_large_err)]
     fn dispatch(&self, event: FlowEvent) {
         // A hand-off event runs in the hand-off's module (its machine is not first-view code).
+        if let Some(event) = self.step_and_run(event, flow::next_unless_handoff) {
+            let ctx = *self;
+            spawn_local(async move {
+                let _ = call_split!(handoff_dispatch(ctx, event));
+            });
+        }
+    }
+
+    /// An event from the first view's own code ("+", "×", the clock): "+" on the start screen
+    /// opens the picker here at once (its "Loading…" shows while the picker's module
+    /// downloads); anything else runs through the flow's machine in the picker's module (the
+    /// page fetches it with the first view), a hand-off event in the hand-off's.
+    fn dispatch_here(&self, event: FlowEvent) {
+        let ctx = *self;
+        match self.step_and_run(event, flow::next_on_first_view) {
+            Some(event @ FlowEvent::Handoff(_)) => spawn_local(async move {
+                let _ = call_split!(handoff_dispatch(ctx, event));
+            }),
+            Some(event) => spawn_local(async move {
+                let _ = call_split!(picker_dispatch(ctx, event));
+            }),
+            None => {}
+        }
+    }
+
+    /// One transition with `next` and its effects carried out; the event `next` handed back
+    /// untouched, for a machine in another module.
+    // The state travels by value through one transition (as core's `next` takes it).
+    #[allow(clippy::result_large_err)]
+    fn step_and_run(&self, event: FlowEvent, next: FlowStep) -> Option<FlowEvent> {
         let mut deferred = None;
         let effects = self.step(event, |state, event| {
-            flow::next_unless_handoff(state, event).map_err(|(state, event)| {
+            next(state, event).map_err(|(state, event)| {
                 deferred = Some(event);
                 state
             })
@@ -114,12 +150,7 @@ impl Ctx {
         for effect in effects {
             self.run(effect);
         }
-        if let Some(event) = deferred {
-            let ctx = *self;
-            spawn_local(async move {
-                let _ = call_split!(handoff_dispatch(ctx, event));
-            });
-        }
+        deferred
     }
 
     /// Runs one transition with `next` (which may hand the state back untouched), telling the
@@ -172,23 +203,11 @@ impl Ctx {
                 }
             }
             FlowEffect::PreparePicker => {
-                // A no-op while the first view's fetch is still on its way.
-                if self.directory.with_untracked(Option::is_none) {
-                    self.load_directory();
-                }
-                if self.session.with_untracked(Option::is_none) {
-                    // Get the token early so the form's details arrive quickly. Embedded, this
-                    // exchanges the host's link token: a used or expired one gets its own
-                    // screen at once instead of surfacing later in the flow.
-                    let ctx = *self;
-                    spawn_local(async move {
-                        if let Err(e) = ctx.session(false).await
-                            && e.kind == ErrorKind::LinkExpired
-                        {
-                            ctx.dispatch(FlowEvent::RequestFailed(e));
-                        }
-                    });
-                }
+                // The directory and the token, from the picker's module (it is needed now).
+                let ctx = *self;
+                spawn_local(async move {
+                    let _ = call_split!(prepare_picker(ctx));
+                });
             }
             effect => {
                 let ctx = *self;
@@ -231,7 +250,7 @@ impl Ctx {
             let purpose = browser::take_handoff_purpose()
                 .as_deref()
                 .and_then(bank_connect_core::handoff::ConsentAction::parse);
-            self.dispatch(FlowEvent::Handoff(HandoffEvent::CameBack {
+            self.dispatch_here(FlowEvent::Handoff(HandoffEvent::CameBack {
                 nonce,
                 purpose,
             }));
@@ -257,7 +276,7 @@ impl Ctx {
             _ => (false, false),
         });
         if waiting {
-            self.dispatch(FlowEvent::Handoff(HandoffEvent::Tick { now_ms }));
+            self.dispatch_here(FlowEvent::Handoff(HandoffEvent::Tick { now_ms }));
         }
         let reachable = self.flow.with_untracked(|f| {
             matches!(
@@ -269,7 +288,7 @@ impl Ctx {
             )
         });
         if (reachable || starting_popup) && popup::gone() {
-            self.dispatch(FlowEvent::Handoff(HandoffEvent::PopupGone { now_ms }));
+            self.dispatch_here(FlowEvent::Handoff(HandoffEvent::PopupGone { now_ms }));
         }
     }
 }
@@ -313,25 +332,18 @@ pub fn App() -> impl IntoView {
         token_flight: StoredValue::new_local(None),
         session_status: RwSignal::new(SessionStatus::Active),
         open_connections: StoredValue::new(false),
+        started: StoredValue::new(false),
     };
     let flow = ctx.flow;
     let connections = ConnectionsState::new(ctx);
     // The picker's module, right after the first view: ready by the time "+" is pressed.
     preload!(preload_picker);
 
-    // Config and directory straight away: the picker is ready the moment it opens.
+    // Config and directory straight away, from the picker's module (its decoding is not the
+    // first view's code): the picker is ready the moment it opens.
     spawn_local(async move {
-        if let Ok(c) = ctx.config().await {
-            // Embedded by `embed.js`: open the flow once the host's init arrives.
-            crate::embed::start(
-                c.allowed_parent_origins.clone(),
-                // Opening the picker exchanges the host's link token (`PreparePicker`).
-                move || ctx.dispatch(FlowEvent::Open),
-                move || ctx.dispatch(FlowEvent::Close),
-            );
-        }
+        let _ = call_split!(start_up(ctx));
     });
-    ctx.load_directory();
     ctx.came_back_from_basiq();
 
     // A one-second clock for elapsed time and the MFA countdown.
@@ -340,7 +352,7 @@ pub fn App() -> impl IntoView {
             let now = now_ms();
             ctx.now.set(now);
             if flow.with_untracked(|f| f.mfa().is_some()) {
-                ctx.dispatch(FlowEvent::Tick { now_ms: now });
+                ctx.dispatch_here(FlowEvent::Tick { now_ms: now });
             }
             ctx.handoff_tick(now);
         },
@@ -373,7 +385,7 @@ pub fn App() -> impl IntoView {
                 {crate::connections::connections_home(connections)}
                 <PlusButton on_click=move |_| {
                     ctx.background_note.set(None);
-                    ctx.dispatch(FlowEvent::Open)
+                    ctx.dispatch_here(FlowEvent::Open)
                 } />
             }
             .into_any(),
@@ -417,7 +429,7 @@ pub fn App() -> impl IntoView {
                         type="button"
                         class="bc-button bc-close"
                         aria-label="Close"
-                        on:click=move |_| ctx.dispatch(FlowEvent::Close)
+                        on:click=move |_| ctx.dispatch_here(FlowEvent::Close)
                     >
                         "×"
                     </button>

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bank_connect_core::Filters;
 use bank_connect_core::cache::{CacheEntry, CacheRead};
+use bank_connect_core::errors::ErrorKind;
 use bank_connect_core::flow::{FlowEvent, FlowState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -25,6 +26,50 @@ use crate::split::preload;
 pub const DIRECTORY_TTL_MS: u64 = 6 * 60 * 60 * 1000;
 
 impl Ctx {
+    /// The page's start-up work, once: the settings (then, in a host's frame, the embedding
+    /// protocol) and the directory. True when it began now.
+    fn start_once(&self) -> bool {
+        if self.started.get_value() {
+            return false;
+        }
+        self.started.set_value(true);
+        let ctx = *self;
+        spawn_local(async move {
+            if let Ok(c) = ctx.config().await {
+                // Embedded by `embed.js`: open the flow once the host's init arrives.
+                crate::embed::start(
+                    c.allowed_parent_origins.clone(),
+                    // Opening the picker exchanges the host's link token (`PreparePicker`).
+                    move || ctx.dispatch(FlowEvent::Open),
+                    move || ctx.dispatch(FlowEvent::Close),
+                );
+            }
+        });
+        self.load_directory();
+        true
+    }
+
+    /// Entering the picker: the directory (a no-op while the first view's fetch is still on its
+    /// way) and an early token.
+    fn prepare_picker_now(&self) {
+        if self.directory.with_untracked(Option::is_none) {
+            self.load_directory();
+        }
+        if self.session.with_untracked(Option::is_none) {
+            // Get the token early so the form's details arrive quickly. Embedded, this
+            // exchanges the host's link token: a used or expired one gets its own screen at
+            // once instead of surfacing later in the flow.
+            let ctx = *self;
+            spawn_local(async move {
+                if let Err(e) = ctx.session(false).await
+                    && e.kind == ErrorKind::LinkExpired
+                {
+                    ctx.dispatch(FlowEvent::RequestFailed(e));
+                }
+            });
+        }
+    }
+
     /// Shows the cached directory at once and revalidates it (or fetches it on a miss); does
     /// nothing while a fetch is already on its way (its answer serves every caller).
     pub(super) fn load_directory(&self) {
@@ -81,6 +126,39 @@ impl Ctx {
     }
 }
 
+/// The first view's start-up work (split point `picker`, which the page fetches at once): the
+/// first view's own module then carries none of the settings' and the directory's decoding.
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(picker, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+pub(super) fn start_up(ctx: Ctx) -> Result<(), ChunkError> {
+    ctx.start_once();
+    Ok(())
+}
+
+/// An event the first view's code sent, through the flow's machine (split point `picker`).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(picker, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+pub(super) fn picker_dispatch(ctx: Ctx, event: FlowEvent) -> Result<(), ChunkError> {
+    ctx.dispatch(event);
+    Ok(())
+}
+
+/// `PreparePicker` (split point `picker`).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(picker, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+pub(super) fn prepare_picker(ctx: Ctx) -> Result<(), ChunkError> {
+    // Start-up too, when the module failed to download then and came only now.
+    ctx.start_once();
+    ctx.prepare_picker_now();
+    Ok(())
+}
+
 /// The institution picker (split point `picker`).
 #[cfg_attr(
     feature = "split",
@@ -92,6 +170,11 @@ impl Ctx {
     )
 )]
 pub(super) fn picker_screen(ctx: Ctx) -> Result<AnyView, ChunkError> {
+    // The module failed to download at start-up and came now ("Try again"): what start-up and
+    // entering the picker would have done.
+    if ctx.start_once() {
+        ctx.prepare_picker_now();
+    }
     Ok(picker_view(ctx).into_any())
 }
 

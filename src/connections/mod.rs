@@ -151,7 +151,9 @@ impl ConnectionsState {
 /// connected, then the banks themselves.
 pub(crate) fn connections_home(state: ConnectionsState) -> impl IntoView {
     let st = state;
-    st.load();
+    spawn_local(async move {
+        let _ = call_split!(load_in_picker_module(st));
+    });
     if st.app.take_open_connections() {
         st.show();
     }
@@ -202,6 +204,17 @@ pub(crate) fn connections_home(state: ConnectionsState) -> impl IntoView {
             {lazy_view(move || async move { call_split!(connections_screen(st)) })}
         </Show>
     }
+}
+
+/// [`ConnectionsState::load`] from the picker's module, which the page fetches at once: the
+/// first view's own module then carries none of the list's decoding.
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(picker, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn load_in_picker_module(state: ConnectionsState) -> Result<(), ChunkError> {
+    state.load();
+    Ok(())
 }
 
 /// The connected-banks view (split point `connections`).

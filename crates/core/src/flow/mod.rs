@@ -390,6 +390,25 @@ pub fn next_unless_handoff(
     Ok((after, effects))
 }
 
+/// [`next`] for the one event the first view itself must carry out at once — "+" on the start
+/// screen opens the picker (whose "Loading…" then shows while its code downloads) — and every
+/// other event back untouched (`Err`) for the caller to run through [`next`] where the rest of
+/// the machine is at hand (the app keeps it out of its first view's code).
+#[allow(clippy::result_large_err)]
+pub fn next_on_first_view(
+    state: FlowState,
+    event: FlowEvent,
+) -> Result<(FlowState, Vec<FlowEffect>), (FlowState, FlowEvent)> {
+    match (state, event) {
+        (FlowState::Idle, FlowEvent::Open) => {
+            let after = picking();
+            let effects = effects::entering(&Screen::Idle, &after);
+            Ok((after, effects))
+        }
+        other => Err(other),
+    }
+}
+
 /// The new state, one arm per (state, event) that changes something.
 fn transition(state: FlowState, event: FlowEvent) -> FlowState {
     use FlowEvent as E;

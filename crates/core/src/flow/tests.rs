@@ -586,4 +586,35 @@ proptest! {
         }
         prop_assert_eq!(go(st, FlowEvent::Close), FlowState::Idle);
     }
+
+    #[test]
+    fn the_first_views_transitions_are_next_s(
+        events in proptest::collection::vec(arb_event(), 0..20),
+        event in arb_event(),
+    ) {
+        let st = events.into_iter().fold(FlowState::Idle, go);
+        match next_on_first_view(st.clone(), event.clone()) {
+            Ok(done) => prop_assert_eq!(done, next(st, event)),
+            // Handed back untouched, for `next`.
+            Err(back) => prop_assert_eq!(back, (st, event)),
+        }
+    }
+}
+
+#[test]
+fn the_first_view_opens_the_picker_itself() {
+    let (st, effects) = next_on_first_view(FlowState::Idle, FlowEvent::Open).unwrap();
+    assert_eq!(st, go(FlowState::Idle, FlowEvent::Open));
+    assert_eq!(
+        effects,
+        [
+            FlowEffect::PreparePicker,
+            FlowEffect::Focus(Focus::StepHeading)
+        ]
+    );
+    // Everything else is the rest of the machine's.
+    let picking = go(FlowState::Idle, FlowEvent::Open);
+    assert!(next_on_first_view(picking.clone(), FlowEvent::Close).is_err());
+    assert!(next_on_first_view(picking, FlowEvent::Open).is_err());
+    assert!(next_on_first_view(FlowState::Idle, FlowEvent::Back).is_err());
 }
