@@ -80,8 +80,9 @@ async fn app_files_once_fetched(h: &Harness, part: &str) -> Vec<String> {
     );
 }
 
-/// The wasm modules in the app files fetched (`dir/file` paths): a `.wasm` is one, a step's
-/// bundle (`.bin`) holds those the build listed for it in the main JS (`const BUNDLES = …`).
+/// The wasm modules in the app files fetched: a `.wasm` is one, a step's bundle
+/// (`bundle_<step>.bin`) holds those the build listed for it in the main JS's table
+/// (`const B = {step: {module: length, …}, …};`).
 fn modules_in(files: &[String]) -> Vec<String> {
     let mut modules = Vec::new();
     for url in files {
@@ -89,23 +90,38 @@ fn modules_in(files: &[String]) -> Vec<String> {
         let (dir, file) = path.split_once('/').unwrap_or_default();
         if let Some(stem) = file.strip_suffix(".wasm") {
             modules.push(stem.to_owned());
-        } else if file.ends_with(".bin") {
+        } else if let Some(step) = file
+            .strip_prefix("bundle_")
+            .and_then(|f| f.strip_suffix(".bin"))
+        {
             let js = std::fs::read_to_string(dist_dir().join(format!("app-{dir}/bank-connect.js")))
                 .expect("the main JS of the build served");
             let table = js
-                .split("const BUNDLES = ")
+                .split("const B = ")
                 .nth(1)
                 .and_then(|t| t.split(";\n").next())
-                .expect("the bundles' table in the main JS")
-                .replace("file:", "\"file\":")
-                .replace("parts:", "\"parts\":");
-            let table: serde_json::Value =
-                serde_json::from_str(&table).expect("the bundles' table");
-            let bundle = table
+                .expect("the bundles' table in the main JS");
+            // Its keys are bare names: quoted, it is JSON.
+            let mut json = String::new();
+            let mut name = String::new();
+            for c in table.chars() {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    name.push(c);
+                    continue;
+                }
+                if name.starts_with(|c: char| c.is_ascii_digit()) {
+                    json.push_str(&name);
+                } else if !name.is_empty() {
+                    json.push_str(&format!("\"{name}\""));
+                }
+                name.clear();
+                json.push(c);
+            }
+            let table: serde_json::Value = serde_json::from_str(&json).expect("the bundles' table");
+            let parts = table[step]
                 .as_object()
-                .and_then(|t| t.values().find(|b| b["file"] == file))
-                .unwrap_or_else(|| panic!("{file} is not in the bundles' table"));
-            modules.extend(bundle["parts"].as_object().expect("parts").keys().cloned());
+                .unwrap_or_else(|| panic!("{file} is not in the bundles' table: {table}"));
+            modules.extend(parts.keys().cloned());
         }
     }
     modules

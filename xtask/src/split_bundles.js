@@ -1,96 +1,86 @@
 // The split modules' bytes, one request per step (written by xtask/src/split_bundles.rs).
-// `BUNDLES` (filled in by the build) maps each split point to its bundle file and the modules in
-// it (`[offset, length]` in the file). The picker's bundle holds every module the picker needs
-// and index.html preloads it; every other step's bundle holds its modules the picker's lacks.
-// The loader asks `__bcModule(stem)` for each module it instantiates; the modules one load asks
-// for in the same task are answered together: from the picker's bundle (fetched once), from a
-// step's bundle when none of its modules was fetched before, else each from its own file.
-const BUNDLES = /*BUNDLES*/;
-const PICKER = BUNDLES.picker;
+// `B` (filled in by the build) maps each split point to the modules in its bundle file
+// (`bundle_<split>.bin`) with their lengths, in file order. The picker's bundle holds every module
+// the picker needs and index.html preloads it; every other step's bundle holds its modules the
+// picker's lacks. The loader's fetcher of each module is `__bcFetcher(stem)`; the modules one load
+// asks for in the same task are answered together: from the picker's bundle (fetched once), from
+// a step's bundle when none of its modules was fetched before, else each from its own file.
+const B = /*BUNDLES*/;
+const P = B.picker || {};
 let batch = null;
-let pickerBytes;
-let pickerHanded = new Set();
+let picker;
+let handed = 0;
 
-function bundleUrl(file) {
-    return new URL("./" + file, import.meta.url);
-}
+const url = (file) => new URL("./" + file, import.meta.url);
 
-function fetchBytes(file) {
-    return fetch(bundleUrl(file)).then(async (r) => {
-        if (!r.ok) throw new Error(`${file}: HTTP ${r.status}`);
-        return r.arrayBuffer();
+// The bundle of split point `s`: a promise of `{stem: bytes}` for its modules.
+const bundle = (s) => {
+    const p = fetch(url(`bundle_${s}.bin`)).then(async (r) => {
+        if (!r.ok) throw Error(r.url);
+        const b = await r.arrayBuffer();
+        const out = {};
+        let at = 0;
+        for (const [m, n] of Object.entries(B[s])) {
+            out[m] = new Uint8Array(b, at, n);
+            at += n;
+        }
+        if (at !== b.byteLength) throw Error(r.url);
+        return out;
     });
-}
+    p.catch(() => {});
+    return p;
+};
 
-function wasmResponse(bytes, [offset, length]) {
-    if (offset + length > bytes.byteLength) throw new Error("a truncated bundle");
-    return new Response(new Uint8Array(bytes, offset, length), {
-        headers: { "Content-Type": "application/wasm" },
-    });
-}
+// Module `m` of the bundle `p` as a wasm response.
+const part = (p, m) =>
+    p.then((b) => new Response(b[m], { headers: { "Content-Type": "application/wasm" } }));
 
-// The picker's bundle, fetched once (index.html's preload is reused); dropped once every module
-// in it was handed out, or when its download fails (the next load tries again).
-function pickerBundle() {
-    if (pickerBytes === undefined) {
-        const p = fetchBytes(PICKER.file);
-        p.catch(() => {
-            if (pickerBytes === p) pickerBytes = undefined;
-        });
-        pickerBytes = p;
-        pickerHanded = new Set();
-    }
-    return pickerBytes;
-}
-
-function answer(wanted, bytes, parts, name) {
-    wanted.resolve(bytes.then((b) => wasmResponse(b, parts[name])));
-}
-
-function flush() {
+const flush = () => {
     const left = batch;
     batch = null;
-    if (PICKER) {
-        for (const [name, wanted] of [...left]) {
-            if (!(name in PICKER.parts)) continue;
-            left.delete(name);
-            const bytes = pickerBundle();
-            pickerHanded.add(name);
-            if (pickerHanded.size === Object.keys(PICKER.parts).length && pickerBytes === bytes) {
-                pickerBytes = undefined;
-            }
-            answer(wanted, bytes, PICKER.parts, name);
+    for (const [m, resolve] of left) {
+        if (!(m in P)) continue;
+        left.delete(m);
+        // Fetched once (index.html's preload is reused); again after a failure, or when a
+        // module is asked for again after every one in it was handed out.
+        if (picker === undefined) {
+            const p = (picker = bundle("picker"));
+            p.catch(() => {
+                if (picker === p) picker = undefined;
+            });
+            handed = 0;
+        }
+        const p = picker;
+        if (++handed === Object.keys(P).length) picker = undefined;
+        resolve(part(p, m));
+    }
+    for (const s in B) {
+        const ms = Object.keys(B[s]);
+        if (s === "picker" || !ms.every((m) => left.has(m))) continue;
+        const p = bundle(s);
+        for (const m of ms) {
+            left.get(m)(part(p, m));
+            left.delete(m);
         }
     }
-    for (const [split, bundle] of Object.entries(BUNDLES)) {
-        if (bundle === PICKER) continue;
-        const names = Object.keys(bundle.parts);
-        if (!names.every((n) => left.has(n))) continue;
-        const bytes = fetchBytes(bundle.file);
-        bytes.catch(() => {});
-        for (const name of names) {
-            answer(left.get(name), bytes, bundle.parts, name);
-            left.delete(name);
-        }
-    }
-    for (const [name, wanted] of left) {
-        wanted.resolve(fetch(bundleUrl(name + ".wasm")));
-    }
-}
+    for (const [m, resolve] of left) resolve(fetch(url(m + ".wasm")));
+};
 
-// What the loader fetched each module with: a promise of its wasm `Response`.
-function __bcModule(name) {
+// A promise of module `m`'s wasm response (one load's modules are answered together).
+const __bcModule = (m) => {
     if (batch === null) {
         batch = new Map();
         queueMicrotask(flush);
     }
-    let wanted = batch.get(name);
-    if (wanted === undefined) {
-        wanted = {};
-        wanted.promise = new Promise((resolve) => {
-            wanted.resolve = resolve;
-        });
-        batch.set(name, wanted);
-    }
-    return wanted.promise;
-}
+    return new Promise((resolve) => {
+        const earlier = batch.get(m);
+        batch.set(m, earlier ? (r) => (earlier(r), resolve(r)) : resolve);
+    });
+};
+
+// What wasm_split's loader does with each module, fetched through the bundles.
+const __bcFetcher = (m) => () => {
+    const src = __bcModule(m);
+    src.catch(() => {});
+    return async (imports) => WebAssembly.instantiateStreaming(src, imports);
+};

@@ -6,7 +6,7 @@
 //! - the picker's bundle holds every module the picker needs (index.html preloads it);
 //! - each other step's bundle holds its modules that the picker's bundle does not (the picker's
 //!   bundle is fetched on every page, so those come from it);
-//! - the loader's `fetch` of each module becomes `__bcModule(stem)` (split_bundles.js), which
+//! - the loader's fetcher of each module becomes `__bcFetcher(stem)` (split_bundles.js), which
 //!   answers the modules one load asks for together: from the picker's bundle, from the step's
 //!   bundle when none of its modules was fetched before, else each from its own `.wasm` file
 //!   (they stay in the app directory), so any order of steps loads every module exactly once;
@@ -84,31 +84,40 @@ pub fn write(dir: &Path, plan: &[(String, Vec<String>)]) -> Result<Vec<Bundle>, 
     Ok(out)
 }
 
-/// The bundles as the JS object split_bundles.js reads (`{split: {file, parts: {stem:
-/// [offset, length]}}}`).
+/// The bundles as the JS object split_bundles.js reads: `{split: {stem: length, …}, …}`, each
+/// bundle's modules in file order.
 fn bundles_js(bundles: &[Bundle]) -> String {
     let mut js = String::from("{");
     for (i, b) in bundles.iter().enumerate() {
         if i > 0 {
             js.push(',');
         }
-        let _ = write!(js, "{:?}:{{file:{:?},parts:{{", b.split, b.file);
-        for (j, (stem, offset, len)) in b.parts.iter().enumerate() {
+        let _ = write!(js, "{}:{{", b.split);
+        for (j, (stem, _, len)) in b.parts.iter().enumerate() {
             if j > 0 {
                 js.push(',');
             }
-            let _ = write!(js, "{stem:?}:[{offset},{len}]");
+            let _ = write!(js, "{stem}:{len}");
         }
-        js.push_str("}}");
+        js.push('}');
     }
     js.push('}');
     js
 }
 
+/// A module or split point name as the loader and the table may use it (a JS identifier).
+fn is_identifier(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 const RUNTIME: &str = include_str!("split_bundles.js");
-/// How wasm_split's loader fetches a module (`fetch(new URL("./<stem>.wasm", import.meta.url))`).
-const FETCH_OPEN: &str = "fetch(new URL(\"./";
-const FETCH_CLOSE: &str = ".wasm\", import.meta.url))";
+/// wasm_split's fetcher of a module (`<stem>` between the two), which `__bcFetcher(<stem>)`
+/// (split_bundles.js) replaces.
+const FETCH_OPEN: &str = "() => {\n    const src = fetch(new URL(\"./";
+const FETCH_CLOSE: &str = ".wasm\", import.meta.url));\n    src.catch(() => {});\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}\n";
 /// The name the folded loader's exports go by in the main JS.
 const LOADER: &str = "__bcSplitLoader";
 
@@ -137,11 +146,11 @@ pub fn fold_loader(
             .find(FETCH_CLOSE)
             .ok_or_else(|| Failure("the split loader has an unclosed module fetch".into()))?;
         let stem = &after[..end];
-        if stem.is_empty() || !stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if !is_identifier(stem) {
             return Err(Failure(format!("unexpected module name {stem:?}")));
         }
         body.push_str(&rest[..at]);
-        let _ = write!(body, "__bcModule({stem:?})");
+        let _ = write!(body, "__bcFetcher({stem:?})");
         fetched.push(stem.to_owned());
         rest = &after[end + FETCH_CLOSE.len()..];
     }
@@ -172,7 +181,11 @@ pub fn fold_loader(
                     "unexpected line in the split loader: {line}"
                 )));
             }
-            None if line.trim_start().starts_with("//") => continue,
+            None if line.trim_start().starts_with("//")
+                || (line.starts_with("/*") && line.ends_with("*/")) =>
+            {
+                continue;
+            }
             None => loader.push_str(line),
         }
         loader.push('\n');
@@ -200,7 +213,7 @@ pub fn fold_loader(
     if aliases.is_empty() {
         return Err(Failure(format!("the main JS does not import {link_name}")));
     }
-    if main_js.contains(LOADER) || main_js.contains("__bcModule") {
+    if main_js.contains(LOADER) || main_js.contains("__bc") {
         return Err(Failure(format!(
             "the main JS already uses the name {LOADER}"
         )));
@@ -211,6 +224,12 @@ pub fn fold_loader(
         .filter(|l| !l.trim_start().starts_with("//"))
         .map(|l| format!("{}\n", l.trim_start()))
         .collect();
+    let names = bundles
+        .iter()
+        .flat_map(|b| std::iter::once(&b.split).chain(b.parts.iter().map(|(stem, _, _)| stem)));
+    if let Some(odd) = names.into_iter().find(|n| !is_identifier(n)) {
+        return Err(Failure(format!("unexpected split or module name {odd:?}")));
+    }
     let runtime = runtime.replace("/*BUNDLES*/", &bundles_js(bundles));
     let _ = write!(
         js,
@@ -286,7 +305,26 @@ mod tests {
     }
 
     const MAIN: &str = "import * as import1 from \"./__wasm_split.js\"\nimport * as import2 from \"./__wasm_split.js\"\n\nfunction initSync(m) {}\nfunction imports() { return { \"./__wasm_split.js\": import2 }; }\nexport { initSync };\n";
-    const LOADER_JS: &str = "import { initSync } from \"./bank-connect.js\";\n\nfunction makeLoad(f, d) {}\nconst __chunk_1 = makeLoad(() => {\n    const src = fetch(new URL(\"./chunk_1.wasm\", import.meta.url));\n}, []);\nexport const __wasm_split_load_picker = wrapAsyncCb(makeLoad(() => {\n    const src = fetch(new URL(\"./split_picker.wasm\", import.meta.url));\n}, [__chunk_1]));\n";
+    /// wasm_split's loader (0.2.4), cut short.
+    const LOADER_JS: &str = r#"import { initSync } from "./bank-connect.js";
+
+function makeLoad(fetcher, deps) {
+    // Memoize successes only
+}
+/* picker, flow */
+const __chunk_1 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_1.wasm", import.meta.url));
+    src.catch(() => {});
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, []);
+export const __wasm_split_load_picker = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_picker.wasm", import.meta.url));
+    src.catch(() => {});
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_1]));
+"#;
 
     fn bundles() -> Vec<Bundle> {
         vec![Bundle {
@@ -308,19 +346,23 @@ mod tests {
         .unwrap();
         assert!(!js.contains("import * as"), "{js}");
         assert!(!js.contains("fetch(new URL(\"./chunk_1.wasm\""), "{js}");
-        assert!(js.contains("const src = __bcModule(\"chunk_1\");"), "{js}");
         assert!(
-            js.contains("const src = __bcModule(\"split_picker\");"),
+            js.contains("const __chunk_1 = makeLoad(__bcFetcher(\"chunk_1\"), []);"),
             "{js}"
         );
         assert!(
-            js.contains("const __wasm_split_load_picker = wrapAsyncCb("),
+            js.contains("const __wasm_split_load_picker = wrapAsyncCb(makeLoad(__bcFetcher(\"split_picker\"), [__chunk_1]));"),
             "{js}"
+        );
+        assert!(
+            !js.contains("Memoize") && !js.contains("/* picker"),
+            "no comments: {js}"
         );
         assert!(js.contains("return { __wasm_split_load_picker };"), "{js}");
-        assert!(js.contains(
-            r#"const BUNDLES = {"picker":{file:"bundle_picker.bin",parts:{"chunk_1":[0,10],"split_picker":[10,20]}}};"#
-        ), "{js}");
+        assert!(
+            js.contains("const B = {picker:{chunk_1:10,split_picker:20}};"),
+            "{js}"
+        );
         // The main module's imports resolve to the folded loader, declared after it.
         let loader_at = js.find("const __bcSplitLoader = (() => {").unwrap();
         assert!(js.find("const import1 = __bcSplitLoader;").unwrap() > loader_at);
@@ -344,5 +386,19 @@ mod tests {
         assert!(fold(MAIN, &LOADER_JS.replace("fetch(new URL", "fetch(URL")).is_err());
         assert!(fold(&MAIN.replace("import * as", "// import"), LOADER_JS).is_err());
         assert!(fold(MAIN, &LOADER_JS.replace("export const", "const")).is_err());
+        // A fetcher of another shape is left alone, so its module is not bundled: refused.
+        assert!(fold(MAIN, &LOADER_JS.replacen("src.catch(() => {});", "", 1)).is_err());
+        let mut odd = bundles();
+        odd[0].parts[0].0 = "chunk-1".into();
+        assert!(
+            fold_loader(
+                MAIN,
+                LOADER_JS,
+                "./bank-connect.js",
+                "./__wasm_split.js",
+                &odd
+            )
+            .is_err()
+        );
     }
 }
