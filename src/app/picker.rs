@@ -102,12 +102,15 @@ impl Ctx {
                     }
                 }
                 Ok(DirectoryAnswer::Fresh { directory, etag }) => {
-                    browser::write_cache(&CacheEntry {
+                    // Written from the entry, then moved out of it: never two copies at once.
+                    let entry = CacheEntry {
                         fetched_at_ms: now_ms(),
                         etag,
-                        directory: directory.clone(),
-                    });
-                    ctx.directory.set(Some(Arc::new(directory.institutions)));
+                        directory,
+                    };
+                    browser::write_cache(&entry);
+                    ctx.directory
+                        .set(Some(Arc::new(entry.directory.institutions)));
                     ctx.directory_error.set(None);
                 }
                 Err(e) => {

@@ -91,13 +91,13 @@ impl CacheRead {
     }
 }
 
-/// The stored layout.
+/// The stored layout (written from a borrowed directory, read into an owned one).
 #[derive(Serialize, Deserialize)]
-struct Stored {
+struct Stored<D> {
     schema: u32,
     fetched_at_ms: u64,
     etag: Option<String>,
-    directory: InstitutionDirectory,
+    directory: D,
 }
 
 /// Just the stored value's layout version (any number; the other fields are skimmed).
@@ -112,7 +112,7 @@ pub fn encode(entry: &CacheEntry) -> String {
         schema: CACHE_SCHEMA,
         fetched_at_ms: entry.fetched_at_ms,
         etag: entry.etag.clone(),
-        directory: entry.directory.clone(),
+        directory: &entry.directory,
     };
     serde_json::to_string(&stored).unwrap_or_default()
 }
@@ -132,7 +132,7 @@ pub fn decode(raw: Option<&str>, now_ms: u64, ttl_ms: u64) -> CacheRead {
             found: probe.schema.as_u64(),
         });
     }
-    let Ok(stored) = serde_json::from_str::<Stored>(raw) else {
+    let Ok(stored) = serde_json::from_str::<Stored<InstitutionDirectory>>(raw) else {
         return CacheRead::Miss(MissReason::Corrupt);
     };
     if stored.directory.version != DIRECTORY_SCHEMA_VERSION {
