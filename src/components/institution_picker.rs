@@ -14,10 +14,11 @@ use super::InstitutionLogo;
 /// The most options rendered at once; typing narrows the rest.
 pub const MAX_SHOWN: usize = 60;
 
-/// Options rendered in the frame of a keystroke; the others up to [`MAX_SHOWN`] follow, as
-/// many per task, each after the frame that painted the ones before (a key press never
-/// waits for sixty new rows, and a key pressed meanwhile waits for one pass at most).
-pub const ROWS_PER_PASS: usize = 12;
+/// Options rendered in the frame of a keystroke (about what the listbox, 55 % of the window's
+/// height, shows at once); the others up to [`MAX_SHOWN`] follow, as many per task, each after
+/// the frame that painted the ones before (a key press never waits for sixty new rows, and a
+/// key pressed meanwhile waits for one pass at most).
+pub const ROWS_PER_PASS: usize = 8;
 
 /// Id of the listbox (the combobox's `aria-controls`).
 pub const LISTBOX_ID: &str = "bc-listbox";
@@ -128,18 +129,14 @@ pub fn InstitutionPicker(
         count_text(hits.with(Vec::len), total.get(), query_empty)
     };
 
-    // Keyed by the directory in hand and the institution's place in it: a keystroke adds and
-    // removes only the rows whose banks came or went and keeps the rest (and their logos) as
-    // they are; a new directory renders every row afresh.
-    let keyed = move || {
-        let directory = directory_key();
-        shown.with(|s| s.iter().map(|&i| (directory, i)).collect::<Vec<_>>())
-    };
-    let row = move |(_, i): (usize, usize)| {
-        let inst = institutions.with_untracked(|all| all.get(i).cloned());
-        inst.map(|inst| option_view(i, inst, shown, active, choose))
-    };
-
+    // One row per position, built once and kept across keystrokes: a keystroke rewrites in
+    // place only the shown rows whose bank changed (their text, attributes and logo) and hides
+    // the rows past the shown ones (no longer options) until a later pass shows them again.
+    let built = Memo::new(move |before: Option<&usize>| {
+        before.copied().unwrap_or(0).max(shown.with(Vec::len))
+    });
+    let positions = move || 0..built.get();
+    let row = move |pos: usize| option_view(pos, institutions, shown, active, choose);
     let empty = move || hits.with(Vec::is_empty);
 
     view! {
@@ -156,7 +153,7 @@ pub fn InstitutionPicker(
                 class:bc-hidden=empty
                 aria-label="Banks"
             >
-                <For each=keyed key=|k| *k children=row />
+                <For each=positions key=|p| *p children=row />
             </ul>
             <Show when=empty>
                 {empty_state(on_query)}
@@ -274,55 +271,91 @@ fn count_text(n: usize, total: usize, query_empty: bool) -> String {
     }
 }
 
-/// One option of the listbox: directory entry `i`, wherever it is in the shown list.
+/// The option at position `pos` of the shown list, whichever bank is there now.
 fn option_view(
-    i: usize,
-    inst: InstitutionSummary,
+    pos: usize,
+    institutions: Signal<Arc<Vec<InstitutionSummary>>>,
     shown: Memo<Vec<usize>>,
     active: RwSignal<Option<usize>>,
     choose: impl Fn(usize) + 'static,
 ) -> impl IntoView {
-    let status = InstitutionStatus::parse(&inst.status);
-    let selectable = status.is_selectable();
-    let badge = status.badge();
-    let badge_class = if selectable {
-        "bc-badge bc-badge-warn"
-    } else {
-        "bc-badge bc-badge-down"
-    };
-    let id = option_id(&inst.id);
-    let name = inst.name.clone();
-    let meta = inst.service_type.clone();
-    // Its position now (rows are kept across keystrokes; their positions change).
-    let pos = move || shown.with_untracked(|s| s.iter().position(|&x| x == i));
-    let is_active = Memo::new(move |_| {
-        active
-            .get()
-            .is_some_and(|p| shown.with(|s| s.get(p) == Some(&i)))
+    let here = Memo::new(move |_| shown.with(|s| pos < s.len()));
+    // The directory in hand and the bank's place in it: the row changes only when these do.
+    // A hidden row keeps what it showed (nothing to rewrite until it is shown again).
+    let entry = Memo::new(move |before: Option<&Option<(usize, usize)>>| {
+        let directory = institutions.with(|all| Arc::as_ptr(all) as usize);
+        match shown.with(|s| s.get(pos).copied()) {
+            Some(i) => Some((directory, i)),
+            None => before.copied().flatten(),
+        }
     });
+
+    let field = move |f: fn(&InstitutionSummary) -> String| {
+        move || {
+            entry
+                .get()
+                .and_then(|(_, i)| institutions.with_untracked(|all| all.get(i).map(f)))
+        }
+    };
+    let status = move || {
+        entry.get().map(|(_, i)| {
+            institutions.with_untracked(|all| {
+                all.get(i)
+                    .map(|inst| InstitutionStatus::parse(&inst.status))
+                    .unwrap_or(InstitutionStatus::Unknown)
+            })
+        })
+    };
+    // Only a shown row has an id (a hidden one may hold a bank that is shown elsewhere).
+    let id = move || {
+        here.get()
+            .then(|| field(|inst| option_id(&inst.id))())
+            .flatten()
+    };
+    let disabled = move || status().is_some_and(|s| !s.is_selectable());
+    let is_active = move || active.get() == Some(pos);
+    let logo = move || {
+        entry
+            .get()
+            .and_then(|(_, i)| institutions.with_untracked(|all| all.get(i).cloned()))
+            .map(|inst| view! { <InstitutionLogo institution=inst /> })
+    };
+    let badge = move || {
+        status().and_then(|status| {
+            let class = if status.is_selectable() {
+                "bc-badge bc-badge-warn"
+            } else {
+                "bc-badge bc-badge-down"
+            };
+            status
+                .badge()
+                .map(|text| view! { <span class=class>{text}</span> })
+        })
+    };
     view! {
         <li
             id=id
-            role="option"
+            role=move || here.get().then_some("option")
+            hidden=move || !here.get()
             class="bc-option"
             class:bc-option-active=is_active
-            class:bc-option-disabled=!selectable
-            aria-selected=move || if is_active.get() { "true" } else { "false" }
-            aria-disabled=(!selectable).then_some("true")
+            class:bc-option-disabled=disabled
+            aria-selected=move || if is_active() { "true" } else { "false" }
+            aria-disabled=move || disabled().then_some("true")
             on:mousedown=move |ev: web_sys::MouseEvent| ev.prevent_default()
             on:click=move |_| {
-                if let Some(p) = pos() {
-                    active.set(Some(p));
-                    choose(p);
+                if pos < shown.with_untracked(Vec::len) {
+                    active.set(Some(pos));
+                    choose(pos);
                 }
             }
         >
-            <InstitutionLogo institution=inst />
+            {logo}
             <span class="bc-option-text">
-                <span class="bc-option-name">{name}</span>
-                <span class="bc-option-meta">{meta}</span>
+                <span class="bc-option-name">{field(|inst| inst.name.clone())}</span>
+                <span class="bc-option-meta">{field(|inst| inst.service_type.clone())}</span>
             </span>
-            {badge.map(|text| view! { <span class=badge_class>{text}</span> })}
+            {badge}
         </li>
     }
 }
