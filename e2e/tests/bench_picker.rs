@@ -287,23 +287,58 @@ async fn memory(driver: &WebDriver) -> (f64, f64) {
     (heap["usedSize"].as_f64().unwrap_or(f64::NAN), wasm)
 }
 
+/// Opens the picker in the harness's (fresh) browser and prints `BENCH <name> js_heap=… wasm=…`
+/// half a second after its first option appears.
+async fn memory_after_picker(h: &Harness, name: &str) {
+    cdp(&h.driver, "Page.enable", json!({})).await;
+    cdp(
+        &h.driver,
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": WASM_MEMORIES }),
+    )
+    .await;
+    h.driver.goto(h.url("/")).await.unwrap();
+    h.button("+ Connect a bank").await.click().await.unwrap();
+    h.find(By::Css("[role='option']")).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (heap, wasm) = memory(&h.driver).await;
+    println!("BENCH {name} js_heap={heap:.0} wasm={wasm:.0}");
+}
+
+#[tokio::test]
+#[ignore = "a benchmark: cargo xtask bench app"]
+async fn memory_with_the_default_directory() {
+    Harness::run(|h| async move { memory_after_picker(&h, "memory_after_picker_default").await })
+        .await;
+}
+
+/// Prints `BENCH name p95=… median=… max=… n=…` of key press → next frame samples.
+fn report_keys(name: &str, mut keys: Vec<f64>) {
+    keys.sort_by(f64::total_cmp);
+    println!(
+        "BENCH {name} p95={:.1} median={:.1} max={:.1} n={}",
+        percentile(&keys, 95.0),
+        percentile(&keys, 50.0),
+        keys[keys.len() - 1],
+        keys.len()
+    );
+}
+
+/// Key press → next frame in a bare `<input>` of the same browser: the floor of
+/// [`keystrokes`]' figures on this machine (frame alignment and the machine's load), no app.
+async fn bare_input_keystrokes(h: &Harness) -> Vec<f64> {
+    h.driver
+        .goto("data:text/html,<input id=bc-search role=combobox>")
+        .await
+        .unwrap();
+    keystrokes(h).await
+}
+
 #[tokio::test]
 #[ignore = "a benchmark: cargo xtask bench app"]
 async fn keystrokes_with_5000_institutions_memory_and_the_way_to_the_form() {
     Harness::run_with(&["--sandbox-institutions", "5000"], |h| async move {
-        cdp(&h.driver, "Page.enable", json!({})).await;
-        cdp(
-            &h.driver,
-            "Page.addScriptToEvaluateOnNewDocument",
-            json!({ "source": WASM_MEMORIES }),
-        )
-        .await;
-        h.driver.goto(h.url("/")).await.unwrap();
-        h.button("+ Connect a bank").await.click().await.unwrap();
-        h.find(By::Css("[role='option']")).await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let (heap, wasm) = memory(&h.driver).await;
-        println!("BENCH memory_after_picker js_heap={heap:.0} wasm={wasm:.0}");
+        memory_after_picker(&h, "memory_after_picker").await;
 
         for (name, rate) in [("key_frame_ms", 1), ("key_frame_cpu4_ms", 4)] {
             cdp(
@@ -312,15 +347,7 @@ async fn keystrokes_with_5000_institutions_memory_and_the_way_to_the_form() {
                 json!({ "rate": rate }),
             )
             .await;
-            let mut keys = keystrokes(&h).await;
-            keys.sort_by(f64::total_cmp);
-            println!(
-                "BENCH {name} p95={:.1} median={:.1} max={:.1} n={}",
-                percentile(&keys, 95.0),
-                percentile(&keys, 50.0),
-                keys[keys.len() - 1],
-                keys.len()
-            );
+            report_keys(name, keystrokes(&h).await);
         }
         cdp(
             &h.driver,
@@ -345,6 +372,8 @@ async fn keystrokes_with_5000_institutions_memory_and_the_way_to_the_form() {
             .unwrap();
         assert!(!app_files.is_empty());
         println!("BENCH through_form files={}", app_files.join(","));
+
+        report_keys("key_frame_floor_ms", bare_input_keystrokes(&h).await);
     })
     .await;
 }
