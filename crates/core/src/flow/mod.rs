@@ -390,9 +390,9 @@ pub fn next_unless_handoff(
     Ok((after, effects))
 }
 
-/// [`next`] for the one event the first view itself must carry out at once — "+" on the start
-/// screen opens the picker (whose "Loading…" then shows while its code downloads) — and every
-/// other event back untouched (`Err`) for the caller to run through [`next`] where the rest of
+/// [`next`] for the events the first view itself must carry out at once — "+" on the start
+/// screen opens the picker (whose "Loading…" then shows while its code downloads), "×" closes
+/// what is open (outside a hand-off) — and every other event back untouched (`Err`) for the caller to run through [`next`] where the rest of
 /// the machine is at hand (the app keeps it out of its first view's code).
 #[allow(clippy::result_large_err)]
 pub fn next_on_first_view(
@@ -404,6 +404,12 @@ pub fn next_on_first_view(
             let after = picking();
             let effects = effects::entering(&Screen::Idle, &after);
             Ok((after, effects))
+        }
+        // "×" closes whatever is open, even when the picker's module never arrived (a hand-off
+        // also closes its popup: that stays with the rest of the machine).
+        (state, FlowEvent::Close) if !matches!(state, FlowState::Handoff(_)) => {
+            let effects = effects::entering(&Screen::of(&state), &FlowState::Idle);
+            Ok((FlowState::Idle, effects))
         }
         other => Err(other),
     }
