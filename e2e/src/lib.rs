@@ -257,6 +257,23 @@ impl Harness {
         self.click(option_by(name)).await;
     }
 
+    /// Waits (up to [`WAIT`]: focus moves in an effect after the render) until the element
+    /// with focus has id `id`; fails saying `why` and where the focus is.
+    pub async fn assert_focus(&self, id: &str, why: &str) {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let now = self.focused_id().await;
+            if now == id {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{why}: the focus is on {now:?}, not {id:?}"
+            );
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// The id of the element that has focus.
     pub async fn focused_id(&self) -> String {
         let ret = self

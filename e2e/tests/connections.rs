@@ -540,7 +540,8 @@ async fn transactions_load_more_and_remove_with_the_dialog() {
             .send_keys(Key::Tab.value().to_string())
             .await
             .unwrap();
-        assert_eq!(h.focused_id().await, "bc-dialog-cancel");
+        h.assert_focus("bc-dialog-cancel", "focus on the dialog's Cancel")
+            .await;
         h.driver
             .active_element()
             .await

@@ -358,13 +358,7 @@ async fn revoking_the_consent_asks_first_naming_every_connection_then_removes_th
         step(&h, "v3-revoke-dialog").await;
         // Cancel: nothing revoked, focus back on the button.
         h.click_button("Cancel").await;
-        for _ in 0..50 {
-            if h.focused_id().await == "bc-revoke" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert_eq!(h.focused_id().await, "bc-revoke");
+        h.assert_focus("bc-revoke", "focus back on the button").await;
         h.connection_card("Hooli Bank").await;
 
         h.click_button("Revoke consent…").await;

@@ -191,11 +191,8 @@ async fn react_host_connects(latency_ms: u64, shots: &str) {
             .unwrap();
         assert!(gone, "the dialog is removed");
         wait_for_status(&h, "Done.").await;
-        assert_eq!(
-            h.focused_id().await,
-            "connect",
-            "focus returns to the host's button"
-        );
+        h.assert_focus("connect", "focus returns to the host's button")
+            .await;
         assert_eq!(
             connect.attr("aria-busy").await.unwrap().as_deref(),
             Some("false")

@@ -18,20 +18,14 @@ async fn happy_path_connects_hooli_and_lists_the_accounts() {
     Harness::run(|h| async move {
         let secrets = [HOOLI_PASSWORD];
         open_bank(&h, "hooli", "Hooli Bank").await;
-        assert_eq!(
-            h.focused_id().await,
-            "bc-step-heading",
-            "focus moves to the step heading"
-        );
+        h.assert_focus("bc-step-heading", "focus moves to the step heading")
+            .await;
         h.check_screen("form", &secrets).await;
         h.log_in("gavinBelson", HOOLI_PASSWORD).await;
         h.heading("Hooli Bank is connected").await;
         let accounts = h.find(By::Css("ul[aria-label='Accounts'] > li")).await;
-        assert_eq!(
-            h.focused_id().await,
-            "bc-step-heading",
-            "focus follows to the result"
-        );
+        h.assert_focus("bc-step-heading", "focus follows to the result")
+            .await;
         let text = accounts.text().await.unwrap();
         assert!(text.contains("account"), "account types are shown: {text}");
         assert!(text.contains('$'), "balances are shown: {text}");
@@ -64,11 +58,8 @@ async fn invalid_credentials_return_to_the_form_with_the_login_kept() {
         );
         let password = h.field("Password").await;
         assert_eq!(password.value().await.unwrap().as_deref(), Some(""));
-        assert_eq!(
-            h.focused_id().await,
-            "bc-password",
-            "focus is on the password"
-        );
+        h.assert_focus("bc-password", "focus is on the password")
+            .await;
         h.check_screen("invalid-credentials", &secrets).await;
         // The kept login and a corrected password connect.
         password.send_keys(HOOLI_PASSWORD).await.unwrap();
@@ -92,7 +83,7 @@ async fn mfa_at_pied_piper_asks_again_after_a_wrong_answer() {
         h.heading("Connecting to Pied Piper Bank").await;
         h.heading("Answer your bank's security question").await;
         let answer = h.field("What's your first company?").await;
-        assert_eq!(h.focused_id().await, "bc-step-heading", "focus follows to the challenge");
+        h.assert_focus("bc-step-heading", "focus follows to the challenge").await;
         assert!(
             h.find(By::XPath("//*[starts-with(normalize-space(), 'Time left to answer:')]"))
                 .await

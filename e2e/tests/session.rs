@@ -3,8 +3,8 @@
 //! this browser" (with or without deleting the data at Basiq); the "Sandbox" badge when the
 //! widget talks to the simulator. Multi-request flows run with 150 ms of added latency.
 
+use bank_connect_e2e::Harness;
 use bank_connect_e2e::thirtyfour::prelude::*;
-use bank_connect_e2e::{Harness, POLL, WAIT};
 
 const HOOLI_PASSWORD: &str = "hooli2016";
 /// The session cookie's name on a loopback bind (plain HTTP: no `__Host-` prefix).
@@ -42,19 +42,6 @@ async fn no_banks_shown(h: &Harness) -> bool {
         .is_empty()
 }
 
-/// Waits until the element with `id` has focus.
-async fn wait_for_focus(h: &Harness, id: &str) {
-    let started = std::time::Instant::now();
-    while h.focused_id().await != id {
-        assert!(
-            started.elapsed() < WAIT,
-            "focus never reached #{id} (it is on #{})",
-            h.focused_id().await
-        );
-        tokio::time::sleep(POLL).await;
-    }
-}
-
 #[tokio::test]
 async fn a_session_the_server_refuses_is_explained_and_a_new_visitor_only_after_start_again() {
     Harness::run(|h| async move {
@@ -74,7 +61,7 @@ async fn a_session_the_server_refuses_is_explained_and_a_new_visitor_only_after_
 
         h.driver.refresh().await.unwrap();
         h.heading("Your session has ended").await;
-        wait_for_focus(&h, "bc-step-heading").await;
+        h.assert_focus("bc-step-heading", "focus").await;
         let text = h
             .find(By::Css(".bc-session-ended"))
             .await
@@ -130,7 +117,7 @@ async fn open_forget_dialog(h: &Harness, shot: &str) -> WebElement {
     let dialog = h.find(By::Css("[role='dialog'][aria-modal='true']")).await;
     h.find(By::XPath("//h2[normalize-space()='Forget this browser?']"))
         .await;
-    wait_for_focus(h, "bc-dialog-cancel").await;
+    h.assert_focus("bc-dialog-cancel", "focus").await;
     h.check_screen(shot, &[HOOLI_PASSWORD]).await;
     dialog
 }
@@ -174,7 +161,7 @@ async fn forget_this_browser_then_reload_is_a_fresh_visitor_with_no_banks() {
         open_connections(&h).await;
         open_forget_dialog(&h, "forget-browser").await;
         h.click_button("Cancel").await;
-        wait_for_focus(&h, "bc-forget").await;
+        h.assert_focus("bc-forget", "focus").await;
         assert!(session_cookie(&h).await.is_some(), "cancel forgets nothing");
 
         let dialog = open_forget_dialog(&h, "forget-browser").await;
@@ -184,7 +171,7 @@ async fn forget_this_browser_then_reload_is_a_fresh_visitor_with_no_banks() {
             "This browser no longer remembers your connected banks.",
         )
         .await;
-        wait_for_focus(&h, "bc-plus").await;
+        h.assert_focus("bc-plus", "focus").await;
         assert!(no_banks_shown(&h).await, "the banks are gone from the view");
         assert_eq!(session_cookie(&h).await, None, "the cookie is cleared");
         h.check_screen("forgotten", &[HOOLI_PASSWORD]).await;

@@ -33,13 +33,7 @@ async fn the_picker_and_its_list_come_back_after_a_failed_download() {
         // "+", focused, which opens it again.
         h.click(By::Css("button[aria-label='Close']")).await;
         h.button("+ Connect a bank").await;
-        for _ in 0..50 {
-            if h.focused_id().await == "bc-plus" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert_eq!(h.focused_id().await, "bc-plus", "focus is back on +");
+        h.assert_focus("bc-plus", "focus is back on +").await;
         h.click_button("+ Connect a bank").await;
         download_failed_notice(&h).await;
         h.block_urls(&[]).await;
@@ -94,11 +88,8 @@ async fn the_first_view_loads_without_the_later_modules_and_a_failed_download_ca
         let alert = download_failed_notice(&h).await;
         let text = alert.text().await.unwrap();
         assert!(text.contains("try again"), "a way out is offered: {text}");
-        assert_eq!(
-            h.focused_id().await,
-            "bc-step-heading",
-            "focus lands on the notice"
-        );
+        h.assert_focus("bc-step-heading", "focus lands on the notice")
+            .await;
         h.check_screen("module-download-failed", &[]).await;
 
         // Back online: "Try again" downloads it and the step appears, focused, and works.
