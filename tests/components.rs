@@ -731,6 +731,62 @@ async fn mfa_prompt_words_codes_and_questions_and_sends_trimmed_answers() {
     );
 }
 
+/// A poll that lands while the person types (the parent's state changes, the challenge is the
+/// same) keeps the inputs and what is in them; only a different challenge replaces them.
+#[wasm_bindgen_test]
+async fn mfa_prompt_keeps_a_half_typed_answer_while_polls_land() {
+    let root = container();
+    let polls = RwSignal::new(0u32);
+    let prompts = RwSignal::new(vec!["OTP Password"]);
+    // Not memoized, as a parent deriving from its whole state is: every poll notifies.
+    let current = Signal::derive(move || {
+        polls.track();
+        challenge("token", &prompts.get())
+    });
+    let sent = RwSignal::new(Vec::<String>::new());
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <MfaPrompt
+                institution_name="Pied Piper Bank"
+                challenge=current
+                error=Signal::derive(move || polls.with(|_| None::<String>))
+                seconds_left=Signal::derive(move || Some(120 - u64::from(polls.get())))
+                busy=Signal::derive(|| false)
+                on_submit=move |body: String| sent.update(|v| v.push(body))
+                on_cancel=|_| {}
+            />
+        }
+    });
+    leptos::task::tick().await;
+    let code = by_label(&root, "OTP Password");
+    type_into(&code, "12");
+    for _ in 0..3 {
+        polls.update(|n| *n += 1);
+        leptos::task::tick().await;
+    }
+    assert!(text_of(&root).contains("Time left to answer: 1:57"));
+    let after = by_label(&root, "OTP Password");
+    assert!(
+        after.is_same_node(Some(&code)),
+        "the input was rebuilt by a poll"
+    );
+    assert_eq!(after.value(), "12", "what was typed survives the polls");
+    type_into(&after, "1234");
+    by_role(&root, "button", "Continue")
+        .pop()
+        .expect("submit")
+        .unchecked_ref::<HtmlElement>()
+        .click();
+    leptos::task::tick().await;
+    assert_eq!(sent.get_untracked(), [r#"{"mfa-response":["1234"]}"#]);
+
+    // A different challenge is a new question: new inputs.
+    type_into(&after, "99");
+    prompts.set(vec!["SMS code"]);
+    leptos::task::tick().await;
+    assert_eq!(by_label(&root, "SMS code").value(), "");
+}
+
 #[wasm_bindgen_test]
 async fn failure_screens_offer_the_way_out_of_their_kind() {
     let cases: Vec<(UserError, &str, Vec<&str>)> = vec![

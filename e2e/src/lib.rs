@@ -238,6 +238,22 @@ impl Harness {
         .await
     }
 
+    /// Types `answer` into the input labelled `label` the way a person does while the job's
+    /// polls and the countdown land: half of it, a pause of 2.5 s (at least two polls and two
+    /// clock ticks), the rest. Fails when the input was replaced or lost what was typed.
+    pub async fn type_across_polls(&self, label: &str, answer: &str) {
+        let input = self.field(label).await;
+        let half = answer.len() / 2;
+        input.send_keys(&answer[..half]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let kept = input.prop("value").await;
+        assert!(
+            matches!(&kept, Ok(Some(v)) if v == &answer[..half]),
+            "the {label:?} input lost what was typed while polls landed (it was rebuilt): {kept:?}"
+        );
+        input.send_keys(&answer[half..]).await.unwrap();
+    }
+
     /// Waits for a step heading (`h2`) whose text is `text`.
     pub async fn heading(&self, text: &str) -> WebElement {
         self.find(By::XPath(format!(

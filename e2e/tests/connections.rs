@@ -47,7 +47,7 @@ async fn connect_pied_piper_as(h: &Harness, login: (&str, &str), mfa: (&str, &st
     open_bank(h, "pied piper", "Pied Piper Bank").await;
     h.log_in(login.0, login.1).await;
     h.heading(heading).await;
-    h.field(field).await.send_keys(answer).await.unwrap();
+    h.type_across_polls(field, answer).await;
     h.click_button("Continue").await;
     h.heading("Pied Piper Bank is connected").await;
     h.click_button("See all your connected banks").await;
@@ -232,11 +232,7 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
         })
         .await;
         h.check_screen("connections-refresh-mfa", &secrets).await;
-        h.field("OTP Password")
-            .await
-            .send_keys("1234")
-            .await
-            .unwrap();
+        h.type_across_polls("OTP Password", "1234").await;
         h.click_button("Continue").await;
         h.find(By::XPath(
             "//p[@role='status'][normalize-space()='Pied Piper Bank refreshed.']",

@@ -21,6 +21,13 @@ fn answer_input(index: usize) -> Option<HtmlInputElement> {
         .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
 }
 
+/// Empties the first `count` answer inputs.
+fn clear_answers(count: usize) {
+    for e in (0..count).filter_map(answer_input) {
+        e.set_value("");
+    }
+}
+
 /// "1:05" for 65 seconds.
 pub fn clock(secs: u64) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
@@ -52,9 +59,19 @@ pub fn MfaPrompt(
     on_cancel: Callback<()>,
 ) -> impl IntoView {
     let messages = RwSignal::new(Vec::<MfaMessage>::new());
-    let is_code = move || challenge.with(validation::is_code_challenge);
+    let is_code = Memo::new(move |_| challenge.with(validation::is_code_challenge));
+    // The inputs follow the prompts, not every update of the challenge around them.
+    let prompts = Memo::new(move |_| challenge.with(|c| c.input.clone()));
+    // A different question: what was typed for the old one goes.
+    Effect::new(move |first: Option<()>| {
+        let count = prompts.with(Vec::len);
+        if first.is_some() {
+            clear_answers(count);
+            messages.set(Vec::new());
+        }
+    });
     let heading = move || {
-        if is_code() {
+        if is_code.get() {
             "Enter the code from your bank".to_string()
         } else if challenge.with(|c| c.input.len() > 1) {
             "Answer your bank's security questions".to_string()
@@ -92,19 +109,14 @@ pub fn MfaPrompt(
         }
         messages.set(Vec::new());
         let body = validation::mfa_request_body(&refs);
-        for i in 0..count {
-            if let Some(e) = answer_input(i) {
-                e.set_value("");
-            }
-        }
+        clear_answers(count);
         on_submit.run(body);
     };
 
     let inputs = move || {
-        let code = is_code();
-        challenge
+        let code = is_code.get();
+        prompts
             .get()
-            .input
             .into_iter()
             .enumerate()
             .map(|(i, prompt)| answer_view(i, prompt, code, messages))

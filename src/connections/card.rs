@@ -83,11 +83,16 @@ pub(super) fn connection_item(state: ConnectionsState, id: String) -> AnyView {
     });
     let name = move || connection.with(|c| c.institution_name.clone());
 
-    let job_area = move || match area.get() {
-        JobArea::None => ().into_any(),
-        JobArea::Compact => compact_job(st, cid, running, name).into_any(),
-        JobArea::Progress => job_progress(st, cid, running, name).into_any(),
-        JobArea::Mfa => job_mfa(st, cid, running, name),
+    // Built only when the area changes: what the builders read is theirs to track, else each
+    // poll and clock tick would rebuild the area (and empty an answer being typed).
+    let job_area = move || {
+        let area = area.get();
+        untrack(move || match area {
+            JobArea::None => ().into_any(),
+            JobArea::Compact => compact_job(st, cid, running, name).into_any(),
+            JobArea::Progress => job_progress(st, cid, running, name).into_any(),
+            JobArea::Mfa => job_mfa(st, cid, running, name),
+        })
     };
 
     let account_ids = Memo::new(move |_| {
