@@ -311,6 +311,53 @@ async fn a_long_list_paints_its_first_rows_with_the_keystroke_and_the_rest_after
     }
 }
 
+/// The rows a keystroke rewrites show their bank at once and their logo only once the page is
+/// idle: drawing new (SVG) logos is never part of the keystroke's frame.
+#[wasm_bindgen_test]
+async fn a_keystroke_draws_no_new_logo_in_its_frame() {
+    let logo =
+        "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/%3E";
+    let p = mount_picker(vec![
+        summary("AU00000", "Hooli Bank", "operational", Some(logo)),
+        summary("AU00001", "Pied Piper Bank", "operational", Some(logo)),
+        summary("AU00002", "Raviga Bank", "operational", None),
+    ]);
+    let images = |p: &Picker| all(&p.root, "li:not([hidden]) img.bc-logo").len();
+    let pending = |p: &Picker| all(&p.root, "li:not([hidden]) .bc-logo-pending").len();
+    let idle = async |p: &Picker, want: usize| {
+        for _ in 0..100 {
+            if images(p) == want {
+                return;
+            }
+            sleep(20).await;
+        }
+        panic!("{} logos drawn, {want} expected", images(p));
+    };
+    leptos::task::tick().await;
+    idle(&p, 2).await;
+    assert_eq!(pending(&p), 0);
+
+    // "pied": the first row now holds Pied Piper, whose logo waits; the bank's name is there.
+    let combo: HtmlInputElement = by_role(&p.root, "combobox", "")
+        .pop()
+        .unwrap()
+        .unchecked_into();
+    type_into(&combo, "pied");
+    leptos::task::tick().await;
+    let shown = by_role(&p.root, "option", "");
+    assert_eq!(shown.len(), 1);
+    assert!(text_of(&shown[0]).contains("Pied Piper Bank"));
+    assert_eq!(
+        pending(&p),
+        1,
+        "the new row's logo is not drawn in the keystroke's frame"
+    );
+    assert!(shown[0].query_selector("img").unwrap().is_none());
+    idle(&p, 1).await;
+    assert_eq!(pending(&p), 0);
+    assert!(shown[0].query_selector("img.bc-logo").unwrap().is_some());
+}
+
 #[wasm_bindgen_test]
 async fn a_logo_that_fails_to_load_falls_back_to_initials() {
     let p = mount_picker(vec![summary(
@@ -321,8 +368,22 @@ async fn a_logo_that_fails_to_load_falls_back_to_initials() {
     )]);
     leptos::task::tick().await;
     assert!(
-        p.root.query_selector("img.bc-logo").unwrap().is_some(),
-        "the image is tried first"
+        p.root.query_selector(".bc-logo-pending").unwrap().is_some(),
+        "the logo's box waits for an idle moment"
+    );
+    for _ in 0..50 {
+        if p.root.query_selector("img.bc-logo").unwrap().is_some() {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert!(
+        p.root.query_selector("img.bc-logo").unwrap().is_some()
+            || p.root
+                .query_selector(".bc-logo-initials")
+                .unwrap()
+                .is_some(),
+        "the image is tried first, once the page is idle"
     );
     for _ in 0..50 {
         if p.root

@@ -9,7 +9,7 @@ use bank_connect_core::{Filters, InstitutionSummary, SearchIndex};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::InstitutionLogo;
+use super::{InstitutionLogo, logo_pending};
 
 /// The most options rendered at once; typing narrows the rest.
 pub const MAX_SHOWN: usize = 60;
@@ -159,6 +159,13 @@ pub fn InstitutionPicker(
                 {empty_state(on_query)}
             </Show>
         </div>
+    }
+}
+
+/// Runs `f` when the page is next idle (just after the next frame without requestIdleCallback).
+fn when_idle(f: impl Fn() + Copy + 'static) {
+    if request_idle_callback_with_handle(f).is_err() {
+        after_next_paint(f);
     }
 }
 
@@ -314,11 +321,27 @@ fn option_view(
     };
     let disabled = move || status().is_some_and(|s| !s.is_selectable());
     let is_active = move || active.get() == Some(pos);
+    // A new image logo is drawn once the page is idle: a (SVG) logo costs the frame that first
+    // draws it, and a keystroke never waits for one. Until then its box stays empty.
+    let drawn = RwSignal::new(None::<(usize, usize)>);
+    Effect::new(move |_| {
+        let now = entry.get();
+        if now.is_some() && now != drawn.get_untracked() {
+            when_idle(move || {
+                if entry.try_get_untracked() == Some(now) {
+                    let _ = drawn.try_set(now);
+                }
+            });
+        }
+    });
     let logo = move || {
-        entry
-            .get()
-            .and_then(|(_, i)| institutions.with_untracked(|all| all.get(i).cloned()))
-            .map(|inst| view! { <InstitutionLogo institution=inst /> })
+        let e = entry.get()?;
+        let inst = institutions.with_untracked(|all| all.get(e.1).cloned())?;
+        Some(if inst.logo.is_none() || drawn.get() == Some(e) {
+            view! { <InstitutionLogo institution=inst /> }.into_any()
+        } else {
+            logo_pending().into_any()
+        })
     };
     let badge = move || {
         status().and_then(|status| {

@@ -35,3 +35,8 @@ pub fn InstitutionLogo(
         .into_any(),
     }
 }
+
+/// The empty box a logo will fill (same size, so nothing moves when it comes).
+pub fn logo_pending() -> impl IntoView {
+    view! { <span class="bc-logo bc-logo-pending" aria-hidden="true"></span> }
+}

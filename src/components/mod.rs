@@ -27,7 +27,7 @@ pub use handoff::{
 pub use institution_picker::{
     InstitutionPicker, LISTBOX_ID, MAX_SHOWN, ROWS_PER_PASS, SEARCH_ID, option_id,
 };
-pub use logo::InstitutionLogo;
+pub use logo::{InstitutionLogo, logo_pending};
 pub use mfa_prompt::{MfaPrompt, answer_id, clock};
 pub use notice::{Notice, STEP_HEADING_ID, StepHeading};
 pub use plus_button::{PLUS_BUTTON_ID, PlusButton};
