@@ -375,7 +375,8 @@ pub fn App() -> impl IntoView {
         } else {
             screen.get()
         };
-        match current {
+        // Rebuilt when the screen changes only, not by what the screens' builders read.
+        untrack(move || match current {
             Screen::Idle => view! {
                 {move || {
                     ctx.background_note
@@ -399,7 +400,7 @@ pub fn App() -> impl IntoView {
                 })
                 .into_any()
             }
-        }
+        })
     };
 
     // Ended in a host's frame, where only the host site can start a session again: "×"
