@@ -69,6 +69,16 @@ struct Picker {
     _mounted: Box<dyn std::any::Any>,
 }
 
+impl Picker {
+    /// The search box (the combobox).
+    fn search_box(&self) -> HtmlInputElement {
+        by_role(&self.root, "combobox", "")
+            .pop()
+            .expect("a combobox")
+            .unchecked_into()
+    }
+}
+
 fn mount_picker(banks: Vec<InstitutionSummary>) -> Picker {
     let root = container();
     let selected = RwSignal::new(None::<String>);
@@ -227,10 +237,7 @@ async fn picker_searches_with_typos_and_offers_help_when_nothing_matches() {
         ),
     ]);
     leptos::task::tick().await;
-    let combo: HtmlInputElement = by_role(&p.root, "combobox", "")
-        .pop()
-        .unwrap()
-        .unchecked_into();
+    let combo = p.search_box();
     type_into(&combo, "westpak");
     leptos::task::tick().await;
     let names = || -> Vec<String> {
@@ -299,10 +306,7 @@ async fn a_long_list_paints_its_first_rows_with_the_keystroke_and_the_rest_after
     );
 
     // Each new search starts again from one pass.
-    let combo: HtmlInputElement = by_role(&p.root, "combobox", "")
-        .pop()
-        .unwrap()
-        .unchecked_into();
+    let combo = p.search_box();
     for query in ["a", "an", ""] {
         type_into(&combo, query);
         leptos::task::tick().await;
@@ -338,10 +342,7 @@ async fn a_keystroke_draws_no_new_logo_in_its_frame() {
     assert_eq!(pending(&p), 0);
 
     // "pied": the first row now holds Pied Piper, whose logo waits; the bank's name is there.
-    let combo: HtmlInputElement = by_role(&p.root, "combobox", "")
-        .pop()
-        .unwrap()
-        .unchecked_into();
+    let combo = p.search_box();
     type_into(&combo, "pied");
     leptos::task::tick().await;
     let shown = by_role(&p.root, "option", "");
@@ -708,25 +709,36 @@ fn challenge(method: &str, inputs: &[&str]) -> MfaChallenge {
     }
 }
 
-#[wasm_bindgen_test]
-async fn mfa_prompt_words_codes_and_questions_and_sends_trimmed_answers() {
+/// An MFA prompt for Pied Piper Bank, never busy: its root, the bodies it sent, the mount.
+fn mount_mfa(
+    challenge: Signal<MfaChallenge>,
+    error: Signal<Option<String>>,
+    seconds_left: Signal<Option<u64>>,
+) -> (HtmlElement, RwSignal<Vec<String>>, impl Sized) {
     let root = container();
-    let current = RwSignal::new(challenge("token", &["OTP Password"]));
-    let error = RwSignal::new(None::<String>);
     let sent = RwSignal::new(Vec::<String>::new());
-    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+    let mounted = leptos::mount::mount_to(root.clone(), move || {
         view! {
             <MfaPrompt
                 institution_name="Pied Piper Bank"
-                challenge=current
+                challenge=challenge
                 error=error
-                seconds_left=Signal::derive(|| Some(65))
+                seconds_left=seconds_left
                 busy=Signal::derive(|| false)
                 on_submit=move |body: String| sent.update(|v| v.push(body))
                 on_cancel=|_| {}
             />
         }
     });
+    (root, sent, mounted)
+}
+
+#[wasm_bindgen_test]
+async fn mfa_prompt_words_codes_and_questions_and_sends_trimmed_answers() {
+    let current = RwSignal::new(challenge("token", &["OTP Password"]));
+    let error = RwSignal::new(None::<String>);
+    let (root, sent, _mounted) =
+        mount_mfa(current.into(), error.into(), Signal::derive(|| Some(65)));
     leptos::task::tick().await;
     assert_eq!(
         by_role(&root, "heading", "Enter the code from your bank").len(),
@@ -796,7 +808,6 @@ async fn mfa_prompt_words_codes_and_questions_and_sends_trimmed_answers() {
 /// same) keeps the inputs and what is in them; only a different challenge replaces them.
 #[wasm_bindgen_test]
 async fn mfa_prompt_keeps_a_half_typed_answer_while_polls_land() {
-    let root = container();
     let polls = RwSignal::new(0u32);
     let prompts = RwSignal::new(vec!["OTP Password"]);
     // Not memoized, as a parent deriving from its whole state is: every poll notifies.
@@ -804,20 +815,11 @@ async fn mfa_prompt_keeps_a_half_typed_answer_while_polls_land() {
         polls.track();
         challenge("token", &prompts.get())
     });
-    let sent = RwSignal::new(Vec::<String>::new());
-    let _mounted = leptos::mount::mount_to(root.clone(), move || {
-        view! {
-            <MfaPrompt
-                institution_name="Pied Piper Bank"
-                challenge=current
-                error=Signal::derive(move || polls.with(|_| None::<String>))
-                seconds_left=Signal::derive(move || Some(120 - u64::from(polls.get())))
-                busy=Signal::derive(|| false)
-                on_submit=move |body: String| sent.update(|v| v.push(body))
-                on_cancel=|_| {}
-            />
-        }
-    });
+    let (root, sent, _mounted) = mount_mfa(
+        current,
+        Signal::derive(move || polls.with(|_| None::<String>)),
+        Signal::derive(move || Some(120 - u64::from(polls.get()))),
+    );
     leptos::task::tick().await;
     let code = by_label(&root, "OTP Password");
     type_into(&code, "12");
