@@ -126,7 +126,7 @@ impl InstitutionSummary {
             .split(|c: char| c.is_whitespace() || c == '-')
             .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
             .take(2)
-            .flat_map(char::to_uppercase)
+            .map(crate::case::upper)
             .collect()
     }
 }

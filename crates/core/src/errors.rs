@@ -290,7 +290,7 @@ pub fn from_step_failure(failure: &StepFailure) -> UserError {
 
 /// Classifies a job failure code with its title and detail.
 pub fn from_job_code(code: &str, title: Option<&str>, detail: Option<&str>) -> UserError {
-    let text = format!("{} {}", title.unwrap_or(""), detail.unwrap_or("")).to_lowercase();
+    let text = crate::case::lowercase(&format!("{} {}", title.unwrap_or(""), detail.unwrap_or("")));
     let mentions_mfa = text.contains("multi-factor") || text.contains("mfa");
     let kind = match code.trim().to_ascii_lowercase().as_str() {
         "invalid-credentials" => {

@@ -4,7 +4,8 @@
 //!
 //! - [`api_types`]: the server's own `/api/*` answers; [`basiq`]: Basiq 2.1 wire types; [`directory`]: the compact institution list;
 //!   [`config`]: the public settings; [`money`]: exact amounts.
-//! - [`search`]: the picker's institution search; [`cache`]: the directory's localStorage codec.
+//! - [`search`]: the picker's institution search; [`cache`]: the directory's localStorage codec;
+//!   [`case`]: upper and lower case without the Unicode tables.
 //! - [`flow`]: the connect-flow state machine; [`job`]: following one Basiq job (polling, step
 //!   view, MFA), shared by the flow and the connections view; [`errors`]: failures →
 //!   user-facing kinds and recoveries; [`validation`]: credential and MFA form checks.
@@ -23,6 +24,7 @@ pub mod api_types;
 pub mod basiq;
 pub mod browser_session;
 pub mod cache;
+pub mod case;
 pub mod config;
 pub mod connections;
 pub mod directory;

@@ -184,7 +184,9 @@ pub fn caption_in_sentence(caption: &str) -> String {
     }
     let mut chars = caption.chars();
     match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
+        Some(c) => std::iter::once(crate::case::lower(c))
+            .chain(chars)
+            .collect(),
         None => String::new(),
     }
 }

@@ -101,7 +101,7 @@ pub fn step_label(kind: StepKind, title: &str) -> String {
             let words = title.replace(['-', '_'], " ");
             let mut c = words.trim().chars();
             match c.next() {
-                Some(f) => f.to_uppercase().chain(c).collect(),
+                Some(f) => std::iter::once(crate::case::upper(f)).chain(c).collect(),
                 None => "Working".into(),
             }
         }

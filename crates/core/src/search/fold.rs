@@ -45,7 +45,7 @@ fn fold_char(c: char, out: &mut String) -> bool {
         // Combining marks (a decomposed "é") vanish with the accent.
         '\u{0300}'..='\u{036F}' => return true,
         _ if c.is_alphanumeric() => {
-            out.extend(c.to_lowercase());
+            out.push(crate::case::lower(c));
             return true;
         }
         _ => return false,
