@@ -94,6 +94,8 @@ impl Store {
             step_started: ctx.now,
             done: false,
             mfa: None,
+            mfa_expiry_ms: u64::try_from(MFA_EXPIRY.div_f64(self.speed).as_millis())
+                .unwrap_or(u64::MAX),
             generated: None,
         };
         self.jobs.insert(id.clone(), job);

@@ -170,6 +170,9 @@ pub struct Job {
     pub(crate) step_started: Duration,
     pub(crate) done: bool,
     pub(crate) mfa: Option<MfaState>,
+    /// The challenge's `expiryMs`: [`MFA_EXPIRY`] in real time at the simulator's speed (what
+    /// a client counts down is when the challenge really expires).
+    pub mfa_expiry_ms: u64,
     pub(crate) generated: Option<(usize, Vec<GenAccount>)>,
 }
 

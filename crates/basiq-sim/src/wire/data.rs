@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::personas::{MfaKind, PERSONAS, money};
-use crate::store::{Account, Connection, Failure, Job, MFA_EXPIRY, StepResult, Txn, User, ts};
+use crate::store::{Account, Connection, Failure, Job, StepResult, Txn, User, ts};
 
 /// Basiq's short user representation (POST answers).
 pub fn user_short(u: &User, base: &str) -> Value {
@@ -156,7 +156,7 @@ pub fn job(j: &Job, base: &str, with_institution: bool, v3: bool) -> Value {
         .iter()
         .filter(|s| s.visible)
         .map(|s| {
-            let result = s.result.as_ref().map(|r| step_result(r, &j.id, base));
+            let result = s.result.as_ref().map(|r| step_result(r, j, base));
             json!({"title": s.title, "status": s.status.as_str(), "result": result})
         })
         .collect();
@@ -174,11 +174,11 @@ pub fn job(j: &Job, base: &str, with_institution: bool, v3: bool) -> Value {
     v
 }
 
-fn step_result(r: &StepResult, job_id: &str, base: &str) -> Value {
+fn step_result(r: &StepResult, j: &Job, base: &str) -> Value {
     match r {
         StepResult::Link(url) => json!({"type": "link", "url": url}),
         StepResult::Failed(f) => failure(*f),
-        StepResult::Challenge(kind) => challenge(*kind, job_id, base),
+        StepResult::Challenge(kind) => challenge(*kind, j, base),
     }
 }
 
@@ -210,9 +210,9 @@ pub fn challenge_text(kind: MfaKind) -> (&'static str, &'static str, &'static [&
     }
 }
 
-fn challenge(kind: MfaKind, job_id: &str, base: &str) -> Value {
+fn challenge(kind: MfaKind, j: &Job, base: &str) -> Value {
     let (method, description, input) = challenge_text(kind);
     json!({"type": "mfa", "method": method, "description": description, "input": input,
-        "expiryMs": MFA_EXPIRY.as_millis() as u64,
-        "links": {"response": format!("{base}/jobs/{job_id}/mfa")}})
+        "expiryMs": j.mfa_expiry_ms,
+        "links": {"response": format!("{base}/jobs/{}/mfa", j.id)}})
 }
