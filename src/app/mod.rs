@@ -34,7 +34,7 @@ use self::handoff::{handoff_dispatch, handoff_effect, handoff_screen};
 use self::picker::preload_picker;
 use self::picker::{picker_dispatch, picker_screen, prepare_picker, start_up};
 use self::session::{ConfigWaiters, Session, TokenFlight};
-use self::steps::{flow_effect, flow_screen, session_effect};
+use self::steps::{flow_dispatch, flow_effect, flow_screen, session_effect};
 use crate::browser::{self, now_ms};
 use crate::components::{PLUS_BUTTON_ID, PlusButton, STEP_HEADING_ID};
 use crate::connections::ConnectionsState;
@@ -116,6 +116,28 @@ impl Ctx {
                 let _ = call_split!(handoff_dispatch(ctx, event));
             });
         }
+    }
+
+    /// An event from the picker's own code: the picker's transitions (core's `next_in_picker`)
+    /// at once, here; any other event through the whole machine, in the module that holds it
+    /// (the hand-off's for a hand-off, the later steps' otherwise), so the picker's module
+    /// carries none of the form's and the job's transitions.
+    fn dispatch_in_picker(&self, event: FlowEvent) {
+        let Some(event) = self.step_and_run(event, flow::next_in_picker) else {
+            return;
+        };
+        let ctx = *self;
+        let handoff = matches!(event, FlowEvent::Handoff(_))
+            || self
+                .flow
+                .with_untracked(|f| matches!(f, FlowState::Handoff(_)));
+        spawn_local(async move {
+            let _ = if handoff {
+                call_split!(handoff_dispatch(ctx, event))
+            } else {
+                call_split!(flow_dispatch(ctx, event))
+            };
+        });
     }
 
     /// An event from the first view's own code ("+", "×", the clock): "+" on the start screen
@@ -230,14 +252,14 @@ impl Ctx {
     /// in a frame the Consent UI opens in a popup, as a page it is navigated to).
     pub(crate) fn select(&self, institution: InstitutionSummary) {
         if !self.consent_ui() {
-            return self.dispatch(FlowEvent::Select(institution));
+            return self.dispatch_in_picker(FlowEvent::Select(institution));
         }
         let mode = if browser::framed() {
             LaunchMode::Popup
         } else {
             LaunchMode::Page
         };
-        self.dispatch(FlowEvent::Handoff(HandoffEvent::Choose {
+        self.dispatch_in_picker(FlowEvent::Handoff(HandoffEvent::Choose {
             institution,
             mode,
         }));

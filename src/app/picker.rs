@@ -40,8 +40,8 @@ impl Ctx {
                 crate::embed::start(
                     c.allowed_parent_origins.clone(),
                     // Opening the picker exchanges the host's link token (`PreparePicker`).
-                    move || ctx.dispatch(FlowEvent::Open),
-                    move || ctx.dispatch(FlowEvent::Close),
+                    move || ctx.dispatch_in_picker(FlowEvent::Open),
+                    move || ctx.dispatch_in_picker(FlowEvent::Close),
                 );
             }
         });
@@ -64,7 +64,7 @@ impl Ctx {
                 if let Err(e) = ctx.session(false).await
                     && e.kind == ErrorKind::LinkExpired
                 {
-                    ctx.dispatch(FlowEvent::RequestFailed(e));
+                    ctx.dispatch_in_picker(FlowEvent::RequestFailed(e));
                 }
             });
         }
@@ -140,13 +140,14 @@ pub(super) fn start_up(ctx: Ctx) -> Result<(), ChunkError> {
     Ok(())
 }
 
-/// An event the first view's code sent, through the flow's machine (split point `picker`).
+/// An event the first view's code sent, through the picker's part of the flow's machine (split
+/// point `picker`; the rest of the machine is the later steps' or the hand-off's).
 #[cfg_attr(
     feature = "split",
     leptos::wasm_split::wasm_split(picker, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
 pub(super) fn picker_dispatch(ctx: Ctx, event: FlowEvent) -> Result<(), ChunkError> {
-    ctx.dispatch(event);
+    ctx.dispatch_in_picker(event);
     Ok(())
 }
 
@@ -228,9 +229,9 @@ fn picker_view(ctx: Ctx) -> impl IntoView {
                     institutions=institutions
                     filters=filters
                     query=query
-                    on_query=move |q| ctx.dispatch(FlowEvent::Search(q))
+                    on_query=move |q| ctx.dispatch_in_picker(FlowEvent::Search(q))
                     on_select=move |i| ctx.select(i)
-                    on_escape=move |_| ctx.dispatch(FlowEvent::Back)
+                    on_escape=move |_| ctx.dispatch_in_picker(FlowEvent::Back)
                 />
             }
             .into_any()

@@ -157,6 +157,17 @@ impl Ctx {
     }
 }
 
+/// An event the picker's module has no transition for, through the whole flow machine (split
+/// point `flow`, beside the form's and the job's screens).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(flow, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+pub(super) fn flow_dispatch(ctx: Ctx, event: FlowEvent) -> Result<(), ChunkError> {
+    ctx.dispatch(event);
+    Ok(())
+}
+
 /// The I/O the later steps ask for (in the `flow` module, beside their screens).
 #[cfg_attr(
     feature = "split",

@@ -415,6 +415,45 @@ pub fn next_on_first_view(
     }
 }
 
+/// [`next`] for the events of the picker (searching, choosing a bank, going back, the
+/// picker's failures) and those of [`next_on_first_view`]; every other event back untouched
+/// (`Err`) for the caller to run through [`next`] where the rest of the machine is at hand (the
+/// app keeps it, with the job's and the form's transitions, out of the picker's code).
+#[allow(clippy::result_large_err)]
+pub fn next_in_picker(
+    state: FlowState,
+    event: FlowEvent,
+) -> Result<(FlowState, Vec<FlowEffect>), (FlowState, FlowEvent)> {
+    use FlowEvent as E;
+    use FlowState as S;
+
+    let (state, event) = match next_on_first_view(state, event) {
+        Ok(done) => return Ok(done),
+        Err(back) => back,
+    };
+    let before = Screen::of(&state);
+    let after = match (state, event) {
+        (S::Picking { .. }, E::Search(query)) => S::Picking { query },
+        (S::Idle | S::Picking { .. }, E::Select(institution)) if is_selectable(&institution) => {
+            form(
+                Attempt {
+                    institution,
+                    login_id: None,
+                },
+                None,
+            )
+        }
+        // A bank that cannot be chosen changes nothing.
+        (state @ S::Picking { .. }, E::Select(_)) => state,
+        (S::Picking { .. }, E::Back) => S::Idle,
+        (S::Picking { .. }, E::RequestFailed(error)) => fail(None, error, None, Resume::Picker),
+        (S::Picking { .. }, E::TokenExpired) => fail(None, expired(), None, Resume::Picker),
+        other => return Err(other),
+    };
+    let effects = effects::entering(&before, &after);
+    Ok((after, effects))
+}
+
 /// The new state, one arm per (state, event) that changes something.
 fn transition(state: FlowState, event: FlowEvent) -> FlowState {
     use FlowEvent as E;

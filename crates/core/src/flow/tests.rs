@@ -599,6 +599,49 @@ proptest! {
             Err(back) => prop_assert_eq!(back, (st, event)),
         }
     }
+
+    #[test]
+    fn the_pickers_transitions_are_next_s(
+        events in proptest::collection::vec(arb_event(), 0..20),
+        event in prop_oneof![arb_event(), Just(FlowEvent::Select(in_outage()))],
+    ) {
+        let st = events.into_iter().fold(FlowState::Idle, go);
+        match next_in_picker(st.clone(), event.clone()) {
+            Ok(done) => prop_assert_eq!(done, next(st, event)),
+            // Handed back untouched, for `next`.
+            Err(back) => prop_assert_eq!(back, (st, event)),
+        }
+    }
+}
+
+fn in_outage() -> InstitutionSummary {
+    InstitutionSummary {
+        status: "major-outage".into(),
+        ..hooli()
+    }
+}
+
+#[test]
+fn the_picker_searches_chooses_goes_back_and_fails_itself() {
+    let picking = go(FlowState::Idle, FlowEvent::Open);
+    for event in [
+        FlowEvent::Search("hoo".into()),
+        FlowEvent::Select(hooli()),
+        FlowEvent::Select(in_outage()),
+        FlowEvent::Back,
+        FlowEvent::RequestFailed(errors::network_failure()),
+        FlowEvent::TokenExpired,
+        FlowEvent::Close,
+    ] {
+        let done = next_in_picker(picking.clone(), event.clone()).unwrap();
+        assert_eq!(done, next(picking.clone(), event));
+    }
+    // The form's, the job's and the failure screen's events are the rest of the machine's.
+    let form = go(picking.clone(), FlowEvent::Select(hooli()));
+    assert!(next_in_picker(form.clone(), submit("gavinBelson", "hooli2016")).is_err());
+    assert!(next_in_picker(form, FlowEvent::Back).is_err());
+    assert!(next_in_picker(picking.clone(), FlowEvent::Open).is_err());
+    assert!(next_in_picker(picking, FlowEvent::Retry).is_err());
 }
 
 #[test]
