@@ -8,10 +8,12 @@
 
 mod basiq;
 mod consent;
+mod js_object;
 mod server;
 
 pub use basiq::Basiq;
 pub use consent::*;
+pub use js_object::{JsObject, parse_object};
 pub use server::*;
 
 use bank_connect_core::errors::{self, UserError};
@@ -56,6 +58,26 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, UserError>
         .json::<T>()
         .await
         .map_err(|_| errors::undecodable_body(status))
+}
+
+/// The answer of a request read with `read` from the JSON object the browser parsed (no
+/// serde), or its classified failure; an answer that is not such an object is undecodable.
+async fn decode_object<T>(
+    response: Response,
+    read: impl FnOnce(&JsObject) -> Option<T>,
+) -> Result<T, UserError> {
+    if !response.ok() {
+        return Err(fail(response).await);
+    }
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|_| errors::undecodable_body(status))?;
+    parse_object(&text)
+        .as_ref()
+        .and_then(read)
+        .ok_or_else(|| errors::undecodable_body(status))
 }
 
 /// A path segment for an id (ids are UUID-like; anything else cannot add segments).

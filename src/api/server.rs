@@ -8,7 +8,7 @@ use bank_connect_core::errors::{self, UserError};
 use bank_connect_core::{InstitutionDirectory, PublicConfig};
 use gloo_net::http::{Request, Response};
 
-use super::{decode, json, ok, segment, send};
+use super::{decode, decode_object, json, ok, segment, send};
 
 /// What `GET /api/institutions` answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,10 +52,11 @@ async fn early(name: &str, path: &str) -> Option<Result<Response, UserError>> {
 
 /// `GET /api/config`: where Basiq is and which institutions to offer.
 pub async fn fetch_config() -> Result<PublicConfig, UserError> {
-    match early("config", "/api/config").await {
-        Some(response) => decode(response?).await,
-        None => json(Request::get("/api/config").build()).await,
-    }
+    let response = match early("config", "/api/config").await {
+        Some(response) => response?,
+        None => send(Request::get("/api/config").build()).await?,
+    };
+    decode_object(response, PublicConfig::from_object).await
 }
 
 /// `GET /api/institutions`, conditional on the cached ETag (`etag`).

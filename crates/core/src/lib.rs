@@ -3,7 +3,8 @@
 //! House rules: no web-sys, no tokio, no clock calls (time is a parameter).
 //!
 //! - [`api_types`]: the server's own `/api/*` answers; [`basiq`]: Basiq 2.1 wire types; [`directory`]: the compact institution list;
-//!   [`config`]: the public settings; [`money`]: exact amounts.
+//!   [`config`]: the public settings; [`money`]: exact amounts; [`fields`]: reading a JSON
+//!   object's fields whoever parsed it (the browser's `JSON.parse` in the app).
 //! - [`search`]: the picker's institution search; [`cache`]: the directory's localStorage codec;
 //!   [`case`]: upper and lower case without the Unicode tables.
 //! - [`flow`]: the connect-flow state machine; [`job`]: following one Basiq job (polling, step
@@ -30,6 +31,7 @@ pub mod connections;
 pub mod directory;
 pub mod embed;
 pub mod errors;
+pub mod fields;
 pub mod flow;
 pub mod forget;
 pub mod handoff;
