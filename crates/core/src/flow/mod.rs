@@ -265,6 +265,17 @@ fn form(attempt: Attempt, notice: Option<UserError>) -> FlowState {
     })
 }
 
+/// The credential form of a bank just chosen in the picker.
+fn chosen(institution: InstitutionSummary) -> FlowState {
+    form(
+        Attempt {
+            institution,
+            login_id: None,
+        },
+        None,
+    )
+}
+
 fn picking() -> FlowState {
     FlowState::Picking {
         query: String::new(),
@@ -435,13 +446,7 @@ pub fn next_in_picker(
     let after = match (state, event) {
         (S::Picking { .. }, E::Search(query)) => S::Picking { query },
         (S::Idle | S::Picking { .. }, E::Select(institution)) if is_selectable(&institution) => {
-            form(
-                Attempt {
-                    institution,
-                    login_id: None,
-                },
-                None,
-            )
+            chosen(institution)
         }
         // A bank that cannot be chosen changes nothing.
         (state @ S::Picking { .. }, E::Select(_)) => state,
@@ -467,13 +472,7 @@ fn transition(state: FlowState, event: FlowEvent) -> FlowState {
         (S::Idle | S::Succeeded(_) | S::Failed(_), E::Open) => picking(),
         (S::Picking { .. }, E::Search(query)) => S::Picking { query },
         (S::Idle | S::Picking { .. }, E::Select(institution)) if is_selectable(&institution) => {
-            form(
-                Attempt {
-                    institution,
-                    login_id: None,
-                },
-                None,
-            )
+            chosen(institution)
         }
         (S::Picking { .. }, E::Back) => S::Idle,
         (S::Picking { .. }, E::RequestFailed(error)) => fail(None, error, None, Resume::Picker),
