@@ -99,7 +99,7 @@ pub async fn fetch_token(body: &TokenRequestBody) -> Result<TokenGrantBody, User
             .body(text),
         None => Request::post("/api/token").build(),
     };
-    json(request).await
+    decode_object(send(request).await?, TokenGrantBody::from_object).await
 }
 
 /// `DELETE /api/session[?delete_user=true]`: this browser's session ends at the server (its

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::fields::JsonObject;
+
 /// `POST /api/token` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -12,6 +14,18 @@ pub struct TokenGrantBody {
     pub expires_in: u64,
     /// The Basiq user the token is bound to.
     pub user_id: String,
+}
+
+impl TokenGrantBody {
+    /// The grant from `POST /api/token`'s object as the browser parsed it; `None` where the
+    /// serde derive would refuse it.
+    pub fn from_object(o: &impl JsonObject) -> Option<Self> {
+        Some(Self {
+            access_token: o.string("access_token").required()?,
+            expires_in: o.whole("expires_in").required()?,
+            user_id: o.string("user_id").required()?,
+        })
+    }
 }
 
 /// `POST /api/token` body, as the widget sends it: empty fields are left out.
@@ -185,6 +199,37 @@ pub struct RefreshStarted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn a_token_grant_reads_from_its_fields_as_serde_reads_it() {
+        let grant = json!({"access_token": "eyJ.x.y", "expires_in": 3600, "user_id": "u-1"});
+        let mut cases = vec![
+            grant.clone(),
+            json!({"extra": 1, "access_token": "a", "expires_in": 0, "user_id": ""}),
+        ];
+        for (key, value) in [
+            ("access_token", Value::Null),
+            ("access_token", json!(1)),
+            ("expires_in", json!("3600")),
+            ("expires_in", json!(-5)),
+            ("expires_in", json!(2.5)),
+            ("user_id", json!(["u"])),
+        ] {
+            let mut bad = grant.clone();
+            bad[key] = value;
+            cases.push(bad);
+        }
+        let mut missing = grant.clone();
+        missing.as_object_mut().unwrap().remove("user_id");
+        cases.push(missing);
+        for v in cases {
+            let serde = serde_json::from_value::<TokenGrantBody>(v.clone()).ok();
+            let fields = TokenGrantBody::from_object(v.as_object().unwrap());
+            assert_eq!(fields, serde, "{v}");
+        }
+        assert!(TokenGrantBody::from_object(grant.as_object().unwrap()).is_some());
+    }
 
     #[test]
     fn a_token_request_sends_only_what_is_set() {
