@@ -1,6 +1,7 @@
 //! Small browser helpers for the container: the clock, an async sleep, focus, and the
 //! institution cache in localStorage (through `gloo-storage`; any storage failure is a miss).
 
+use bank_connect_core::InstitutionSummary;
 use bank_connect_core::cache::{self, CACHE_KEY, CacheEntry, CacheRead};
 use gloo_storage::Storage;
 use wasm_bindgen::JsCast;
@@ -85,6 +86,47 @@ pub fn read_cache(now_ms: u64, ttl_ms: u64) -> CacheRead {
 pub fn write_cache(entry: &CacheEntry) {
     if storage_available() {
         let _ = gloo_storage::LocalStorage::raw().set_item(CACHE_KEY, &cache::encode(entry));
+    }
+}
+
+/// Stores the directory (its list shared with the page, not copied) once the page is idle, so
+/// encoding and storing about 100 kB never delays the frame that shows the list; a full or
+/// disabled storage is ignored.
+pub fn write_cache_when_idle(
+    fetched_at_ms: u64,
+    etag: Option<String>,
+    version: u32,
+    institutions: std::sync::Arc<Vec<InstitutionSummary>>,
+) {
+    let write = move || {
+        if storage_available() {
+            let value =
+                cache::encode_shared(fetched_at_ms, etag.as_deref(), version, &institutions);
+            let _ = gloo_storage::LocalStorage::raw().set_item(CACHE_KEY, &value);
+        }
+    };
+    // Once, from whichever of the idle callback or its fallback runs.
+    let once = std::rc::Rc::new(std::cell::Cell::new(Some(write)));
+    let run = {
+        let once = once.clone();
+        move || {
+            if let Some(write) = once.take() {
+                write();
+            }
+        }
+    };
+    if leptos::prelude::request_idle_callback_with_handle(run).is_err() {
+        // No requestIdleCallback (Safari): in a task after the next frame.
+        leptos::prelude::request_animation_frame(move || {
+            leptos::prelude::set_timeout(
+                move || {
+                    if let Some(write) = once.take() {
+                        write();
+                    }
+                },
+                std::time::Duration::ZERO,
+            );
+        });
     }
 }
 

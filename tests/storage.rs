@@ -2,7 +2,7 @@
 //! corrupt, old or missing value is a miss, never an error.
 #![cfg(target_arch = "wasm32")]
 
-use bank_connect::browser::{read_cache, write_cache};
+use bank_connect::browser::{read_cache, sleep, write_cache, write_cache_when_idle};
 use bank_connect_core::InstitutionSummary;
 use bank_connect_core::cache::{CACHE_KEY, CacheEntry, CacheRead, MissReason};
 use bank_connect_core::directory::{DIRECTORY_SCHEMA_VERSION, InstitutionDirectory};
@@ -55,6 +55,27 @@ fn the_cache_round_trips_and_ages() {
     }
     assert!(matches!(read_cache(20_000, 10_000), CacheRead::Stale(_)));
     assert_eq!(read_cache(2_000, 10_000).etag(), Some("\"abc\""));
+    storage().remove_item(CACHE_KEY).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_shared_list_is_stored_once_the_page_is_idle() {
+    storage().remove_item(CACHE_KEY).unwrap();
+    let e = entry(1_000);
+    let institutions = std::sync::Arc::new(e.directory.institutions.clone());
+    write_cache_when_idle(1_000, e.etag.clone(), e.directory.version, institutions);
+    assert_eq!(
+        read_cache(2_000, 10_000),
+        CacheRead::Miss(MissReason::Absent),
+        "not in the task that asked"
+    );
+    for _ in 0..100 {
+        if !matches!(read_cache(2_000, 10_000), CacheRead::Miss(_)) {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(read_cache(2_000, 10_000), CacheRead::Fresh(e));
     storage().remove_item(CACHE_KEY).unwrap();
 }
 

@@ -313,7 +313,15 @@ async fn the_picker_works_from_the_cache_when_the_directory_cannot_be_fetched() 
         h.driver.goto(h.url("/")).await.unwrap();
         h.click_button("+ Connect a bank").await;
         h.find(By::Css("[role='option']")).await;
-        let stored = h.readable_storage().await;
+        // Stored once the page is idle after showing the list.
+        let mut stored = h.readable_storage().await;
+        for _ in 0..50 {
+            if stored.contains("bank-connect.institutions") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            stored = h.readable_storage().await;
+        }
         assert!(
             stored.contains("bank-connect.institutions"),
             "the directory is cached"

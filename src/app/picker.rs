@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bank_connect_core::Filters;
-use bank_connect_core::cache::{CacheEntry, CacheRead};
+use bank_connect_core::cache::CacheRead;
 use bank_connect_core::errors::ErrorKind;
 use bank_connect_core::flow::{FlowEvent, FlowState};
 use leptos::prelude::*;
@@ -80,45 +80,44 @@ impl Ctx {
         let ctx = *self;
         let read = browser::read_cache(now_ms(), DIRECTORY_TTL_MS);
         let fresh = matches!(read, CacheRead::Fresh(_));
-        let etag = read.etag().map(str::to_string);
-        let cached = read.into_entry();
-        if let Some(entry) = &cached
+        // The cached list goes into the `Arc` the page shows: never two copies of it.
+        let cached = read.into_entry().map(|entry| {
+            (
+                entry.etag,
+                entry.directory.version,
+                Arc::new(entry.directory.institutions),
+            )
+        });
+        if let Some((_, _, institutions)) = &cached
             && (fresh || !browser::online())
         {
-            ctx.directory
-                .set(Some(Arc::new(entry.directory.institutions.clone())));
+            ctx.directory.set(Some(institutions.clone()));
         }
         spawn_local(async move {
-            let answer = api::fetch_institutions(etag.as_deref()).await;
+            let etag = cached.as_ref().and_then(|(etag, _, _)| etag.as_deref());
+            let answer = api::fetch_institutions(etag).await;
             ctx.directory_loading.set_value(false);
             match answer {
                 Ok(DirectoryAnswer::NotModified) => {
-                    if let Some(entry) = cached {
+                    if let Some((etag, version, institutions)) = cached {
                         if ctx.directory.with_untracked(Option::is_none) {
-                            ctx.directory
-                                .set(Some(Arc::new(entry.directory.institutions.clone())));
+                            ctx.directory.set(Some(institutions.clone()));
                         }
-                        browser::write_cache(&entry.revalidated(now_ms()));
+                        browser::write_cache_when_idle(now_ms(), etag, version, institutions);
                     }
                 }
                 Ok(DirectoryAnswer::Fresh { directory, etag }) => {
-                    // Written from the entry, then moved out of it: never two copies at once.
-                    let entry = CacheEntry {
-                        fetched_at_ms: now_ms(),
-                        etag,
-                        directory,
-                    };
-                    browser::write_cache(&entry);
-                    ctx.directory
-                        .set(Some(Arc::new(entry.directory.institutions)));
+                    let version = directory.version;
+                    let institutions = Arc::new(directory.institutions);
+                    ctx.directory.set(Some(institutions.clone()));
                     ctx.directory_error.set(None);
+                    browser::write_cache_when_idle(now_ms(), etag, version, institutions);
                 }
                 Err(e) => {
                     // A stale copy beats nothing when the network fails.
-                    if let Some(entry) = cached {
+                    if let Some((_, _, institutions)) = cached {
                         if ctx.directory.with_untracked(Option::is_none) {
-                            ctx.directory
-                                .set(Some(Arc::new(entry.directory.institutions.clone())));
+                            ctx.directory.set(Some(institutions));
                         }
                     } else if ctx.directory.with_untracked(Option::is_none) {
                         ctx.directory_error.set(Some(e));

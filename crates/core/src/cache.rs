@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::directory::{DIRECTORY_SCHEMA_VERSION, InstitutionDirectory};
+use crate::directory::{DIRECTORY_SCHEMA_VERSION, InstitutionDirectory, InstitutionSummary};
 
 /// The localStorage key; its suffix changes with [`CACHE_SCHEMA`].
 pub const CACHE_KEY: &str = "bank-connect.institutions.v1";
@@ -106,13 +106,38 @@ struct SchemaProbe {
     schema: serde_json::Number,
 }
 
+/// A directory's layout, borrowed (serialises as [`InstitutionDirectory`] does).
+#[derive(Serialize)]
+struct DirectoryRef<'a> {
+    version: u32,
+    institutions: &'a [InstitutionSummary],
+}
+
 /// Serialises an entry for localStorage.
 pub fn encode(entry: &CacheEntry) -> String {
+    encode_shared(
+        entry.fetched_at_ms,
+        entry.etag.as_deref(),
+        entry.directory.version,
+        &entry.directory.institutions,
+    )
+}
+
+/// [`encode`] of an entry whose list is shared with the page (no copy of it is made).
+pub fn encode_shared(
+    fetched_at_ms: u64,
+    etag: Option<&str>,
+    version: u32,
+    institutions: &[InstitutionSummary],
+) -> String {
     let stored = Stored {
         schema: CACHE_SCHEMA,
-        fetched_at_ms: entry.fetched_at_ms,
-        etag: entry.etag.clone(),
-        directory: &entry.directory,
+        fetched_at_ms,
+        etag: etag.map(str::to_owned),
+        directory: DirectoryRef {
+            version,
+            institutions,
+        },
     };
     serde_json::to_string(&stored).unwrap_or_default()
 }
@@ -207,6 +232,33 @@ mod tests {
             decode(Some(&encode(&again)), 12 * HOUR, HOUR),
             CacheRead::Fresh(_)
         ));
+    }
+
+    #[test]
+    fn a_shared_list_is_stored_as_the_owned_directory_is() {
+        let e = entry(7);
+        let owned = serde_json::to_value(Stored {
+            schema: CACHE_SCHEMA,
+            fetched_at_ms: e.fetched_at_ms,
+            etag: e.etag.clone(),
+            directory: &e.directory,
+        })
+        .unwrap();
+        let shared: Value = serde_json::from_str(&encode(&e)).unwrap();
+        assert_eq!(shared, owned);
+        assert_eq!(
+            decode(
+                Some(&encode_shared(
+                    7,
+                    None,
+                    DIRECTORY_SCHEMA_VERSION,
+                    &e.directory.institutions
+                )),
+                7,
+                HOUR
+            ),
+            CacheRead::Fresh(CacheEntry { etag: None, ..e })
+        );
     }
 
     #[test]
