@@ -105,29 +105,7 @@ pub fn write_cache_when_idle(
             let _ = gloo_storage::LocalStorage::raw().set_item(CACHE_KEY, &value);
         }
     };
-    // Once, from whichever of the idle callback or its fallback runs.
-    let once = std::rc::Rc::new(std::cell::Cell::new(Some(write)));
-    let run = {
-        let once = once.clone();
-        move || {
-            if let Some(write) = once.take() {
-                write();
-            }
-        }
-    };
-    if leptos::prelude::request_idle_callback_with_handle(run).is_err() {
-        // No requestIdleCallback (Safari): in a task after the next frame.
-        leptos::prelude::request_animation_frame(move || {
-            leptos::prelude::set_timeout(
-                move || {
-                    if let Some(write) = once.take() {
-                        write();
-                    }
-                },
-                std::time::Duration::ZERO,
-            );
-        });
-    }
+    crate::schedule::when_idle(write);
 }
 
 /// True unless the browser says it is offline.

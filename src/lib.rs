@@ -11,6 +11,7 @@ pub mod browser;
 pub mod components;
 pub mod connections;
 pub mod embed;
+pub mod schedule;
 pub mod split;
 
 pub use app::App;

@@ -196,12 +196,7 @@ fn preload_later_steps(consent_ui: bool) {
                 preload!(preload_flow);
             }
         };
-        request_animation_frame(move || {
-            if request_idle_callback_with_handle(start).is_err() {
-                // No requestIdleCallback (Safari): just after this frame.
-                set_timeout(start, std::time::Duration::ZERO);
-            }
-        });
+        request_animation_frame(move || crate::schedule::when_idle(start));
     }
 }
 

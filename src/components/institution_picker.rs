@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{InstitutionLogo, logo_pending};
+use crate::schedule::{after_next_paint, when_idle};
 
 /// The most options rendered at once; typing narrows the rest.
 pub const MAX_SHOWN: usize = 60;
@@ -160,18 +161,6 @@ pub fn InstitutionPicker(
             </Show>
         </div>
     }
-}
-
-/// Runs `f` when the page is next idle (just after the next frame without requestIdleCallback).
-fn when_idle(f: impl Fn() + Copy + 'static) {
-    if request_idle_callback_with_handle(f).is_err() {
-        after_next_paint(f);
-    }
-}
-
-/// Runs `f` in a task after the next frame is painted.
-fn after_next_paint(f: impl FnOnce() + 'static) {
-    request_animation_frame(move || set_timeout(f, std::time::Duration::ZERO));
 }
 
 /// The search box: the combobox that controls the listbox and points at its active option.
