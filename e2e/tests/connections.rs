@@ -279,6 +279,27 @@ async fn two_banks_refresh_not_again_too_soon_and_mfa_on_refresh() {
     .await;
 }
 
+/// Both of Pied Piper's questions, when connecting and on a refresh from its card, over 150 ms
+/// of added latency, each answer typed while the job's polls land.
+#[tokio::test]
+async fn mfa_when_connecting_and_on_a_refresh_over_added_latency() {
+    Harness::run_with(&["--sandbox-speed", "5"], |h| async move {
+        h.add_latency(150).await;
+        h.driver.goto(h.url("/")).await.unwrap();
+        connect_pied_piper(&h).await;
+        h.connection_card("Pied Piper Bank").await;
+        h.click_button("Refresh Pied Piper Bank").await;
+        h.heading("Enter the code from your bank").await;
+        h.type_across_polls("OTP Password", "1234").await;
+        h.click_button("Continue").await;
+        h.find(By::XPath(
+            "//p[@role='status'][normalize-space()='Pied Piper Bank refreshed.']",
+        ))
+        .await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn basiq_rate_limit_and_a_failed_refresh_keep_the_old_data_with_the_error_beside() {
     Harness::run(|h| async move {
