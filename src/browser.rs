@@ -69,17 +69,27 @@ fn storage_available() -> bool {
     web_sys::window().is_some_and(|w| matches!(w.local_storage(), Ok(Some(_))))
 }
 
-/// The cached directory, decoded by core (`Miss` on anything unusable).
+/// `localStorage.getItem(key)` as a JS value (web_sys's copies the text into wasm memory).
+fn stored_value(key: &str) -> Option<wasm_bindgen::JsValue> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    let get = js_sys::Reflect::get(&storage, &"getItem".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    get.call1(&storage, &key.into())
+        .ok()
+        .filter(|v| !v.is_null() && !v.is_undefined())
+}
+
+/// The cached directory, parsed by the browser (`JSON.parse`, the text never copied into wasm
+/// memory) and read by core (`Miss` on anything unusable).
 pub fn read_cache(now_ms: u64, ttl_ms: u64) -> CacheRead {
-    let raw = if storage_available() {
-        gloo_storage::LocalStorage::raw()
-            .get_item(CACHE_KEY)
-            .ok()
-            .flatten()
-    } else {
-        None
-    };
-    cache::decode(raw.as_deref(), now_ms, ttl_ms)
+    cache::decode_with(
+        stored_value(CACHE_KEY),
+        |v| crate::api::parse_js_object(&v),
+        now_ms,
+        ttl_ms,
+    )
 }
 
 /// Stores the directory; a full or disabled storage is ignored (the list works from memory).

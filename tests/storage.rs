@@ -98,3 +98,45 @@ fn corrupt_or_old_values_are_misses() {
     ));
     storage().remove_item(CACHE_KEY).unwrap();
 }
+
+#[wasm_bindgen_test]
+fn stored_values_read_through_json_parse_as_core_reads_them() {
+    let written = bank_connect_core::cache::encode(&entry(1_000));
+    let mut odd_entry: serde_json::Value = serde_json::from_str(&written).unwrap();
+    odd_entry["directory"]["institutions"][0]["averageDurationMs"] = (-3).into();
+    let mut extra: serde_json::Value = serde_json::from_str(&written).unwrap();
+    extra["directory"]["institutions"][0]["logo"] = "/l.svg".into();
+    extra["later"] = serde_json::json!({"x": [1]});
+    for raw in [
+        written.clone(),
+        extra.to_string(),
+        odd_entry.to_string(),
+        String::new(),
+        "null".into(),
+        "[]".into(),
+        "\"text\"".into(),
+        "7".into(),
+        r#"{"schema":"1"}"#.into(),
+        r#"{"schema":-1}"#.into(),
+        r#"{"schema":2,"x":1}"#.into(),
+        r#"{"schema":1,"fetched_at_ms":5,"etag":null,"directory":[]}"#.into(),
+        r#"{"schema":1,"fetched_at_ms":5,"etag":7,"directory":{"version":1,"institutions":[]}}"#
+            .into(),
+        r#"{"schema":1,"fetched_at_ms":5,"directory":{"version":1,"institutions":[]}}"#.into(),
+        r#"{"schema":1,"fetched_at_ms":5,"etag":null,"directory":{"version":2,"institutions":[]}}"#
+            .into(),
+        r#"{"schema":1,"fetched_at_ms":5,"etag":null,"directory":{"version":1,"institutions":[1]}}"#
+            .into(),
+        written.replace("Hooli Bank", "Hooli \\\"Bank\\\" \\u00e9\\n"),
+        written[..written.len() - 1].to_string(),
+        "[".repeat(10_000),
+    ] {
+        storage().set_item(CACHE_KEY, &raw).unwrap();
+        assert_eq!(
+            read_cache(2_000, 10_000),
+            bank_connect_core::cache::decode(Some(&raw), 2_000, 10_000),
+            "{raw}"
+        );
+    }
+    storage().remove_item(CACHE_KEY).unwrap();
+}

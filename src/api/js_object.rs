@@ -54,9 +54,44 @@ impl JsonObject for JsObject {
             array.iter().map(|s| s.as_string()).collect()
         })
     }
+
+    fn number(&self, key: &str) -> Field<f64> {
+        self.field(key, |v| v.as_f64())
+    }
+
+    fn object(&self, key: &str) -> Field<Self> {
+        self.field(key, JsObject::new)
+    }
+
+    fn objects(&self, key: &str) -> Field<Vec<Self>> {
+        self.field(key, objects)
+    }
+}
+
+/// The objects of `value` when it is an array of JSON objects (an element of another type
+/// refuses it).
+pub fn objects(value: JsValue) -> Option<Vec<JsObject>> {
+    let array = value.dyn_into::<js_sys::Array>().ok()?;
+    array.iter().map(JsObject::new).collect()
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` of a JS value (js_sys's takes a Rust string, which would be copied out).
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// `text` parsed by the browser (`JSON.parse`), when it is a JSON object.
 pub fn parse_object(text: &str) -> Option<JsObject> {
     js_sys::JSON::parse(text).ok().and_then(JsObject::new)
+}
+
+/// A JS string parsed by the browser (`JSON.parse`), when it is a JSON object; the text never
+/// crosses into wasm memory. Anything but a string is not one.
+pub fn parse_js_object(text: &JsValue) -> Option<JsObject> {
+    if !text.is_string() {
+        return None;
+    }
+    json_parse(text).ok().and_then(JsObject::new)
 }

@@ -13,7 +13,7 @@ mod server;
 
 pub use basiq::Basiq;
 pub use consent::*;
-pub use js_object::{JsObject, parse_object};
+pub use js_object::{JsObject, objects, parse_js_object, parse_object};
 pub use server::*;
 
 use bank_connect_core::errors::{self, UserError};
@@ -28,8 +28,16 @@ async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, Use
 async fn fail(response: Response) -> UserError {
     let status = response.status();
     let retry_after = response.headers().get("retry-after");
-    let body = response.text().await.unwrap_or_default();
-    errors::from_http(status, &body, retry_after.as_deref())
+    let body = parsed(response).await.and_then(JsObject::new);
+    errors::from_http_object(status, body.as_ref(), retry_after.as_deref())
+}
+
+/// The answer's body as the browser parsed it (`Response.json()`: the text never crosses into
+/// wasm memory); `None` when it is not JSON or could not be read.
+async fn parsed(response: Response) -> Option<wasm_bindgen::JsValue> {
+    let raw: web_sys::Response = response.into();
+    let promise = raw.json().ok()?;
+    wasm_bindgen_futures::JsFuture::from(promise).await.ok()
 }
 
 /// The answer of a request, or its classified failure.
@@ -69,16 +77,31 @@ async fn decode_object<T>(
     response: Response,
     read: impl FnOnce(&JsObject) -> Option<T>,
 ) -> Result<T, UserError> {
+    decode_parsed(response, |v| JsObject::new(v).as_ref().and_then(read)).await
+}
+
+/// The answer of a request read from the JSON array of objects the browser parsed, each with
+/// `read` (no serde), or its classified failure; anything else is undecodable.
+async fn decode_list<T>(
+    response: Response,
+    read: impl Fn(&JsObject) -> Option<T>,
+) -> Result<Vec<T>, UserError> {
+    decode_parsed(response, |v| {
+        objects(v).and_then(|list| list.iter().map(&read).collect())
+    })
+    .await
+}
+
+async fn decode_parsed<T>(
+    response: Response,
+    read: impl FnOnce(wasm_bindgen::JsValue) -> Option<T>,
+) -> Result<T, UserError> {
     if !response.ok() {
         return Err(fail(response).await);
     }
     let status = response.status();
-    let text = response
-        .text()
+    parsed(response)
         .await
-        .map_err(|_| errors::undecodable_body(status))?;
-    parse_object(&text)
-        .as_ref()
         .and_then(read)
         .ok_or_else(|| errors::undecodable_body(status))
 }

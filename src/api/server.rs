@@ -8,7 +8,7 @@ use bank_connect_core::errors::{self, UserError};
 use bank_connect_core::{InstitutionDirectory, PublicConfig};
 use gloo_net::http::{Request, Response};
 
-use super::{decode, decode_object, json, ok, segment, send};
+use super::{decode_list, decode_object, json, ok, segment, send};
 
 /// What `GET /api/institutions` answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +81,7 @@ pub async fn fetch_institutions(etag: Option<&str>) -> Result<DirectoryAnswer, U
         return Ok(DirectoryAnswer::NotModified);
     }
     let etag = fresh_etag;
-    let directory = decode::<InstitutionDirectory>(response).await?;
+    let directory = decode_object(response, InstitutionDirectory::from_object).await?;
     Ok(DirectoryAnswer::Fresh { directory, etag })
 }
 
@@ -115,22 +115,18 @@ pub async fn forget_session(delete_user: bool) -> Result<(), UserError> {
 
 /// `GET /api/accounts`: the session user's accounts, numbers masked by the server.
 pub async fn fetch_accounts() -> Result<Vec<AccountView>, UserError> {
-    json(
-        Request::get("/api/accounts")
-            .header("Accept", "application/json")
-            .build(),
-    )
-    .await
+    let request = Request::get("/api/accounts")
+        .header("Accept", "application/json")
+        .build();
+    decode_list(send(request).await?, AccountView::from_object).await
 }
 
 /// `GET /api/connections`: the session user's connections.
 pub async fn list_connections() -> Result<Vec<ConnectionView>, UserError> {
-    json(
-        Request::get("/api/connections")
-            .header("Accept", "application/json")
-            .build(),
-    )
-    .await
+    let request = Request::get("/api/connections")
+        .header("Accept", "application/json")
+        .build();
+    decode_list(send(request).await?, ConnectionView::from_object).await
 }
 
 /// `GET /api/connections/{id}/transactions?account=&limit=&next=`: one page of an account's

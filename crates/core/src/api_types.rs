@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::fields::JsonObject;
+use crate::fields::{JsonObject, ObjectText};
 
 /// `POST /api/token` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,7 +49,21 @@ pub struct TokenRequestBody {
 impl TokenRequestBody {
     /// The body as JSON text, or `None` when every field is empty (no body is sent).
     pub fn to_json(&self) -> Option<String> {
-        (*self != Self::default()).then(|| serde_json::to_string(self).unwrap_or_default())
+        if *self == Self::default() {
+            return None;
+        }
+        let mut o = ObjectText::new();
+        o.some_string("link_token", self.link_token.as_deref());
+        for (key, set) in [
+            ("fresh", self.fresh),
+            ("new_session", self.new_session),
+            ("embedded", self.embedded),
+        ] {
+            if set {
+                o.boolean(key, true);
+            }
+        }
+        Some(o.finish())
     }
 }
 
@@ -75,6 +89,17 @@ pub struct ApiErrorBody {
     pub code: String,
     /// A sentence for the person.
     pub message: String,
+}
+
+impl ApiErrorBody {
+    /// The error from its object as the browser parsed it; `None` where the serde derive would
+    /// refuse it.
+    pub fn from_object(o: &impl JsonObject) -> Option<Self> {
+        Some(Self {
+            code: o.string("code").required()?,
+            message: o.string("message").required()?,
+        })
+    }
 }
 
 /// A connection as the connections view shows it.
@@ -111,6 +136,25 @@ pub struct ConnectionView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(ignore))]
     pub expiry_date: Option<String>,
+}
+
+impl ConnectionView {
+    /// The connection from its object as the browser parsed it; `None` where the serde derive
+    /// would refuse it.
+    pub fn from_object(o: &impl JsonObject) -> Option<Self> {
+        Some(Self {
+            id: o.string("id").required()?,
+            status: o.string("status").required()?,
+            institution_id: o.string("institutionId").required()?,
+            institution_name: o.string("institutionName").required()?,
+            institution_logo: o.string("institutionLogo").optional()?,
+            last_used: o.string("lastUsed").optional()?,
+            created_date: o.string("createdDate").optional()?,
+            mfa_enabled: o.boolean("mfaEnabled").or_default(false)?,
+            method: o.string("method").optional()?,
+            expiry_date: o.string("expiryDate").optional()?,
+        })
+    }
 }
 
 /// A consent (Basiq 3.0) as the connections view shows it (`GET /api/consents`).
@@ -154,6 +198,25 @@ pub struct AccountView {
     /// When the bank data was fetched (RFC 3339).
     #[serde(default)]
     pub last_updated: Option<String>,
+}
+
+impl AccountView {
+    /// The account from its object as the browser parsed it; `None` where the serde derive
+    /// would refuse it.
+    pub fn from_object(o: &impl JsonObject) -> Option<Self> {
+        Some(Self {
+            id: o.string("id").required()?,
+            connection_id: o.string("connectionId").required()?,
+            institution_id: o.string("institutionId").required()?,
+            name: o.string("name").required()?,
+            masked_number: o.string("maskedNumber").required()?,
+            balance: o.string("balance").required()?,
+            available_funds: o.string("availableFunds").optional()?,
+            currency: o.string("currency").required()?,
+            class: o.string("class").required()?,
+            last_updated: o.string("lastUpdated").optional()?,
+        })
+    }
 }
 
 /// A transaction row.
@@ -229,6 +292,63 @@ mod tests {
             assert_eq!(fields, serde, "{v}");
         }
         assert!(TokenGrantBody::from_object(grant.as_object().unwrap()).is_some());
+    }
+
+    /// Each field of `base` removed, or set to each of a few values of every JSON type: the
+    /// object reader `read` decides as the serde derive of `T` does.
+    fn reads_as_serde<T>(base: Value, read: impl Fn(&serde_json::Map<String, Value>) -> Option<T>)
+    where
+        T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let values = [
+            json!(null),
+            json!("s"),
+            json!(""),
+            json!(7),
+            json!(-7),
+            json!(1.5),
+            json!(true),
+            json!(false),
+            json!([]),
+            json!({}),
+        ];
+        let keys: Vec<String> = base.as_object().unwrap().keys().cloned().collect();
+        let mut cases = vec![base.clone()];
+        for key in keys.iter().map(String::as_str).chain(["unknown"]) {
+            let mut gone = base.clone();
+            gone.as_object_mut().unwrap().remove(key);
+            cases.push(gone);
+            for value in &values {
+                let mut changed = base.clone();
+                changed[key] = value.clone();
+                cases.push(changed);
+            }
+        }
+        for v in cases {
+            let serde = serde_json::from_value::<T>(v.clone()).ok();
+            assert_eq!(read(v.as_object().unwrap()), serde, "{v}");
+        }
+        assert!(read(base.as_object().unwrap()).is_some());
+    }
+
+    #[test]
+    fn connections_accounts_and_errors_read_from_their_fields_as_serde_reads_them() {
+        reads_as_serde(
+            json!({"id": "c", "status": "active", "institutionId": "AU0", "institutionName": "Hooli",
+                "institutionLogo": "l", "lastUsed": "t", "createdDate": "t", "mfaEnabled": true,
+                "method": "web", "expiryDate": "t"}),
+            ConnectionView::from_object,
+        );
+        reads_as_serde(
+            json!({"id": "a", "connectionId": "c", "institutionId": "AU0", "name": "Everyday",
+                "maskedNumber": "xx12", "balance": "1.00", "availableFunds": "1.00",
+                "currency": "AUD", "class": "transaction", "lastUpdated": "t"}),
+            AccountView::from_object,
+        );
+        reads_as_serde(
+            json!({"code": "no-session", "message": "Start again."}),
+            ApiErrorBody::from_object,
+        );
     }
 
     #[test]

@@ -51,6 +51,24 @@ pub struct ErrorItem {
 }
 
 impl ErrorEnvelope {
+    /// The envelope from its object as the browser parsed it; `None` where the serde derive
+    /// would refuse it. An error's `source` (any value) is not read: it is `None`.
+    pub fn from_object<O: crate::fields::JsonObject>(o: &O) -> Option<Self> {
+        Some(Self {
+            kind: o.string("type").required()?,
+            correlation_id: o.string("correlationId").optional()?,
+            data: crate::fields::each(&o.objects("data").required()?, |e| {
+                Some(ErrorItem {
+                    kind: e.string("type").required()?,
+                    code: e.string("code").required()?,
+                    title: e.string("title").required()?,
+                    detail: e.string("detail").optional()?,
+                    source: None,
+                })
+            })?,
+        })
+    }
+
     /// The first error's code, if any.
     pub fn code(&self) -> Option<&str> {
         self.data.first().map(|e| e.code.as_str())

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::directory::{DIRECTORY_SCHEMA_VERSION, InstitutionDirectory, InstitutionSummary};
+use crate::fields::{Field, JsonObject, ObjectText};
 
 /// The localStorage key; its suffix changes with [`CACHE_SCHEMA`].
 pub const CACHE_KEY: &str = "bank-connect.institutions.v1";
@@ -106,13 +107,6 @@ struct SchemaProbe {
     schema: serde_json::Number,
 }
 
-/// A directory's layout, borrowed (serialises as [`InstitutionDirectory`] does).
-#[derive(Serialize)]
-struct DirectoryRef<'a> {
-    version: u32,
-    institutions: &'a [InstitutionSummary],
-}
-
 /// Serialises an entry for localStorage.
 pub fn encode(entry: &CacheEntry) -> String {
     encode_shared(
@@ -123,23 +117,23 @@ pub fn encode(entry: &CacheEntry) -> String {
     )
 }
 
-/// [`encode`] of an entry whose list is shared with the page (no copy of it is made).
+/// [`encode`] of an entry whose list is shared with the page (no copy of it is made); the
+/// stored layout as serde writes it, written without serde.
 pub fn encode_shared(
     fetched_at_ms: u64,
     etag: Option<&str>,
     version: u32,
     institutions: &[InstitutionSummary],
 ) -> String {
-    let stored = Stored {
-        schema: CACHE_SCHEMA,
-        fetched_at_ms,
-        etag: etag.map(str::to_owned),
-        directory: DirectoryRef {
-            version,
-            institutions,
-        },
-    };
-    serde_json::to_string(&stored).unwrap_or_default()
+    let mut o = ObjectText::new();
+    o.whole("schema", u64::from(CACHE_SCHEMA))
+        .whole("fetched_at_ms", fetched_at_ms)
+        .string_or_null("etag", etag)
+        .raw(
+            "directory",
+            &InstitutionDirectory::list_json(version, institutions),
+        );
+    o.finish()
 }
 
 /// Reads what localStorage held under [`CACHE_KEY`] (`None` when absent or storage is
@@ -160,18 +154,75 @@ pub fn decode(raw: Option<&str>, now_ms: u64, ttl_ms: u64) -> CacheRead {
     let Ok(stored) = serde_json::from_str::<Stored<InstitutionDirectory>>(raw) else {
         return CacheRead::Miss(MissReason::Corrupt);
     };
-    if stored.directory.version != DIRECTORY_SCHEMA_VERSION {
+    checked(
+        stored.fetched_at_ms,
+        stored.etag,
+        stored.directory,
+        now_ms,
+        ttl_ms,
+    )
+}
+
+/// [`decode`] with the stored value parsed by `parse` (in the app, the browser's `JSON.parse`,
+/// `None` when it is not a JSON object) and read field by field: the same answers for every
+/// value, except past 2^53 (what a JS number holds exactly): such a `fetched_at_ms` is corrupt,
+/// such a `schema` is of an unknown version.
+pub fn decode_with<R, O: JsonObject>(
+    raw: Option<R>,
+    parse: impl FnOnce(R) -> Option<O>,
+    now_ms: u64,
+    ttl_ms: u64,
+) -> CacheRead {
+    let Some(raw) = raw else {
+        return CacheRead::Miss(MissReason::Absent);
+    };
+    let Some(stored) = parse(raw) else {
+        return CacheRead::Miss(MissReason::Corrupt);
+    };
+    // Any number is a layout version (a whole one up to 2^53 is told apart).
+    let found = match (stored.whole("schema"), stored.number("schema")) {
+        (Field::Is(n), _) => Some(n),
+        (_, Field::Is(_)) => None,
+        _ => return CacheRead::Miss(MissReason::Corrupt),
+    };
+    if found != Some(u64::from(CACHE_SCHEMA)) {
+        return CacheRead::Miss(MissReason::WrongSchema { found });
+    }
+    let read = || {
+        Some((
+            stored.whole("fetched_at_ms").required()?,
+            stored.string("etag").optional()?,
+            InstitutionDirectory::from_object(&stored.object("directory").required()?)?,
+        ))
+    };
+    match read() {
+        Some((fetched_at_ms, etag, directory)) => {
+            checked(fetched_at_ms, etag, directory, now_ms, ttl_ms)
+        }
+        None => CacheRead::Miss(MissReason::Corrupt),
+    }
+}
+
+/// A decoded entry, unless its directory is of another version or it is from the future.
+fn checked(
+    fetched_at_ms: u64,
+    etag: Option<String>,
+    directory: InstitutionDirectory,
+    now_ms: u64,
+    ttl_ms: u64,
+) -> CacheRead {
+    if directory.version != DIRECTORY_SCHEMA_VERSION {
         return CacheRead::Miss(MissReason::WrongSchema {
-            found: Some(u64::from(stored.directory.version)),
+            found: Some(u64::from(directory.version)),
         });
     }
-    if stored.fetched_at_ms > now_ms {
+    if fetched_at_ms > now_ms {
         return CacheRead::Miss(MissReason::FromTheFuture);
     }
     let entry = CacheEntry {
-        fetched_at_ms: stored.fetched_at_ms,
-        etag: stored.etag,
-        directory: stored.directory,
+        fetched_at_ms,
+        etag,
+        directory,
     };
     if entry.age_ms(now_ms) > ttl_ms {
         CacheRead::Stale(entry)
@@ -184,6 +235,7 @@ pub fn decode(raw: Option<&str>, now_ms: u64, ttl_ms: u64) -> CacheRead {
 mod tests {
     use super::*;
     use crate::directory::InstitutionSummary;
+    use crate::fields::MAX_WHOLE;
     use proptest::prelude::*;
     use serde_json::Value;
 
@@ -335,7 +387,107 @@ mod tests {
             })
     }
 
+    /// [`decode_with`] over serde_json's objects, checked against [`decode`] (which it matches
+    /// up to 2^53).
+    fn both(raw: Option<&str>, now: u64, ttl: u64) -> CacheRead {
+        let fields = decode_with(
+            raw,
+            |t| serde_json::from_str::<serde_json::Map<String, Value>>(t).ok(),
+            now,
+            ttl,
+        );
+        let field = |k: &str| {
+            raw.and_then(|r| serde_json::from_str::<Value>(r).ok())
+                .and_then(|v| v.get(k)?.as_u64())
+        };
+        let expected = match decode(raw, now, ttl) {
+            CacheRead::Miss(MissReason::WrongSchema { found: Some(n) }) if n > MAX_WHOLE => {
+                CacheRead::Miss(MissReason::WrongSchema { found: None })
+            }
+            _ if field("schema") == Some(1)
+                && field("fetched_at_ms").is_some_and(|n| n > MAX_WHOLE) =>
+            {
+                CacheRead::Miss(MissReason::Corrupt)
+            }
+            read => read,
+        };
+        assert_eq!(fields, expected, "{raw:?}");
+        fields
+    }
+
+    #[test]
+    fn the_field_reader_reads_as_serde_reads() {
+        let now = 10 * HOUR;
+        let e = entry(now);
+        assert_eq!(
+            both(Some(&encode(&e)), now, HOUR),
+            CacheRead::Fresh(e.clone())
+        );
+        assert_eq!(
+            both(Some(&encode(&e)), now + HOUR + 1, HOUR),
+            CacheRead::Stale(e.clone())
+        );
+        assert_eq!(both(None, now, HOUR), CacheRead::Miss(MissReason::Absent));
+        for raw in [
+            "",
+            "{not json",
+            "null",
+            "[]",
+            "7",
+            r#"{"schema":"1"}"#,
+            r#"{"schema":1}"#,
+            r#"{"schema":null}"#,
+            r#"{"schema":0,"anything":true}"#,
+            r#"{"schema":-1}"#,
+            r#"{"schema":1.5}"#,
+            r#"{"schema":1.0}"#,
+            r#"{"schema":18446744073709551615}"#,
+            r#"{"schema":1,"fetched_at_ms":5,"etag":null,"directory":[]}"#,
+            r#"{"schema":1,"fetched_at_ms":5,"etag":7,"directory":{"version":1,"institutions":[]}}"#,
+            r#"{"schema":1,"fetched_at_ms":5,"directory":{"version":1,"institutions":[]}}"#,
+            r#"{"schema":1,"fetched_at_ms":5.5,"etag":null,"directory":{"version":1,"institutions":[]}}"#,
+            r#"{"schema":1,"fetched_at_ms":9007199254740993,"etag":null,"directory":{"version":1,"institutions":[]}}"#,
+            r#"{"schema":1,"fetched_at_ms":5,"etag":null,"directory":{"version":2,"institutions":[]}}"#,
+            r#"{"schema":1,"fetched_at_ms":5,"etag":null,"directory":{"version":1,"institutions":[{}]}}"#,
+        ] {
+            both(Some(raw), now, HOUR);
+        }
+        let mut v: Value = serde_json::from_str(&encode(&e)).unwrap();
+        v["directory"]["institutions"][1]["averageDurationMs"] = (-1).into();
+        assert_eq!(
+            both(Some(&v.to_string()), now, HOUR),
+            CacheRead::Miss(MissReason::Corrupt)
+        );
+        assert_eq!(
+            both(Some(&encode(&entry(now + 1))), now, HOUR),
+            CacheRead::Miss(MissReason::FromTheFuture)
+        );
+        both(Some(&"[".repeat(100_000)), now, HOUR);
+    }
+
     proptest! {
+        #[test]
+        fn the_field_reader_agrees_on_any_text(raw in "\\PC{0,300}", now in any::<u64>(), ttl in any::<u64>()) {
+            both(Some(&raw), now, ttl);
+        }
+
+        #[test]
+        fn the_field_reader_agrees_on_json_like_text(raw in r#"\{("(schema|fetched_at_ms|etag|directory|version|institutions)":(-?[0-9]{1,20}(\.[0-9])?|null|"x"|\[\]|\{\}|true),?){0,6}\}"#) {
+            both(Some(&raw), 1_000, 10);
+        }
+
+        #[test]
+        fn the_field_reader_reads_what_was_written(
+            fetched in 0u64..=MAX_WHOLE,
+            age in 0u64..1_000_000,
+            etag in proptest::option::of("\\PC{0,20}"),
+            institutions in proptest::collection::vec(arb_summary(), 0..5),
+        ) {
+            let e = CacheEntry { fetched_at_ms: fetched, etag, directory: InstitutionDirectory { version: DIRECTORY_SCHEMA_VERSION, institutions } };
+            let read = both(Some(&encode(&e)), fetched + age, 500_000);
+            prop_assert_eq!(read.into_entry(), Some(e));
+        }
+
         #[test]
         fn decode_never_panics(raw in "\\PC{0,300}", now in any::<u64>(), ttl in any::<u64>()) {
             let _ = decode(Some(&raw), now, ttl);

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::basiq::Institution;
+use crate::fields::{JsonObject, ObjectText, array_text, each};
 
 /// Schema version of [`InstitutionDirectory`]; bump when a field changes meaning.
 pub const DIRECTORY_SCHEMA_VERSION: u32 = 1;
@@ -115,6 +116,57 @@ impl InstitutionSummary {
         }
     }
 
+    /// An institution from its object as the browser parsed it; `None` where the serde derive
+    /// would refuse it.
+    pub fn from_object(o: &impl JsonObject) -> Option<Self> {
+        Some(Self {
+            id: o.string("id").required()?,
+            name: o.string("name").required()?,
+            short_name: o.string("shortName").required()?,
+            service_type: o.string("serviceType").required()?,
+            country: o.string("country").required()?,
+            tier: o.string("tier").required()?,
+            status: o.string("status").required()?,
+            authorization: o.string("authorization").required()?,
+            login_id_caption: o.string("loginIdCaption").required()?,
+            password_caption: o.string("passwordCaption").required()?,
+            security_code_caption: o.string("securityCodeCaption").optional()?,
+            secondary_login_id_caption: o.string("secondaryLoginIdCaption").optional()?,
+            forgotten_password_url: o.string("forgottenPasswordUrl").optional()?,
+            logo: o.string("logo").optional()?,
+            average_duration_ms: o.whole("averageDurationMs").optional()?,
+        })
+    }
+
+    /// The institution as JSON text, as serde writes it (absent optional fields left out).
+    pub fn to_json(&self) -> String {
+        let mut o = ObjectText::new();
+        o.string("id", &self.id)
+            .string("name", &self.name)
+            .string("shortName", &self.short_name)
+            .string("serviceType", &self.service_type)
+            .string("country", &self.country)
+            .string("tier", &self.tier)
+            .string("status", &self.status)
+            .string("authorization", &self.authorization)
+            .string("loginIdCaption", &self.login_id_caption)
+            .string("passwordCaption", &self.password_caption)
+            .some_string("securityCodeCaption", self.security_code_caption.as_deref())
+            .some_string(
+                "secondaryLoginIdCaption",
+                self.secondary_login_id_caption.as_deref(),
+            )
+            .some_string(
+                "forgottenPasswordUrl",
+                self.forgotten_password_url.as_deref(),
+            )
+            .some_string("logo", self.logo.as_deref());
+        if let Some(ms) = self.average_duration_ms {
+            o.whole("averageDurationMs", ms);
+        }
+        o.finish()
+    }
+
     /// Up to two initials of the short name, for when the logo does not load.
     pub fn initials(&self) -> String {
         let source = if self.short_name.trim().is_empty() {
@@ -132,6 +184,28 @@ impl InstitutionSummary {
 }
 
 impl InstitutionDirectory {
+    /// The directory from its object as the browser parsed it; `None` where the serde derive
+    /// would refuse it.
+    pub fn from_object<O: JsonObject>(o: &O) -> Option<Self> {
+        Some(Self {
+            version: u32::try_from(o.whole("version").required()?).ok()?,
+            institutions: each(
+                &o.objects("institutions").required()?,
+                InstitutionSummary::from_object,
+            )?,
+        })
+    }
+
+    /// A directory of `institutions` as JSON text, as serde writes [`InstitutionDirectory`].
+    pub fn list_json(version: u32, institutions: &[InstitutionSummary]) -> String {
+        let mut o = ObjectText::new();
+        o.whole("version", u64::from(version)).raw(
+            "institutions",
+            &array_text(institutions, InstitutionSummary::to_json),
+        );
+        o.finish()
+    }
+
     /// Builds the directory from Basiq institutions: compact form, sorted by tier, then name.
     pub fn from_institutions<'a>(all: impl IntoIterator<Item = &'a Institution>) -> Self {
         let mut institutions: Vec<_> = all
@@ -149,6 +223,123 @@ impl InstitutionDirectory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn arb_summary() -> impl Strategy<Value = InstitutionSummary> {
+        (
+            (
+                "\\PC{0,12}",
+                "\\PC{0,12}",
+                "\\PC{0,12}",
+                "[\"\\\\\u{0}-\u{1f}a-z]{0,8}",
+            ),
+            (
+                proptest::option::of("\\PC{0,12}"),
+                proptest::option::of("\\PC{0,12}"),
+                proptest::option::of("\\PC{0,12}"),
+                proptest::option::of("\\PC{0,12}"),
+                proptest::option::of(0u64..=crate::fields::MAX_WHOLE),
+            ),
+        )
+            .prop_map(
+                |((id, name, short, status), (code, second, url, logo, avg))| InstitutionSummary {
+                    status,
+                    security_code_caption: code,
+                    secondary_login_id_caption: second,
+                    forgotten_password_url: url,
+                    logo,
+                    average_duration_ms: avg,
+                    ..InstitutionSummary::basic(&id, &name, &short)
+                },
+            )
+    }
+
+    /// What the object reader makes of `v`, and whether serde agrees.
+    fn both(v: &Value) -> Option<InstitutionDirectory> {
+        let serde = serde_json::from_value::<InstitutionDirectory>(v.clone()).ok();
+        let fields = v.as_object().and_then(InstitutionDirectory::from_object);
+        assert_eq!(fields, serde, "{v}");
+        fields
+    }
+
+    proptest! {
+        #[test]
+        fn written_directories_are_what_serde_writes_and_read_back(
+            institutions in proptest::collection::vec(arb_summary(), 0..4),
+            version in any::<u32>(),
+        ) {
+            let dir = InstitutionDirectory { version, institutions };
+            let text = InstitutionDirectory::list_json(dir.version, &dir.institutions);
+            let written: Value = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(&written, &serde_json::to_value(&dir).unwrap());
+            prop_assert_eq!(both(&written), Some(dir));
+        }
+
+        #[test]
+        fn the_object_reader_refuses_what_serde_refuses(
+            field in prop::sample::select(vec![
+                "id", "name", "shortName", "serviceType", "country", "tier", "status",
+                "authorization", "loginIdCaption", "passwordCaption", "securityCodeCaption",
+                "secondaryLoginIdCaption", "forgottenPasswordUrl", "logo", "averageDurationMs",
+                "unknown",
+            ]),
+            value in prop::sample::select(vec![
+                json!(null), json!("s"), json!(""), json!(7), json!(-7), json!(1.5),
+                json!(true), json!([]), json!(["s"]), json!({}),
+            ]),
+            remove in any::<bool>(),
+        ) {
+            let mut v = json!({"version": 1, "institutions": [
+                serde_json::to_value(InstitutionSummary::basic("AU00000", "Hooli Bank", "Hooli")).unwrap()
+            ]});
+            let i = v["institutions"][0].as_object_mut().unwrap();
+            if remove {
+                i.remove(field);
+            } else {
+                i.insert(field.into(), value);
+            }
+            both(&v);
+        }
+    }
+
+    #[test]
+    fn malformed_directories_are_refused() {
+        let hooli = serde_json::to_value(InstitutionSummary::basic("AU0", "Hooli", "H")).unwrap();
+        for v in [
+            json!({}),
+            json!({"version": 1}),
+            json!({"institutions": []}),
+            json!({"version": -1, "institutions": []}),
+            json!({"version": 4_294_967_296u64, "institutions": []}),
+            json!({"version": "1", "institutions": []}),
+            json!({"version": 1, "institutions": {}}),
+            json!({"version": 1, "institutions": [hooli, 1]}),
+            json!({"version": 1, "institutions": [hooli, null]}),
+            json!({"version": 1, "institutions": [[]]}),
+        ] {
+            assert_eq!(both(&v), None, "{v}");
+        }
+        assert!(both(&json!({"version": 1, "institutions": [hooli], "x": 1})).is_some());
+    }
+
+    #[test]
+    fn recorded_and_generated_directories_read_as_serde_reads_them() {
+        let hooli: Institution = serde_json::from_str(&crate::reference(
+            "recorded/institutions/getInstitution.json",
+        ))
+        .unwrap();
+        for dir in [
+            InstitutionDirectory::from_institutions([&hooli]),
+            InstitutionDirectory {
+                version: DIRECTORY_SCHEMA_VERSION,
+                institutions: crate::synthetic::directory(300),
+            },
+        ] {
+            let v = serde_json::to_value(&dir).unwrap();
+            assert_eq!(both(&v), Some(dir));
+        }
+    }
 
     fn summary(name: &str, short: &str) -> InstitutionSummary {
         InstitutionSummary::basic("AU00000", name, short)

@@ -341,12 +341,22 @@ pub fn parse_retry_after(value: &str) -> Option<u64> {
 /// Classifies an HTTP error answer from Basiq or our server: the status, the raw body (Basiq's
 /// error envelope when it decodes) and the `Retry-After` header.
 pub fn from_http(status: u16, body: &str, retry_after: Option<&str>) -> UserError {
-    if let Ok(ours) = serde_json::from_str::<crate::api_types::ApiErrorBody>(body) {
+    let object = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(body).ok();
+    from_http_object(status, object.as_ref(), retry_after)
+}
+
+/// [`from_http`] of a body the browser parsed (`None` when it was not a JSON object).
+pub fn from_http_object<O: crate::fields::JsonObject>(
+    status: u16,
+    body: Option<&O>,
+    retry_after: Option<&str>,
+) -> UserError {
+    if let Some(ours) = body.and_then(crate::api_types::ApiErrorBody::from_object) {
         return from_server(status, &ours, retry_after);
     }
-    match serde_json::from_str::<ErrorEnvelope>(body) {
-        Ok(envelope) => from_envelope(status, &envelope, retry_after),
-        Err(_) => {
+    match body.and_then(ErrorEnvelope::from_object) {
+        Some(envelope) => from_envelope(status, &envelope, retry_after),
+        None => {
             let mut e = UserError::new(kind_from_status(status, retry_after));
             e.status = Some(status);
             e

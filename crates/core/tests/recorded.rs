@@ -110,3 +110,30 @@ fn contract_decoder_rejects_a_wrong_shape() {
     assert!(decode::<TokenResponse>(&institution).is_err());
     assert!(decoder_for("somethingNew").is_none());
 }
+
+#[test]
+fn contract_every_recording_reads_as_an_error_envelope_from_its_fields_as_serde_reads_it() {
+    let mut files = Vec::new();
+    json_files(&reference_root().join("recorded"), &mut files);
+    let mut envelopes = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let serde = serde_json::from_str::<ErrorEnvelope>(&text)
+            .ok()
+            .map(|mut e| {
+                // The field reader does not read `source`.
+                for item in &mut e.data {
+                    item.source = None;
+                }
+                e
+            });
+        let object = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text).ok();
+        let fields = object.as_ref().and_then(ErrorEnvelope::from_object);
+        assert_eq!(fields, serde, "{}", file.display());
+        envelopes += usize::from(fields.is_some());
+    }
+    assert!(
+        envelopes >= 7,
+        "expected the 7 recorded error envelopes, found {envelopes}"
+    );
+}
