@@ -38,7 +38,7 @@ const WATCH: &str = r#"
     out.requests = 1 + res.filter(e => e.startTime <= out.usable).length;
     const ms = t => (t || 0).toFixed(0);
     out.timeline = res
-      .map(e => `${e.name.replace(location.origin, '')} start=${ms(e.startTime)} end=${ms(e.responseEnd)} bytes=${e.transferSize}`)
+      .map(e => `${e.name.replace(location.origin, '')} start=${ms(e.startTime)} sent=${ms(e.requestStart)} first=${ms(e.responseStart)} end=${ms(e.responseEnd)} bytes=${e.transferSize}`)
       .concat([`document=${ms(nav && nav.responseEnd)} dcl=${ms(nav && nav.domContentLoadedEventEnd)} ` +
                `clicked=${ms(out.clicked)} seen=${ms(out.seen)} usable=${ms(out.usable)}`])
       .join('\n');

@@ -252,10 +252,11 @@ pub fn index_html_with(template: &str, dir: &str, picker: &[String]) -> Result<S
         })
         .collect();
     let tags = format!(
-        r#"    <link rel="stylesheet" href="/{dir}/main.css" />
+        r#"    <script>{EARLY}</script>
+    <link rel="stylesheet" href="/{dir}/main.css" />
     <link rel="modulepreload" href="/{dir}/{MAIN_JS}" />
     <link rel="preload" href="/{dir}/{MAIN_WASM}" as="fetch" type="application/wasm" crossorigin />
-{picker_links}    <script type="module">{EARLY}const {{ default: init }} = await import('/{dir}/{MAIN_JS}');await init({{ module_or_path: '/{dir}/{MAIN_WASM}' }});</script>
+{picker_links}    <script type="module">const {{ default: init }} = await import('/{dir}/{MAIN_JS}');await init({{ module_or_path: '/{dir}/{MAIN_WASM}' }});</script>
   </head>"#
     );
     match html.find("  </head>") {
@@ -267,12 +268,14 @@ pub fn index_html_with(template: &str, dir: &str, picker: &[String]) -> Result<S
     }
 }
 
-/// The bootstrap's first statement: the requests the app makes first, sent while its code is
-/// still on the wire (the app takes each answer from `window.__bcEarly` instead of sending its
-/// own, src/api/server.rs). The directory goes without the app's `If-None-Match` (the app
-/// cannot read its cached ETag yet): the browser's HTTP cache revalidates it instead.
-const EARLY: &str = "const early = (path, init) => { const f = fetch(path, init); f.catch(() => {}); return f; };\
-window.__bcEarly = { config: early('/api/config'), institutions: early('/api/institutions', { headers: { Accept: 'application/json' } }) };";
+/// The classic script before the stylesheet: the requests the app makes first, sent while its
+/// code is still on the wire (the app takes each answer from `window.__bcEarly` instead of
+/// sending its own, src/api/server.rs). A module script would wait for the stylesheet (and the
+/// whole document) before it ran; this one runs as the parser reaches it. The directory goes
+/// without the app's `If-None-Match` (the app cannot read its cached ETag yet): the browser's
+/// HTTP cache revalidates it instead.
+const EARLY: &str = "{ const early = (path, init) => { const f = fetch(path, init); f.catch(() => {}); return f; };\
+window.__bcEarly = { config: early('/api/config'), institutions: early('/api/institutions', { headers: { Accept: 'application/json' } }) }; }";
 
 /// The attribute that marks a preload the first view does not need (the picker's modules).
 const LATER: &str = "fetchpriority=\"low\"";
@@ -356,8 +359,11 @@ mod tests {
         assert!(html.contains("early('/api/institutions',"));
         assert!(config < html.find("await import(").unwrap());
         assert!(html.contains("module_or_path: '/app-0123/bank-connect_bg.wasm'"));
-        assert_eq!(html.matches("<script").count(), 1);
-        assert!(html.find("</script>").unwrap() < html.find("</head>").unwrap());
+        // Two inline scripts (each allowed by its CSP hash): the early requests, before the
+        // stylesheet so they need not wait for it, and the bootstrap module.
+        assert_eq!(html.matches("<script").count(), 2);
+        assert!(config < html.find("rel=\"stylesheet\"").unwrap());
+        assert!(html.rfind("</script>").unwrap() < html.find("</head>").unwrap());
     }
 
     #[test]
@@ -399,7 +405,7 @@ mod tests {
         );
         assert_eq!(super::picker_preloads(&html), ["app-9/bundle_picker.bin"]);
         // Before the bootstrap script, so the preload scanner sends them with the first view.
-        let script = html.find("<script").unwrap();
+        let script = html.find("<script type=\"module\"").unwrap();
         assert!(html.find("bundle_picker.bin").unwrap() < script);
         assert!(html.contains(
             r#"href="/app-9/bundle_picker.bin" as="fetch" crossorigin fetchpriority="low""#

@@ -126,7 +126,9 @@ fn picker_files() -> Result<Vec<std::path::PathBuf>, Failure> {
         .collect())
 }
 
-/// `cargo test -p bank-connect-e2e --test <test> -- --ignored --nocapture`, its stdout.
+/// `cargo test --release -p bank-connect-e2e --test <test> -- --ignored --nocapture`, its
+/// stdout: the harness runs the server and the simulator in its own process, so `--release`
+/// makes them the release server the figures are for.
 fn e2e_bench(env: &crate::setup::ToolEnv, test: &str, what: &str) -> Result<String, Failure> {
     let mut e2e = crate::cmd(
         env,
@@ -134,6 +136,7 @@ fn e2e_bench(env: &crate::setup::ToolEnv, test: &str, what: &str) -> Result<Stri
         &[
             "test",
             "--quiet",
+            "--release",
             "-p",
             "bank-connect-e2e",
             "--test",
@@ -221,7 +224,7 @@ fn print_table(m: &Browser, (raw, gz, br): (u64, u64, u64), form_br: u64) {
     );
     println!();
     println!(
-        "app figures (medians of {} cold runs, min–max; debug server, release app)",
+        "app figures (medians of {} cold runs, min–max; release server, release app)",
         value(slow, "n")
     );
     println!("| measure | today | goal | measured |");
