@@ -17,7 +17,9 @@
 //!
 //! With `BANK_CONNECT_WASM_NAMES=<dir>`, every module is also written to `<dir>` optimised the
 //! same way but with its names kept (`wasm-opt -g`), and to `<dir>/pre` as the splitter left it,
-//! for `twiggy top|dominators|garbage` and wasm-opt experiments; dist/ is unchanged.
+//! for `twiggy top|dominators|garbage` and wasm-opt experiments; dist/ is unchanged. With
+//! `BANK_CONNECT_KEEP_NAMES=1`, dist/'s own modules keep their names (a build to profile in
+//! the browser, whose CPU profiles then name each wasm function; larger, never to ship).
 //!
 //! The new dist/ is assembled beside the old one and swapped in by a rename, so a reader never
 //! sees a half-written app. `trunk serve` still builds the unsplit app from the same sources
@@ -123,6 +125,7 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
     let mut modules = vec![stage.join(MAIN_WASM)];
     modules.extend(split.split_modules.iter().cloned());
     let names = std::env::var_os("BANK_CONNECT_WASM_NAMES").map(PathBuf::from);
+    let keep_names = std::env::var_os("BANK_CONNECT_KEEP_NAMES").is_some();
     for m in &modules {
         if let Some(dir) = &names {
             named_copy(env, m, dir)?;
@@ -130,7 +133,12 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
         let path = m.to_string_lossy().into_owned();
         let mut args = vec!["-Oz"];
         args.extend_from_slice(WASM_FEATURES);
-        args.extend(["--strip-debug", "--strip-producers", &path, "-o", &path]);
+        if keep_names {
+            args.push("-g");
+        } else {
+            args.extend(["--strip-debug", "--strip-producers"]);
+        }
+        args.extend([path.as_str(), "-o", path.as_str()]);
         run_ok(cmd(env, "wasm-opt", &args), "wasm-opt")?;
     }
     // One request per step: its modules in one bundle, the loader inside the main JS.
