@@ -225,6 +225,86 @@ async fn picker_is_a_combobox_driving_a_listbox_with_the_keyboard() {
     assert_eq!(p.escaped.get_untracked(), 1);
 }
 
+/// Positions (in the listbox) of the rows that `records` wrote to.
+fn rows_written(listbox: &Element, records: Vec<wasm_bindgen::JsValue>) -> Vec<usize> {
+    let rows = all(listbox, "li");
+    let mut written: Vec<usize> = records
+        .into_iter()
+        .filter_map(|r| {
+            let target = r.unchecked_into::<web_sys::MutationRecord>().target()?;
+            let element = match target.dyn_into::<Element>() {
+                Ok(e) => e,
+                Err(node) => node.parent_element()?,
+            };
+            let row = element.closest("li").ok()??;
+            rows.iter().position(|r| r.is_same_node(Some(&row)))
+        })
+        .collect();
+    written.sort_unstable();
+    written.dedup();
+    written
+}
+
+/// A key writes to the rows whose bank, state or activity it changes and to no other row: an
+/// arrow key to the rows it moves the active option between, a keystroke that leaves the shown
+/// banks as they were to none (each read once the key's task and its microtasks are done).
+#[wasm_bindgen_test]
+async fn a_key_writes_only_to_the_rows_it_changes() {
+    let p = mount_picker(four_banks());
+    leptos::task::tick().await;
+    let combo = p.search_box();
+    let listbox = by_role(&p.root, "listbox", "Banks").pop().unwrap();
+    let records = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let keep = records.clone();
+    let on_change = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(
+        move |batch: js_sys::Array| {
+            keep.borrow_mut().extend(batch.iter());
+        },
+    );
+    let observer = web_sys::MutationObserver::new(on_change.as_ref().unchecked_ref()).unwrap();
+    let init = web_sys::MutationObserverInit::new();
+    init.set_subtree(true);
+    init.set_child_list(true);
+    init.set_attributes(true);
+    init.set_character_data(true);
+    observer.observe_with_options(&listbox, &init).unwrap();
+    let written = || {
+        records.borrow_mut().extend(observer.take_records().iter());
+        rows_written(&listbox, records.take())
+    };
+
+    key(&combo, "ArrowDown");
+    sleep(0).await;
+    assert_eq!(written(), vec![0], "the first option becomes active");
+    key(&combo, "ArrowDown");
+    sleep(0).await;
+    assert_eq!(written(), vec![0, 1], "the active option moves down");
+
+    type_into(&combo, "charlie");
+    sleep(0).await;
+    let shown = by_role(&p.root, "option", "");
+    assert_eq!(shown.len(), 1);
+    assert!(text_of(&shown[0]).contains("Charlie Bank"));
+    assert_eq!(
+        written(),
+        vec![0, 1, 2, 3],
+        "Charlie comes first, the others go"
+    );
+    type_into(&combo, "charli");
+    sleep(0).await;
+    assert_eq!(by_role(&p.root, "option", "").len(), 1);
+    assert_eq!(
+        written(),
+        Vec::<usize>::new(),
+        "the same bank shown: nothing written"
+    );
+    type_into(&combo, "");
+    sleep(0).await;
+    assert_eq!(by_role(&p.root, "option", "").len(), 4);
+    assert_eq!(written(), vec![0, 1, 2, 3], "the four banks come back");
+    observer.disconnect();
+}
+
 #[wasm_bindgen_test]
 async fn picker_searches_with_typos_and_offers_help_when_nothing_matches() {
     let p = mount_picker(vec![

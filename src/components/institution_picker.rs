@@ -87,7 +87,9 @@ pub fn InstitutionPicker(
     let active = RwSignal::new(None::<usize>);
     Effect::new(move |_| {
         query.track();
-        active.set(None);
+        if active.with_untracked(Option::is_some) {
+            active.set(None);
+        }
     });
 
     let institution_at = move |pos: usize| -> Option<InstitutionSummary> {
@@ -133,11 +135,61 @@ pub fn InstitutionPicker(
     // One row per position, built once and kept across keystrokes: a keystroke rewrites in
     // place only the shown rows whose bank changed (their text, attributes and logo) and hides
     // the rows past the shown ones (no longer options) until a later pass shows them again.
+    // Each row reads only its own state, which the two effects below set where it changed: a
+    // keystroke wakes the rows it changes, not every row (the list's signals would otherwise
+    // have several subscribers per row, each notified and re-subscribed on every key).
     let built = Memo::new(move |before: Option<&usize>| {
         before.copied().unwrap_or(0).max(shown.with(Vec::len))
     });
+    let rows = StoredValue::new(Vec::<RowState>::new());
+    let row_state = move |pos: usize| {
+        rows.try_update_value(|rows| {
+            while rows.len() <= pos {
+                let p = rows.len();
+                let now = shown.with_untracked(|s| s.get(p).copied());
+                let directory = institutions.with_untracked(|all| Arc::as_ptr(all) as usize);
+                rows.push(RowState {
+                    entry: ArcRwSignal::new(now.map(|i| (directory, i))),
+                    here: ArcRwSignal::new(now.is_some()),
+                    active: ArcRwSignal::new(active.get_untracked() == Some(p)),
+                });
+            }
+            rows[pos].clone()
+        })
+    };
+    Effect::new(move |_| {
+        let directory = directory_key();
+        shown.with(|s| {
+            rows.with_value(|rows| {
+                for (pos, row) in rows.iter().enumerate() {
+                    let entry = s.get(pos).map(|&i| (directory, i));
+                    // A hidden row keeps what it showed (nothing to rewrite until it is shown
+                    // again).
+                    if entry.is_some() && row.entry.get_untracked() != entry {
+                        row.entry.set(entry);
+                    }
+                    if row.here.get_untracked() != entry.is_some() {
+                        row.here.set(entry.is_some());
+                    }
+                }
+            })
+        })
+    });
+    Effect::new(move |_| {
+        let now = active.get();
+        rows.with_value(|rows| {
+            for (pos, row) in rows.iter().enumerate() {
+                let is = now == Some(pos);
+                if row.active.get_untracked() != is {
+                    row.active.set(is);
+                }
+            }
+        });
+    });
     let positions = move || 0..built.get();
-    let row = move |pos: usize| option_view(pos, institutions, shown, active, choose);
+    let row = move |pos: usize| {
+        row_state(pos).map(|state| option_view(pos, institutions, state, active, choose))
+    };
     let empty = move || hits.with(Vec::is_empty);
 
     view! {
@@ -267,24 +319,30 @@ fn count_text(n: usize, total: usize, query_empty: bool) -> String {
     }
 }
 
+/// What the row at one position shows: the directory in hand and the bank's place in it (kept
+/// while the row is hidden), whether it is an option now, and whether it is the active one.
+#[derive(Clone)]
+struct RowState {
+    entry: ArcRwSignal<Option<(usize, usize)>>,
+    here: ArcRwSignal<bool>,
+    active: ArcRwSignal<bool>,
+}
+
 /// The option at position `pos` of the shown list, whichever bank is there now.
 fn option_view(
     pos: usize,
     institutions: Signal<Arc<Vec<InstitutionSummary>>>,
-    shown: Memo<Vec<usize>>,
+    state: RowState,
     active: RwSignal<Option<usize>>,
     choose: impl Fn(usize) + 'static,
 ) -> impl IntoView {
-    let here = Memo::new(move |_| shown.with(|s| pos < s.len()));
-    // The directory in hand and the bank's place in it: the row changes only when these do.
-    // A hidden row keeps what it showed (nothing to rewrite until it is shown again).
-    let entry = Memo::new(move |before: Option<&Option<(usize, usize)>>| {
-        let directory = institutions.with(|all| Arc::as_ptr(all) as usize);
-        match shown.with(|s| s.get(pos).copied()) {
-            Some(i) => Some((directory, i)),
-            None => before.copied().flatten(),
-        }
-    });
+    let RowState {
+        entry,
+        here,
+        active: is_active,
+    } = state;
+    let entry: Signal<Option<(usize, usize)>> = entry.into();
+    let (here, is_active): (Signal<bool>, Signal<bool>) = (here.into(), is_active.into());
 
     let field = move |f: fn(&InstitutionSummary) -> String| {
         move || {
@@ -309,7 +367,6 @@ fn option_view(
             .flatten()
     };
     let disabled = move || status().is_some_and(|s| !s.is_selectable());
-    let is_active = move || active.get() == Some(pos);
     // A new image logo is drawn once the page is idle: a (SVG) logo costs the frame that first
     // draws it, and a keystroke never waits for one. Until then its box stays empty.
     let drawn = RwSignal::new(None::<(usize, usize)>);
@@ -352,11 +409,11 @@ fn option_view(
             class="bc-option"
             class:bc-option-active=is_active
             class:bc-option-disabled=disabled
-            aria-selected=move || if is_active() { "true" } else { "false" }
+            aria-selected=move || if is_active.get() { "true" } else { "false" }
             aria-disabled=move || disabled().then_some("true")
             on:mousedown=move |ev: web_sys::MouseEvent| ev.prevent_default()
             on:click=move |_| {
-                if pos < shown.with_untracked(Vec::len) {
+                if here.get_untracked() {
                     active.set(Some(pos));
                     choose(pos);
                 }
