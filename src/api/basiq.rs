@@ -5,7 +5,7 @@ use bank_connect_core::basiq::{Institution, Job};
 use bank_connect_core::errors::UserError;
 use gloo_net::http::{Request, RequestBuilder};
 
-use super::{json, ok, segment};
+use super::{decode_object, ok, segment, send};
 
 /// A client for Basiq acting for one user with a client token.
 #[derive(Clone, PartialEq, Eq)]
@@ -50,19 +50,22 @@ impl Basiq {
 
     /// `GET /institutions/{id}`: fresh captions and status.
     pub async fn institution(&self, id: &str) -> Result<Institution, UserError> {
-        json(self.get(&format!("/institutions/{}", segment(id))).build()).await
+        let request = self.get(&format!("/institutions/{}", segment(id))).build();
+        decode_object(send(request).await?, Institution::from_object).await
     }
 
     /// `POST /users/{id}/connections` with the credentials body (built by core at the moment of
     /// sending); Basiq answers with the job to follow.
     pub async fn create_connection(&self, body: &str) -> Result<Job, UserError> {
         let path = format!("/users/{}/connections", segment(&self.user_id));
-        json(self.post(&path).body(body.to_string())).await
+        let request = self.post(&path).body(body.to_string());
+        decode_object(send(request).await?, Job::from_object).await
     }
 
     /// `GET /jobs/{id}`.
     pub async fn job(&self, job_id: &str) -> Result<Job, UserError> {
-        json(self.get(&format!("/jobs/{}", segment(job_id))).build()).await
+        let request = self.get(&format!("/jobs/{}", segment(job_id))).build();
+        decode_object(send(request).await?, Job::from_object).await
     }
 
     /// `POST /jobs/{id}/mfa` with `{"mfa-response": […]}`.
@@ -85,6 +88,7 @@ impl Basiq {
             segment(&self.user_id),
             segment(connection_id)
         );
-        json(self.post(&path).body(body.to_string())).await
+        let request = self.post(&path).body(body.to_string());
+        decode_object(send(request).await?, Job::from_object).await
     }
 }

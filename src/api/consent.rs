@@ -7,7 +7,7 @@ use bank_connect_core::errors::UserError;
 use bank_connect_core::handoff::{ConsentResult, ConsentStarted};
 use gloo_net::http::Request;
 
-use super::{decode, json, ok, segment, send};
+use super::{decode, decode_object, json, ok, segment, send};
 
 /// `POST /api/consent/start`: the Consent UI URL (with its one-use token) and the hand-off's
 /// nonce. The URL is used at once and never stored.
@@ -33,12 +33,10 @@ pub async fn consent_result(nonce: &str) -> Result<Option<ConsentResult>, UserEr
 
 /// `GET /api/jobs/{id}`: a job of the session's user, polled with our server's token.
 pub async fn fetch_job(job_id: &str) -> Result<Job, UserError> {
-    json(
-        Request::get(&format!("/api/jobs/{}", segment(job_id)))
-            .header("Accept", "application/json")
-            .build(),
-    )
-    .await
+    let request = Request::get(&format!("/api/jobs/{}", segment(job_id)))
+        .header("Accept", "application/json")
+        .build();
+    decode_object(send(request).await?, Job::from_object).await
 }
 
 /// `GET /api/consents`: the session user's consents.

@@ -23,6 +23,7 @@
 pub mod accounts;
 pub mod api_types;
 pub mod basiq;
+mod basiq_objects;
 pub mod browser_session;
 pub mod cache;
 pub mod case;

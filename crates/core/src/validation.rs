@@ -4,10 +4,9 @@
 //! Everything here borrows what the person typed and keeps none of it: the results carry only
 //! captions and messages, so they may be stored in the flow state.
 
-use serde_json::json;
-
 use crate::basiq::MfaChallenge;
 use crate::directory::InstitutionSummary;
+use crate::fields::{ObjectText, push_string};
 
 /// One input of the credential form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -222,15 +221,26 @@ pub fn connection_request_body(
     fields: &[FieldSpec],
     input: &CredentialInput<'_>,
 ) -> String {
-    let mut body = serde_json::Map::new();
-    for spec in fields {
-        body.insert(
-            spec.field.basiq_key().into(),
-            json!(input.value(spec.field)),
-        );
+    let mut institution = ObjectText::new();
+    institution.string("id", institution_id);
+    let institution = institution.finish();
+    // Keys in order, once each (a field shown twice is sent once), as serde_json's map writes.
+    let mut entries: Vec<(&str, String)> = fields
+        .iter()
+        .map(|spec| {
+            let mut text = String::new();
+            push_string(&mut text, input.value(spec.field));
+            (spec.field.basiq_key(), text)
+        })
+        .collect();
+    entries.push(("institution", institution));
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries.dedup_by(|later, kept| later.0 == kept.0);
+    let mut body = ObjectText::new();
+    for (key, value) in &entries {
+        body.raw(key, value);
     }
-    body.insert("institution".into(), json!({ "id": institution_id }));
-    serde_json::Value::Object(body).to_string()
+    body.finish()
 }
 
 /// A message about one MFA answer input (by its position in the challenge's `input`).
@@ -267,13 +277,62 @@ pub fn check_mfa_answers(challenge: &MfaChallenge, answers: &[&str]) -> Vec<MfaM
 /// straight away and drop it.
 pub fn mfa_request_body(answers: &[&str]) -> String {
     let answers: Vec<&str> = answers.iter().map(|a| a.trim()).collect();
-    json!({ "mfa-response": answers }).to_string()
+    let mut body = ObjectText::new();
+    body.raw(
+        "mfa-response",
+        &crate::fields::array_text(&answers, |a| {
+            let mut text = String::new();
+            push_string(&mut text, a);
+            text
+        }),
+    );
+    body.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde_json::json;
+
+    proptest! {
+        #[test]
+        fn request_bodies_are_what_serde_json_writes(
+            login in any::<String>(),
+            password in any::<String>(),
+            code in any::<String>(),
+            second in any::<String>(),
+            id in any::<String>(),
+            answers in proptest::collection::vec(any::<String>(), 0..3),
+        ) {
+            let mut i = inst();
+            i.security_code_caption = Some("Code".into());
+            i.secondary_login_id_caption = Some("Member".into());
+            let specs = form_fields(&i);
+            let input = CredentialInput {
+                login_id: &login,
+                password: &password,
+                security_code: &code,
+                secondary_login_id: &second,
+            };
+            let mut serde = serde_json::Map::new();
+            for spec in &specs {
+                serde.insert(spec.field.basiq_key().into(), json!(input.value(spec.field)));
+            }
+            serde.insert("institution".into(), json!({ "id": id }));
+            let body = connection_request_body(&id, &specs, &input);
+            prop_assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+                serde_json::Value::Object(serde)
+            );
+            let refs: Vec<&str> = answers.iter().map(String::as_str).collect();
+            let trimmed: Vec<&str> = refs.iter().map(|a| a.trim()).collect();
+            prop_assert_eq!(
+                mfa_request_body(&refs),
+                json!({ "mfa-response": trimmed }).to_string()
+            );
+        }
+    }
 
     fn inst() -> InstitutionSummary {
         InstitutionSummary {
