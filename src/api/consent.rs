@@ -7,12 +7,16 @@ use bank_connect_core::errors::UserError;
 use bank_connect_core::handoff::{ConsentResult, ConsentStarted};
 use gloo_net::http::Request;
 
-use super::{decode, decode_object, json, ok, segment, send};
+use super::{decode_list, decode_object, ok, segment, send};
 
 /// `POST /api/consent/start`: the Consent UI URL (with its one-use token) and the hand-off's
 /// nonce. The URL is used at once and never stored.
 pub async fn start_consent(body: &serde_json::Value) -> Result<ConsentStarted, UserError> {
-    json(Request::post("/api/consent/start").json(body)).await
+    decode_object(
+        send(Request::post("/api/consent/start").json(body)).await?,
+        ConsentStarted::from_object,
+    )
+    .await
 }
 
 /// `GET /api/consent/result?nonce=`: `None` while the person is still at Basiq (204), the
@@ -28,7 +32,9 @@ pub async fn consent_result(nonce: &str) -> Result<Option<ConsentResult>, UserEr
     if response.status() == 204 {
         return Ok(None);
     }
-    decode(response).await.map(Some)
+    decode_object(response, ConsentResult::from_object)
+        .await
+        .map(Some)
 }
 
 /// `GET /api/jobs/{id}`: a job of the session's user, polled with our server's token.
@@ -41,12 +47,10 @@ pub async fn fetch_job(job_id: &str) -> Result<Job, UserError> {
 
 /// `GET /api/consents`: the session user's consents.
 pub async fn list_consents() -> Result<Vec<ConsentView>, UserError> {
-    json(
-        Request::get("/api/consents")
-            .header("Accept", "application/json")
-            .build(),
-    )
-    .await
+    let request = Request::get("/api/consents")
+        .header("Accept", "application/json")
+        .build();
+    decode_list(send(request).await?, ConsentView::from_object).await
 }
 
 /// `DELETE /api/consents/{id}`: revokes the consent (Basiq deletes every connection under it).

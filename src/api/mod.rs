@@ -18,7 +18,6 @@ pub use server::*;
 
 use bank_connect_core::errors::{self, UserError};
 use gloo_net::http::{Request, Response};
-use serde::de::DeserializeOwned;
 
 async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, UserError> {
     let request = request.map_err(|_| errors::network_failure())?;
@@ -48,27 +47,6 @@ async fn ok(request: Result<Request, gloo_net::Error>) -> Result<Response, UserE
     } else {
         Err(fail(response).await)
     }
-}
-
-/// The decoded JSON answer of a request, or its classified failure.
-async fn json<T: DeserializeOwned>(
-    request: Result<Request, gloo_net::Error>,
-) -> Result<T, UserError> {
-    decode(send(request).await?).await
-}
-
-async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, UserError> {
-    if !response.ok() {
-        return Err(fail(response).await);
-    }
-    let status = response.status();
-    // As bytes, copied into wasm memory in one go: a body read as text crosses into wasm as a
-    // JS string, one character at a time (37 ms for the directory with the CPU slowed ×4).
-    let body = response
-        .binary()
-        .await
-        .map_err(|_| errors::undecodable_body(status))?;
-    serde_json::from_slice::<T>(&body).map_err(|_| errors::undecodable_body(status))
 }
 
 /// The answer of a request read with `read` from the JSON object the browser parsed (no

@@ -8,7 +8,7 @@ use bank_connect_core::errors::{self, UserError};
 use bank_connect_core::{InstitutionDirectory, PublicConfig};
 use gloo_net::http::{Request, Response};
 
-use super::{decode_list, decode_object, json, ok, segment, send};
+use super::{decode_list, decode_object, ok, segment, send};
 
 /// What `GET /api/institutions` answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,25 +146,21 @@ pub async fn list_transactions(
         url.push_str("&next=");
         url.push_str(&segment(n));
     }
-    json(
-        Request::get(&url)
-            .header("Accept", "application/json")
-            .build(),
-    )
-    .await
+    let request = Request::get(&url)
+        .header("Accept", "application/json")
+        .build();
+    decode_object(send(request).await?, TransactionPage::from_object).await
 }
 
 /// `POST /api/connections/{id}/refresh`: starts a refresh; the job id to follow.
 pub async fn start_refresh(connection_id: &str) -> Result<String, UserError> {
-    let started: RefreshStarted = json(
-        Request::post(&format!(
-            "/api/connections/{}/refresh",
-            segment(connection_id)
-        ))
-        .header("Accept", "application/json")
-        .build(),
-    )
-    .await?;
+    let request = Request::post(&format!(
+        "/api/connections/{}/refresh",
+        segment(connection_id)
+    ))
+    .header("Accept", "application/json")
+    .build();
+    let started = decode_object(send(request).await?, RefreshStarted::from_object).await?;
     Ok(started.job_id)
 }
 

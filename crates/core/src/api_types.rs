@@ -171,6 +171,18 @@ pub struct ConsentView {
     pub expiry_date: Option<String>,
 }
 
+impl ConsentView {
+    /// The consent from its object as the browser parsed it; `None` where the serde derive
+    /// would refuse it.
+    pub fn from_object(o: &impl JsonObject) -> Option<Self> {
+        Some(Self {
+            id: o.string("id").required()?,
+            status: o.string("status").or_default(String::new())?,
+            expiry_date: o.string("expiryDate").optional()?,
+        })
+    }
+}
+
 /// An account as the connections view shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -239,6 +251,21 @@ pub struct TransactionView {
     pub pending: bool,
 }
 
+impl TransactionView {
+    /// The row from its object as the browser parsed it; `None` where the serde derive would
+    /// refuse it.
+    pub fn from_object(o: &impl JsonObject) -> Option<Self> {
+        Some(Self {
+            id: o.string("id").required()?,
+            account_id: o.string("accountId").required()?,
+            date: o.string("date").optional()?,
+            description: o.string("description").required()?,
+            amount: o.string("amount").required()?,
+            pending: o.boolean("pending").required()?,
+        })
+    }
+}
+
 /// A page of transactions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -251,12 +278,36 @@ pub struct TransactionPage {
     pub next: Option<String>,
 }
 
+impl TransactionPage {
+    /// The page from its object as the browser parsed it; `None` where the serde derive would
+    /// refuse it.
+    pub fn from_object<O: JsonObject>(o: &O) -> Option<Self> {
+        Some(Self {
+            transactions: crate::fields::each(
+                &o.objects("transactions").required()?,
+                TransactionView::from_object,
+            )?,
+            next: o.string("next").optional()?,
+        })
+    }
+}
+
 /// `POST /api/connections/{id}/refresh` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshStarted {
     /// The Basiq job to follow.
     pub job_id: String,
+}
+
+impl RefreshStarted {
+    /// The answer from its object as the browser parsed it; `None` where the serde derive
+    /// would refuse it.
+    pub fn from_object(o: &impl JsonObject) -> Option<Self> {
+        Some(Self {
+            job_id: o.string("job_id").required()?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -349,6 +400,43 @@ mod tests {
             json!({"code": "no-session", "message": "Start again."}),
             ApiErrorBody::from_object,
         );
+        reads_as_serde(
+            json!({"id": "c1", "status": "active", "expiryDate": "t"}),
+            ConsentView::from_object,
+        );
+        reads_as_serde(
+            json!({"id": "t1", "accountId": "a1", "date": "2026-01-01", "description": "Coffee",
+                "amount": "-4.50", "pending": false}),
+            TransactionView::from_object,
+        );
+        reads_as_serde(json!({"job_id": "j1"}), RefreshStarted::from_object);
+        reads_as_serde(
+            json!({"url": "https://consent.example/?token=t", "nonce": "n", "expires_in": 900}),
+            crate::handoff::ConsentStarted::from_object,
+        );
+        reads_as_serde(
+            json!({"job_id": "j2", "job_ids": ["j1", "j2"]}),
+            crate::handoff::ConsentResult::from_object,
+        );
+        let row = json!({"id": "t1", "accountId": "a1", "description": "Coffee",
+            "amount": "-4.50", "pending": true});
+        reads_as_serde(
+            json!({"transactions": [row.clone(), row.clone()], "next": "cursor"}),
+            TransactionPage::from_object,
+        );
+        for page in [
+            json!({"transactions": [row.clone(), 1]}),
+            json!({"transactions": [row.clone(), {}]}),
+            json!({"transactions": {}}),
+            json!({"next": null}),
+            json!({"transactions": []}),
+        ] {
+            assert_eq!(
+                TransactionPage::from_object(page.as_object().unwrap()),
+                serde_json::from_value::<TransactionPage>(page.clone()).ok(),
+                "{page}"
+            );
+        }
     }
 
     #[test]

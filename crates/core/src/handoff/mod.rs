@@ -123,6 +123,18 @@ pub struct ConsentStarted {
     pub expires_in: u64,
 }
 
+impl ConsentStarted {
+    /// The answer from its object as the browser parsed it; `None` where the serde derive
+    /// would refuse it.
+    pub fn from_object(o: &impl crate::fields::JsonObject) -> Option<Self> {
+        Some(Self {
+            url: o.string("url").required()?,
+            nonce: o.string("nonce").required()?,
+            expires_in: o.whole("expires_in").required()?,
+        })
+    }
+}
+
 /// `GET /api/consent/result` answer (200): the jobs of the visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentResult {
@@ -132,6 +144,17 @@ pub struct ConsentResult {
     /// Every job of the visit, in order.
     #[serde(default)]
     pub job_ids: Vec<String>,
+}
+
+impl ConsentResult {
+    /// The answer from its object as the browser parsed it; `None` where the serde derive
+    /// would refuse it.
+    pub fn from_object(o: &impl crate::fields::JsonObject) -> Option<Self> {
+        Some(Self {
+            job_id: o.string("job_id").optional()?,
+            job_ids: o.strings("job_ids").or_default(Vec::new())?,
+        })
+    }
 }
 
 /// Within this long after the popup was sent to the Consent UI, a window that reads as closed
