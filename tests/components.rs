@@ -440,6 +440,97 @@ async fn a_keystroke_draws_no_new_logo_in_its_frame() {
 }
 
 #[wasm_bindgen_test]
+async fn no_new_logo_is_drawn_while_the_person_types() {
+    use bank_connect_core::search::typing::TYPING_QUIET_MS;
+    let logo =
+        "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/%3E";
+    let p = mount_picker(vec![
+        summary("AU00000", "Hooli Bank", "operational", Some(logo)),
+        summary("AU00001", "Pied Piper Bank", "operational", Some(logo)),
+        summary("AU00002", "Raviga Bank", "operational", Some(logo)),
+    ]);
+    let images = |p: &Picker| all(&p.root, "li:not([hidden]) img.bc-logo").len();
+    leptos::task::tick().await;
+    for _ in 0..100 {
+        if images(&p) == 3 {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(images(&p), 3, "the logos are drawn before any typing");
+
+    // When each image is put in the list (a MutationObserver's records come right after).
+    let listbox = by_role(&p.root, "listbox", "Banks").pop().unwrap();
+    let drawn = std::rc::Rc::new(std::cell::RefCell::new(Vec::<f64>::new()));
+    let keep = drawn.clone();
+    let on_change = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(
+        move |batch: js_sys::Array| {
+            for record in batch.iter() {
+                let record: web_sys::MutationRecord = record.unchecked_into();
+                let added = record.added_nodes();
+                let images = (0..added.length())
+                    .filter_map(|i| added.item(i))
+                    .filter_map(|n| n.dyn_into::<Element>().ok())
+                    .filter(|e| {
+                        e.tag_name() == "IMG" || e.query_selector("img").ok().flatten().is_some()
+                    })
+                    .count();
+                keep.borrow_mut()
+                    .extend(std::iter::repeat_n(js_sys::Date::now(), images));
+            }
+        },
+    );
+    let observer = web_sys::MutationObserver::new(on_change.as_ref().unchecked_ref()).unwrap();
+    let init = web_sys::MutationObserverInit::new();
+    init.set_subtree(true);
+    init.set_child_list(true);
+    observer.observe_with_options(&listbox, &init).unwrap();
+
+    // Ten keys 60 ms apart: the only row shown holds Pied Piper, then Raviga, and so on (a bank
+    // that row has not drawn yet); no logo is drawn until the text has been still for the
+    // quiet period.
+    let combo = p.search_box();
+    let mut keys = Vec::new();
+    for i in 0..10 {
+        type_into(&combo, if i % 2 == 0 { "pied" } else { "raviga" });
+        keys.push(js_sys::Date::now());
+        sleep(60).await;
+    }
+    let shown = by_role(&p.root, "option", "");
+    assert_eq!(shown.len(), 1);
+    assert!(text_of(&shown[0]).contains("Raviga Bank"));
+    assert!(
+        shown[0]
+            .query_selector(".bc-logo-pending")
+            .unwrap()
+            .is_some(),
+        "its new logo waits while keys come"
+    );
+    for _ in 0..100 {
+        if images(&p) == 1 {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(images(&p), 1, "the logo comes once the typing stops");
+    observer.disconnect();
+    let drawn = drawn.borrow().clone();
+    assert!(!drawn.is_empty(), "the new logos were drawn after the keys");
+    for t in drawn {
+        let last_key = keys
+            .iter()
+            .copied()
+            .filter(|k| *k <= t)
+            .fold(f64::MIN, f64::max);
+        assert!(
+            t - last_key >= TYPING_QUIET_MS - 1.0,
+            "a logo was drawn {} ms after a key (keys at {keys:?})",
+            t - last_key
+        );
+    }
+}
+
+#[wasm_bindgen_test]
 async fn a_logo_that_fails_to_load_falls_back_to_initials() {
     let p = mount_picker(vec![summary(
         "AU00000",

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use bank_connect_core::institution::InstitutionStatus;
+use bank_connect_core::search::typing::logo_wait_ms;
 use bank_connect_core::{Filters, InstitutionSummary, SearchIndex};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -20,6 +21,26 @@ pub const MAX_SHOWN: usize = 60;
 /// the frame that painted the ones before (a key press never waits for sixty new rows, and a
 /// key pressed meanwhile waits for one pass at most).
 pub const ROWS_PER_PASS: usize = 8;
+
+thread_local! {
+    /// When the person last changed the search text (`Date.now()`), for [`draw_when_quiet`].
+    static LAST_QUERY_CHANGE: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `draw` once the page is idle and the search text has been still for core's
+/// [`TYPING_QUIET_MS`](bank_connect_core::search::typing::TYPING_QUIET_MS): while the person
+/// types, no key waits behind a logo of a result the next key replaces.
+fn draw_when_quiet(draw: impl FnOnce() + 'static) {
+    when_idle(
+        move || match logo_wait_ms(js_sys::Date::now(), LAST_QUERY_CHANGE.get()) {
+            None => draw(),
+            Some(ms) => set_timeout(
+                move || draw_when_quiet(draw),
+                std::time::Duration::from_millis(ms.ceil() as u64),
+            ),
+        },
+    );
+}
 
 /// Id of the listbox (the combobox's `aria-controls`).
 pub const LISTBOX_ID: &str = "bc-listbox";
@@ -237,7 +258,10 @@ fn search_box(
         aria-activedescendant=active_id
         placeholder="e.g. CommBank, Westpac, ANZ"
         prop:value=move || query.get()
-        on:input=move |ev| on_query.run(event_target_value(&ev))
+        on:input=move |ev| {
+            LAST_QUERY_CHANGE.set(Some(js_sys::Date::now()));
+            on_query.run(event_target_value(&ev))
+        }
         on:keydown=on_keydown
     />
     }
@@ -367,13 +391,14 @@ fn option_view(
             .flatten()
     };
     let disabled = move || status().is_some_and(|s| !s.is_selectable());
-    // A new image logo is drawn once the page is idle: a (SVG) logo costs the frame that first
-    // draws it, and a keystroke never waits for one. Until then its box stays empty.
+    // A new image logo is drawn once the page is idle and the person has stopped typing: a
+    // (SVG) logo costs the frame that first draws it, and a keystroke never waits for one.
+    // Until then its box stays empty.
     let drawn = RwSignal::new(None::<(usize, usize)>);
     Effect::new(move |_| {
         let now = entry.get();
         if now.is_some() && now != drawn.get_untracked() {
-            when_idle(move || {
+            draw_when_quiet(move || {
                 if entry.try_get_untracked() == Some(now) {
                     let _ = drawn.try_set(now);
                 }

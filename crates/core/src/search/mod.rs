@@ -10,6 +10,7 @@ mod fold;
 mod matching;
 #[cfg(test)]
 mod tests;
+pub mod typing;
 
 use crate::config::PublicConfig;
 use crate::directory::InstitutionSummary;
