@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::basiq::Institution;
-use crate::fields::{JsonObject, ObjectText, array_text, each};
+use crate::fields::{JsonObject, ObjectText, each, push_array};
 
 /// Schema version of [`InstitutionDirectory`]; bump when a field changes meaning.
 pub const DIRECTORY_SCHEMA_VERSION: u32 = 1;
@@ -198,12 +198,18 @@ impl InstitutionDirectory {
 
     /// A directory of `institutions` as JSON text, as serde writes [`InstitutionDirectory`].
     pub fn list_json(version: u32, institutions: &[InstitutionSummary]) -> String {
-        let mut o = ObjectText::new();
-        o.whole("version", u64::from(version)).raw(
-            "institutions",
-            &array_text(institutions, InstitutionSummary::to_json),
-        );
-        o.finish()
+        let mut text = String::new();
+        Self::push_list_json(&mut text, version, institutions);
+        text
+    }
+
+    /// [`list_json`](Self::list_json) appended to `out`.
+    pub fn push_list_json(out: &mut String, version: u32, institutions: &[InstitutionSummary]) {
+        out.push_str("{\"version\":");
+        out.push_str(&version.to_string());
+        out.push_str(",\"institutions\":");
+        push_array(out, institutions, InstitutionSummary::to_json);
+        out.push('}');
     }
 
     /// Builds the directory from Basiq institutions: compact form, sorted by tier, then name.

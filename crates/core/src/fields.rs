@@ -191,6 +191,19 @@ impl ObjectText {
         self
     }
 
+    /// A field whose JSON text `write` appends in place (no copy of a long value's text).
+    pub fn raw_with(&mut self, key: &str, write: impl FnOnce(&mut String)) -> &mut Self {
+        write(self.key(key));
+        self
+    }
+
+    /// An empty object with room for `bytes` of text (one buffer for a long object).
+    pub fn with_capacity(bytes: usize) -> Self {
+        let mut text = String::with_capacity(bytes);
+        text.push('{');
+        Self { text }
+    }
+
     /// The object's text.
     pub fn finish(mut self) -> String {
         self.text.push('}');
@@ -243,15 +256,21 @@ pub fn push_whole(out: &mut String, mut n: u64) {
 
 /// JSON arrays of objects written by `write`, e.g. `[{…},{…}]`.
 pub fn array_text<T>(items: &[T], write: impl Fn(&T) -> String) -> String {
-    let mut text = String::from("[");
+    let mut text = String::new();
+    push_array(&mut text, items, write);
+    text
+}
+
+/// [`array_text`] appended to `out`.
+pub fn push_array<T>(out: &mut String, items: &[T], write: impl Fn(&T) -> String) {
+    out.push('[');
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
-            text.push(',');
+            out.push(',');
         }
-        text.push_str(&write(item));
+        out.push_str(&write(item));
     }
-    text.push(']');
-    text
+    out.push(']');
 }
 
 #[cfg(test)]
