@@ -82,9 +82,10 @@ extern "C" {
     fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-/// `text` parsed by the browser (`JSON.parse`), when it is a JSON object.
+/// `text` parsed by the browser (`JSON.parse`), when it is a JSON object: [`parse_js_object`]
+/// of it as a JS string.
 pub fn parse_object(text: &str) -> Option<JsObject> {
-    js_sys::JSON::parse(text).ok().and_then(JsObject::new)
+    parse_js_object(&JsValue::from_str(text))
 }
 
 /// A JS string parsed by the browser (`JSON.parse`), when it is a JSON object; the text never
