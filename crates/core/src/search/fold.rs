@@ -133,7 +133,7 @@ impl Folded {
         let mask = char_mask(&compact);
         let initials = starts
             .iter()
-            .map(|&s| char_mask(compact[s..].get(..1).unwrap_or("\u{80}")))
+            .map(|&s| char_mask(compact.get(s..s + 1).unwrap_or("\u{80}")))
             .fold(0, |a, b| a | b);
         let b = compact.as_bytes();
         let folded = Self {
@@ -157,7 +157,8 @@ impl Folded {
                 .get(i + 1)
                 .copied()
                 .unwrap_or(self.compact.len());
-            &self.compact[s..end]
+            // `get`: no slicing panic (and its formatting) in the picker's module.
+            self.compact.get(s..end).unwrap_or("")
         })
     }
 }

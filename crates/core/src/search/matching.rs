@@ -113,7 +113,11 @@ fn match_direct(f: &Folded, q: &Query) -> Option<MatchKind> {
         if has_prefix(text, qc) {
             return Some(MatchKind::Prefix);
         }
-        if f.starts.iter().skip(1).any(|&s| has_prefix(&text[s..], qc)) {
+        if f.starts
+            .iter()
+            .skip(1)
+            .any(|&s| text.get(s..).is_some_and(|t| has_prefix(t, qc)))
+        {
             return Some(MatchKind::WordPrefix);
         }
     }
