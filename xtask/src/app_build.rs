@@ -7,9 +7,11 @@
 //! 2. `wasm_split_cli_support` cuts the binary at the app's split points (`src/split.rs`) into
 //!    the main module, one module per split point and shared chunks, plus the small loader
 //!    `__wasm_split.js` the main module imports;
-//! 3. `wasm-bindgen --target web` on the main module, `wasm-opt -Oz` on every module;
+//! 3. `wasm-bindgen --target web` on the main module, `wasm-opt -Oz` on every module (the main
+//!    module's unused wasm-streams exports removed first, `asset_trim`);
 //!    then each split point's modules go into one bundle file and the loader into the main JS
-//!    (`split_bundles`), so a step costs one request;
+//!    (`split_bundles`), so a step costs one request; the JS and the CSS lose their comments
+//!    (`asset_trim`);
 //! 4. everything goes into `dist/app-<content hash>/` (so the server can mark it immutable),
 //!    with `dist/index.html` made from the root `index.html` (trunk's tags swapped for ours);
 //!    the previous build's directory stays beside it for pages opened before this build;
@@ -30,7 +32,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::setup::ToolEnv;
-use crate::{Failure, cmd, root, run_ok, split_bundles};
+use crate::{Failure, asset_trim, cmd, root, run_ok, split_bundles};
 
 /// The file name wasm-bindgen gives the main module's JS (`--out-name`).
 const MAIN_JS: &str = "bank-connect.js";
@@ -121,17 +123,32 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
         "wasm-bindgen",
     )?;
     std::fs::remove_file(&split_main)?;
+    // wasm-streams' classes, when nothing makes one: out of the JS, and their exports out of
+    // the main module (before `-Oz`, which then drops their code).
+    let glue = std::fs::read_to_string(stage.join(MAIN_JS))?;
+    let stream_exports = match asset_trim::drop_stream_classes(&glue) {
+        Some(js) => {
+            std::fs::write(stage.join(MAIN_JS), js)?;
+            format!("--pass-arg=remove-exports@{}", asset_trim::STREAM_EXPORTS)
+        }
+        None => String::new(),
+    };
+    let main_wasm = stage.join(MAIN_WASM);
 
-    let mut modules = vec![stage.join(MAIN_WASM)];
+    let mut modules = vec![main_wasm.clone()];
     modules.extend(split.split_modules.iter().cloned());
     let names = std::env::var_os("BANK_CONNECT_WASM_NAMES").map(PathBuf::from);
     let keep_names = std::env::var_os("BANK_CONNECT_KEEP_NAMES").is_some();
     for m in &modules {
+        let mut args: Vec<&str> = Vec::new();
+        if *m == main_wasm && !stream_exports.is_empty() {
+            args.extend(["--remove-exports", stream_exports.as_str()]);
+        }
         if let Some(dir) = &names {
-            named_copy(env, m, dir)?;
+            named_copy(env, m, dir, &args)?;
         }
         let path = m.to_string_lossy().into_owned();
-        let mut args = vec!["-Oz"];
+        args.push("-Oz");
         args.extend_from_slice(WASM_FEATURES);
         if keep_names {
             args.push("-g");
@@ -147,9 +164,10 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
     let loader_js = std::fs::read_to_string(stage.join(LINK_JS))?;
     let folded =
         split_bundles::fold_loader(&main_js, &loader_js, &main_module, &link_name, &bundles)?;
-    std::fs::write(stage.join(MAIN_JS), folded)?;
+    std::fs::write(stage.join(MAIN_JS), asset_trim::drop_comment_lines(&folded))?;
     std::fs::remove_file(stage.join(LINK_JS))?;
-    std::fs::copy(root().join("style/main.css"), stage.join("main.css"))?;
+    let css = std::fs::read_to_string(root().join("style/main.css"))?;
+    std::fs::write(stage.join("main.css"), asset_trim::drop_css_comments(&css))?;
 
     let dir = format!("app-{}", content_hash(&stage)?);
     let dist = root().join("dist");
@@ -195,7 +213,7 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
 
 /// `module` as the splitter left it into `dir/pre`, and optimised like dist/'s copy but with
 /// its name section into `dir` (`BANK_CONNECT_WASM_NAMES`).
-fn named_copy(env: &ToolEnv, module: &Path, dir: &Path) -> Result<(), Failure> {
+fn named_copy(env: &ToolEnv, module: &Path, dir: &Path, passes: &[&str]) -> Result<(), Failure> {
     let name = module.file_name().unwrap_or_default();
     std::fs::create_dir_all(dir.join("pre"))?;
     std::fs::copy(module, dir.join("pre").join(name))?;
@@ -203,7 +221,8 @@ fn named_copy(env: &ToolEnv, module: &Path, dir: &Path) -> Result<(), Failure> {
         module.to_string_lossy().into_owned(),
         dir.join(name).to_string_lossy().into_owned(),
     );
-    let mut args = vec!["-Oz", "-g"];
+    let mut args = passes.to_vec();
+    args.extend(["-Oz", "-g"]);
     args.extend_from_slice(WASM_FEATURES);
     args.extend([input.as_str(), "-o", output.as_str()]);
     run_ok(cmd(env, "wasm-opt", &args), "wasm-opt -g (named copy)")

@@ -3,6 +3,7 @@
 
 mod api_fuzz;
 mod app_build;
+mod asset_trim;
 mod bench;
 mod bench_app;
 mod bench_load;
