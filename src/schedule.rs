@@ -5,14 +5,26 @@ use std::rc::Rc;
 
 use leptos::prelude::{request_animation_frame, request_idle_callback_with_handle, set_timeout};
 
+/// Work for later. Both functions box it first, so the browser bindings under them exist once
+/// in the wasm rather than once per caller's closure.
+type Later = Box<dyn FnOnce()>;
+
 /// Runs `f` in a task after the next frame is painted.
 pub fn after_next_paint(f: impl FnOnce() + 'static) {
+    paint_then(Box::new(f));
+}
+
+fn paint_then(f: Later) {
     request_animation_frame(move || set_timeout(f, std::time::Duration::ZERO));
 }
 
 /// Runs `f` once when the page is next idle (without requestIdleCallback, e.g. Safari: in a
 /// task after the next frame).
 pub fn when_idle(f: impl FnOnce() + 'static) {
+    idle_then(Box::new(f));
+}
+
+fn idle_then(f: Later) {
     let once = Rc::new(Cell::new(Some(f)));
     let run = move || {
         if let Some(f) = once.take() {
@@ -21,6 +33,6 @@ pub fn when_idle(f: impl FnOnce() + 'static) {
     };
     let fallback = run.clone();
     if request_idle_callback_with_handle(run).is_err() {
-        after_next_paint(fallback);
+        paint_then(Box::new(fallback));
     }
 }

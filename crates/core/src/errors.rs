@@ -288,15 +288,29 @@ pub fn from_step_failure(failure: &StepFailure) -> UserError {
     )
 }
 
+/// True when `needle` occurs in `text`, byte by byte: what `str::contains` answers, without
+/// its searcher, whose slicing can panic with a formatted message (the formatting then comes
+/// into the picker's module with the error mapping).
+fn has(text: &str, needle: &str) -> bool {
+    needle.is_empty()
+        || text
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+}
+
 /// Classifies a job failure code with its title and detail.
 pub fn from_job_code(code: &str, title: Option<&str>, detail: Option<&str>) -> UserError {
-    let text = crate::case::lowercase(&format!("{} {}", title.unwrap_or(""), detail.unwrap_or("")));
-    let mentions_mfa = text.contains("multi-factor") || text.contains("mfa");
+    let mut joined = String::from(title.unwrap_or(""));
+    joined.push(' ');
+    joined.push_str(detail.unwrap_or(""));
+    let text = crate::case::lowercase(&joined);
+    let mentions_mfa = has(&text, "multi-factor") || has(&text, "mfa");
     let kind = match code.trim().to_ascii_lowercase().as_str() {
         "invalid-credentials" => {
-            if text.contains("locked") {
+            if has(&text, "locked") {
                 ErrorKind::AccountLocked
-            } else if mentions_mfa && text.contains("not supported") {
+            } else if mentions_mfa && has(&text, "not supported") {
                 ErrorKind::MfaNotSupported
             } else if mentions_mfa {
                 ErrorKind::MfaRejected
@@ -306,7 +320,7 @@ pub fn from_job_code(code: &str, title: Option<&str>, detail: Option<&str>) -> U
         }
         "invalid-connection" => ErrorKind::InvalidCredentials,
         "user-action-required" | "account-not-accessible-requires-user-action" => {
-            if mentions_mfa && (text.contains("expired") || text.contains("in time")) {
+            if mentions_mfa && (has(&text, "expired") || has(&text, "in time")) {
                 ErrorKind::MfaExpired
             } else {
                 ErrorKind::UserActionRequired
@@ -405,7 +419,7 @@ pub fn from_envelope(
         Some("access-denied")
             if detail
                 .as_deref()
-                .is_some_and(|d| d.to_ascii_lowercase().contains("expired")) =>
+                .is_some_and(|d| has(&d.to_ascii_lowercase(), "expired")) =>
         {
             ErrorKind::SessionExpired
         }
@@ -492,8 +506,36 @@ pub fn undecodable_body(status: u16) -> UserError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn has_is_contains() {
+        for (text, needle) in [
+            ("", ""),
+            ("", "a"),
+            ("a", ""),
+            ("mfa", "mfa"),
+            ("the mfa code", "mfa"),
+            ("mf", "mfa"),
+            ("ümfa", "mfa"),
+            ("naïve", "ïv"),
+            ("naïve", "i"),
+        ] {
+            assert_eq!(
+                super::has(text, needle),
+                text.contains(needle),
+                "{text:?} {needle:?}"
+            );
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn has_agrees_with_contains(text in "[a-zé ]{0,12}", needle in "[a-zé ]{0,3}") {
+            prop_assert_eq!(has(&text, &needle), text.contains(needle.as_str()));
+        }
+    }
 
     fn envelope(code: &str, detail: Option<&str>) -> String {
         serde_json::json!({
