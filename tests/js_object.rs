@@ -7,6 +7,7 @@ use bank_connect::api::{JsObject, objects, parse_js_object, parse_object};
 use bank_connect_core::api_types::{AccountView, ConnectionView};
 use bank_connect_core::fields::{Field, JsonObject};
 use bank_connect_core::{InstitutionDirectory, PublicConfig, errors};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -64,6 +65,23 @@ fn fields_are_the_objects_own() {
     assert_eq!(o.string("toString"), Field::Absent);
     assert_eq!(o.boolean("constructor"), Field::Absent);
     assert!(JsObject::new(js_sys::Array::new().into()).is_none());
+}
+
+#[wasm_bindgen_test]
+fn an_objects_prototype_never_lends_it_a_field() {
+    // Not what JSON.parse makes: the fields of its prototype are not its own.
+    let proto: js_sys::Object = js_sys::JSON::parse(r#"{"a":"lent","b":"lent"}"#)
+        .unwrap()
+        .unchecked_into();
+    let object = js_sys::Object::create(&proto);
+    js_sys::Reflect::set(&object, &"b".into(), &"own".into()).unwrap();
+    let o = JsObject::new(object.into()).unwrap();
+    // Twice: the second read comes from the names already seen.
+    for _ in 0..2 {
+        assert_eq!(o.string("a"), Field::Absent);
+        assert_eq!(o.string("b"), Field::Is("own".into()));
+        assert_eq!(o.string("toString"), Field::Absent);
+    }
 }
 
 /// Each of `texts` read through `JSON.parse` with `read` and with serde: the same answer.

@@ -5,25 +5,66 @@ use bank_connect_core::fields::{Field, JsonObject, MAX_WHOLE};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// A parsed JSON object (an array or a primitive is not one).
-pub struct JsObject(js_sys::Object);
+pub struct JsObject {
+    object: js_sys::Object,
+    /// Its prototype is `Object.prototype` (what `JSON.parse` makes): a field whose name
+    /// `Object.prototype` lacks is then the object's own wherever it is defined.
+    plain: bool,
+}
+
+/// The most field names [`key`] keeps (the readers' names are a few dozen literals).
+const MAX_KEYS: usize = 256;
+
+thread_local! {
+    /// `Object.prototype`.
+    static OBJECT_PROTOTYPE: JsValue = js_sys::Object::get_prototype_of(&js_sys::Object::new()).into();
+    /// Each field name read so far as a JS string, and whether `Object.prototype` has it:
+    /// a name crosses into JS once, not once per object.
+    static KEYS: std::cell::RefCell<Vec<(String, JsValue, bool)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `name` as a JS string, and whether `Object.prototype` has a property of that name.
+fn key(name: &str) -> (JsValue, bool) {
+    KEYS.with_borrow_mut(|keys| {
+        if let Some((_, js, inherited)) = keys.iter().find(|(n, _, _)| n == name) {
+            return (js.clone(), *inherited);
+        }
+        let js = JsValue::from_str(name);
+        let inherited = OBJECT_PROTOTYPE
+            .with(|proto| js_sys::Reflect::has(proto, &js))
+            .unwrap_or(true);
+        if keys.len() < MAX_KEYS {
+            keys.push((name.to_owned(), js.clone(), inherited));
+        }
+        (js, inherited)
+    })
+}
 
 impl JsObject {
     /// `value` when it is a JSON object.
     pub fn new(value: JsValue) -> Option<Self> {
         if value.is_object() && !js_sys::Array::is_array(&value) {
-            value.dyn_into().ok().map(Self)
+            let object: js_sys::Object = value.dyn_into().ok()?;
+            let plain = OBJECT_PROTOTYPE
+                .with(|proto| JsValue::from(js_sys::Object::get_prototype_of(&object)) == *proto);
+            Some(Self { object, plain })
         } else {
             None
         }
     }
 
-    fn field<T>(&self, key: &str, get: impl FnOnce(JsValue) -> Option<T>) -> Field<T> {
-        let key = JsValue::from_str(key);
-        // Own fields only: nothing from the prototype (`constructor`, `toString`…).
-        if !js_sys::Object::has_own(&self.0, &key) {
+    fn field<T>(&self, name: &str, get: impl FnOnce(JsValue) -> Option<T>) -> Field<T> {
+        let (key, inherited) = key(name);
+        // Own fields only: nothing from the prototype (`constructor`, `toString`…). One read
+        // answers that for a plain object and a name its prototype lacks; else ask.
+        let value = js_sys::Reflect::get(&self.object, &key);
+        let surely_own =
+            self.plain && !inherited && value.as_ref().is_ok_and(|v| !v.is_undefined());
+        if !surely_own && !js_sys::Object::has_own(&self.object, &key) {
             return Field::Absent;
         }
-        match js_sys::Reflect::get(&self.0, &key) {
+        match value {
             Ok(v) if v.is_null() => Field::Null,
             Ok(v) => get(v).map_or(Field::Wrong, Field::Is),
             Err(_) => Field::Wrong,
