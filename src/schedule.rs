@@ -5,17 +5,21 @@ use std::rc::Rc;
 
 use leptos::prelude::{request_animation_frame, request_idle_callback_with_handle, set_timeout};
 
-/// Work for later. Both functions box it first, so the browser bindings under them exist once
+/// Work for later. The public functions box it first, so the browser bindings under them exist once
 /// in the wasm rather than once per caller's closure.
 type Later = Box<dyn FnOnce()>;
 
 /// Runs `f` in a task after the next frame is painted.
-pub fn after_next_paint(f: impl FnOnce() + 'static) {
-    paint_then(Box::new(f));
-}
-
 fn paint_then(f: Later) {
     request_animation_frame(move || set_timeout(f, std::time::Duration::ZERO));
+}
+
+/// Runs `f` once the next frame is painted and the page is idle after it: behind every task
+/// already waiting (a key press, a timer), so work a person is not waiting for never delays
+/// what they are.
+pub fn idle_after_next_paint(f: impl FnOnce() + 'static) {
+    let f: Later = Box::new(f);
+    request_animation_frame(move || idle_then(f));
 }
 
 /// Runs `f` once when the page is next idle (without requestIdleCallback, e.g. Safari: in a

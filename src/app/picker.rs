@@ -196,7 +196,7 @@ fn preload_later_steps(consent_ui: bool) {
                 preload!(preload_flow);
             }
         };
-        request_animation_frame(move || crate::schedule::when_idle(start));
+        crate::schedule::idle_after_next_paint(start);
     }
 }
 

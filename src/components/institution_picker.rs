@@ -11,15 +11,15 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{InstitutionLogo, logo_pending};
-use crate::schedule::{after_next_paint, when_idle};
+use crate::schedule::{idle_after_next_paint, when_idle};
 
 /// The most options rendered at once; typing narrows the rest.
 pub const MAX_SHOWN: usize = 60;
 
 /// Options rendered in the frame of a keystroke (about what the listbox, 55 % of the window's
-/// height, shows at once); the others up to [`MAX_SHOWN`] follow, as many per task, each after
-/// the frame that painted the ones before (a key press never waits for sixty new rows, and a
-/// key pressed meanwhile waits for one pass at most).
+/// height, shows at once); the others up to [`MAX_SHOWN`] follow, as many per task, each once
+/// the page is idle after the frame that painted the ones before (a key press never waits for
+/// sixty new rows, nor for a pass: a pass waits behind every task already queued).
 pub const ROWS_PER_PASS: usize = 8;
 
 thread_local! {
@@ -97,7 +97,8 @@ pub fn InstitutionPicker(
         if n < hits.with(|h| h.len().min(MAX_SHOWN)) {
             let (q, d) = (query.get_untracked(), directory_key());
             let next = n / ROWS_PER_PASS + 1;
-            after_next_paint(move || {
+            // Idle, not merely the next task: a key pressed, or anything else waiting, goes first.
+            idle_after_next_paint(move || {
                 if query.try_get_untracked().as_ref() == Some(&q) {
                     let _ = passes.try_set((q, d, next));
                 }
