@@ -12,7 +12,7 @@ pub struct JsObject {
     plain: bool,
 }
 
-/// The most field names [`key`] keeps (the readers' names are a few dozen literals).
+/// The most field names [`with_key`] keeps (the readers' names are a few dozen literals).
 const MAX_KEYS: usize = 256;
 
 thread_local! {
@@ -24,20 +24,22 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// `name` as a JS string, and whether `Object.prototype` has a property of that name.
-fn key(name: &str) -> (JsValue, bool) {
+/// `f` of `name` as a JS string and whether `Object.prototype` has a property of that name
+/// (lent, not cloned: a clone and its drop would cost two calls into JS).
+fn with_key<R>(name: &str, f: impl FnOnce(&JsValue, bool) -> R) -> R {
     KEYS.with_borrow_mut(|keys| {
         if let Some((_, js, inherited)) = keys.iter().find(|(n, _, _)| n == name) {
-            return (js.clone(), *inherited);
+            return f(js, *inherited);
         }
         let js = JsValue::from_str(name);
         let inherited = OBJECT_PROTOTYPE
             .with(|proto| js_sys::Reflect::has(proto, &js))
             .unwrap_or(true);
+        let r = f(&js, inherited);
         if keys.len() < MAX_KEYS {
-            keys.push((name.to_owned(), js.clone(), inherited));
+            keys.push((name.to_owned(), js, inherited));
         }
-        (js, inherited)
+        r
     })
 }
 
@@ -55,13 +57,16 @@ impl JsObject {
     }
 
     fn field<T>(&self, name: &str, get: impl FnOnce(JsValue) -> Option<T>) -> Field<T> {
-        let (key, inherited) = key(name);
         // Own fields only: nothing from the prototype (`constructor`, `toString`…). One read
         // answers that for a plain object and a name its prototype lacks; else ask.
-        let value = js_sys::Reflect::get(&self.object, &key);
-        let surely_own =
-            self.plain && !inherited && value.as_ref().is_ok_and(|v| !v.is_undefined());
-        if !surely_own && !js_sys::Object::has_own(&self.object, &key) {
+        let (value, own) = with_key(name, |key, inherited| {
+            let value = js_sys::Reflect::get(&self.object, key);
+            let surely_own =
+                self.plain && !inherited && value.as_ref().is_ok_and(|v| !v.is_undefined());
+            let own = surely_own || js_sys::Object::has_own(&self.object, key);
+            (value, own)
+        });
+        if !own {
             return Field::Absent;
         }
         match value {
