@@ -2,7 +2,7 @@
 //! dist/ (`gzip -9`, `brotli -q 11`), so they are exact; times come from headless Chromium
 //! through CDP (e2e/tests/bench_picker.rs: fresh profiles, slow 4G = 150 ms / 1.6 Mbit/s /
 //! 750 kbit/s with the CPU ×4, at least 10 cold runs, medians with min–max) and from the wasm
-//! search benchmark (tests/search_bench.rs).
+//! search and directory-decoding benchmarks (tests/search_bench.rs, tests/decode_bench.rs).
 
 use std::process::{Command, Stdio};
 
@@ -151,9 +151,12 @@ fn e2e_bench(env: &crate::setup::ToolEnv, test: &str, what: &str) -> Result<Stri
     run_capture(e2e, what)
 }
 
-/// The search benchmark over 5,000 institutions, release wasm in headless Chromium.
-fn filter_bench(env: &crate::setup::ToolEnv) -> Result<Vec<(String, String)>, Failure> {
-    println!("==> filter time: 5,000 institutions, wasm (release) in Chromium");
+/// A release-wasm benchmark in headless Chromium (tests/`test`.rs): its `BENCH line` line.
+fn wasm_bench(
+    env: &crate::setup::ToolEnv,
+    test: &str,
+    line: &str,
+) -> Result<Vec<(String, String)>, Failure> {
     let mut wasm = crate::cmd(
         env,
         "cargo",
@@ -165,15 +168,14 @@ fn filter_bench(env: &crate::setup::ToolEnv) -> Result<Vec<(String, String)>, Fa
             "--target",
             "wasm32-unknown-unknown",
             "--test",
-            "search_bench",
+            test,
             "--",
             "--nocapture",
         ],
     );
     wasm.current_dir(root());
-    let out = run_capture(wasm, "the wasm search benchmark")?;
-    bench_line(&out, "filter_5000")
-        .ok_or_else(|| Failure(format!("no BENCH filter_5000 line in:\n{out}")))
+    let out = run_capture(wasm, &format!("the wasm benchmark {test}"))?;
+    bench_line(&out, line).ok_or_else(|| Failure(format!("no BENCH {line} line in:\n{out}")))
 }
 
 /// `median (min–max)` of a `BENCH name median=… min=… max=…` line, scaled by `unit`.
@@ -297,7 +299,10 @@ pub fn app() -> Result<(), Failure> {
     println!("==> every split module (picker, later steps, connections view, embedding)");
     let (later_raw, _, later_br) = size_table(&env, &later)?;
 
-    let filter = filter_bench(&env)?;
+    println!("==> filter time: 5,000 institutions, wasm (release) in Chromium");
+    let filter = wasm_bench(&env, "search_bench", "filter_5000")?;
+    println!("==> the directory's decoding: 302 institutions, wasm (release) in Chromium");
+    let decode = wasm_bench(&env, "decode_bench", "decode_302")?;
 
     // 2. The picker in Chromium: cold on slow 4G, cold and warm unthrottled; keystrokes with
     //    5,000 institutions, memory, and the files fetched through to the credential form.
@@ -371,6 +376,12 @@ pub fn app() -> Result<(), Failure> {
         "  filter 5,000 institutions: median {f_med:.3} ms, p95 {f_p95:.3} ms (index build {:.1} ms)   budget p95 ≤ {FILTER_P95_BUDGET_MS} ms: {}",
         value(&filter, "index_build_ms"),
         verdict(f_p95 <= FILTER_P95_BUDGET_MS)
+    );
+    println!(
+        "  decoding the directory (302 institutions, from JSON.parse's object): median {:.2} ms (min {:.2}, {} rounds)",
+        value(&decode, "median_ms"),
+        value(&decode, "min_ms"),
+        value(&decode, "rounds"),
     );
     let u_med = value(&usable, "median_ms");
     println!(
