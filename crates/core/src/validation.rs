@@ -234,7 +234,15 @@ pub fn connection_request_body(
         })
         .collect();
     entries.push(("institution", institution));
-    entries.sort_by(|a, b| a.0.cmp(b.0));
+    // A stable insertion sort of the (at most six) keys: the standard library's stable sort
+    // is kilobytes of wasm in the credential form's module for it.
+    for i in 1..entries.len() {
+        let mut j = i;
+        while j > 0 && entries[j - 1].0 > entries[j].0 {
+            entries.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     entries.dedup_by(|later, kept| later.0 == kept.0);
     let mut body = ObjectText::new();
     for (key, value) in &entries {
@@ -512,5 +520,33 @@ mod tests {
             let check = check_credentials(&specs, &input);
             prop_assert_eq!(check.first_error(), Some(Field::Password));
         }
+    }
+
+    #[test]
+    fn request_body_keys_come_sorted_once_each_whatever_the_fields_order() {
+        let mut i = inst();
+        i.security_code_caption = Some("Code".into());
+        i.secondary_login_id_caption = Some("Member".into());
+        let specs = form_fields(&i);
+        let input = CredentialInput {
+            login_id: "l",
+            password: "p",
+            security_code: "c",
+            secondary_login_id: "s",
+        };
+        let body = connection_request_body("AU1", &specs, &input);
+        assert_eq!(
+            body,
+            r#"{"institution":{"id":"AU1"},"loginId":"l","password":"p","secondaryLoginId":"s","securityCode":"c"}"#
+        );
+        // Reversed, with fields given twice: the same body.
+        let mut shuffled: Vec<FieldSpec> = specs.iter().rev().cloned().collect();
+        shuffled.push(specs[1].clone());
+        shuffled.insert(0, specs[2].clone());
+        assert_eq!(connection_request_body("AU1", &shuffled, &input), body);
+        assert_eq!(
+            connection_request_body("AU1", &specs[..1], &input),
+            r#"{"institution":{"id":"AU1"},"loginId":"l"}"#
+        );
     }
 }

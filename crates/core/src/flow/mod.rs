@@ -459,6 +459,65 @@ pub fn next_in_picker(
     Ok((after, effects))
 }
 
+/// [`next`] for the credential form's events (fresh captions, submitting, the answer to the
+/// submit, going back); every other (state, event) back untouched (`Err`) for the caller to run
+/// through [`next`] where the rest of the machine is at hand (the app keeps the job's, the
+/// accounts' and the failure screens' transitions out of the form's code).
+#[allow(clippy::result_large_err)]
+pub fn next_in_form(
+    state: FlowState,
+    event: FlowEvent,
+) -> Result<(FlowState, Vec<FlowEffect>), (FlowState, FlowEvent)> {
+    let FlowState::EnteringCredentials(f) = state else {
+        return Err((state, event));
+    };
+    let before = Screen::Form(f.attempt.institution.id.clone());
+    match in_form(f, event) {
+        Ok(after) => {
+            let effects = effects::entering(&before, &after);
+            Ok((after, effects))
+        }
+        Err((f, event)) => Err((FlowState::EnteringCredentials(f), event)),
+    }
+}
+
+/// The credential form's transitions; an event it has none for comes back with the form.
+#[allow(clippy::result_large_err)]
+fn in_form(f: Form, event: FlowEvent) -> Result<FlowState, (Form, FlowEvent)> {
+    use FlowEvent as E;
+    use FlowState as S;
+
+    Ok(match event {
+        E::InstitutionDetails(fresh) => {
+            let mut f = f;
+            if fresh.id == f.attempt.institution.id {
+                f.attempt.institution = fresh;
+            }
+            S::EnteringCredentials(f)
+        }
+        E::Submit { login_id, check } if !f.submitting => {
+            let ok = check.can_submit();
+            S::EnteringCredentials(Form {
+                attempt: Attempt {
+                    login_id: Some(login_id),
+                    ..f.attempt
+                },
+                check,
+                submitting: ok,
+                notice: if ok { None } else { f.notice },
+            })
+        }
+        E::ConnectionCreated { job_id, now_ms } if f.submitting => S::Connecting {
+            attempt: f.attempt,
+            job: JobFollow::new(job_id, now_ms),
+        },
+        E::RequestFailed(error) if f.submitting => attempt_failed(f.attempt, error, Resume::Form),
+        E::TokenExpired if f.submitting => attempt_failed(f.attempt, expired(), Resume::Form),
+        E::Back if !f.submitting => picking(),
+        event => return Err((f, event)),
+    })
+}
+
 /// The new state, one arm per (state, event) that changes something.
 fn transition(state: FlowState, event: FlowEvent) -> FlowState {
     use FlowEvent as E;
@@ -479,37 +538,10 @@ fn transition(state: FlowState, event: FlowEvent) -> FlowState {
         (S::Picking { .. }, E::TokenExpired) => fail(None, expired(), None, Resume::Picker),
 
         // ---- the credential form
-        (S::EnteringCredentials(mut f), E::InstitutionDetails(fresh)) => {
-            if fresh.id == f.attempt.institution.id {
-                f.attempt.institution = fresh;
-            }
-            S::EnteringCredentials(f)
-        }
-        (S::EnteringCredentials(f), E::Submit { login_id, check }) if !f.submitting => {
-            let ok = check.can_submit();
-            S::EnteringCredentials(Form {
-                attempt: Attempt {
-                    login_id: Some(login_id),
-                    ..f.attempt
-                },
-                check,
-                submitting: ok,
-                notice: if ok { None } else { f.notice },
-            })
-        }
-        (S::EnteringCredentials(f), E::ConnectionCreated { job_id, now_ms }) if f.submitting => {
-            S::Connecting {
-                attempt: f.attempt,
-                job: JobFollow::new(job_id, now_ms),
-            }
-        }
-        (S::EnteringCredentials(f), E::RequestFailed(error)) if f.submitting => {
-            attempt_failed(f.attempt, error, Resume::Form)
-        }
-        (S::EnteringCredentials(f), E::TokenExpired) if f.submitting => {
-            attempt_failed(f.attempt, expired(), Resume::Form)
-        }
-        (S::EnteringCredentials(f), E::Back) if !f.submitting => picking(),
+        (S::EnteringCredentials(f), event) => match in_form(f, event) {
+            Ok(after) => after,
+            Err((f, _)) => S::EnteringCredentials(f),
+        },
 
         // ---- connecting (and answering MFA): the job decides
         (S::Connecting { attempt, job }, event) => connecting::connecting(attempt, job, event),

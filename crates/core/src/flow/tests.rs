@@ -612,6 +612,24 @@ proptest! {
             Err(back) => prop_assert_eq!(back, (st, event)),
         }
     }
+
+    #[test]
+    fn the_forms_transitions_are_next_s(
+        events in proptest::collection::vec(arb_event(), 0..20),
+        event in prop_oneof![
+            arb_event(),
+            Just(FlowEvent::InstitutionDetails(hooli())),
+            Just(FlowEvent::InstitutionDetails(in_outage())),
+            Just(FlowEvent::InstitutionDetails(InstitutionSummary::basic("AU00001", "Other", "O"))),
+        ],
+    ) {
+        let st = events.into_iter().fold(FlowState::Idle, go);
+        match next_in_form(st.clone(), event.clone()) {
+            Ok(done) => prop_assert_eq!(done, next(st, event)),
+            // Handed back untouched, for `next`.
+            Err(back) => prop_assert_eq!(back, (st, event)),
+        }
+    }
 }
 
 fn in_outage() -> InstitutionSummary {
@@ -662,4 +680,44 @@ fn the_first_view_opens_the_picker_itself() {
     // Everything else is the rest of the machine's.
     assert!(next_on_first_view(picking, FlowEvent::Open).is_err());
     assert!(next_on_first_view(FlowState::Idle, FlowEvent::Back).is_err());
+}
+
+#[test]
+fn the_form_submits_goes_back_and_fails_itself() {
+    let form = run(vec![FlowEvent::Open, FlowEvent::Select(hooli())]);
+    let submitting = go(form.clone(), submit("gavinBelson", "hooli2016"));
+    assert!(form_of(&submitting).submitting);
+    let created = FlowEvent::ConnectionCreated {
+        job_id: "job-1".into(),
+        now_ms: 1_000,
+    };
+    for (state, event) in [
+        (form.clone(), FlowEvent::InstitutionDetails(hooli())),
+        (form.clone(), submit("gavinBelson", "hooli2016")),
+        (form.clone(), submit("", "")),
+        (form.clone(), FlowEvent::Back),
+        (submitting.clone(), created.clone()),
+        (
+            submitting.clone(),
+            FlowEvent::RequestFailed(errors::network_failure()),
+        ),
+        (submitting.clone(), FlowEvent::TokenExpired),
+    ] {
+        let done = next_in_form(state.clone(), event.clone()).unwrap();
+        assert_eq!(done, next(state, event));
+    }
+    // The job starts here: entering its progress screen asks for the poll (the job's module
+    // carries it out).
+    let (st, effects) = next_in_form(submitting.clone(), created.clone()).unwrap();
+    assert_eq!(job_of(&st).job_id, "job-1");
+    assert!(effects.contains(&FlowEffect::PollJob("job-1".into())));
+    // What the job, the failure screen and "×" do is the rest of the machine's.
+    assert!(next_in_form(st.clone(), polled(running(), 2_000)).is_err());
+    assert!(next_in_form(st, FlowEvent::Cancel).is_err());
+    assert!(next_in_form(form.clone(), FlowEvent::Close).is_err());
+    assert!(next_in_form(submitting.clone(), FlowEvent::Back).is_err());
+    assert!(next_in_form(form.clone(), created).is_err());
+    let failed = go(FlowState::Idle, FlowEvent::Open);
+    let failed = go(failed, FlowEvent::TokenExpired);
+    assert!(next_in_form(failed, FlowEvent::Retry).is_err());
 }
