@@ -1,10 +1,11 @@
 //! Code splitting: screens the release build downloads on demand, each from its own wasm module.
 //!
 //! The first view (header, "+ Connect a bank", the connected-banks entry) is the main module.
-//! Four split points hold the rest, each fetched ahead of need so a person rarely waits:
+//! Five split points hold the rest, each fetched ahead of need so a person rarely waits:
 //! - `picker`: the institution picker and search — fetched once the first view is up;
-//! - `flow`: credential form, progress, MFA, accounts and failure screens — fetched when the
-//!   picker opens;
+//! - `flow`: the credential form and submitting it — fetched once the picker's list is up;
+//! - `job`: progress, MFA, accounts, failure and session-ended screens, the job's polling and
+//!   its part of the flow's machine — fetched once the form is up;
 //! - `connections`: the connected-banks view — fetched when there are connections to show;
 //! - `embed`: the host-page protocol (src/embed.rs) — fetched only by a page in a frame.
 //!

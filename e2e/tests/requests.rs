@@ -135,6 +135,8 @@ async fn each_app_file_is_fetched_once_whatever_order_the_steps_load_in() {
         h.driver.goto(h.url("/")).await.unwrap();
         h.button("+ Connect a bank").await.click().await.unwrap();
         h.pick_bank("hooli", "Hooli Bank").await;
+        // The steps after the form come while the form is up, before it is submitted.
+        app_files_once_fetched(&h, "_job.").await;
         h.log_in("gavinBelson", "hooli2016").await;
         h.heading("Hooli Bank is connected").await;
         let files = app_files_once_fetched(&h, "_flow.").await;

@@ -53,10 +53,12 @@ async fn the_first_view_loads_without_the_later_modules_and_a_failed_download_ca
     for module in [
         "split_picker.wasm",
         "split_flow.wasm",
+        "split_job.wasm",
         "split_connections.wasm",
         // Each step's modules in one file, fetched in one request.
         "bundle_picker.bin",
         "bundle_flow.bin",
+        "bundle_job.bin",
         "bundle_connections.bin",
     ] {
         assert!(dir.join(module).is_file(), "{module} is built");
@@ -77,7 +79,9 @@ async fn the_first_view_loads_without_the_later_modules_and_a_failed_download_ca
             .convert()
             .unwrap();
         assert!(
-            !fetched.iter().any(|u| u.contains("_flow")),
+            !fetched
+                .iter()
+                .any(|u| u.contains("_flow") || u.contains("_job")),
             "the later steps are not part of the first view: {fetched:?}"
         );
 
@@ -104,6 +108,34 @@ async fn the_first_view_loads_without_the_later_modules_and_a_failed_download_ca
         assert!(!body.contains("could not be downloaded"), "{body}");
         h.log_in("gavinBelson", "hooli2016").await;
         h.heading("Hooli Bank is connected").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_steps_after_the_form_come_back_after_a_failed_download() {
+    Harness::run(|h| async move {
+        // The job's module (progress, MFA, accounts, failure) cannot be downloaded: the form
+        // still works, and submitting it says so instead of a blank step.
+        h.block_urls(&["*bundle_job.bin*", "*split_job.wasm*"])
+            .await;
+        h.driver.goto(h.url("/")).await.unwrap();
+        h.button("+ Connect a bank").await.click().await.unwrap();
+        h.pick_bank("hooli", "Hooli Bank").await;
+        h.log_in("gavinBelson", "hooli2016").await;
+        let alert = download_failed_notice(&h).await;
+        let text = alert.text().await.unwrap();
+        assert!(text.contains("try again"), "a way out is offered: {text}");
+        h.assert_focus("bc-step-heading", "focus lands on the notice")
+            .await;
+
+        // Back online: "Try again" brings the progress, and the job that started meanwhile is
+        // followed (its poll could not run without the module) through to its accounts.
+        h.block_urls(&[]).await;
+        h.button("Try again").await.click().await.unwrap();
+        h.heading("Hooli Bank is connected").await;
+        let body = h.find(By::Tag("body")).await.text().await.unwrap();
+        assert!(!body.contains("could not be downloaded"), "{body}");
     })
     .await;
 }

@@ -1,7 +1,7 @@
 //! Basiq, called from the browser with the CLIENT token of one Basiq user: the client holds the
 //! token it is authorised by (in memory only) and the user it acts for.
 
-use bank_connect_core::basiq::{Institution, Job};
+use bank_connect_core::basiq::{Institution, Job, ResourceRef};
 use bank_connect_core::errors::UserError;
 use gloo_net::http::{Request, RequestBuilder};
 
@@ -55,11 +55,12 @@ impl Basiq {
     }
 
     /// `POST /users/{id}/connections` with the credentials body (built by core at the moment of
-    /// sending); Basiq answers with the job to follow.
-    pub async fn create_connection(&self, body: &str) -> Result<Job, UserError> {
+    /// sending); Basiq answers with the job to follow, by reference (`{"type": "job", "id": …}`:
+    /// the form's module reads no job steps).
+    pub async fn create_connection(&self, body: &str) -> Result<ResourceRef, UserError> {
         let path = format!("/users/{}/connections", segment(&self.user_id));
         let request = self.post(&path).body(body.to_string());
-        decode_object(send(request).await?, Job::from_object).await
+        decode_object(send(request).await?, ResourceRef::from_object).await
     }
 
     /// `GET /jobs/{id}`.

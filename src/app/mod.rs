@@ -7,10 +7,13 @@
 //! - `session.rs`: `/api/config` (once), the client token and its renewal, Basiq calls with it;
 //! - `picker.rs`: the directory (cache first, revalidated) and the picker screen;
 //! - `poll.rs`: the one poll loop for a Basiq job (the flow's and the connections view's);
-//! - `steps.rs`: the later steps (form, progress, MFA, accounts, failure) and their I/O;
+//! - `steps.rs`: the credential form and submitting it;
+//! - `job.rs`: the steps after the form (progress, MFA, accounts, failure, session ended) and
+//!   their I/O;
 //! - `handoff.rs`: Basiq 3.0's hand-off to the Consent UI and back, and `popup.rs`, its window.
 
 mod handoff;
+mod job;
 mod picker;
 mod poll;
 mod popup;
@@ -30,11 +33,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use self::handoff::{handoff_dispatch, handoff_effect, handoff_screen};
+use self::job::{job_dispatch, job_effect, job_screen, session_effect};
 #[cfg(feature = "split")]
 use self::picker::preload_picker;
 use self::picker::{picker_dispatch, picker_screen, prepare_picker, start_up};
 use self::session::{ConfigWaiters, Session, TokenFlight};
-use self::steps::{flow_dispatch, flow_effect, flow_screen, session_effect};
+use self::steps::{flow_effect, flow_screen};
 use crate::browser::{self, now_ms};
 use crate::components::{PLUS_BUTTON_ID, PlusButton, STEP_HEADING_ID};
 use crate::connections::ConnectionsState;
@@ -80,7 +84,7 @@ impl Ctx {
             let current = std::mem::take(s);
             (*s, effects) = browser_session::next(current, event);
         });
-        // Carried out from the `flow` module, beside the screen.
+        // Carried out from the `job` module, beside the session-ended screen.
         for effect in effects {
             let ctx = *self;
             spawn_local(async move {
@@ -120,8 +124,8 @@ impl Ctx {
 
     /// An event from the picker's own code: the picker's transitions (core's `next_in_picker`)
     /// at once, here; any other event through the whole machine, in the module that holds it
-    /// (the hand-off's for a hand-off, the later steps' otherwise), so the picker's module
-    /// carries none of the form's and the job's transitions.
+    /// (the hand-off's for a hand-off, the job's otherwise), so the picker's module carries
+    /// none of the form's and the job's transitions.
     fn dispatch_in_picker(&self, event: FlowEvent) {
         let Some(event) = self.step_and_run(event, flow::next_in_picker) else {
             return;
@@ -135,9 +139,21 @@ impl Ctx {
             let _ = if handoff {
                 call_split!(handoff_dispatch(ctx, event))
             } else {
-                call_split!(flow_dispatch(ctx, event))
+                call_split!(job_dispatch(ctx, event))
             };
         });
+    }
+
+    /// An event from the form's own code: the form's transitions (core's `next_in_form`) at
+    /// once, here; any other event through the whole machine in the job's module, so the form's
+    /// module carries none of the job's transitions.
+    fn dispatch_in_form(&self, event: FlowEvent) {
+        if let Some(event) = self.step_and_run(event, flow::next_in_form) {
+            let ctx = *self;
+            spawn_local(async move {
+                let _ = call_split!(job_dispatch(ctx, event));
+            });
+        }
     }
 
     /// An event from the first view's own code ("+", "×", the clock): "+" on the start screen
@@ -231,10 +247,16 @@ impl Ctx {
                     let _ = call_split!(prepare_picker(ctx));
                 });
             }
+            // The form's captions from its module, the job's poll and accounts from the job's (a
+            // poll lost to a failed download starts with the job's screen, `job.rs`).
             effect => {
                 let ctx = *self;
                 spawn_local(async move {
-                    let _ = call_split!(flow_effect(ctx, effect));
+                    let _ = if matches!(effect, FlowEffect::FetchInstitution(_)) {
+                        call_split!(flow_effect(ctx, effect))
+                    } else {
+                        call_split!(job_effect(ctx, effect))
+                    };
                 });
             }
         }
@@ -390,7 +412,7 @@ pub fn App() -> impl IntoView {
             .with(|s| matches!(s, SessionStatus::Ended { .. }))
     });
     let body = move || {
-        // Ended: the flow module's session-ended screen (what the old session showed goes).
+        // Ended: the job module's session-ended screen (what the old session showed goes).
         let current = if ended.get() {
             connections.clear();
             Screen::Failed
@@ -414,11 +436,24 @@ pub fn App() -> impl IntoView {
             .into_any(),
             Screen::Picking => picking_view(ctx),
             Screen::Handoff(_) => handoff_view(ctx),
-            _ => {
+            // The form from its module; the job's steps, a failure and the session-ended screen
+            // from the job's.
+            screen @ (Screen::Form(_)
+            | Screen::Progress(_)
+            | Screen::Mfa(_)
+            | Screen::Success(_)
+            | Screen::Failed) => {
                 let state = flow.get_untracked();
+                let form = matches!(screen, Screen::Form(_));
                 lazy_view(move || {
                     let state = state.clone();
-                    async move { call_split!(flow_screen(ctx, connections, state)) }
+                    async move {
+                        if form {
+                            call_split!(flow_screen(ctx, state))
+                        } else {
+                            call_split!(job_screen(ctx, connections, state))
+                        }
+                    }
                 })
                 .into_any()
             }

@@ -5,7 +5,8 @@
 //! its own module and up to a dozen chunks), and its loader fetches each from its own file. Here:
 //! - the picker's bundle holds every module the picker needs (index.html preloads it);
 //! - each other step's bundle holds its modules that the picker's bundle does not (the picker's
-//!   bundle is fetched on every page, so those come from it);
+//!   bundle is fetched on every page, so those come from it); the job's bundle lacks the form's
+//!   modules too (the job's steps come after the form, see [`AFTER`]);
 //! - the loader's fetcher of each module becomes `__bcFetcher(stem)` (split_bundles.js), which
 //!   answers the modules one load asks for together: from the picker's bundle, from the step's
 //!   bundle when none of its modules was fetched before, else each from its own `.wasm` file
@@ -26,8 +27,15 @@ pub fn file_name(split: &str) -> String {
     format!("bundle_{split}.bin")
 }
 
+/// Split points only ever reached after another: `(later, earlier)`. The job's steps (progress,
+/// MFA, accounts) come after the credential form, so by then the page has the form's modules:
+/// the job's bundle leaves them out (were the job's module needed first, split_bundles.js
+/// fetches those from their own files).
+const AFTER: &[(&str, &str)] = &[("job", "flow")];
+
 /// The modules (file stems) of each split point's bundle, picker first, then by name; a step
-/// whose modules are all in the picker's bundle has none.
+/// whose modules are all in the picker's bundle (or the bundle of the step it comes after) has
+/// none.
 pub fn plan(prefetch: &HashMap<String, Vec<String>>) -> Vec<(String, Vec<String>)> {
     let picker: Vec<String> = prefetch.get(PICKER).cloned().unwrap_or_default();
     let mut splits: Vec<&String> = prefetch.keys().filter(|s| *s != PICKER).collect();
@@ -37,9 +45,14 @@ pub fn plan(prefetch: &HashMap<String, Vec<String>>) -> Vec<(String, Vec<String>
         out.push((PICKER.to_owned(), picker.clone()));
     }
     for split in splits {
+        let earlier: &[String] = AFTER
+            .iter()
+            .find(|(later, _)| later == split)
+            .and_then(|(_, earlier)| prefetch.get(*earlier))
+            .map_or(&[], Vec::as_slice);
         let own: Vec<String> = prefetch[split]
             .iter()
-            .filter(|m| !picker.contains(m))
+            .filter(|m| !picker.contains(m) && !earlier.contains(m))
             .cloned()
             .collect();
         if !own.is_empty() {
@@ -278,6 +291,24 @@ mod tests {
             ],
             "embed's one module is in the picker's bundle, so it has no bundle"
         );
+    }
+
+    #[test]
+    fn the_jobs_bundle_lacks_what_the_forms_brought() {
+        let mut prefetch = prefetch();
+        let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        prefetch.insert(
+            "job".into(),
+            v(&["chunk_1", "chunk_3", "chunk_4", "split_job"]),
+        );
+        let plan = plan(&prefetch);
+        let job = plan.iter().find(|(s, _)| s == "job").unwrap();
+        assert_eq!(job.1, v(&["chunk_4", "split_job"]));
+        let flow = plan.iter().find(|(s, _)| s == "flow").unwrap();
+        assert_eq!(flow.1, v(&["chunk_3", "split_flow"]), "the form's is whole");
+        // Another step keeps what it shares with the form.
+        let connections = plan.iter().find(|(s, _)| s == "connections").unwrap();
+        assert_eq!(connections.1, v(&["chunk_3", "split_connections"]));
     }
 
     #[test]
