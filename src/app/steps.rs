@@ -116,7 +116,7 @@ pub(super) fn flow_screen(ctx: Ctx, state: FlowState) -> Result<AnyView, ChunkEr
 /// screen and the page is idle, so it is there by the time the person submits.
 fn preload_the_job() {
     #[cfg(feature = "split")]
-    request_animation_frame(|| crate::schedule::when_idle(|| preload!(preload_job)));
+    crate::schedule::idle_after_next_paint(|| preload!(preload_job));
 }
 
 fn credentials_screen(ctx: Ctx, attempt: Attempt) -> AnyView {
