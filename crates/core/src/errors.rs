@@ -288,15 +288,11 @@ pub fn from_step_failure(failure: &StepFailure) -> UserError {
     )
 }
 
-/// True when `needle` occurs in `text`, byte by byte: what `str::contains` answers, without
-/// its searcher, whose slicing can panic with a formatted message (the formatting then comes
-/// into the picker's module with the error mapping).
+/// True when `needle` occurs in `text`: what `str::contains` answers, through the search's byte
+/// scan instead of std's searcher, whose slicing can panic with a formatted message (the
+/// formatting then comes into the picker's module with the error mapping).
 fn has(text: &str, needle: &str) -> bool {
-    needle.is_empty()
-        || text
-            .as_bytes()
-            .windows(needle.len())
-            .any(|w| w == needle.as_bytes())
+    crate::search::contains(text.as_bytes(), needle.as_bytes())
 }
 
 /// Classifies a job failure code with its title and detail.

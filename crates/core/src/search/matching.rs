@@ -150,7 +150,7 @@ fn has_prefix(text: &str, prefix: &str) -> bool {
 
 /// Substring test for short texts: a plain scan beats `str::contains`'s set-up cost on names
 /// of a few dozen bytes (and UTF-8 substrings are byte substrings).
-pub(super) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     let Some((&first, rest)) = needle.split_first() else {
         return true;
     };

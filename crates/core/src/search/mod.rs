@@ -19,6 +19,7 @@ use fold::{Folded, char_mask, pair_mask};
 use matching::{Query, match_entry};
 
 pub use fold::fold;
+pub(crate) use matching::contains;
 pub use matching::{edit_distance, within_one_edit};
 
 /// How a hit matched the query; the order of the variants is the ranking order.
