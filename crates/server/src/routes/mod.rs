@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -129,7 +129,8 @@ fn compression() -> CompressionLayer<impl Predicate> {
         )
 }
 
-/// nosniff, no referrer, no powerful features; over HTTPS also HSTS (a year).
+/// nosniff and no referrer on every response; over HTTPS also HSTS (a year). The page's own
+/// policies (no powerful features, its CSP) come with documents only: see [`csp`].
 fn security_headers(app: Router, https: bool) -> Router {
     let app = if https {
         app.layer(SetResponseHeaderLayer::overriding(
@@ -147,23 +148,44 @@ fn security_headers(app: Router, https: bool) -> Router {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     ))
-    .layer(SetResponseHeaderLayer::overriding(
-        header::HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
-    ))
 }
 
-/// The CSP of the build being served, on every response that has none of its own.
+/// The CSP of anything that is not a page (JSON, scripts, wasm, styles, images): nothing may
+/// run or load should it ever be opened as a document, nor be framed.
+pub const NOT_A_PAGE_CSP: HeaderValue =
+    HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'");
+
+/// A document gets the permissions policy (no camera, microphone, geolocation, payment, USB)
+/// and, unless it has a CSP of its own, the CSP of the build being served; anything else (JSON,
+/// scripts, wasm, styles, images) [`NOT_A_PAGE_CSP`], the page's policies meaning nothing there
+/// (~550 B less on each of the page's subresources and `/api` answers, and stricter).
 async fn csp(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
-    if !response
+    if response.status() == StatusCode::NOT_MODIFIED {
+        // Its headers update the cached response's: it keeps the policies it came with.
+        return response;
+    }
+    let is_page = response
         .headers()
-        .contains_key(header::CONTENT_SECURITY_POLICY)
-    {
-        response.headers_mut().insert(
-            header::CONTENT_SECURITY_POLICY,
-            state.site.current().csp.clone(),
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    let headers = response.headers_mut();
+    if is_page {
+        headers.insert(
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(
+                "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+            ),
         );
+    }
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let policy = if is_page {
+            state.site.current().csp.clone()
+        } else {
+            NOT_A_PAGE_CSP
+        };
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     response
 }

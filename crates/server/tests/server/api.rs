@@ -55,6 +55,10 @@ async fn institutions_come_from_the_simulator_with_an_etag() {
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
+    assert!(
+        again.headers().get("content-security-policy").is_none(),
+        "a 304 updates the cached response's headers: it keeps the policy it came with"
+    );
     assert!(again.bytes().await.unwrap().is_empty());
 
     let other = app

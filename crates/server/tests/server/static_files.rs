@@ -73,6 +73,50 @@ async fn a_new_build_is_picked_up_without_a_restart() {
         .to_str()
         .unwrap()
         .to_owned();
-    assert_eq!(api_csp, csp);
+    assert_eq!(
+        api_csp, "default-src 'none'; frame-ancestors 'none'",
+        "not a page: none of the page's policy"
+    );
+    std::fs::remove_dir_all(dist).ok();
+}
+
+#[tokio::test]
+async fn only_a_document_carries_the_pages_policies() {
+    let html = "<!doctype html><html><head><script type=\"module\">import('/app-0123456789abcdef.js');</script></head></html>";
+    let dist = dist_with_index(html);
+    let dist_arg = dist.to_string_lossy().into_owned();
+    let app = app_with(&["--dist-dir", &dist_arg]).await;
+    for path in ["/", "/index.html"] {
+        let page = app.get(path).await;
+        let csp = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+            "{path}: {csp}"
+        );
+        assert!(
+            page.headers()["permissions-policy"]
+                .to_str()
+                .unwrap()
+                .contains("camera=()"),
+            "{path}"
+        );
+        assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    }
+    for path in [
+        "/app-0123456789abcdef.js",
+        "/api/config",
+        "/api/institutions",
+        "/api/nothing-here",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(
+            res.headers()["content-security-policy"],
+            "default-src 'none'; frame-ancestors 'none'",
+            "{path}"
+        );
+        assert!(res.headers().get("permissions-policy").is_none(), "{path}");
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(res.headers()["referrer-policy"], "no-referrer", "{path}");
+    }
     std::fs::remove_dir_all(dist).ok();
 }
