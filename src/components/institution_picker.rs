@@ -8,6 +8,8 @@ use bank_connect_core::institution::InstitutionStatus;
 use bank_connect_core::search::typing::logo_wait_ms;
 use bank_connect_core::{Filters, InstitutionSummary, SearchIndex};
 use leptos::prelude::*;
+use leptos::tachys::view::any_view::AnyViewState;
+use leptos::tachys::view::{Mountable, Render};
 use wasm_bindgen::JsCast;
 
 use super::{InstitutionLogo, logo_pending};
@@ -208,10 +210,37 @@ pub fn InstitutionPicker(
             }
         });
     });
-    let positions = move || 0..built.get();
     let row = move |pos: usize| {
         row_state(pos).map(|state| option_view(pos, institutions, state, active, choose))
     };
+    // Rows are only ever added (one per position, kept), so they are built and appended to the
+    // list as `built` grows, under the picker's owner: no keyed diff (leptos' `For`, with its
+    // hash maps and move planning, was ~10 kB of the picker's wasm for a list that never
+    // reorders or shrinks).
+    let list = NodeRef::<leptos::html::Ul>::new();
+    let owner = Owner::current();
+    let mounted = StoredValue::new_local(Vec::<AnyViewState>::new());
+    Effect::new(move |done: Option<usize>| {
+        let from = done.unwrap_or(0);
+        let upto = built.get();
+        let Some(ul) = list.get() else {
+            return from;
+        };
+        let append = || {
+            for pos in from..upto {
+                if let Some(view) = row(pos) {
+                    let mut state = view.into_any().build();
+                    state.mount(&ul, None);
+                    mounted.update_value(|m| m.push(state));
+                }
+            }
+        };
+        match &owner {
+            Some(owner) => owner.with(|| untrack(append)),
+            None => untrack(append),
+        }
+        upto.max(from)
+    });
     let empty = move || hits.with(Vec::is_empty);
 
     view! {
@@ -227,9 +256,8 @@ pub fn InstitutionPicker(
                 class="bc-listbox"
                 class:bc-hidden=empty
                 aria-label="Banks"
-            >
-                <For each=positions key=|p| *p children=row />
-            </ul>
+                node_ref=list
+            ></ul>
             <Show when=empty>
                 {empty_state(on_query)}
             </Show>

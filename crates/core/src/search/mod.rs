@@ -8,6 +8,7 @@
 mod aliases;
 mod fold;
 mod matching;
+mod order;
 #[cfg(test)]
 mod tests;
 pub mod typing;
@@ -158,14 +159,14 @@ impl SearchIndex {
                 }
             })
             .collect::<Vec<Entry>>();
-        let mut by_rank: Vec<(u8, String, usize)> = institutions
+        let tiers: Vec<u8> = institutions
             .iter()
-            .zip(sort_keys)
-            .enumerate()
-            .map(|(i, (inst, key))| (inst.tier.trim().parse().unwrap_or(u8::MAX), key, i))
+            .map(|inst| inst.tier.trim().parse().unwrap_or(u8::MAX))
             .collect();
-        by_rank.sort();
-        let ordered = by_rank.into_iter().map(|(_, _, i)| i).collect();
+        // By tier, then name, then position.
+        let ordered = order::sorted_positions(institutions.len(), |a, b| {
+            (tiers[a], &sort_keys[a]) < (tiers[b], &sort_keys[b])
+        });
         Self { entries, ordered }
     }
 
