@@ -152,7 +152,7 @@ fn security_headers(app: Router, https: bool) -> Router {
 
 /// The CSP of anything that is not a page (JSON, scripts, wasm, styles, images): nothing may
 /// run or load should it ever be opened as a document, nor be framed.
-pub const NOT_A_PAGE_CSP: HeaderValue =
+const NOT_A_PAGE_CSP: HeaderValue =
     HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'");
 
 /// A document gets the permissions policy (no camera, microphone, geolocation, payment, USB)
@@ -169,7 +169,11 @@ async fn csp(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Re
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+        .is_some_and(|t| {
+            let t = t.trim_start().as_bytes();
+            t.get(..9)
+                .is_some_and(|m| m.eq_ignore_ascii_case(b"text/html"))
+        });
     let headers = response.headers_mut();
     if is_page {
         headers.insert(
