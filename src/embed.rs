@@ -161,16 +161,10 @@ pub fn start(allowed: Vec<String>, on_init: impl Fn() + 'static, on_escape: impl
     let Some(mode) = mode() else { return };
     let on_init: Rc<dyn Fn()> = Rc::new(on_init);
     let on_escape: Rc<dyn Fn()> = Rc::new(on_escape);
-    spawn_local(async move {
-        for wait_ms in [500, 1_000, 2_000, 4_000, 0] {
-            let (allowed, on_init, on_escape) =
-                (allowed.clone(), on_init.clone(), on_escape.clone());
-            if call_split!(listen(mode, allowed, on_init, on_escape)).is_ok() || wait_ms == 0 {
-                return;
-            }
-            crate::browser::sleep(wait_ms).await;
-        }
-    });
+    spawn_local(crate::split::retrying(move || {
+        let (allowed, on_init, on_escape) = (allowed.clone(), on_init.clone(), on_escape.clone());
+        async move { call_split!(listen(mode, allowed, on_init, on_escape)) }
+    }));
 }
 
 #[cfg_attr(

@@ -1,12 +1,16 @@
 //! Code splitting: screens the release build downloads on demand, each from its own wasm module.
 //!
 //! The first view (header, "+ Connect a bank", the connected-banks entry) is the main module.
-//! Five split points hold the rest, each fetched ahead of need so a person rarely waits:
+//! Seven split points hold the rest, each fetched ahead of need so a person rarely waits:
 //! - `picker`: the institution picker and search — fetched once the first view is up;
 //! - `flow`: the credential form and submitting it — fetched once the picker's list is up;
 //! - `job`: progress, MFA, accounts, failure and session-ended screens, the job's polling and
 //!   its part of the flow's machine — fetched once the form is up;
+//! - `session`: the early token and the returning person's connections list — fetched once the
+//!   directory is settled and painted, so it never shares the link with what the picker needs;
 //! - `connections`: the connected-banks view — fetched when there are connections to show;
+//! - `handoff`: the hand-off to Basiq's Consent UI (3.0) and the return from it — fetched in
+//!   place of `flow` once the picker's list is up;
 //! - `embed`: the host-page protocol (src/embed.rs) — fetched only by a page in a frame.
 //!
 //! Split functions carry `#[cfg_attr(feature = "split", wasm_split(…))]`. With the `split`
@@ -52,6 +56,21 @@ macro_rules! preload {
     }};
 }
 pub(crate) use preload;
+
+/// Calls `load` (a split function) until its module downloads: again after 0.5, 1, 2 and 4 s,
+/// then no more (for work the page goes on without, e.g. the embedding protocol).
+pub async fn retrying<F, Fut>(mut load: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), ChunkError>>,
+{
+    for wait_ms in [500, 1_000, 2_000, 4_000, 0] {
+        if load().await.is_ok() || wait_ms == 0 {
+            return;
+        }
+        crate::browser::sleep(wait_ms).await;
+    }
+}
 
 /// Renders the view `load` produces once its module is there ("Loading…" while it downloads,
 /// nothing when it is already there); if the download fails, a notice with "Try again" (which

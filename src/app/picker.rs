@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use bank_connect_core::Filters;
 use bank_connect_core::cache::CacheRead;
-use bank_connect_core::errors::ErrorKind;
 use bank_connect_core::flow::{FlowEvent, FlowState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::Ctx;
+use super::session::early_token;
 #[cfg(feature = "split")]
 use super::handoff::preload_handoff;
 #[cfg(feature = "split")]
@@ -18,7 +18,7 @@ use super::steps::preload_flow;
 use crate::api::{self, DirectoryAnswer};
 use crate::browser::{self, now_ms};
 use crate::components::{InstitutionPicker, Notice, StepHeading};
-use crate::split::ChunkError;
+use crate::split::{ChunkError, call_split};
 #[cfg(feature = "split")]
 use crate::split::preload;
 
@@ -50,24 +50,45 @@ impl Ctx {
     }
 
     /// Entering the picker: the directory (a no-op while the first view's fetch is still on its
-    /// way) and an early token.
+    /// way) and an early token, from the session's module once the list is on screen (the
+    /// token's code never shares the link with what the picker needs).
     fn prepare_picker_now(&self) {
         if self.directory.with_untracked(Option::is_none) {
             self.load_directory();
         }
         if self.session.with_untracked(Option::is_none) {
-            // Get the token early so the form's details arrive quickly. Embedded, this
-            // exchanges the host's link token: a used or expired one gets its own screen at
-            // once instead of surfacing later in the flow.
             let ctx = *self;
-            spawn_local(async move {
-                if let Err(e) = ctx.session(false).await
-                    && e.kind == ErrorKind::LinkExpired
-                {
-                    ctx.dispatch_in_picker(FlowEvent::RequestFailed(e));
-                }
+            self.after_directory(move || {
+                spawn_local(async move {
+                    let _ = call_split!(early_token(ctx));
+                });
             });
         }
+    }
+
+    /// Runs `f` once the directory is settled (shown, or its failure is) and the page has
+    /// painted it and is idle: work the picker does not need waits behind it.
+    pub(crate) fn after_directory(&self, f: impl FnOnce() + 'static) {
+        let ctx = *self;
+        let settled = move || {
+            ctx.directory.with(Option::is_some) || ctx.directory_error.with(Option::is_some)
+        };
+        let mut f = Some(f);
+        if settled() {
+            if let Some(f) = f.take() {
+                crate::schedule::idle_after_next_paint(f);
+            }
+            return;
+        }
+        // Tracks the two signals until they settle, then nothing (it never runs again).
+        Effect::new(move |_| {
+            if f.is_some()
+                && settled()
+                && let Some(f) = f.take()
+            {
+                crate::schedule::idle_after_next_paint(f);
+            }
+        });
     }
 
     /// Shows the cached directory at once and revalidates it (or fetches it on a miss); does

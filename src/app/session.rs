@@ -14,6 +14,7 @@ use leptos::task::spawn_local;
 use super::Ctx;
 use crate::api::{self, Basiq};
 use crate::browser::{self, now_ms};
+use crate::split::ChunkError;
 
 /// Callers waiting for `GET /api/config` while it is on its way (`None`: none on its way).
 pub(super) type ConfigWaiters = Option<Vec<oneshot::Sender<()>>>;
@@ -48,6 +49,28 @@ pub(crate) enum CallError {
     Expired,
     /// Anything else.
     Failed(UserError),
+}
+
+/// Entering the picker, once its list is on screen (split point `session`, so the token's code
+/// is not the picker's to download): the token early, so the form's details arrive quickly.
+/// Embedded, this exchanges the host's link token: a used or expired one gets its own screen
+/// at once instead of surfacing later in the flow. (A failed download costs nothing: the form
+/// asks for the token itself.)
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(session, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+pub(super) fn early_token(ctx: Ctx) -> Result<(), ChunkError> {
+    if ctx.session.with_untracked(Option::is_none) {
+        spawn_local(async move {
+            if let Err(e) = ctx.session(false).await
+                && e.kind == ErrorKind::LinkExpired
+            {
+                ctx.dispatch_in_picker(FlowEvent::RequestFailed(e));
+            }
+        });
+    }
+    Ok(())
 }
 
 impl CallError {

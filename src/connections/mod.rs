@@ -21,7 +21,7 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::app::Ctx;
 use crate::browser;
-use crate::split::{ChunkError, call_split, lazy_view, preload};
+use crate::split::{ChunkError, call_split, lazy_view, preload, retrying};
 
 /// The view's heading id (focus moves there when it opens).
 pub const HEADING_ID: &str = "bc-connections-heading";
@@ -206,13 +206,28 @@ pub(crate) fn connections_home(state: ConnectionsState) -> impl IntoView {
     }
 }
 
-/// [`ConnectionsState::load`] from the picker's module, which the page fetches at once: the
-/// first view's own module then carries none of the list's decoding.
+/// From the picker's module (the page fetches it at once): [`ConnectionsState::load`] from the
+/// session's module once the directory is settled and painted, so the list's code and its
+/// requests never share the link with what the picker needs. A failed download is retried.
 #[cfg_attr(
     feature = "split",
     leptos::wasm_split::wasm_split(picker, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
 fn load_in_picker_module(state: ConnectionsState) -> Result<(), ChunkError> {
+    state.app.after_directory(move || {
+        spawn_local(retrying(move || async move {
+            call_split!(load_in_session_module(state))
+        }));
+    });
+    Ok(())
+}
+
+/// [`ConnectionsState::load`] (split point `session`).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(session, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn load_in_session_module(state: ConnectionsState) -> Result<(), ChunkError> {
     state.load();
     Ok(())
 }

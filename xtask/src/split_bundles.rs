@@ -27,11 +27,36 @@ pub fn file_name(split: &str) -> String {
     format!("bundle_{split}.bin")
 }
 
-/// Split points only ever reached after another: `(later, earlier)`. The job's steps (progress,
-/// MFA, accounts) come after the credential form, so by then the page has the form's modules:
-/// the job's bundle leaves them out (were the job's module needed first, split_bundles.js
-/// fetches those from their own files).
-const AFTER: &[(&str, &str)] = &[("job", "flow")];
+/// Split points (nearly) always reached after another: `(later, earlier)`, followed through
+/// (the job's steps come after the form, which comes after the session's start-up). The job's
+/// steps (progress, MFA, accounts) come after the credential form, so by then the page has the
+/// form's modules; the session's module is fetched as soon as the picker's list is painted,
+/// before anyone can choose a bank. A later step's bundle leaves out the earlier ones' modules
+/// (were one needed first, split_bundles.js fetches those from their own files).
+const AFTER: &[(&str, &str)] = &[
+    ("job", "flow"),
+    ("flow", "session"),
+    ("handoff", "session"),
+    ("connections", "session"),
+];
+
+/// The modules of the split points `split` is reached after ([`AFTER`], followed through).
+fn earlier_modules<'a>(
+    split: &str,
+    prefetch: &'a HashMap<String, Vec<String>>,
+) -> Vec<&'a String> {
+    let mut out = Vec::new();
+    let mut at = split;
+    // Each step of the chain once (the table has no cycle; the bound keeps a typo from hanging).
+    for _ in 0..AFTER.len() {
+        let Some((_, earlier)) = AFTER.iter().find(|(later, _)| *later == at) else {
+            break;
+        };
+        out.extend(prefetch.get(*earlier).into_iter().flatten());
+        at = earlier;
+    }
+    out
+}
 
 /// The modules (file stems) of each split point's bundle, picker first, then by name; a step
 /// whose modules are all in the picker's bundle (or the bundle of the step it comes after) has
@@ -45,11 +70,7 @@ pub fn plan(prefetch: &HashMap<String, Vec<String>>) -> Vec<(String, Vec<String>
         out.push((PICKER.to_owned(), picker.clone()));
     }
     for split in splits {
-        let earlier: &[String] = AFTER
-            .iter()
-            .find(|(later, _)| later == split)
-            .and_then(|(_, earlier)| prefetch.get(*earlier))
-            .map_or(&[], Vec::as_slice);
+        let earlier = earlier_modules(split, prefetch);
         let own: Vec<String> = prefetch[split]
             .iter()
             .filter(|m| !picker.contains(m) && !earlier.contains(m))
@@ -309,6 +330,24 @@ mod tests {
         // Another step keeps what it shares with the form.
         let connections = plan.iter().find(|(s, _)| s == "connections").unwrap();
         assert_eq!(connections.1, v(&["chunk_3", "split_connections"]));
+    }
+
+    #[test]
+    fn a_later_step_lacks_what_each_step_before_it_brought() {
+        let mut prefetch = prefetch();
+        let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        prefetch.insert("session".into(), v(&["chunk_1", "chunk_5", "split_session"]));
+        prefetch.insert("flow".into(), v(&["chunk_3", "chunk_5", "split_flow"]));
+        prefetch.insert(
+            "job".into(),
+            v(&["chunk_3", "chunk_4", "chunk_5", "chunk_6", "split_job"]),
+        );
+        let plan = plan(&prefetch);
+        let of = |split: &str| plan.iter().find(|(s, _)| s == split).unwrap().1.clone();
+        assert_eq!(of("session"), v(&["chunk_5", "split_session"]));
+        // The form lacks the session's chunk; the job the form's and, through it, the session's.
+        assert_eq!(of("flow"), v(&["chunk_3", "split_flow"]));
+        assert_eq!(of("job"), v(&["chunk_4", "chunk_6", "split_job"]));
     }
 
     #[test]
