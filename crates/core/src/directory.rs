@@ -112,7 +112,10 @@ impl InstitutionSummary {
                 .stats
                 .as_ref()
                 .and_then(|s| s.average_duration_ms.as_ref())
-                .and_then(|d| d.total),
+                .and_then(|d| d.total)
+                // Shown in whole seconds, rounded up (`institution::usual_seconds`): the
+                // milliseconds would cost the directory ~0.4 kB on the wire for nothing.
+                .map(|ms| ms.div_ceil(1000).saturating_mul(1000)),
         }
     }
 
@@ -383,7 +386,12 @@ mod tests {
             Some("Security number")
         );
         assert_eq!(dir.institutions[1].login_id_caption, "Login");
-        assert_eq!(dir.institutions[1].average_duration_ms, Some(31588));
+        // Basiq's 31,588 ms, to the second it is shown in.
+        assert_eq!(dir.institutions[1].average_duration_ms, Some(32000));
+        assert_eq!(
+            crate::institution::usual_seconds(&dir.institutions[1]),
+            Some(32)
+        );
         assert_eq!(
             dir.institutions[1].logo.as_deref(),
             Some("https://d388vpyfrt4zrj.cloudfront.net/AU00000.svg")
