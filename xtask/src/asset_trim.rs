@@ -6,8 +6,7 @@
 //!   When the JS never makes one (no `new`, no `__wrap`), [`drop_stream_classes`] takes the
 //!   classes out of the JS and [`STREAM_EXPORTS`] names the exports for `wasm-opt
 //!   --remove-exports`, whose code `-Oz` then drops (main wasm −1.1 kB brotli, JS −0.5 kB).
-//! - [`drop_comment_lines`]: the whole-line comments of wasm-bindgen's glue and the split
-//!   loader (−0.6 kB brotli);
+//! - (the JS is then minified by terser: `app_build::minify_js`);
 //! - [`drop_css_comments`]: the stylesheet's comments (−0.35 kB brotli).
 
 /// The classes wasm-streams exports to JS.
@@ -64,65 +63,6 @@ fn line_start_find(text: &str, needle: &str) -> Option<usize> {
         from = at + 1;
     }
     None
-}
-
-/// `js` without its lines that are only a comment (`// …`, and `/* … */` or `/** … */` blocks
-/// that open at a line's start and close at a line's end), outside template literals.
-pub fn drop_comment_lines(js: &str) -> String {
-    let lines: Vec<&str> = js.split_inclusive('\n').collect();
-    let mut out = String::with_capacity(js.len());
-    let mut in_template = false;
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        if !in_template && let Some(skip) = comment_lines(&lines[i..]) {
-            i += skip;
-            continue;
-        }
-        out.push_str(line);
-        in_template ^= backticks(line) % 2 == 1;
-        i += 1;
-    }
-    out
-}
-
-/// How many of `lines` (from the first) are one comment and nothing else, if they are.
-fn comment_lines(lines: &[&str]) -> Option<usize> {
-    let t = lines.first()?.trim();
-    if t.starts_with("//") {
-        return Some(1);
-    }
-    if !t.starts_with("/*") {
-        return None;
-    }
-    // The block's end: it must end its line (no code after it).
-    let (n, last) = lines
-        .iter()
-        .enumerate()
-        .map(|(n, l)| (n, l.trim()))
-        .find(|(n, l)| {
-            l.get(if *n == 0 { 2 } else { 0 }..)
-                .is_some_and(|l| l.contains("*/"))
-        })?;
-    let from = if n == 0 { 2 } else { 0 };
-    let close = last.get(from..)?.find("*/")? + from;
-    (close + 2 == last.len()).then_some(n + 1)
-}
-
-/// Unescaped backticks in `line`.
-fn backticks(line: &str) -> usize {
-    let mut n = 0;
-    let mut escaped = false;
-    for c in line.chars() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == '`' {
-            n += 1;
-        }
-    }
-    n
 }
 
 /// `css` without its comments, and without the lines that held nothing else.
@@ -197,21 +137,6 @@ mod tests {
         assert_eq!(drop_stream_classes(&named), None);
         // Not the shape wasm-bindgen writes: kept.
         assert_eq!(drop_stream_classes("let wasm;\n"), None);
-    }
-
-    #[test]
-    fn comment_lines_go_and_code_stays() {
-        let js = "// one\nconst a = 1; // kept\n    /**\n     * @param {number} x\n     */\n    f(x) {}\n/* one line */\nconst s = `\n// in a template\n`;\nconst u = \"//\";\n  /* two\n  lines */\n/* a */ code();\n/* b\n */ more();\nend();\n";
-        assert_eq!(
-            drop_comment_lines(js),
-            "const a = 1; // kept\n    f(x) {}\nconst s = `\n// in a template\n`;\nconst u = \"//\";\n/* a */ code();\n/* b\n */ more();\nend();\n"
-        );
-    }
-
-    #[test]
-    fn escaped_backticks_do_not_open_a_template() {
-        let js = "const a = `x\\`y`;\n// gone\n";
-        assert_eq!(drop_comment_lines(js), "const a = `x\\`y`;\n");
     }
 
     #[test]

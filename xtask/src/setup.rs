@@ -300,7 +300,7 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
     let local = root().join("node_modules/.bin/wasm-opt");
     let current = || version_of(env, local.to_str().unwrap_or_default(), "--version");
     let axe = root().join("node_modules/axe-core/axe.min.js");
-    let typed = typed_embedding_missing();
+    let typed = npm_tools_missing();
     if let Some(v) = current().filter(|v| v.contains(&wanted))
         && axe.is_file()
         && typed.is_none()
@@ -308,7 +308,7 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
         say("wasm-opt", &v);
         say("axe-core", "present (node_modules/axe-core)");
         say(
-            "typescript, react, standardwebhooks",
+            "terser, typescript, react, standardwebhooks",
             "present (node_modules)",
         );
         return Ok(());
@@ -318,7 +318,7 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
     }
     say(
         "wasm-opt",
-        "installing binaryen, axe-core, typescript and react from the npm registry (npm install) — seconds",
+        "installing binaryen, axe-core, terser, typescript and react from the npm registry (npm install) — seconds",
     );
     let mut npm = Command::new("npm");
     npm.args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
@@ -332,13 +332,13 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
         )));
     }
     say("axe-core", "installed (node_modules/axe-core)");
-    if let Some(missing) = typed_embedding_missing() {
+    if let Some(missing) = npm_tools_missing() {
         return Err(Failure(format!(
             "npm install did not provide {missing} (package.json lists it)"
         )));
     }
     say(
-        "typescript, react, standardwebhooks",
+        "terser, typescript, react, standardwebhooks",
         "installed (node_modules)",
     );
     match current() {
@@ -352,10 +352,12 @@ fn wasm_opt(env: &ToolEnv) -> Result<(), Failure> {
     }
 }
 
-/// The first file the typed-embedding checks need from `npm install` that is missing: tsc, React's
-/// UMD builds and types, and bank-connect-embed linked from packages/.
-fn typed_embedding_missing() -> Option<String> {
+/// The first file the build and the typed-embedding checks need from `npm install` that is
+/// missing: terser (the app's JS is minified with it), tsc, React's UMD builds and types, and
+/// bank-connect-embed linked from packages/.
+fn npm_tools_missing() -> Option<String> {
     [
+        "node_modules/.bin/terser",
         "node_modules/.bin/tsc",
         "node_modules/react/umd/react.production.min.js",
         "node_modules/react-dom/umd/react-dom.production.min.js",
