@@ -1,7 +1,7 @@
 //! Code splitting: screens the release build downloads on demand, each from its own wasm module.
 //!
 //! The first view (header, "+ Connect a bank", the connected-banks entry) is the main module.
-//! Seven split points hold the rest, each fetched ahead of need so a person rarely waits:
+//! Eight split points hold the rest, each fetched ahead of need so a person rarely waits:
 //! - `picker`: the institution picker and search — fetched once the first view is up;
 //! - `flow`: the credential form and submitting it — fetched once the picker's list is up;
 //! - `job`: progress, MFA, accounts, failure and session-ended screens, the job's polling and
@@ -11,6 +11,7 @@
 //! - `connections`: the connected-banks view — fetched when there are connections to show;
 //! - `handoff`: the hand-off to Basiq's Consent UI (3.0) and the return from it — fetched in
 //!   place of `flow` once the picker's list is up;
+//! - `errors`: the classification of a failed answer — fetched at the first failure;
 //! - `embed`: the host-page protocol (src/embed.rs) — fetched only by a page in a frame.
 //!
 //! Split functions carry `#[cfg_attr(feature = "split", wasm_split(…))]`. With the `split`

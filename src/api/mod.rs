@@ -19,6 +19,8 @@ pub use server::*;
 use bank_connect_core::errors::{self, UserError};
 use gloo_net::http::{Request, Response};
 
+use crate::split::{ChunkError, call_split};
+
 async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, UserError> {
     let request = request.map_err(|_| errors::network_failure())?;
     request.send().await.map_err(|_| errors::network_failure())
@@ -27,8 +29,28 @@ async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, Use
 async fn fail(response: Response) -> UserError {
     let status = response.status();
     let retry_after = response.headers().get("retry-after");
-    let body = parsed(response).await.and_then(JsObject::new);
-    errors::from_http_object(status, body.as_ref(), retry_after.as_deref())
+    let body = parsed(response).await;
+    // A page that cannot download the classification is offline, and says so.
+    call_split!(classify(status, body, retry_after)).unwrap_or_else(|_| errors::network_failure())
+}
+
+/// Core's classification of a failed answer (split point `errors`, downloaded at the first
+/// failure: the picker's download carries none of it).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(errors, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn classify(
+    status: u16,
+    body: Option<wasm_bindgen::JsValue>,
+    retry_after: Option<String>,
+) -> Result<UserError, ChunkError> {
+    let body = body.and_then(JsObject::new);
+    Ok(errors::from_http_object(
+        status,
+        body.as_ref(),
+        retry_after.as_deref(),
+    ))
 }
 
 /// The answer's body as the browser parsed it (`Response.json()`: the text never crosses into

@@ -48,7 +48,13 @@ impl Ctx {
     fn start_handoff(&self, body: serde_json::Value) {
         let ctx = *self;
         spawn_local(async move {
-            match api::start_consent(&body).await {
+            // The hand-off belongs to this browser's session: made (or its token's flight
+            // joined) first, whether or not the picker's early token got there before.
+            let started = match ctx.session(false).await {
+                Ok(_) => api::start_consent(&body).await,
+                Err(e) => Err(e),
+            };
+            match started {
                 Ok(started) => ctx.handoff_event(HandoffEvent::Started {
                     started,
                     now_ms: now_ms(),

@@ -10,17 +10,17 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::Ctx;
-use super::session::early_token;
 #[cfg(feature = "split")]
 use super::handoff::preload_handoff;
+use super::session::early_token;
 #[cfg(feature = "split")]
 use super::steps::preload_flow;
 use crate::api::{self, DirectoryAnswer};
 use crate::browser::{self, now_ms};
 use crate::components::{InstitutionPicker, Notice, StepHeading};
-use crate::split::{ChunkError, call_split};
 #[cfg(feature = "split")]
 use crate::split::preload;
+use crate::split::{ChunkError, call_split};
 
 /// How long a cached directory is used without refetching first (the server keeps it 6 h).
 pub const DIRECTORY_TTL_MS: u64 = 6 * 60 * 60 * 1000;

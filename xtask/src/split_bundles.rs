@@ -41,10 +41,7 @@ const AFTER: &[(&str, &str)] = &[
 ];
 
 /// The modules of the split points `split` is reached after ([`AFTER`], followed through).
-fn earlier_modules<'a>(
-    split: &str,
-    prefetch: &'a HashMap<String, Vec<String>>,
-) -> Vec<&'a String> {
+fn earlier_modules<'a>(split: &str, prefetch: &'a HashMap<String, Vec<String>>) -> Vec<&'a String> {
     let mut out = Vec::new();
     let mut at = split;
     // Each step of the chain once (the table has no cycle; the bound keeps a typo from hanging).
@@ -336,7 +333,10 @@ mod tests {
     fn a_later_step_lacks_what_each_step_before_it_brought() {
         let mut prefetch = prefetch();
         let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        prefetch.insert("session".into(), v(&["chunk_1", "chunk_5", "split_session"]));
+        prefetch.insert(
+            "session".into(),
+            v(&["chunk_1", "chunk_5", "split_session"]),
+        );
         prefetch.insert("flow".into(), v(&["chunk_3", "chunk_5", "split_flow"]));
         prefetch.insert(
             "job".into(),
