@@ -1,8 +1,10 @@
 //! Code splitting: screens the release build downloads on demand, each from its own wasm module.
 //!
 //! The first view (header, "+ Connect a bank", the connected-banks entry) is the main module.
-//! Eight split points hold the rest, each fetched ahead of need so a person rarely waits:
+//! Nine split points hold the rest, each fetched ahead of need so a person rarely waits:
 //! - `picker`: the institution picker and search — fetched once the first view is up;
+//! - `search`: core's search (the picker's first list needs none of the matching) — fetched
+//!   once the list is painted, or at the first key;
 //! - `flow`: the credential form and submitting it — fetched once the picker's list is up;
 //! - `job`: progress, MFA, accounts, failure and session-ended screens, the job's polling and
 //!   its part of the flow's machine — fetched once the form is up;
@@ -60,11 +62,18 @@ pub(crate) use preload;
 
 /// Calls `load` (a split function) until its module downloads: again after 0.5, 1, 2 and 4 s,
 /// then no more (for work the page goes on without, e.g. the embedding protocol).
-pub async fn retrying<F, Fut>(mut load: F)
+pub fn retrying<F, Fut>(mut load: F) -> impl std::future::Future<Output = ()>
 where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), ChunkError>>,
+    F: FnMut() -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<(), ChunkError>> + 'static,
 {
+    // One loop in the wasm whoever calls: the caller's closure and future go behind pointers.
+    retry_loop(Box::new(move || Box::pin(load())))
+}
+
+type Attempt = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ChunkError>>>>;
+
+async fn retry_loop(mut load: Box<dyn FnMut() -> Attempt>) {
     for wait_ms in [500, 1_000, 2_000, 4_000, 0] {
         if load().await.is_ok() || wait_ms == 0 {
             return;
