@@ -5,14 +5,15 @@ use std::sync::Arc;
 
 use bank_connect::components::{
     ConnectionProgress, CredentialForm, CredentialSubmit, FailureAction, FailureScreen,
-    InstitutionPicker, MAX_SHOWN, MfaPrompt, PlusButton, ROWS_PER_PASS, option_id,
+    InstitutionPicker, MAX_SHOWN, MfaPrompt, PlusButton, ROWS_PER_PASS, SEARCH_FAILED, SEARCHING,
+    option_id,
 };
 use bank_connect_core::basiq::Job;
 use bank_connect_core::basiq::MfaChallenge;
 use bank_connect_core::errors::{self, ErrorKind, Recovery, UserError};
 use bank_connect_core::job::JobView;
 use bank_connect_core::validation::FormCheck;
-use bank_connect_core::{Filters, InstitutionSummary};
+use bank_connect_core::{Filters, InstitutionSummary, SearchIndex, Searcher};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -66,6 +67,8 @@ struct Picker {
     selected: RwSignal<Option<String>>,
     escaped: RwSignal<u32>,
     query: RwSignal<String>,
+    searcher: RwSignal<Option<Searcher>>,
+    search_failed: RwSignal<bool>,
     _mounted: Box<dyn std::any::Any>,
 }
 
@@ -84,6 +87,8 @@ fn mount_picker(banks: Vec<InstitutionSummary>) -> Picker {
     let selected = RwSignal::new(None::<String>);
     let escaped = RwSignal::new(0u32);
     let query = RwSignal::new(String::new());
+    let searcher = RwSignal::new(Some(SearchIndex::search as Searcher));
+    let search_failed = RwSignal::new(false);
     let list = Arc::new(banks);
     let mounted = leptos::mount::mount_to(root.clone(), move || {
         let list = list.clone();
@@ -92,6 +97,8 @@ fn mount_picker(banks: Vec<InstitutionSummary>) -> Picker {
                 institutions=Signal::derive(move || list.clone())
                 filters=Signal::derive(Filters::none)
                 query=query
+                searcher=searcher
+                search_failed=search_failed
                 on_query=move |q| query.set(q)
                 on_select=move |i: InstitutionSummary| selected.set(Some(i.id))
                 on_escape=move |_| escaped.update(|e| *e += 1)
@@ -103,6 +110,8 @@ fn mount_picker(banks: Vec<InstitutionSummary>) -> Picker {
         selected,
         escaped,
         query,
+        searcher,
+        search_failed,
         _mounted: Box::new(mounted),
     }
 }
@@ -303,6 +312,38 @@ async fn a_key_writes_only_to_the_rows_it_changes() {
     assert_eq!(by_role(&p.root, "option", "").len(), 4);
     assert_eq!(written(), vec![0, 1, 2, 3], "the four banks come back");
     observer.disconnect();
+}
+
+#[wasm_bindgen_test]
+async fn a_query_typed_before_the_search_arrives_keeps_the_list_then_finds() {
+    let p = mount_picker(four_banks());
+    p.searcher.set(None);
+    leptos::task::tick().await;
+    let combo = p.search_box();
+    let status = || text_of(&by_role(&p.root, "status", "").pop().unwrap());
+    let options = || by_role(&p.root, "option", "").len();
+    assert_eq!(status(), "4 banks", "the first list needs no search");
+    type_into(&combo, "delta");
+    leptos::task::tick().await;
+    assert_eq!(status(), SEARCHING);
+    assert_eq!(
+        options(),
+        4,
+        "the whole list stays while the search is on its way"
+    );
+    p.search_failed.set(true);
+    leptos::task::tick().await;
+    assert_eq!(status(), SEARCH_FAILED);
+    // Punctuation finds everything: no search needed for it.
+    type_into(&combo, " . ");
+    leptos::task::tick().await;
+    assert_eq!(status(), "4 banks match");
+    type_into(&combo, "delta");
+    p.search_failed.set(false);
+    p.searcher.set(Some(SearchIndex::search as Searcher));
+    leptos::task::tick().await;
+    assert_eq!(status(), "1 bank matches");
+    assert_eq!(options(), 1);
 }
 
 #[wasm_bindgen_test]

@@ -592,10 +592,12 @@ fn button_by(name: &str) -> By {
     ))
 }
 
-/// An option of the bank listbox named `name`.
+/// An option of the bank listbox named `name`, once the list is the search's answer (not the
+/// whole list kept while the search's module is on its way, whose rows the answer rewrites).
 fn option_by(name: &str) -> By {
     By::XPath(format!(
-        "//ul[@role='listbox']/li[@role='option'][.//*[normalize-space()={}]]",
+        "//ul[@role='listbox'][not(//*[@id='bc-picker-count'][normalize-space()='Searching…'])]\
+         /li[@role='option'][.//*[normalize-space()={}]]",
         xpath_literal(name)
     ))
 }

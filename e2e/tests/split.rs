@@ -48,6 +48,37 @@ async fn the_picker_and_its_list_come_back_after_a_failed_download() {
 }
 
 #[tokio::test]
+async fn a_search_that_could_not_be_downloaded_says_so_and_the_next_key_tries_again() {
+    Harness::run(|h| async move {
+        h.block_urls(&["*bundle_search.bin*", "*split_search.wasm*"])
+            .await;
+        h.driver.goto(h.url("/")).await.unwrap();
+        h.click_button("+ Connect a bank").await;
+        h.heading("Choose your bank").await;
+        let search = h.find(By::Css("input[role='combobox']")).await;
+        search.send_keys("hoo").await.unwrap();
+        h.find(By::XPath(
+            "//*[@role='status'][contains(., 'search could not be downloaded')]",
+        ))
+        .await;
+        // The list is still there to scroll and choose from.
+        let shown = h
+            .driver
+            .find_all(By::Css("[role='option']"))
+            .await
+            .unwrap()
+            .len();
+        assert!(shown > 1, "the whole list stays: {shown} options");
+        h.block_urls(&[]).await;
+        search.send_keys("li").await.unwrap();
+        h.find(By::XPath("//*[@role='status'][contains(., 'match')]"))
+            .await;
+        h.option("Hooli Bank").await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_first_view_loads_without_the_later_modules_and_a_failed_download_can_be_retried() {
     let dir = app_dir();
     for module in [

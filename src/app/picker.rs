@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use bank_connect_core::Filters;
 use bank_connect_core::cache::CacheRead;
 use bank_connect_core::flow::{FlowEvent, FlowState};
+use bank_connect_core::{Filters, SearchIndex, Searcher};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -202,6 +202,62 @@ pub(super) fn picker_screen(ctx: Ctx) -> Result<AnyView, ChunkError> {
     Ok(picker_view(ctx).into_any())
 }
 
+/// Core's search from its own module (split point `search`): the picker's first list needs
+/// none of the matching code, so it is fetched once the list is painted (or at the first key).
+#[derive(Clone, Copy)]
+struct SearchModule {
+    searcher: RwSignal<Option<Searcher>>,
+    failed: RwSignal<bool>,
+    loading: StoredValue<bool>,
+}
+
+impl SearchModule {
+    fn new() -> Self {
+        // Without the split build the search is simply there.
+        #[cfg(not(feature = "split"))]
+        let searcher = Some(SearchIndex::search as Searcher);
+        #[cfg(feature = "split")]
+        let searcher = None;
+        Self {
+            searcher: RwSignal::new(searcher),
+            failed: RwSignal::new(false),
+            loading: StoredValue::new(false),
+        }
+    }
+
+    /// Fetches the module unless it is there or on its way (after a failure, again).
+    fn load(self) {
+        if self.searcher.try_with_untracked(Option::is_some) != Some(false)
+            || self.loading.get_value()
+        {
+            return;
+        }
+        self.loading.set_value(true);
+        spawn_local(async move {
+            let loaded = call_split!(search_module());
+            let _ = self.loading.try_set_value(false);
+            match loaded {
+                Ok(searcher) => {
+                    let _ = self.searcher.try_set(Some(searcher));
+                    let _ = self.failed.try_set(false);
+                }
+                Err(_) => {
+                    let _ = self.failed.try_set(true);
+                }
+            }
+        });
+    }
+}
+
+/// [`SearchIndex::search`] (split point `search`).
+#[cfg_attr(
+    feature = "split",
+    leptos::wasm_split::wasm_split(search, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn search_module() -> Result<Searcher, ChunkError> {
+    Ok(SearchIndex::search)
+}
+
 /// Starts downloading the later steps' module once the list is on screen and the page is idle,
 /// so it never shares the link with the directory or the picker's own modules.
 fn preload_later_steps(consent_ui: bool) {
@@ -236,15 +292,22 @@ fn picker_view(ctx: Ctx) -> impl IntoView {
     });
     let institutions =
         Signal::derive(move || ctx.directory.get().unwrap_or_else(|| Arc::new(Vec::new())));
+    let search = SearchModule::new();
     let content = move || {
         if ctx.directory.with(Option::is_some) {
             preload_later_steps(ctx.consent_ui());
+            crate::schedule::idle_after_next_paint(move || search.load());
             view! {
                 <InstitutionPicker
                     institutions=institutions
                     filters=filters
                     query=query
-                    on_query=move |q| ctx.dispatch_in_picker(FlowEvent::Search(q))
+                    searcher=search.searcher
+                    search_failed=search.failed
+                    on_query=move |q| {
+                        search.load();
+                        ctx.dispatch_in_picker(FlowEvent::Search(q))
+                    }
                     on_select=move |i| ctx.select(i)
                     on_escape=move |_| ctx.dispatch_in_picker(FlowEvent::Back)
                 />

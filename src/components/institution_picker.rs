@@ -1,12 +1,14 @@
 //! The institution picker: an ARIA combobox (the search box) controlling a listbox of banks,
 //! navigated with ↑/↓/Home/End, chosen with Enter or a click, left with Escape. Search and
-//! filtering are core's ([`SearchIndex`]); this component only renders and emits events.
+//! filtering are core's ([`SearchIndex`], its search handed in as a [`Searcher`]); this
+//! component only renders and emits events.
 
 use std::sync::Arc;
 
 use bank_connect_core::institution::InstitutionStatus;
+use bank_connect_core::search::finds_all;
 use bank_connect_core::search::typing::logo_wait_ms;
-use bank_connect_core::{Filters, InstitutionSummary, SearchIndex};
+use bank_connect_core::{Filters, InstitutionSummary, SearchIndex, Searcher};
 use leptos::prelude::*;
 use leptos::tachys::view::any_view::AnyViewState;
 use leptos::tachys::view::{Mountable, Render};
@@ -44,6 +46,12 @@ fn draw_when_quiet(draw: impl FnOnce() + 'static) {
     );
 }
 
+/// The status line while a typed query waits for the search's module.
+pub const SEARCHING: &str = "Searching…";
+/// The status line when the search's module could not be downloaded.
+pub const SEARCH_FAILED: &str =
+    "The search could not be downloaded. Check your connection, then type again.";
+
 /// Id of the listbox (the combobox's `aria-controls`).
 pub const LISTBOX_ID: &str = "bc-listbox";
 /// Id of the search input.
@@ -66,6 +74,13 @@ pub fn InstitutionPicker(
     /// The search text.
     #[prop(into)]
     query: Signal<String>,
+    /// Core's search, once its module is there: until then a typed query keeps the whole list
+    /// and the status line says the search is on its way.
+    #[prop(into)]
+    searcher: Signal<Option<Searcher>>,
+    /// The search's module could not be downloaded (the status line says so).
+    #[prop(into)]
+    search_failed: Signal<bool>,
     /// The search text changed.
     #[prop(into)]
     on_query: Callback<String>,
@@ -80,10 +95,14 @@ pub fn InstitutionPicker(
         move |_| Arc::new(SearchIndex::new(&institutions.get())),
         |_, _| true,
     );
-    let total = Memo::new(move |_| index.with(|i| i.search("", &filters.get()).len()));
+    let total = Memo::new(move |_| index.with(|i| i.all(&filters.get()).len()));
     let hits = Memo::new(move |_| {
-        let all = index.with(|i| i.search(&query.get(), &filters.get()));
-        all.into_iter().map(|h| h.index).collect::<Vec<_>>()
+        let (q, f) = (query.get(), filters.get());
+        let found = index.with(|i| match searcher.get() {
+            Some(search) if !finds_all(&q) => search(i, &q, &f),
+            _ => i.all(&f),
+        });
+        found.into_iter().map(|h| h.index).collect::<Vec<_>>()
     });
     // The passes rendered for this search and directory: a new search starts at one.
     let passes = RwSignal::new((String::new(), 0usize, 1usize));
@@ -153,6 +172,13 @@ pub fn InstitutionPicker(
 
     let status_text = move || {
         let query_empty = query.with(|q| q.trim().is_empty());
+        if !query.with(|q| finds_all(q)) && searcher.with(Option::is_none) {
+            return if search_failed.get() {
+                SEARCH_FAILED.to_string()
+            } else {
+                SEARCHING.to_string()
+            };
+        }
         count_text(hits.with(Vec::len), total.get(), query_empty)
     };
 

@@ -25,7 +25,8 @@ pub use handoff::{
     BanksConnected, ContinueStep, HandoffEnded, HandoffProgress, JobLine, WaitingForPopup,
 };
 pub use institution_picker::{
-    InstitutionPicker, LISTBOX_ID, MAX_SHOWN, ROWS_PER_PASS, SEARCH_ID, option_id,
+    InstitutionPicker, LISTBOX_ID, MAX_SHOWN, ROWS_PER_PASS, SEARCH_FAILED, SEARCH_ID, SEARCHING,
+    option_id,
 };
 pub use logo::{InstitutionLogo, logo_pending};
 pub use mfa_prompt::{MfaPrompt, answer_id, clock};

@@ -27,32 +27,36 @@ pub fn file_name(split: &str) -> String {
     format!("bundle_{split}.bin")
 }
 
-/// Split points (nearly) always reached after another: `(later, earlier)`, followed through
-/// (the job's steps come after the form, which comes after the session's start-up). The job's
-/// steps (progress, MFA, accounts) come after the credential form, so by then the page has the
-/// form's modules; the session's module is fetched as soon as the picker's list is painted,
-/// before anyone can choose a bank. A later step's bundle leaves out the earlier ones' modules
-/// (were one needed first, split_bundles.js fetches those from their own files).
+/// Split points (nearly) always reached after another: `(later, earlier)`, followed through.
+/// The job's steps (progress, MFA, accounts) come after the credential form, so by then the page
+/// has the form's modules; the session's and the search's modules are fetched as soon as the
+/// picker's list is painted, before anyone can choose a bank. A later step's bundle leaves out
+/// the earlier ones' modules (were one needed first, split_bundles.js fetches those from their
+/// own files).
 const AFTER: &[(&str, &str)] = &[
     ("job", "flow"),
     ("flow", "session"),
+    ("flow", "search"),
     ("handoff", "session"),
+    ("handoff", "search"),
     ("connections", "session"),
 ];
 
 /// The modules of the split points `split` is reached after ([`AFTER`], followed through).
 fn earlier_modules<'a>(split: &str, prefetch: &'a HashMap<String, Vec<String>>) -> Vec<&'a String> {
-    let mut out = Vec::new();
-    let mut at = split;
-    // Each step of the chain once (the table has no cycle; the bound keeps a typo from hanging).
-    for _ in 0..AFTER.len() {
-        let Some((_, earlier)) = AFTER.iter().find(|(later, _)| *later == at) else {
-            break;
-        };
-        out.extend(prefetch.get(*earlier).into_iter().flatten());
-        at = earlier;
+    let mut seen: Vec<&str> = Vec::new();
+    let mut next = vec![split];
+    while let Some(at) = next.pop() {
+        for (_, earlier) in AFTER.iter().filter(|(later, _)| *later == at) {
+            if !seen.contains(earlier) {
+                seen.push(earlier);
+                next.push(earlier);
+            }
+        }
     }
-    out
+    seen.iter()
+        .flat_map(|s| prefetch.get(*s).into_iter().flatten())
+        .collect()
 }
 
 /// The modules (file stems) of each split point's bundle, picker first, then by name; a step
@@ -337,15 +341,27 @@ mod tests {
             "session".into(),
             v(&["chunk_1", "chunk_5", "split_session"]),
         );
-        prefetch.insert("flow".into(), v(&["chunk_3", "chunk_5", "split_flow"]));
+        prefetch.insert("search".into(), v(&["chunk_7", "split_search"]));
+        prefetch.insert(
+            "flow".into(),
+            v(&["chunk_3", "chunk_5", "chunk_7", "split_flow"]),
+        );
         prefetch.insert(
             "job".into(),
-            v(&["chunk_3", "chunk_4", "chunk_5", "chunk_6", "split_job"]),
+            v(&[
+                "chunk_3",
+                "chunk_4",
+                "chunk_5",
+                "chunk_6",
+                "chunk_7",
+                "split_job",
+            ]),
         );
         let plan = plan(&prefetch);
         let of = |split: &str| plan.iter().find(|(s, _)| s == split).unwrap().1.clone();
         assert_eq!(of("session"), v(&["chunk_5", "split_session"]));
-        // The form lacks the session's chunk; the job the form's and, through it, the session's.
+        // The form lacks the session's and the search's chunks; the job the form's and, through
+        // it, theirs.
         assert_eq!(of("flow"), v(&["chunk_3", "split_flow"]));
         assert_eq!(of("job"), v(&["chunk_4", "chunk_6", "split_job"]));
     }

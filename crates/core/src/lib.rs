@@ -70,4 +70,4 @@ pub use directory::{InstitutionDirectory, InstitutionSummary};
 pub use errors::{ErrorKind, Recovery, UserError};
 pub use flow::{FlowEvent, FlowState, next};
 pub use job::JobView;
-pub use search::{Filters, Hit, MatchKind, SearchIndex};
+pub use search::{Filters, Hit, MatchKind, SearchIndex, Searcher};

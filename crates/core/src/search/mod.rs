@@ -184,6 +184,9 @@ impl SearchIndex {
     /// punctuation-only) query returns every institution that passes the filters, by tier then name.
     pub fn search(&self, query: &str, filters: &Filters) -> Vec<Hit> {
         let q = Query::new(query);
+        if q.compact.is_empty() {
+            return self.all(filters);
+        }
         // Walking in tier-then-name order and bucketing by kind sorts without comparing.
         let mut buckets: [Vec<Hit>; 7] = Default::default();
         for &index in &self.ordered {
@@ -191,18 +194,38 @@ impl SearchIndex {
             if !filters.accepts(&e.service_type, &e.country) {
                 continue;
             }
-            let kind = if q.compact.is_empty() {
-                Some(MatchKind::All)
-            } else {
-                match_entry(e, &q)
-            };
-            if let Some(kind) = kind {
+            if let Some(kind) = match_entry(e, &q) {
                 buckets[kind as usize].push(Hit { index, kind });
             }
         }
         buckets.concat()
     }
+
+    /// Every institution that passes `filters`, by tier then name: what a query that
+    /// [`finds_all`] finds, without the matching code (the picker's first list needs none).
+    pub fn all(&self, filters: &Filters) -> Vec<Hit> {
+        self.ordered
+            .iter()
+            .filter(|&&index| {
+                let e = &self.entries[index];
+                filters.accepts(&e.service_type, &e.country)
+            })
+            .map(|&index| Hit {
+                index,
+                kind: MatchKind::All,
+            })
+            .collect()
+    }
 }
+
+/// True when `query` finds every institution (empty, or only spaces and punctuation):
+/// [`SearchIndex::all`] answers it.
+pub fn finds_all(query: &str) -> bool {
+    fold(query).is_empty()
+}
+
+/// [`SearchIndex::search`] as a value: the picker gets it from a module of its own.
+pub type Searcher = fn(&SearchIndex, &str, &Filters) -> Vec<Hit>;
 
 /// Searches `institutions` once (builds a throw-away [`SearchIndex`]).
 pub fn search(institutions: &[InstitutionSummary], query: &str, filters: &Filters) -> Vec<Hit> {

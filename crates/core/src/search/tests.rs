@@ -1,4 +1,4 @@
-use super::matching::{FUZZY_MIN, contains, near_prefix, within_one_edit_str};
+use super::matching::{FUZZY_MIN, Query, contains, near_prefix, within_one_edit_str};
 use super::*;
 use proptest::prelude::*;
 
@@ -284,6 +284,29 @@ fn within_one_edit_examples() {
     assert_eq!(edit_distance("kitten", "sitting"), 3);
 }
 
+#[test]
+fn all_is_every_accepted_institution_by_tier_then_name() {
+    let dir = directory();
+    let filters = Filters {
+        service_types: vec!["Personal Banking".into()],
+        countries: vec![],
+    };
+    let hits = SearchIndex::new(&dir).all(&filters);
+    assert!(hits.iter().all(|h| h.kind == MatchKind::All));
+    let got: Vec<usize> = hits.iter().map(|h| h.index).collect();
+    let mut want: Vec<usize> = (0..dir.len())
+        .filter(|&i| filters.accepts(&dir[i].service_type, &dir[i].country))
+        .collect();
+    want.sort_by_key(|&i| {
+        let tier = dir[i].tier.trim().parse::<u8>().unwrap_or(u8::MAX);
+        (tier, fold(&dir[i].name))
+    });
+    assert!(!want.is_empty() && want.len() < dir.len());
+    assert_eq!(got, want);
+    // What the empty query finds.
+    assert_eq!(search(&dir, " ", &filters), hits);
+}
+
 proptest! {
     #[test]
     fn within_one_edit_agrees_with_edit_distance(a in "[abc]{0,7}", b in "[abc]{0,7}") {
@@ -302,6 +325,11 @@ proptest! {
     #[test]
     fn contains_agrees_with_str_contains(h in "[ab]{0,12}", n in "[ab]{0,4}") {
         prop_assert_eq!(contains(h.as_bytes(), n.as_bytes()), h.contains(n.as_str()));
+    }
+
+    #[test]
+    fn finds_all_is_the_query_that_finds_everything(q in "[ .,'\\-aé&]{0,6}|\\PC{0,8}") {
+        prop_assert_eq!(finds_all(&q), Query::new(&q).compact.is_empty());
     }
 
     #[test]
