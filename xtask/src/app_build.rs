@@ -191,6 +191,14 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
         args.extend([path.as_str(), "-o", path.as_str()]);
         run_ok(cmd(env, "wasm-opt", &args), "wasm-opt")?;
     }
+    // Short names for the main module's imports, in it and in its JS.
+    let (short_wasm, short_js) = asset_trim::short_import_names(
+        &std::fs::read(&main_wasm)?,
+        &std::fs::read_to_string(stage.join(MAIN_JS))?,
+        &format!("./{}", MAIN_WASM.replace(".wasm", ".js")),
+    )?;
+    std::fs::write(&main_wasm, short_wasm)?;
+    std::fs::write(stage.join(MAIN_JS), short_js)?;
     // One request per step: its modules in one bundle, the loader inside the main JS.
     let bundles = split_bundles::write(&stage, &split_bundles::plan(&split.prefetch_map))?;
     let main_js = std::fs::read_to_string(stage.join(MAIN_JS))?;

@@ -65,6 +65,126 @@ fn line_start_find(text: &str, needle: &str) -> Option<usize> {
     None
 }
 
+/// The main module (`wasm`) with short names for its imports from wasm-bindgen's JS (`module`),
+/// and `js` (that JS) with the same names for the functions it hands in. wasm-bindgen names each
+/// import `__wbg_<name>_<16 hex digits>`, a few hundred of them, and neither file compresses the
+/// hex (−2.4 kB brotli of the wasm, −2 kB of the JS). An import whose name `js` holds other than
+/// once as a whole word, or that is also an export's name, keeps its name.
+pub fn short_import_names(
+    wasm: &[u8],
+    js: &str,
+    module: &str,
+) -> Result<(Vec<u8>, String), crate::Failure> {
+    use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+    use wasmparser::{Imports, Parser, Payload};
+    let bad = |e: &dyn std::fmt::Display| crate::Failure(format!("renaming imports: {e}"));
+
+    // The module's imports and every export, first.
+    let mut imported: Vec<String> = Vec::new();
+    let mut exported: Vec<String> = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(|e| bad(&e))? {
+            Payload::ImportSection(reader) => {
+                for group in reader {
+                    if let Imports::Single(_, i) = group.map_err(|e| bad(&e))?
+                        && i.module == module
+                    {
+                        imported.push(i.name.to_owned());
+                    }
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for e in reader {
+                    exported.push(e.map_err(|e| bad(&e))?.name.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    if imported.is_empty() {
+        return Err(bad(&format!("the module imports nothing from {module}")));
+    }
+    let mut names = short_names().filter(|n| !imported.contains(n));
+    // (long name, short name, where the JS holds the long one)
+    let mut renamed: Vec<(String, String, usize)> = Vec::new();
+    for name in &imported {
+        if let [at] = whole_words(js, name)[..]
+            && !exported.contains(name)
+        {
+            let short = names.next().ok_or_else(|| bad(&"out of short names"))?;
+            renamed.push((name.clone(), short, at));
+        }
+    }
+
+    let mut out = wasm_encoder::Module::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(|e| bad(&e))?;
+        if let Payload::ImportSection(reader) = &payload {
+            let mut section = wasm_encoder::ImportSection::new();
+            for group in reader.clone() {
+                let Imports::Single(_, i) = group.map_err(|e| bad(&e))? else {
+                    return Err(bad(&"a compact import group (not wasm-bindgen's output)"));
+                };
+                let name = renamed
+                    .iter()
+                    .find(|(long, _, _)| i.module == module && long == i.name)
+                    .map_or(i.name, |(_, short, _)| short.as_str());
+                let ty = RoundtripReencoder.entity_type(i.ty).map_err(|e| bad(&e))?;
+                section.import(i.module, name, ty);
+            }
+            out.section(&section);
+        } else if let Some((id, range)) = payload.as_section() {
+            let data = usize::try_from(range.start)
+                .ok()
+                .zip(usize::try_from(range.end).ok())
+                .and_then(|(a, b)| wasm.get(a..b))
+                .ok_or_else(|| bad(&"a section past the end"))?;
+            out.section(&wasm_encoder::RawSection { id, data });
+        }
+    }
+    // From the end, so the places before each replacement stay where they were.
+    renamed.sort_by_key(|(_, _, at)| std::cmp::Reverse(*at));
+    let mut js = js.to_owned();
+    for (long, short, at) in &renamed {
+        js.replace_range(*at..at + long.len(), short);
+    }
+    Ok((out.finish(), js))
+}
+
+/// `a`…`z`, `A`…`Z`, then two letters, and so on.
+fn short_names() -> impl Iterator<Item = String> {
+    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    (0usize..).map(|mut n| {
+        let mut name = Vec::new();
+        loop {
+            name.push(LETTERS[n % LETTERS.len()]);
+            n /= LETTERS.len();
+            if n == 0 {
+                break;
+            }
+            n -= 1;
+        }
+        name.reverse();
+        String::from_utf8(name).unwrap_or_default()
+    })
+}
+
+/// Where `word` appears in `js` as a whole identifier (not inside a longer one).
+fn whole_words(js: &str, word: &str) -> Vec<usize> {
+    let part = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    js.match_indices(word)
+        .map(|(at, _)| at)
+        .filter(|&at| {
+            let before = at
+                .checked_sub(1)
+                .and_then(|i| js.as_bytes().get(i))
+                .copied();
+            let after = js.as_bytes().get(at + word.len()).copied();
+            !before.is_some_and(part) && !after.is_some_and(part)
+        })
+        .collect()
+}
+
 /// `css` without its comments, and without the lines that held nothing else.
 pub fn drop_css_comments(css: &str) -> String {
     let mut out = String::with_capacity(css.len());
@@ -137,6 +257,103 @@ mod tests {
         assert_eq!(drop_stream_classes(&named), None);
         // Not the shape wasm-bindgen writes: kept.
         assert_eq!(drop_stream_classes("let wasm;\n"), None);
+    }
+
+    /// A module importing `names` (module, name) as functions `() -> ()`, exporting `export`.
+    fn module_with(names: &[(&str, &str)], export: &str) -> Vec<u8> {
+        use wasm_encoder::*;
+        let mut m = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([], []);
+        m.section(&types);
+        let mut imports = ImportSection::new();
+        for (module, name) in names {
+            imports.import(module, name, EntityType::Function(0));
+        }
+        m.section(&imports);
+        let mut funcs = FunctionSection::new();
+        funcs.function(0);
+        m.section(&funcs);
+        let mut exports = ExportSection::new();
+        exports.export(export, ExportKind::Func, names.len() as u32);
+        m.section(&exports);
+        let mut code = CodeSection::new();
+        let mut body = Function::new([]);
+        body.instruction(&Instruction::Call(0));
+        body.instruction(&Instruction::End);
+        code.function(&body);
+        m.section(&code);
+        m.finish()
+    }
+
+    fn imports_of(wasm: &[u8]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+            if let wasmparser::Payload::ImportSection(r) = payload.unwrap() {
+                for i in r.into_imports() {
+                    let i = i.unwrap();
+                    out.push((i.module.to_owned(), i.name.to_owned()));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn imports_named_once_in_the_js_get_short_names_in_both() {
+        let wasm = module_with(
+            &[
+                ("./m.js", "__wbg_now_0123456789abcdef"),
+                ("./m.js", "__wbg_log_fedcba9876543210"),
+                ("./m.js", "__wbg_twice_00000000000000aa"),
+                ("./m.js", "__wbindgen_start"),
+                ("./other.js", "__wbg_split_1111111111111111"),
+            ],
+            "__wbindgen_start",
+        );
+        let js = "const i = { __wbg_now_0123456789abcdef: () => Date.now(), \
+                  __wbg_log_fedcba9876543210: (x) => console.log(x), \
+                  __wbg_twice_00000000000000aa: f, __wbindgen_start: g };\n\
+                  f.__wbg_twice_00000000000000aa = 1; wasm.__wbindgen_start();\n\
+                  const __wbg_now_0123456789abcdefX = 2;\n";
+        let (out, js) = short_import_names(&wasm, js, "./m.js").unwrap();
+        wasmparser::validate(&out).unwrap();
+        assert_eq!(
+            imports_of(&out),
+            [
+                ("./m.js".to_owned(), "a".to_owned()),
+                ("./m.js".to_owned(), "b".to_owned()),
+                // Twice in the JS, an export's name, another module's: kept.
+                (
+                    "./m.js".to_owned(),
+                    "__wbg_twice_00000000000000aa".to_owned()
+                ),
+                ("./m.js".to_owned(), "__wbindgen_start".to_owned()),
+                (
+                    "./other.js".to_owned(),
+                    "__wbg_split_1111111111111111".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(
+            js,
+            "const i = { a: () => Date.now(), b: (x) => console.log(x), \
+             __wbg_twice_00000000000000aa: f, __wbindgen_start: g };\n\
+             f.__wbg_twice_00000000000000aa = 1; wasm.__wbindgen_start();\n\
+             const __wbg_now_0123456789abcdefX = 2;\n"
+        );
+        // Everything but the import section is the input's, byte for byte.
+        assert_eq!(out.len(), wasm.len() - 2 * 25);
+        assert!(short_import_names(&wasm, &js, "./none.js").is_err());
+    }
+
+    #[test]
+    fn short_names_run_through_letters_then_pairs() {
+        let names: Vec<String> = short_names().take(54).collect();
+        assert_eq!(names[0], "a");
+        assert_eq!(names[51], "Z");
+        assert_eq!(names[52], "aa");
+        assert_eq!(names[53], "ab");
     }
 
     #[test]
