@@ -82,7 +82,8 @@ async fn app_files_once_fetched(h: &Harness, part: &str) -> Vec<String> {
 
 /// The wasm modules in the app files fetched: a `.wasm` is one, a step's bundle
 /// (`bundle_<step>.bin`) holds those the build listed for it in the main JS's table
-/// (`const B = {step: {module: length, …}, …};`).
+/// (`{picker: {module: length, …}, step: {…}, …}`, the picker's bundle first; the JS is
+/// minified).
 fn modules_in(files: &[String]) -> Vec<String> {
     let mut modules = Vec::new();
     for url in files {
@@ -96,11 +97,7 @@ fn modules_in(files: &[String]) -> Vec<String> {
         {
             let js = std::fs::read_to_string(dist_dir().join(format!("app-{dir}/bank-connect.js")))
                 .expect("the main JS of the build served");
-            let table = js
-                .split("const B = ")
-                .nth(1)
-                .and_then(|t| t.split(";\n").next())
-                .expect("the bundles' table in the main JS");
+            let table = bundles_table(&js).expect("the bundles' table in the main JS");
             // Its keys are bare names: quoted, it is JSON.
             let mut json = String::new();
             let mut name = String::new();
@@ -125,6 +122,25 @@ fn modules_in(files: &[String]) -> Vec<String> {
         }
     }
     modules
+}
+
+/// The object literal that starts `{picker:{` in `js`, to its closing brace.
+fn bundles_table(js: &str) -> Option<&str> {
+    let start = js.find("{picker:{")?;
+    let mut depth = 0usize;
+    for (i, c) in js[start..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&js[start..=start + i]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 #[tokio::test]

@@ -51,18 +51,25 @@ impl Ctx {
 
     /// Entering the picker: the directory (a no-op while the first view's fetch is still on its
     /// way) and an early token, from the session's module once the list is on screen (the
-    /// token's code never shares the link with what the picker needs).
+    /// token's code never shares the link with what the picker needs). Embedded, at once: the
+    /// host's link token is exchanged before the person starts choosing (a used or expired one
+    /// gets its own screen).
     fn prepare_picker_now(&self) {
         if self.directory.with_untracked(Option::is_none) {
             self.load_directory();
         }
         if self.session.with_untracked(Option::is_none) {
             let ctx = *self;
-            self.after_directory(move || {
+            let early = move || {
                 spawn_local(async move {
                     let _ = call_split!(early_token(ctx));
                 });
-            });
+            };
+            if crate::embed::mode().is_some() {
+                early();
+            } else {
+                self.after_directory(early);
+            }
         }
     }
 

@@ -51,8 +51,9 @@ pub(crate) enum CallError {
     Failed(UserError),
 }
 
-/// Entering the picker, once its list is on screen (split point `session`, so the token's code
-/// is not the picker's to download): the token early, so the form's details arrive quickly.
+/// Entering the picker, once its list is on screen (embedded, at once; split point `session`, so
+/// the token's code is not the picker's to download): the token early, so the form's details
+/// arrive quickly.
 /// Embedded, this exchanges the host's link token: a used or expired one gets its own screen
 /// at once instead of surfacing later in the flow. (A failed download costs nothing: the form
 /// asks for the token itself.)
