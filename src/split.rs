@@ -1,19 +1,18 @@
 //! Code splitting: screens the release build downloads on demand, each from its own wasm module.
 //!
 //! The first view (header, "+ Connect a bank", the connected-banks entry) is the main module.
-//! Nine split points hold the rest, each fetched ahead of need so a person rarely waits:
-//! - `picker`: the institution picker and search — fetched once the first view is up;
-//! - `search`: core's search (the picker's first list needs none of the matching) — fetched
-//!   once the list is painted, or at the first key;
+//! Seven split points hold the rest, each fetched ahead of need so a person rarely waits:
+//! - `picker`: the institution picker and its first list — fetched once the first view is up;
 //! - `flow`: the credential form and submitting it — fetched once the picker's list is up;
 //! - `job`: progress, MFA, accounts, failure and session-ended screens, the job's polling and
 //!   its part of the flow's machine — fetched once the form is up;
-//! - `session`: the early token and the returning person's connections list — fetched once the
-//!   directory is settled and painted, so it never shares the link with what the picker needs;
+//! - `settled`: what the page needs once the directory is settled and painted, not before: the
+//!   early token, the returning person's connections list, core's search (the first list needs
+//!   none of the matching; a key typed earlier fetches it at once) and the classification of a
+//!   failed answer (an earlier failure fetches it);
 //! - `connections`: the connected-banks view — fetched when there are connections to show;
 //! - `handoff`: the hand-off to Basiq's Consent UI (3.0) and the return from it — fetched in
 //!   place of `flow` once the picker's list is up;
-//! - `errors`: the classification of a failed answer — fetched at the first failure;
 //! - `embed`: the host-page protocol (src/embed.rs) — fetched only by a page in a frame.
 //!
 //! Split functions carry `#[cfg_attr(feature = "split", wasm_split(…))]`. With the `split`

@@ -241,15 +241,6 @@ const WORDS: &[&str] = &[
 
 async fn keystrokes(h: &Harness) -> Vec<f64> {
     let search = h.find(By::Css("input[role='combobox']")).await;
-    // Timed with the search's module there (a key before it arrives costs no search).
-    search.send_keys("anz").await.unwrap();
-    h.find(By::XPath(
-        "//*[@id='bc-picker-count'][contains(., 'match')]",
-    ))
-    .await;
-    for _ in 0..3 {
-        search.send_keys(Key::Backspace).await.unwrap();
-    }
     h.driver.execute(KEY_TIMER, vec![]).await.unwrap();
     let mut typed = 0usize;
     for word in WORDS {
@@ -372,6 +363,16 @@ async fn keystrokes_with_5000_institutions_memory_and_the_way_to_the_form() {
     Harness::run_with(&["--sandbox-institutions", "5000"], |h| async move {
         memory_after_picker(&h, "memory_after_picker").await;
 
+        // Timed with the search's module there (a key before it arrives costs no search).
+        let search = h.find(By::Css("input[role='combobox']")).await;
+        search.send_keys("anz").await.unwrap();
+        h.find(By::XPath(
+            "//*[@id='bc-picker-count'][contains(., 'match')]",
+        ))
+        .await;
+        for _ in 0..3 {
+            search.send_keys(Key::Backspace).await.unwrap();
+        }
         for (name, rate) in [("key_frame_ms", 1), ("key_frame_cpu4_ms", 4)] {
             cdp(
                 &h.driver,

@@ -50,7 +50,7 @@ async fn the_picker_and_its_list_come_back_after_a_failed_download() {
 #[tokio::test]
 async fn a_search_that_could_not_be_downloaded_says_so_and_the_next_key_tries_again() {
     Harness::run(|h| async move {
-        h.block_urls(&["*bundle_search.bin*", "*split_search.wasm*"])
+        h.block_urls(&["*bundle_settled.bin*", "*split_settled.wasm*"])
             .await;
         h.driver.goto(h.url("/")).await.unwrap();
         h.click_button("+ Connect a bank").await;

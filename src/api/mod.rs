@@ -34,11 +34,12 @@ async fn fail(response: Response) -> UserError {
     call_split!(classify(status, body, retry_after)).unwrap_or_else(|_| errors::network_failure())
 }
 
-/// Core's classification of a failed answer (split point `errors`, downloaded at the first
-/// failure: the picker's download carries none of it).
+/// Core's classification of a failed answer (split point `settled`, which the page fetches once
+/// the picker's list is painted, or at an earlier failure: the picker's download carries none
+/// of it).
 #[cfg_attr(
     feature = "split",
-    leptos::wasm_split::wasm_split(errors, wasm_split_path = ::leptos::wasm_split, fallible)
+    leptos::wasm_split::wasm_split(settled, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
 fn classify(
     status: u16,

@@ -50,7 +50,7 @@ impl Ctx {
     }
 
     /// Entering the picker: the directory (a no-op while the first view's fetch is still on its
-    /// way) and an early token, from the session's module once the list is on screen (the
+    /// way) and an early token, from the `settled` module once the list is on screen (the
     /// token's code never shares the link with what the picker needs). Embedded, at once: the
     /// host's link token is exchanged before the person starts choosing (a used or expired one
     /// gets its own screen).
@@ -209,8 +209,8 @@ pub(super) fn picker_screen(ctx: Ctx) -> Result<AnyView, ChunkError> {
     Ok(picker_view(ctx).into_any())
 }
 
-/// Core's search from its own module (split point `search`): the picker's first list needs
-/// none of the matching code, so it is fetched once the list is painted (or at the first key).
+/// Core's search from the `settled` module: the picker's first list needs none of the matching
+/// code, so it is fetched once the list is painted (or at the first key).
 #[derive(Clone, Copy)]
 struct SearchModule {
     searcher: RwSignal<Option<Searcher>>,
@@ -256,10 +256,10 @@ impl SearchModule {
     }
 }
 
-/// [`SearchIndex::search`] (split point `search`).
+/// [`SearchIndex::search`] (split point `settled`).
 #[cfg_attr(
     feature = "split",
-    leptos::wasm_split::wasm_split(search, wasm_split_path = ::leptos::wasm_split, fallible)
+    leptos::wasm_split::wasm_split(settled, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
 fn search_module() -> Result<Searcher, ChunkError> {
     Ok(SearchIndex::search)

@@ -51,7 +51,7 @@ pub(crate) enum CallError {
     Failed(UserError),
 }
 
-/// Entering the picker, once its list is on screen (embedded, at once; split point `session`, so
+/// Entering the picker, once its list is on screen (embedded, at once; split point `settled`, so
 /// the token's code is not the picker's to download): the token early, so the form's details
 /// arrive quickly.
 /// Embedded, this exchanges the host's link token: a used or expired one gets its own screen
@@ -59,7 +59,7 @@ pub(crate) enum CallError {
 /// asks for the token itself.)
 #[cfg_attr(
     feature = "split",
-    leptos::wasm_split::wasm_split(session, wasm_split_path = ::leptos::wasm_split, fallible)
+    leptos::wasm_split::wasm_split(settled, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
 pub(super) fn early_token(ctx: Ctx) -> Result<(), ChunkError> {
     if ctx.session.with_untracked(Option::is_none) {

@@ -207,7 +207,7 @@ pub(crate) fn connections_home(state: ConnectionsState) -> impl IntoView {
 }
 
 /// From the picker's module (the page fetches it at once): [`ConnectionsState::load`] from the
-/// session's module once the directory is settled and painted, so the list's code and its
+/// `settled` module once the directory is settled and painted, so the list's code and its
 /// requests never share the link with what the picker needs. A failed download is retried.
 #[cfg_attr(
     feature = "split",
@@ -222,10 +222,10 @@ fn load_in_picker_module(state: ConnectionsState) -> Result<(), ChunkError> {
     Ok(())
 }
 
-/// [`ConnectionsState::load`] (split point `session`).
+/// [`ConnectionsState::load`] (split point `settled`).
 #[cfg_attr(
     feature = "split",
-    leptos::wasm_split::wasm_split(session, wasm_split_path = ::leptos::wasm_split, fallible)
+    leptos::wasm_split::wasm_split(settled, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
 fn load_in_session_module(state: ConnectionsState) -> Result<(), ChunkError> {
     state.load();

@@ -98,7 +98,8 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
         ],
     );
     // Replaces `.cargo/config.toml`'s wasm32 rustflags, so it repeats them; the crates'
-    // source paths in panic locations lose the registry's directory (~4 kB of the wasm, raw).
+    // source paths in panic locations lose the registry's directory (~3 kB of the wasm raw,
+    // little after brotli: the prefix repeats; the paths no longer depend on CARGO_HOME).
     let mut flags: Vec<String> = ["--cfg", "erase_components", "-Clink-args=--emit-relocs"]
         .map(str::to_owned)
         .into();

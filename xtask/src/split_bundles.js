@@ -2,7 +2,8 @@
 // `B` (filled in by the build) maps each split point to the modules in its bundle file
 // (`bundle_<split>.bin`) with their lengths, in file order. The picker's bundle holds every module
 // the picker needs and index.html preloads it; every other step's bundle holds its modules the
-// picker's lacks (the job's, those the form's lacks too: it comes after the form). The loader's
+// picker's lacks, and those of the steps it comes after (split_bundles.rs's AFTER: the job's
+// lacks the form's, the form's the settled module's). The loader's
 // fetcher of each module is `__bcFetcher(stem)`; the modules one load asks for in the same task
 // are answered together: from the picker's bundle (fetched once), from a step's bundle when
 // none of its modules was fetched before, else each from its own file.

@@ -5,8 +5,9 @@
 //! its own module and up to a dozen chunks), and its loader fetches each from its own file. Here:
 //! - the picker's bundle holds every module the picker needs (index.html preloads it);
 //! - each other step's bundle holds its modules that the picker's bundle does not (the picker's
-//!   bundle is fetched on every page, so those come from it); the job's bundle lacks the form's
-//!   modules too (the job's steps come after the form, see [`AFTER`]);
+//!   bundle is fetched on every page, so those come from it), nor the bundles of the steps it
+//!   comes after (the job's lacks the form's, the form's the `settled` module's, see
+//!   [`AFTER`]);
 //! - the loader's fetcher of each module becomes `__bcFetcher(stem)` (split_bundles.js), which
 //!   answers the modules one load asks for together: from the picker's bundle, from the step's
 //!   bundle when none of its modules was fetched before, else each from its own `.wasm` file
@@ -29,17 +30,15 @@ pub fn file_name(split: &str) -> String {
 
 /// Split points (nearly) always reached after another: `(later, earlier)`, followed through.
 /// The job's steps (progress, MFA, accounts) come after the credential form, so by then the page
-/// has the form's modules; the session's and the search's modules are fetched as soon as the
-/// picker's list is painted, before anyone can choose a bank. A later step's bundle leaves out
+/// has the form's modules; the `settled` module (the early token, the search) is fetched as soon
+/// as the picker's list is painted, before anyone can choose a bank. A later step's bundle leaves out
 /// the earlier ones' modules (were one needed first, split_bundles.js fetches those from their
 /// own files).
 const AFTER: &[(&str, &str)] = &[
     ("job", "flow"),
-    ("flow", "session"),
-    ("flow", "search"),
-    ("handoff", "session"),
-    ("handoff", "search"),
-    ("connections", "session"),
+    ("flow", "settled"),
+    ("handoff", "settled"),
+    ("connections", "settled"),
 ];
 
 /// The modules of the split points `split` is reached after ([`AFTER`], followed through).
@@ -338,10 +337,9 @@ mod tests {
         let mut prefetch = prefetch();
         let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         prefetch.insert(
-            "session".into(),
-            v(&["chunk_1", "chunk_5", "split_session"]),
+            "settled".into(),
+            v(&["chunk_1", "chunk_5", "chunk_7", "split_settled"]),
         );
-        prefetch.insert("search".into(), v(&["chunk_7", "split_search"]));
         prefetch.insert(
             "flow".into(),
             v(&["chunk_3", "chunk_5", "chunk_7", "split_flow"]),
@@ -359,9 +357,9 @@ mod tests {
         );
         let plan = plan(&prefetch);
         let of = |split: &str| plan.iter().find(|(s, _)| s == split).unwrap().1.clone();
-        assert_eq!(of("session"), v(&["chunk_5", "split_session"]));
-        // The form lacks the session's and the search's chunks; the job the form's and, through
-        // it, theirs.
+        assert_eq!(of("settled"), v(&["chunk_5", "chunk_7", "split_settled"]));
+        // The form lacks the settled module's chunks; the job the form's and, through it,
+        // those.
         assert_eq!(of("flow"), v(&["chunk_3", "split_flow"]));
         assert_eq!(of("job"), v(&["chunk_4", "chunk_6", "split_job"]));
     }
