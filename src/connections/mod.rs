@@ -216,7 +216,7 @@ pub(crate) fn connections_home(state: ConnectionsState) -> impl IntoView {
 fn load_in_picker_module(state: ConnectionsState) -> Result<(), ChunkError> {
     state.app.after_directory(move || {
         spawn_local(retrying(move || async move {
-            call_split!(load_in_session_module(state))
+            call_split!(load_in_settled_module(state))
         }));
     });
     Ok(())
@@ -227,7 +227,7 @@ fn load_in_picker_module(state: ConnectionsState) -> Result<(), ChunkError> {
     feature = "split",
     leptos::wasm_split::wasm_split(settled, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
-fn load_in_session_module(state: ConnectionsState) -> Result<(), ChunkError> {
+fn load_in_settled_module(state: ConnectionsState) -> Result<(), ChunkError> {
     state.load();
     Ok(())
 }
