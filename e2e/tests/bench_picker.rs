@@ -8,7 +8,8 @@
 //! page's own). Bytes are Resource Timing transfer sizes (headers included) of what finished by
 //! then, plus the document; requests are those started by then, the document included.
 //! `BENCH_TIMELINE=1` prints each load's requests that had finished by then (start, end,
-//! bytes) and when the document arrived, "+" was clicked, and the options were seen.
+//! bytes), each wasm compile and instantiation, each long animation frame, the page's User
+//! Timing marks, and when the document arrived, "+" was clicked, and the options were seen.
 
 use std::time::Duration;
 
@@ -39,6 +40,8 @@ const WATCH: &str = r#"
     const ms = t => (t || 0).toFixed(0);
     out.timeline = res
       .map(e => `${e.name.replace(location.origin, '')} start=${ms(e.startTime)} sent=${ms(e.requestStart)} first=${ms(e.responseStart)} end=${ms(e.responseEnd)} bytes=${e.transferSize}`)
+      .concat(window.__bcTakeFrames ? (window.__bcTakeFrames(), window.__bcSpans) : [])
+      .concat(window.__bcTakeFrames ? performance.getEntriesByType('mark').map(m => `mark ${m.name} at=${ms(m.startTime)}`) : [])
       .concat([`document=${ms(nav && nav.responseEnd)} dcl=${ms(nav && nav.domContentLoadedEventEnd)} ` +
                `clicked=${ms(out.clicked)} seen=${ms(out.seen)} usable=${ms(out.usable)}`])
       .join('\n');
@@ -54,6 +57,34 @@ const WATCH: &str = r#"
     }
   };
   new MutationObserver(look).observe(document, { childList: true, subtree: true });
+})();
+"#;
+
+/// With `BENCH_TIMELINE=1`, installed before [`WATCH`]: each wasm compile and instantiation
+/// (start → end) and each long animation frame (start, duration, blocking time), added to the
+/// load's timeline.
+const TIMELINE_HOOK: &str = r#"
+(() => {
+  const spans = (window.__bcSpans = []);
+  const ms = t => t.toFixed(0);
+  for (const name of ['compile', 'compileStreaming', 'instantiate', 'instantiateStreaming']) {
+    const f = WebAssembly[name];
+    WebAssembly[name] = (...a) => {
+      const t0 = performance.now();
+      const p = f(...a);
+      p.then(() => spans.push(`wasm ${name} start=${ms(t0)} end=${ms(performance.now())}`), () => {});
+      return p;
+    };
+  }
+  const frames = new PerformanceObserver(l => window.__bcFrames(l.getEntries()));
+  window.__bcFrames = entries => {
+    for (const e of entries) {
+      const scripts = (e.scripts || []).map(s => `${s.invokerType}:${s.invoker || ''} ${ms(s.duration)}ms`).join('; ');
+      spans.push(`frame start=${ms(e.startTime)} duration=${ms(e.duration)} blocking=${ms(e.blockingDuration)} render=${ms(e.renderStart)} ${scripts}`);
+    }
+  };
+  frames.observe({ type: 'long-animation-frame', buffered: true });
+  window.__bcTakeFrames = () => window.__bcFrames(frames.takeRecords());
 })();
 "#;
 
@@ -151,6 +182,14 @@ async fn fresh_browser(url: &str, throttled: bool, loads: usize) -> Vec<Load> {
         throttle(&driver).await;
     }
     cdp(&driver, "Page.enable", json!({})).await;
+    if std::env::var_os("BENCH_TIMELINE").is_some() {
+        cdp(
+            &driver,
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": TIMELINE_HOOK }),
+        )
+        .await;
+    }
     cdp(
         &driver,
         "Page.addScriptToEvaluateOnNewDocument",

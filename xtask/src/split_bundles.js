@@ -10,32 +10,73 @@
 const B = /*BUNDLES*/;
 const P = B.picker || {};
 let batch = null;
-let picker;
-let handed = 0;
 
 const url = (file) => new URL("./" + file, import.meta.url);
-
-// The bundle of split point `s`: a promise of `{stem: bytes}` for its modules.
-const bundle = (s) => {
-    const p = fetch(url(`bundle_${s}.bin`)).then(async (r) => {
-        if (!r.ok) throw Error(r.url);
-        const b = await r.arrayBuffer();
-        const out = {};
-        let at = 0;
-        for (const [m, n] of Object.entries(B[s])) {
-            out[m] = new Uint8Array(b, at, n);
-            at += n;
-        }
-        if (at !== b.byteLength) throw Error(r.url);
-        return out;
-    });
+const wasm = { headers: { "Content-Type": "application/wasm" } };
+const compile = (response) => {
+    const p = WebAssembly.compileStreaming(response);
     p.catch(() => {});
     return p;
 };
 
-// Module `m` of the bundle `p` as a wasm response.
-const part = (p, m) =>
-    p.then((b) => new Response(b[m], { headers: { "Content-Type": "application/wasm" } }));
+// The bundle of split point `s`: `{stem: promise of its compiled module}` at once. Each module's
+// body is streamed to the compiler as its bytes arrive, so it compiles while the ones after it
+// download. A failed fetch, or a file whose length is not its table's, fails every module not
+// yet complete (the last one closes only at the file's end) and calls `failed`.
+const bundle = (s, failed) => {
+    const out = {};
+    const parts = [];
+    for (const [m, n] of Object.entries(B[s])) {
+        let c;
+        out[m] = compile(new Response(new ReadableStream({ start: (k) => void (c = k) }), wasm));
+        parts.push([c, n]);
+    }
+    (async () => {
+        const r = await fetch(url(`bundle_${s}.bin`));
+        if (!r.ok) throw Error(r.url);
+        const read = r.body.getReader();
+        const last = parts.length - 1;
+        let i = 0;
+        let left = parts[0][1];
+        for (;;) {
+            const { done, value } = await read.read();
+            if (done) break;
+            for (let at = 0; at < value.length; ) {
+                while (left === 0 && i < last) {
+                    parts[i][0].close();
+                    left = parts[++i][1];
+                }
+                if (left === 0) throw Error(r.url);
+                const n = Math.min(left, value.length - at);
+                parts[i][0].enqueue(value.subarray(at, at + n));
+                at += n;
+                left -= n;
+            }
+        }
+        if (i !== last || left !== 0) throw Error(r.url);
+        parts[i][0].close();
+    })().catch((e) => {
+        for (const [c] of parts) {
+            try {
+                c.error(e);
+            } catch {}
+        }
+        failed();
+    });
+    return out;
+};
+
+// The picker's modules, compiling from the moment the page runs this script (index.html's
+// preload of their bundle is reused): the first view asks for them as it starts, and by then
+// they are mostly compiled. Each is handed out once; one asked for again (after a failure, or
+// after all were handed out) comes from a new fetch of the bundle.
+let picker;
+const pickerBundle = () => {
+    const p = (picker = bundle("picker", () => {
+        if (picker === p) picker = undefined;
+    }));
+};
+if (Object.keys(P).length) pickerBundle();
 
 const flush = () => {
     const left = batch;
@@ -43,32 +84,23 @@ const flush = () => {
     for (const [m, resolve] of left) {
         if (!(m in P)) continue;
         left.delete(m);
-        // Fetched once (index.html's preload is reused); again after a failure, or when a
-        // module is asked for again after every one in it was handed out.
-        if (picker === undefined) {
-            const p = (picker = bundle("picker"));
-            p.catch(() => {
-                if (picker === p) picker = undefined;
-            });
-            handed = 0;
-        }
-        const p = picker;
-        if (++handed === Object.keys(P).length) picker = undefined;
-        resolve(part(p, m));
+        if (picker === undefined || !(m in picker)) pickerBundle();
+        resolve(picker[m]);
+        delete picker[m];
     }
     for (const s in B) {
         const ms = Object.keys(B[s]);
         if (s === "picker" || !ms.every((m) => left.has(m))) continue;
-        const p = bundle(s);
+        const p = bundle(s, () => {});
         for (const m of ms) {
-            left.get(m)(part(p, m));
+            left.get(m)(p[m]);
             left.delete(m);
         }
     }
-    for (const [m, resolve] of left) resolve(fetch(url(m + ".wasm")));
+    for (const [m, resolve] of left) resolve(compile(fetch(url(m + ".wasm"))));
 };
 
-// A promise of module `m`'s wasm response (one load's modules are answered together).
+// A promise of module `m`, compiled (one load's modules are answered together).
 const __bcModule = (m) => {
     if (batch === null) {
         batch = new Map();
@@ -80,9 +112,11 @@ const __bcModule = (m) => {
     });
 };
 
-// What wasm_split's loader does with each module, fetched through the bundles.
+// What wasm_split's loader does with each module, fetched through the bundles: compiled as it
+// arrives (wasm_split instantiates a module only once the chunks it imports are), instantiated
+// when the loader says.
 const __bcFetcher = (m) => () => {
-    const src = __bcModule(m);
-    src.catch(() => {});
-    return async (imports) => WebAssembly.instantiateStreaming(src, imports);
+    const compiled = __bcModule(m);
+    compiled.catch(() => {});
+    return async (imports) => WebAssembly.instantiate(await compiled, imports);
 };
