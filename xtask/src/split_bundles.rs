@@ -455,6 +455,146 @@ export const __wasm_split_load_picker = wrapAsyncCb(makeLoad(() => {
         assert_eq!(js.matches("import ").count(), 0, "{js}");
     }
 
+    /// Runs split_bundles.js in Node.js (the machine's, as `npm` and `tsc` in the test command)
+    /// against a `fetch` of this test's own, with `B` filled in as the build does.
+    const LOADER_CHECK: &str = r#"
+const unhandled = [];
+process.on("unhandledRejection", (e) => unhandled.push(String(e)));
+const empty = [0, 97, 115, 109, 1, 0, 0, 0];
+// A module with one custom section "x" of `n` bytes (12 + n in all): valid, of any length.
+const sized = (n) => [...empty, 0, n + 2, 1, 120, ...new Array(n).fill(7)];
+const a = sized(20), b = sized(30), c = sized(10);
+const files = {
+  "bundle_picker.bin": [...a, ...b],
+  "bundle_flow.bin": [...c],
+  "split_job.wasm": [...empty],
+};
+const fetched = [];
+let hold = null; // a promise the picker's body waits for after its first 40 bytes
+let tail = []; // bytes the next picker body sends after its own (or, negative, leaves out)
+globalThis.fetch = async (u) => {
+  const name = String(u).split("/").pop();
+  fetched.push(name);
+  if (!(name in files)) return new Response("", { status: 404 });
+  let bytes = files[name];
+  if (name === "bundle_picker.bin") {
+    bytes = tail.length ? [...bytes, ...tail] : bytes;
+    if (cut) bytes = bytes.slice(0, bytes.length - cut);
+  }
+  const wait = name === "bundle_picker.bin" ? hold : null;
+  const body = new ReadableStream({
+    async start(k) {
+      for (let at = 0; at < bytes.length; at += 7) {
+        if (at >= 40 && wait) await wait;
+        k.enqueue(new Uint8Array(bytes.slice(at, at + 7)));
+      }
+      k.close();
+    },
+  });
+  // As the server sends them: a module with its wasm type, a bundle as bytes.
+  const type = name.endsWith(".wasm") ? "application/wasm" : "application/octet-stream";
+  return new Response(body, { status: 200, headers: { "Content-Type": type } });
+};
+let cut = 0;
+let release;
+hold = new Promise((r) => (release = r));
+"#;
+
+    const LOADER_CHECK_END: &str = r#"
+const ok = (m) => m instanceof WebAssembly.Module;
+const settle = (p) => p.then((m) => (ok(m) ? "module" : "odd"), () => "failed");
+const log = [];
+const late = setTimeout(() => {
+  console.log(log.join("\n") + "\ntimed out");
+  process.exit(1);
+}, 10000);
+(async () => {
+  // 1. The first module compiles while the bundle's body is still held back.
+  const first = __bcModule("split_a");
+  const second = __bcModule("split_b");
+  log.push("a:" + (await settle(first)));
+  release();
+  log.push("b:" + (await settle(second)));
+  log.push("fetches:" + fetched.join(","));
+  // 2. Asked for again: a new fetch of the bundle.
+  log.push("again:" + (await settle(__bcModule("split_a"))) + ":" + fetched.length);
+  // 3. A short bundle fails what it does not complete, and the next ask fetches it again.
+  hold = null;
+  cut = 5;
+  const [sa, sb] = [__bcModule("split_a"), __bcModule("split_b")];
+  log.push("short:" + (await settle(sa)) + "," + (await settle(sb)));
+  cut = 0;
+  log.push("after:" + (await settle(__bcModule("split_b"))) + ":" + fetched.length);
+  // 4. Bytes past its table fail the last module.
+  tail = [1, 2, 3];
+  const [la, lb] = [__bcModule("split_a"), __bcModule("split_b")];
+  log.push("long:" + (await settle(la)) + "," + (await settle(lb)));
+  tail = [];
+  // 5. Another step's bundle when all its modules are asked together; a module of no bundle
+  // from its own file; a missing file fails.
+  log.push("flow:" + (await settle(__bcModule("split_flow"))));
+  log.push("job:" + (await settle(__bcModule("split_job"))));
+  log.push("gone:" + (await settle(__bcModule("split_gone"))));
+  await new Promise((r) => setTimeout(r, 50));
+  log.push("unhandled:" + unhandled.length);
+  clearTimeout(late);
+  console.log(log.join("\n"));
+})();
+"#;
+
+    #[test]
+    fn the_loader_streams_each_module_of_a_bundle_and_refuses_a_wrong_length() {
+        let bundles = [
+            Bundle {
+                split: "picker".into(),
+                file: "bundle_picker.bin".into(),
+                parts: vec![("split_a".into(), 0, 32), ("split_b".into(), 32, 42)],
+            },
+            Bundle {
+                split: "flow".into(),
+                file: "bundle_flow.bin".into(),
+                parts: vec![("split_flow".into(), 0, 22)],
+            },
+        ];
+        let runtime = RUNTIME.replace("/*BUNDLES*/", &bundles_js(&bundles));
+        let dir = std::env::temp_dir().join(format!("bc-loader-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = dir.join("check.mjs");
+        std::fs::write(
+            &script,
+            format!("{LOADER_CHECK}\n{runtime}\n{LOADER_CHECK_END}"),
+        )
+        .unwrap();
+        let out = std::process::Command::new("node")
+            .arg(&script)
+            .output()
+            .expect("node (the test command's Node.js) runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            stdout.trim(),
+            [
+                "a:module",
+                "b:module",
+                "fetches:bundle_picker.bin",
+                "again:module:2",
+                "short:module,failed",
+                "after:module:4",
+                "long:module,failed",
+                "flow:module",
+                "job:module",
+                "gone:failed",
+                "unhandled:0",
+            ]
+            .join("\n")
+        );
+    }
+
     #[test]
     fn an_unexpected_loader_is_an_error_not_a_broken_app() {
         let fold = |main: &str, loader: &str| {
