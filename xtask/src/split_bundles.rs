@@ -470,16 +470,18 @@ const files = {
   "split_job.wasm": [...empty],
 };
 const fetched = [];
-let hold = null; // a promise the picker's body waits for after its first 40 bytes
-let tail = []; // bytes the next picker body sends after its own (or, negative, leaves out)
+let release;
+// A promise the picker's body waits for after its first 40 bytes (null: none).
+let hold = new Promise((r) => (release = r));
+let tail = []; // bytes the next picker body sends after its own
+let cut = 0; // bytes the next picker body leaves out of its end
 globalThis.fetch = async (u) => {
   const name = String(u).split("/").pop();
   fetched.push(name);
   if (!(name in files)) return new Response("", { status: 404 });
   let bytes = files[name];
   if (name === "bundle_picker.bin") {
-    bytes = tail.length ? [...bytes, ...tail] : bytes;
-    if (cut) bytes = bytes.slice(0, bytes.length - cut);
+    bytes = [...bytes, ...tail].slice(0, bytes.length + tail.length - cut);
   }
   const wait = name === "bundle_picker.bin" ? hold : null;
   const body = new ReadableStream({
@@ -495,9 +497,6 @@ globalThis.fetch = async (u) => {
   const type = name.endsWith(".wasm") ? "application/wasm" : "application/octet-stream";
   return new Response(body, { status: 200, headers: { "Content-Type": type } });
 };
-let cut = 0;
-let release;
-hold = new Promise((r) => (release = r));
 "#;
 
     const LOADER_CHECK_END: &str = r#"
