@@ -221,14 +221,14 @@ pub fn build(env: &ToolEnv) -> Result<(), Failure> {
     std::fs::create_dir_all(&next)?;
     std::fs::rename(&stage, next.join(&dir))?;
     let template = std::fs::read_to_string(root().join("index.html"))?;
-    let picker: Vec<String> = bundles
+    let picker = bundles
         .iter()
-        .filter(|b| b.split == split_bundles::PICKER)
-        .map(|b| b.file.clone())
-        .collect();
+        .find(|b| b.split == split_bundles::PICKER)
+        .map(|b| b.file.as_str());
+    let main_wasm_len = std::fs::metadata(next.join(&dir).join(MAIN_WASM))?.len();
     std::fs::write(
         next.join("index.html"),
-        index_html_with(&template, &dir, &picker)?,
+        index_html_with(&template, &dir, picker, main_wasm_len)?,
     )?;
     precompress(env, &next.join(&dir))?;
 
@@ -326,33 +326,36 @@ fn content_hash(dir: &Path) -> Result<String, Failure> {
 /// stylesheet, preloads, and the one inline module the server's CSP allows by its hash.
 #[cfg(test)]
 pub fn index_html(template: &str, dir: &str) -> Result<String, Failure> {
-    index_html_with(template, dir, &[])
+    index_html_with(template, dir, None, 0)
 }
 
-/// [`index_html`], with low-priority preloads of the picker's modules (its bundle's file name
-/// in `dir`): they download in parallel with the first view instead of after it has started,
-/// behind it on the link (`fetchpriority="low"`); the later steps' modules are not among them.
-pub fn index_html_with(template: &str, dir: &str, picker: &[String]) -> Result<String, Failure> {
+/// [`index_html`], with the picker's modules (their bundle's file name in `dir`) asked for by the
+/// early script once the main wasm (`main_wasm_len` bytes) is within [`PICKER_LEAD`] of its end:
+/// they download with the first view instead of after it has started, yet behind it on the link
+/// (the browser shares a slow link among its requests, whatever their priority); the later
+/// steps' modules are not among them.
+pub fn index_html_with(
+    template: &str,
+    dir: &str,
+    picker: Option<&str>,
+    main_wasm_len: u64,
+) -> Result<String, Failure> {
     let kept: Vec<&str> = template
         .lines()
         .filter(|l| !l.contains("data-trunk"))
         .collect();
     let mut html = kept.join("\n");
     html.push('\n');
-    let picker_links: String = picker
-        .iter()
-        .map(|file| {
-            format!(
-                "    <link rel=\"preload\" href=\"/{dir}/{file}\" as=\"fetch\" crossorigin {LATER} />\n"
-            )
-        })
-        .collect();
+    let at = main_wasm_len.saturating_sub(PICKER_LEAD);
+    let paced = picker.map_or(String::new(), |file| {
+        format!("{PACE_START}{at}{PACE_END}window.__bcEarly.picker = {LATER}{dir}/{file}'); ")
+    });
     let tags = format!(
-        r#"    <script>{EARLY}</script>
-    <link rel="stylesheet" href="/{dir}/main.css" />
-    <link rel="modulepreload" href="/{dir}/{MAIN_JS}" />
+        r#"    <link rel="modulepreload" href="/{dir}/{MAIN_JS}" />
     <link rel="preload" href="/{dir}/{MAIN_WASM}" as="fetch" type="application/wasm" crossorigin />
-{picker_links}    <script type="module">const {{ default: init }} = await import('/{dir}/{MAIN_JS}');await init({{ module_or_path: '/{dir}/{MAIN_WASM}' }});</script>
+    <script>{{ {EARLY}const wasm = early('/{dir}/{MAIN_WASM}'); window.__bcEarly = {{ config, institutions, wasm }}; {paced}}}</script>
+    <link rel="stylesheet" href="/{dir}/main.css" />
+    <script type="module">const {{ default: init }} = await import('/{dir}/{MAIN_JS}');await init({{ module_or_path: window.__bcEarly.wasm }});</script>
   </head>"#
     );
     match html.find("  </head>") {
@@ -364,27 +367,49 @@ pub fn index_html_with(template: &str, dir: &str, picker: &[String]) -> Result<S
     }
 }
 
-/// The classic script before the stylesheet: the requests the app makes first, sent while its
-/// code is still on the wire (the app takes each answer from `window.__bcEarly` instead of
-/// sending its own, src/api/server.rs). A module script would wait for the stylesheet (and the
-/// whole document) before it ran; this one runs as the parser reaches it. The directory goes
-/// without the app's `If-None-Match` (the app cannot read its cached ETag yet): the browser's
-/// HTTP cache revalidates it instead.
-const EARLY: &str = "{ const early = (path, init) => { const f = fetch(path, init); f.catch(() => {}); return f; };\
-window.__bcEarly = { config: early('/api/config'), institutions: early('/api/institutions', { headers: { Accept: 'application/json' } }) }; }";
+/// The classic script's start: the requests the app makes first, sent while its code is still
+/// on the wire (the app takes each answer from `window.__bcEarly` instead of sending its own,
+/// src/api/server.rs), and the main wasm, whose response the bootstrap module hands to
+/// wasm-bindgen (the preload above is reused; the browser caches the compiled module by its
+/// URL). A module script would wait for the stylesheet (and the whole document) before it ran;
+/// this one comes before the stylesheet and runs as the parser reaches it, after the main wasm's
+/// preload (so its fetch takes that preload rather than racing it). The directory goes without
+/// the app's `If-None-Match` (the app cannot read its cached ETag yet): the browser's HTTP cache
+/// revalidates it instead.
+const EARLY: &str = "const early = (path, init) => { const f = fetch(path, init); f.catch(() => {}); return f; }; \
+const config = early('/api/config'); \
+const institutions = early('/api/institutions', { headers: { Accept: 'application/json' } }); ";
 
-/// The attribute that marks a preload the first view does not need (the picker's modules).
-const LATER: &str = "fetchpriority=\"low\"";
+/// How near the end of the main wasm (decoded bytes) the picker's bundle is asked for: about one
+/// round trip of a slow link (150 ms at 1.6 Mbit/s is ~30 kB on the wire, ~95 kB of wasm at
+/// brotli's ratio) and a little more, so the bundle's first bytes follow the main wasm's last
+/// without a gap, and neither shares the link with the other for long.
+pub const PICKER_LEAD: u64 = 128 * 1024;
 
-/// The assets `index.html` loads up front (paths relative to dist/, in page order): its
-/// stylesheet, module preloads and preloaded wasm, without the picker's low-priority preloads.
+/// `lead`: a promise that settles once the main wasm's response has brought all but
+/// [`PICKER_LEAD`] of its bytes, or ended, or failed (read from a clone of the response, so
+/// wasm-bindgen's streaming compile gets the original); `later(path)`: `path` fetched then.
+const PACE_START: &str = "const lead = new Promise((go) => { wasm.then((r) => { const read = r.clone().body.getReader(); let n = 0; \
+const pump = () => read.read().then(({ done, value }) => { if (done || (n += value.length) >= ";
+const PACE_END: &str = ") { read.cancel().catch(() => {}); go(); } else return pump(); }); return pump(); }).catch(go); }); \
+const later = (path) => { const f = lead.then(() => fetch(path)); f.catch(() => {}); return f; }; ";
+
+/// How the early script asks for an asset the first view does not need (the picker's modules).
+const LATER: &str = "later('/";
+
+/// The assets `index.html` loads up front (paths relative to dist/, in page order): its module
+/// preload, preloaded wasm and stylesheet, without the picker's modules.
 pub fn first_view_assets(index: &str) -> Vec<String> {
-    hrefs(index.lines().filter(|l| !l.contains(LATER)))
+    hrefs(index.lines())
 }
 
-/// The picker's modules `index.html` preloads behind the first view (paths relative to dist/).
+/// The picker's modules `index.html` asks for behind the first view (paths relative to dist/).
 pub fn picker_preloads(index: &str) -> Vec<String> {
-    hrefs(index.lines().filter(|l| l.contains(LATER)))
+    index
+        .split(LATER)
+        .skip(1)
+        .filter_map(|part| part.find('\'').map(|end| part[..end].to_owned()))
+        .collect()
 }
 
 fn hrefs<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
@@ -454,11 +479,24 @@ mod tests {
         assert!(html.contains("early('/api/config')"));
         assert!(html.contains("early('/api/institutions',"));
         assert!(config < html.find("await import(").unwrap());
-        assert!(html.contains("module_or_path: '/app-0123/bank-connect_bg.wasm'"));
+        // The main wasm: fetched by the early script (taking its preload, declared before it)
+        // and handed to wasm-bindgen as that response.
+        let wasm = html
+            .find("early('/app-0123/bank-connect_bg.wasm')")
+            .unwrap();
+        assert!(
+            html.find(r#"rel="preload" href="/app-0123/bank-connect_bg.wasm""#)
+                .unwrap()
+                < wasm
+        );
+        assert!(html.contains("window.__bcEarly = { config, institutions, wasm };"));
+        assert!(html.contains("module_or_path: window.__bcEarly.wasm"));
         // Two inline scripts (each allowed by its CSP hash): the early requests, before the
         // stylesheet so they need not wait for it, and the bootstrap module.
         assert_eq!(html.matches("<script").count(), 2);
         assert!(config < html.find("rel=\"stylesheet\"").unwrap());
+        // Without a picker's bundle nothing waits for the main wasm.
+        assert!(!html.contains("later('/") && !html.contains("__bcEarly.picker"));
         assert!(html.rfind("</script>").unwrap() < html.find("</head>").unwrap());
     }
 
@@ -468,9 +506,9 @@ mod tests {
         assert_eq!(
             super::first_view_assets(&html),
             [
-                "app-9/main.css",
                 "app-9/bank-connect.js",
-                "app-9/bank-connect_bg.wasm"
+                "app-9/bank-connect_bg.wasm",
+                "app-9/main.css"
             ]
         );
     }
@@ -488,25 +526,116 @@ mod tests {
     }
 
     #[test]
-    fn the_pickers_modules_are_preloaded_behind_the_first_view() {
-        let picker = ["bundle_picker.bin".to_owned()];
+    fn the_pickers_modules_are_asked_for_as_the_main_wasm_nears_its_end() {
+        let template = "<html>\n  <head>\n  </head>\n</html>\n";
         let html =
-            super::index_html_with("<html>\n  <head>\n  </head>\n</html>\n", "app-9", &picker)
-                .unwrap();
+            super::index_html_with(template, "app-9", Some("bundle_picker.bin"), 200_000).unwrap();
         assert_eq!(
             super::first_view_assets(&html),
-            super::first_view_assets(
-                &index_html("<html>\n  <head>\n  </head>\n</html>\n", "app-9").unwrap()
-            )
+            super::first_view_assets(&index_html(template, "app-9").unwrap())
         );
         assert_eq!(super::picker_preloads(&html), ["app-9/bundle_picker.bin"]);
-        // Before the bootstrap script, so the preload scanner sends them with the first view.
-        let script = html.find("<script type=\"module\"").unwrap();
-        assert!(html.find("bundle_picker.bin").unwrap() < script);
-        assert!(html.contains(
-            r#"href="/app-9/bundle_picker.bin" as="fetch" crossorigin fetchpriority="low""#
-        ));
+        assert!(html.contains("window.__bcEarly.picker = later('/app-9/bundle_picker.bin');"));
+        // Not preloaded: a preload would share the link with the main wasm from the start.
+        assert!(!html.contains(r#"href="/app-9/bundle_picker.bin""#));
+        let at = 200_000 - super::PICKER_LEAD;
+        assert!(
+            html.contains(&format!("(n += value.length) >= {at})")),
+            "{html}"
+        );
+        // A main wasm smaller than the lead: at once.
+        let small =
+            super::index_html_with(template, "app-9", Some("bundle_picker.bin"), 10).unwrap();
+        assert!(small.contains("(n += value.length) >= 0)"));
         assert!(!html.contains("split_flow"));
+    }
+
+    /// The early script as the page runs it, in Node.js: the picker's bundle is fetched only once
+    /// the main wasm's body has brought all but the lead, while wasm-bindgen still gets the whole
+    /// body; a main wasm that fails still lets the bundle go.
+    #[test]
+    fn the_early_script_paces_the_pickers_bundle_behind_the_main_wasm() {
+        let html = super::index_html_with(
+            "<html>\n  <head>\n  </head>\n</html>\n",
+            "app-9",
+            Some("bundle_picker.bin"),
+            super::PICKER_LEAD + 100,
+        )
+        .unwrap();
+        let start = html.find("<script>").unwrap() + "<script>".len();
+        let early = &html[start..start + html[start..].find("</script>").unwrap()];
+        let check = format!(
+            r#"
+const log = [];
+let more;
+globalThis.window = globalThis;
+globalThis.fetch = async (u) => {{
+  log.push("fetch " + u);
+  if (u.endsWith(".wasm")) {{
+    if (globalThis.failWasm) throw Error("offline");
+    // 60 bytes, then (once released) the rest of {len}.
+    const gate = new Promise((r) => (more = r));
+    return new Response(new ReadableStream({{
+      async start(k) {{
+        k.enqueue(new Uint8Array(60));
+        await gate;
+        k.enqueue(new Uint8Array(40)); // 100 bytes: the lead's mark
+        await new Promise((r) => setTimeout(r, 20));
+        k.enqueue(new Uint8Array({lead}));
+        k.close();
+      }},
+    }}));
+  }}
+  return new Response("{{}}");
+}};
+const tick = () => new Promise((r) => setTimeout(r, 10));
+(async () => {{
+  {{ {early} }}
+  await tick();
+  log.push("before the mark");
+  more();
+  await window.__bcEarly.picker;
+  log.push("wasm bytes " + (await (await window.__bcEarly.wasm).arrayBuffer()).byteLength);
+  globalThis.failWasm = true;
+  {{ {early} }}
+  await window.__bcEarly.picker;
+  console.log(log.join("\n"));
+}})();
+"#,
+            len = super::PICKER_LEAD + 100,
+            lead = super::PICKER_LEAD,
+        );
+        let dir = std::env::temp_dir().join(format!("bc-early-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = dir.join("early.mjs");
+        std::fs::write(&script, check).unwrap();
+        let out = std::process::Command::new("node")
+            .arg(&script)
+            .output()
+            .expect("node (the test command's Node.js) runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            stdout.trim(),
+            [
+                "fetch /api/config",
+                "fetch /api/institutions",
+                "fetch /app-9/bank-connect_bg.wasm",
+                "before the mark",
+                "fetch /app-9/bundle_picker.bin",
+                "wasm bytes 131172",
+                "fetch /api/config",
+                "fetch /api/institutions",
+                "fetch /app-9/bank-connect_bg.wasm",
+                "fetch /app-9/bundle_picker.bin",
+            ]
+            .join("\n")
+        );
     }
 
     #[test]

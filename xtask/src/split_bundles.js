@@ -1,7 +1,7 @@
 // The split modules' bytes, one request per step (written by xtask/src/split_bundles.rs).
 // `B` (filled in by the build) maps each split point to the modules in its bundle file
 // (`bundle_<split>.bin`) with their lengths, in file order. The picker's bundle holds every module
-// the picker needs and index.html preloads it; every other step's bundle holds its modules the
+// the picker needs and index.html asks for it early; every other step's bundle holds its modules the
 // picker's lacks, and those of the steps it comes after (split_bundles.rs's AFTER: the job's
 // lacks the form's, the form's the settled module's). The loader's
 // fetcher of each module is `__bcFetcher(stem)`; the modules one load asks for in the same task
@@ -22,8 +22,9 @@ const compile = (response) => {
 // The bundle of split point `s`: `{stem: promise of its compiled module}` at once. Each module's
 // body is streamed to the compiler as its bytes arrive, so it compiles while the ones after it
 // download. A failed fetch, or a file whose length is not its table's, fails every module not
-// yet complete (the last one closes only at the file's end) and calls `failed`.
-const bundle = (s, failed) => {
+// yet complete (the last one closes only at the file's end) and calls `failed`. `early`, when
+// given, is a promise of the file's response already asked for (index.html's).
+const bundle = (s, failed, early) => {
     const out = {};
     const parts = [];
     for (const [m, n] of Object.entries(B[s])) {
@@ -32,7 +33,7 @@ const bundle = (s, failed) => {
         parts.push([c, n]);
     }
     (async () => {
-        const r = await fetch(url(`bundle_${s}.bin`));
+        const r = await (early || fetch(url(`bundle_${s}.bin`)));
         if (!r.ok) throw Error(r.url);
         const read = r.body.getReader();
         const last = parts.length - 1;
@@ -66,17 +67,27 @@ const bundle = (s, failed) => {
     return out;
 };
 
-// The picker's modules, compiling from the moment the page runs this script (index.html's
-// preload of their bundle is reused): the first view asks for them as it starts, and by then
-// they are mostly compiled. Each is handed out once; one asked for again (after a failure, or
-// after all were handed out) comes from a new fetch of the bundle.
+// The picker's modules, compiling from the moment the page runs this script: the first view
+// asks for them as it starts, and by then they are mostly compiled. Their bundle comes from
+// index.html's early script when it asked for it (`__bcEarly.picker`: sent once the main wasm
+// is nearly in, so the link carries the first view first), taken once; else it is fetched now.
+// Each module is handed out once; one asked for again (after a failure, or after all were
+// handed out) comes from a new fetch of the bundle.
 let picker;
-const pickerBundle = () => {
-    const p = (picker = bundle("picker", () => {
-        if (picker === p) picker = undefined;
-    }));
+const pickerBundle = (early) => {
+    const p = (picker = bundle(
+        "picker",
+        () => {
+            if (picker === p) picker = undefined;
+        },
+        early,
+    ));
 };
-if (Object.keys(P).length) pickerBundle();
+if (Object.keys(P).length) {
+    const early = globalThis.__bcEarly && globalThis.__bcEarly.picker;
+    if (early) delete globalThis.__bcEarly.picker;
+    pickerBundle(early);
+}
 
 const flush = () => {
     const left = batch;

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use crate::Failure;
 
-/// The split point whose bundle every page fetches (index.html preloads it).
+/// The split point whose bundle every page fetches (index.html asks for it early).
 pub const PICKER: &str = "picker";
 
 /// The bundle file of split point `split`.
@@ -541,8 +541,10 @@ const late = setTimeout(() => {
 })();
 "#;
 
-    #[test]
-    fn the_loader_streams_each_module_of_a_bundle_and_refuses_a_wrong_length() {
+    /// What split_bundles.js, filled in with two bundles (the picker's: `split_a` and `split_b`;
+    /// the form's: `split_flow`), prints in Node.js between [`LOADER_CHECK`] with `prelude`
+    /// after it and `end`.
+    fn run_loader(prelude: &str, end: &str) -> String {
         let bundles = [
             Bundle {
                 split: "picker".into(),
@@ -556,12 +558,14 @@ const late = setTimeout(() => {
             },
         ];
         let runtime = RUNTIME.replace("/*BUNDLES*/", &bundles_js(&bundles));
-        let dir = std::env::temp_dir().join(format!("bc-loader-{}", std::process::id()));
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("bc-loader-{}-{run}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let script = dir.join("check.mjs");
         std::fs::write(
             &script,
-            format!("{LOADER_CHECK}\n{runtime}\n{LOADER_CHECK_END}"),
+            format!("{LOADER_CHECK}\n{prelude}\n{runtime}\n{end}"),
         )
         .unwrap();
         let out = std::process::Command::new("node")
@@ -575,8 +579,13 @@ const late = setTimeout(() => {
             "{stdout}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        stdout.trim().to_owned()
+    }
+
+    #[test]
+    fn the_loader_streams_each_module_of_a_bundle_and_refuses_a_wrong_length() {
         assert_eq!(
-            stdout.trim(),
+            run_loader("", LOADER_CHECK_END),
             [
                 "a:module",
                 "b:module",
@@ -588,6 +597,59 @@ const late = setTimeout(() => {
                 "flow:module",
                 "job:module",
                 "gone:failed",
+                "unhandled:0",
+            ]
+            .join("\n")
+        );
+    }
+
+    /// After [`LOADER_CHECK`]: the picker's bundle as index.html's early script asks for it,
+    /// `window.__bcEarly.picker` (`early` is what it resolves to).
+    const EARLY_PICKER: &str = r#"
+hold = null;
+globalThis.__bcEarly = { picker: Promise.resolve().then(() => EARLY) };
+"#;
+
+    const EARLY_PICKER_END: &str = r#"
+const settle = (p) => p.then((m) => (m instanceof WebAssembly.Module ? "module" : "odd"), () => "failed");
+const log = [];
+(async () => {
+  log.push("taken:" + !("picker" in globalThis.__bcEarly));
+  log.push("a:" + (await settle(__bcModule("split_a"))) + ":" + fetched.length);
+  log.push("b:" + (await settle(__bcModule("split_b"))) + ":" + fetched.length);
+  log.push("again:" + (await settle(__bcModule("split_a"))) + ":" + fetched.join(","));
+  await new Promise((r) => setTimeout(r, 50));
+  log.push("unhandled:" + unhandled.length);
+  console.log(log.join("\n"));
+})();
+"#;
+
+    #[test]
+    fn the_loader_takes_the_pickers_bundle_the_page_asked_for_once() {
+        // The page's response: the loader fetches nothing itself, until a module is asked for
+        // again.
+        let early = EARLY_PICKER.replace("EARLY", r#"fetch("early/bundle_picker.bin")"#);
+        assert_eq!(
+            run_loader(&early, EARLY_PICKER_END),
+            [
+                "taken:true",
+                "a:module:1",
+                "b:module:1",
+                "again:module:bundle_picker.bin,bundle_picker.bin",
+                "unhandled:0",
+            ]
+            .join("\n")
+        );
+        // The page's request failed: the module asked for fails, and the next ask fetches the
+        // bundle (whose other module the ask after it takes).
+        let failed = EARLY_PICKER.replace("EARLY", r#"Promise.reject(Error("offline"))"#);
+        assert_eq!(
+            run_loader(&failed, EARLY_PICKER_END),
+            [
+                "taken:true",
+                "a:failed:0",
+                "b:module:1",
+                "again:module:bundle_picker.bin",
                 "unhandled:0",
             ]
             .join("\n")
