@@ -605,23 +605,8 @@ const tick = () => new Promise((r) => setTimeout(r, 10));
             len = super::PICKER_LEAD + 100,
             lead = super::PICKER_LEAD,
         );
-        let dir = std::env::temp_dir().join(format!("bc-early-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let script = dir.join("early.mjs");
-        std::fs::write(&script, check).unwrap();
-        let out = std::process::Command::new("node")
-            .arg(&script)
-            .output()
-            .expect("node (the test command's Node.js) runs");
-        let _ = std::fs::remove_dir_all(&dir);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         assert_eq!(
-            stdout.trim(),
+            crate::run_node(&check),
             [
                 "fetch /api/config",
                 "fetch /api/institutions",

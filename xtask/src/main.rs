@@ -240,6 +240,30 @@ fn random_hex(n: usize) -> Result<String, Failure> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// Runs `script` (an ES module) in Node.js (the machine's, as `npm` and `tsc` in the test
+/// command) from a fresh temporary file; its trimmed stdout, after asserting it exited 0.
+#[cfg(test)]
+fn run_node(script: &str) -> String {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("bc-node-{}-{run}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("check.mjs");
+    std::fs::write(&file, script).unwrap();
+    let out = std::process::Command::new("node")
+        .arg(&file)
+        .output()
+        .expect("node (the test command's Node.js) runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout.trim().to_owned()
+}
+
 #[cfg(test)]
 mod dev_flag_tests {
     use super::dev_flags;

@@ -558,28 +558,7 @@ const late = setTimeout(() => {
             },
         ];
         let runtime = RUNTIME.replace("/*BUNDLES*/", &bundles_js(&bundles));
-        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("bc-loader-{}-{run}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let script = dir.join("check.mjs");
-        std::fs::write(
-            &script,
-            format!("{LOADER_CHECK}\n{prelude}\n{runtime}\n{end}"),
-        )
-        .unwrap();
-        let out = std::process::Command::new("node")
-            .arg(&script)
-            .output()
-            .expect("node (the test command's Node.js) runs");
-        let _ = std::fs::remove_dir_all(&dir);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout.trim().to_owned()
+        crate::run_node(&format!("{LOADER_CHECK}\n{prelude}\n{runtime}\n{end}"))
     }
 
     #[test]
