@@ -67,8 +67,8 @@ const bundle = (s, failed, early) => {
     return out;
 };
 
-// The picker's modules, compiling from the moment the page runs this script: the first view
-// asks for them as it starts, and by then they are mostly compiled. Their bundle comes from
+// The picker's modules, compiling as their bytes arrive: the first view asks for them as it
+// starts (on a slow link, while the last of them are still on the wire). Their bundle comes from
 // index.html's early script when it asked for it (`__bcEarly.picker`: sent once the main wasm
 // is nearly in, so the link carries the first view first), taken once; else it is fetched now.
 // Each module is handed out once; one asked for again (after a failure, or after all were
