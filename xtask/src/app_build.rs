@@ -400,24 +400,19 @@ const LATER: &str = "later('/";
 /// The assets `index.html` loads up front (paths relative to dist/, in page order): its module
 /// preload, preloaded wasm and stylesheet, without the picker's modules.
 pub fn first_view_assets(index: &str) -> Vec<String> {
-    hrefs(index.lines())
+    paths_after(index, "href=\"/", '"')
 }
 
 /// The picker's modules `index.html` asks for behind the first view (paths relative to dist/).
-pub fn picker_preloads(index: &str) -> Vec<String> {
-    index
-        .split(LATER)
-        .skip(1)
-        .filter_map(|part| part.find('\'').map(|end| part[..end].to_owned()))
-        .collect()
+pub fn picker_assets(index: &str) -> Vec<String> {
+    paths_after(index, LATER, '\'')
 }
 
-fn hrefs<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let text: Vec<&str> = lines.collect();
-    let text = text.join("\n");
+/// Each path that follows `opening` in `index` up to `close`, once, in page order.
+fn paths_after(index: &str, opening: &str, close: char) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for part in text.split("href=\"/").skip(1) {
-        if let Some(end) = part.find('"') {
+    for part in index.split(opening).skip(1) {
+        if let Some(end) = part.find(close) {
             let asset = &part[..end];
             if !out.iter().any(|a| a == asset) {
                 out.push(asset.to_owned());
@@ -534,7 +529,7 @@ mod tests {
             super::first_view_assets(&html),
             super::first_view_assets(&index_html(template, "app-9").unwrap())
         );
-        assert_eq!(super::picker_preloads(&html), ["app-9/bundle_picker.bin"]);
+        assert_eq!(super::picker_assets(&html), ["app-9/bundle_picker.bin"]);
         assert!(html.contains("window.__bcEarly.picker = later('/app-9/bundle_picker.bin');"));
         // Not preloaded: a preload would share the link with the main wasm from the start.
         assert!(!html.contains(r#"href="/app-9/bundle_picker.bin""#));

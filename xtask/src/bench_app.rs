@@ -115,12 +115,12 @@ fn size_table(
     Ok((raw, gz, br))
 }
 
-/// The picker's modules dist/index.html preloads behind the first view.
+/// The picker's modules dist/index.html asks for behind the first view.
 fn picker_files() -> Result<Vec<std::path::PathBuf>, Failure> {
     let dist = root().join("dist");
     let index = std::fs::read_to_string(dist.join("index.html"))
         .map_err(|e| Failure(format!("dist/index.html: {e}")))?;
-    Ok(crate::app_build::picker_preloads(&index)
+    Ok(crate::app_build::picker_assets(&index)
         .iter()
         .map(|a| dist.join(a))
         .collect())

@@ -470,6 +470,9 @@ const files = {
   "split_job.wasm": [...empty],
 };
 const fetched = [];
+// What became of a promised module.
+const settle = (p) =>
+  p.then((m) => (m instanceof WebAssembly.Module ? "module" : "odd"), () => "failed");
 let release;
 // A promise the picker's body waits for after its first 40 bytes (null: none).
 let hold = new Promise((r) => (release = r));
@@ -500,8 +503,6 @@ globalThis.fetch = async (u) => {
 "#;
 
     const LOADER_CHECK_END: &str = r#"
-const ok = (m) => m instanceof WebAssembly.Module;
-const settle = (p) => p.then((m) => (ok(m) ? "module" : "odd"), () => "failed");
 const log = [];
 const late = setTimeout(() => {
   console.log(log.join("\n") + "\ntimed out");
@@ -590,7 +591,6 @@ globalThis.__bcEarly = { picker: Promise.resolve().then(() => EARLY) };
 "#;
 
     const EARLY_PICKER_END: &str = r#"
-const settle = (p) => p.then((m) => (m instanceof WebAssembly.Module ? "module" : "odd"), () => "failed");
 const log = [];
 (async () => {
   log.push("taken:" + !("picker" in globalThis.__bcEarly));
