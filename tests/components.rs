@@ -400,10 +400,23 @@ async fn picker_searches_with_typos_and_offers_help_when_nothing_matches() {
     assert_eq!(by_role(&p.root, "option", "").len(), 2);
 }
 
+/// Options in the first pass of this test page's window.
+fn first_pass() -> usize {
+    bank_connect_core::search::typing::first_pass_rows(
+        web_sys::window()
+            .unwrap()
+            .inner_height()
+            .unwrap()
+            .as_f64()
+            .unwrap(),
+    )
+}
+
 #[wasm_bindgen_test]
 async fn a_long_list_paints_its_first_rows_with_the_keystroke_and_the_rest_after_the_frame() {
     let p = mount_picker(bank_connect_core::synthetic::directory(500));
     let count = || by_role(&p.root, "option", "").len();
+    assert!(first_pass() >= ROWS_PER_PASS && first_pass() < MAX_SHOWN);
     let filled = |want: usize| async move {
         for _ in 0..200 {
             if count() == want {
@@ -416,7 +429,7 @@ async fn a_long_list_paints_its_first_rows_with_the_keystroke_and_the_rest_after
     leptos::task::tick().await;
     assert_eq!(
         count(),
-        ROWS_PER_PASS,
+        first_pass(),
         "the first frame has the first pass only"
     );
     let first = by_role(&p.root, "option", "").remove(0);
@@ -431,9 +444,51 @@ async fn a_long_list_paints_its_first_rows_with_the_keystroke_and_the_rest_after
     for query in ["a", "an", ""] {
         type_into(&combo, query);
         leptos::task::tick().await;
-        assert_eq!(count(), ROWS_PER_PASS, "first pass of {query:?}");
+        assert_eq!(count(), first_pass(), "first pass of {query:?}");
         filled(MAX_SHOWN).await;
     }
+}
+
+/// While keys come, a keystroke's frame is the only one the list paints: the rows below the
+/// fold (the later passes) wait until the text has been still for the quiet period.
+#[wasm_bindgen_test]
+async fn the_rows_below_the_fold_wait_while_the_person_types() {
+    use bank_connect_core::search::typing::TYPING_QUIET_MS;
+    let p = mount_picker(bank_connect_core::synthetic::directory(500));
+    let count = || by_role(&p.root, "option", "").len();
+    for _ in 0..200 {
+        if count() == MAX_SHOWN {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert_eq!(count(), MAX_SHOWN, "the whole first list before any typing");
+
+    // Ten keys 60 ms apart, each query matching more than the most shown.
+    let combo = p.search_box();
+    let mut last_key = 0.0;
+    for i in 0..10 {
+        type_into(&combo, if i % 2 == 0 { "b" } else { "ba" });
+        last_key = js_sys::Date::now();
+        sleep(60).await;
+        assert_eq!(count(), first_pass(), "key {i}: the first pass only");
+    }
+    let mut grew = None;
+    for _ in 0..200 {
+        if grew.is_none() && count() > first_pass() {
+            grew = Some(js_sys::Date::now());
+        }
+        if count() == MAX_SHOWN {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert_eq!(count(), MAX_SHOWN, "the rest come once the typing stops");
+    let after = grew.expect("the list grew") - last_key;
+    assert!(
+        after >= TYPING_QUIET_MS - 1.0,
+        "the list grew {after} ms after the last key"
+    );
 }
 
 /// The rows a keystroke rewrites show their bank at once and their logo only once the page is

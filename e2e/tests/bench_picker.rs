@@ -255,14 +255,20 @@ async fn the_picker_cold_on_slow_4g_cold_and_warm() {
 }
 
 /// Installed on the search box once (each call empties the samples): for each key, key press →
-/// the first task after the next frame.
+/// the first task after the next frame; and that frame's time and when its callbacks ran
+/// (`BENCH_TIMELINE=1` prints them: a frame time after the key means the key waited for the next
+/// frame interval, one before it that the page had not painted in that interval yet).
 const KEY_TIMER: &str = r#"
 window.__bcKeys = [];
+window.__bcKeyFrames = [];
 if (!window.__bcKeyTimer) {
   window.__bcKeyTimer = true;
   document.getElementById('bc-search').addEventListener('keydown', e => {
     const t0 = e.timeStamp;
-    requestAnimationFrame(() => setTimeout(() => window.__bcKeys.push(performance.now() - t0), 0));
+    requestAnimationFrame(frame => {
+      window.__bcKeyFrames.push([t0, frame, performance.now()]);
+      setTimeout(() => window.__bcKeys.push(performance.now() - t0), 0);
+    });
   }, { capture: true });
 }
 "#;
@@ -289,6 +295,12 @@ async fn keystrokes(h: &Harness) -> Vec<f64> {
             .chain(word.chars().map(|_| Key::Backspace.value().to_string()))
             .collect();
         for key in keys {
+            if let Some(gap) = std::env::var("BENCH_KEY_GAP_MS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+            {
+                tokio::time::sleep(Duration::from_millis(gap)).await;
+            }
             search.send_keys(key).await.unwrap();
             typed += 1;
             // One sample per key before the next one is pressed.
@@ -305,6 +317,22 @@ async fn keystrokes(h: &Harness) -> Vec<f64> {
                 }
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
+        }
+    }
+    if std::env::var_os("BENCH_TIMELINE").is_some() {
+        let frames: Vec<[f64; 3]> = h
+            .driver
+            .execute("return window.__bcKeyFrames", vec![])
+            .await
+            .unwrap()
+            .convert()
+            .unwrap();
+        for (i, [t0, frame, ran]) in frames.iter().enumerate() {
+            println!(
+                "key {i}: frame time {:+.1} ms, its callbacks ran at +{:.1} ms",
+                frame - t0,
+                ran - t0
+            );
         }
     }
     h.driver

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use bank_connect_core::institution::InstitutionStatus;
 use bank_connect_core::search::finds_all;
-use bank_connect_core::search::typing::logo_wait_ms;
+pub use bank_connect_core::search::typing::{MAX_SHOWN, ROWS_PER_PASS};
+use bank_connect_core::search::typing::{first_pass_rows, logo_wait_ms, rows_after};
 use bank_connect_core::{Filters, InstitutionSummary, SearchIndex, Searcher};
 use leptos::prelude::*;
 use leptos::tachys::view::any_view::AnyViewState;
@@ -17,15 +18,6 @@ use wasm_bindgen::JsCast;
 use super::{InstitutionLogo, logo_pending};
 use crate::schedule::{idle_after_next_paint, when_idle};
 
-/// The most options rendered at once; typing narrows the rest.
-pub const MAX_SHOWN: usize = 60;
-
-/// Options rendered in the frame of a keystroke (about what the listbox, 55 % of the window's
-/// height, shows at once); the others up to [`MAX_SHOWN`] follow, as many per task, each once
-/// the page is idle after the frame that painted the ones before (a key press never waits for
-/// sixty new rows, nor for a pass: a pass waits behind every task already queued).
-pub const ROWS_PER_PASS: usize = 8;
-
 thread_local! {
     /// When the person last changed the search text (`Date.now()`), for [`draw_when_quiet`].
     static LAST_QUERY_CHANGE: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
@@ -33,7 +25,8 @@ thread_local! {
 
 /// Runs `draw` once the page is idle and the search text has been still for core's
 /// [`TYPING_QUIET_MS`](bank_connect_core::search::typing::TYPING_QUIET_MS): while the person
-/// types, no key waits behind a logo of a result the next key replaces.
+/// types, no key waits behind a logo of a result the next key replaces, nor for the next frame
+/// interval because rows below the fold took this one.
 fn draw_when_quiet(draw: impl FnOnce() + 'static) {
     when_idle(
         move || match logo_wait_ms(js_sys::Date::now(), LAST_QUERY_CHANGE.get()) {
@@ -104,25 +97,37 @@ pub fn InstitutionPicker(
         });
         found.into_iter().map(|h| h.index).collect::<Vec<_>>()
     });
-    // The passes rendered for this search and directory: a new search starts at one.
+    // The passes rendered for this search and directory: a new search starts at one, of as many
+    // rows as the window's listbox shows; the others wait until the person pauses.
+    let first = first_pass_rows(
+        window()
+            .inner_height()
+            .ok()
+            .and_then(|h| h.as_f64())
+            .unwrap_or(0.0),
+    );
     let passes = RwSignal::new((String::new(), 0usize, 1usize));
     let directory_key = move || institutions.with(|all| Arc::as_ptr(all) as usize);
-    let shown = Memo::new(move |_| {
+    let pass = move || {
         let (q, d) = (query.get(), directory_key());
-        let n = passes.with(|(pq, pd, n)| if *pq == q && *pd == d { *n } else { 1 });
-        let rows = (n * ROWS_PER_PASS).min(MAX_SHOWN);
+        passes.with(|(pq, pd, n)| if *pq == q && *pd == d { *n } else { 1 })
+    };
+    let shown = Memo::new(move |_| {
+        let rows = rows_after(pass(), first);
         hits.with(|h| h.iter().copied().take(rows).collect::<Vec<_>>())
     });
     Effect::new(move |_| {
         let n = shown.with(Vec::len);
         if n < hits.with(|h| h.len().min(MAX_SHOWN)) {
             let (q, d) = (query.get_untracked(), directory_key());
-            let next = n / ROWS_PER_PASS + 1;
+            let next = untrack(pass) + 1;
             // Idle, not merely the next task: a key pressed, or anything else waiting, goes first.
             idle_after_next_paint(move || {
-                if query.try_get_untracked().as_ref() == Some(&q) {
-                    let _ = passes.try_set((q, d, next));
-                }
+                draw_when_quiet(move || {
+                    if query.try_get_untracked().as_ref() == Some(&q) {
+                        let _ = passes.try_set((q, d, next));
+                    }
+                })
             });
         }
     });
