@@ -156,11 +156,13 @@ impl Ctx {
     }
 }
 
-/// The first view's start-up work (split point `picker`, which the page fetches at once): the
-/// first view's own module then carries none of the settings' and the directory's decoding.
+/// The first view's start-up work (split point `startup`, whose modules lead the picker's bundle,
+/// which the page fetches at once): the first view's own module then carries none of the
+/// settings' and the directory's decoding, and they run while the rest of the picker's modules
+/// are still on the wire.
 #[cfg_attr(
     feature = "split",
-    leptos::wasm_split::wasm_split(picker, wasm_split_path = ::leptos::wasm_split, fallible)
+    leptos::wasm_split::wasm_split(startup, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
 pub(super) fn start_up(ctx: Ctx) -> Result<(), ChunkError> {
     ctx.start_once();

@@ -23,6 +23,11 @@ use crate::Failure;
 /// The split point whose bundle every page fetches (index.html asks for it early).
 pub const PICKER: &str = "picker";
 
+/// Split points whose modules the picker's bundle holds too, ahead of the picker's own: the
+/// page's start-up (the settings' and the directory's decoding, src/app/picker.rs `start_up`),
+/// which then runs while the rest of the bundle is still on the wire.
+pub const AHEAD_OF_PICKER: &[&str] = &["startup"];
+
 /// The bundle file of split point `split`.
 pub fn file_name(split: &str) -> String {
     format!("bundle_{split}.bin")
@@ -58,12 +63,22 @@ fn earlier_modules<'a>(split: &str, prefetch: &'a HashMap<String, Vec<String>>) 
         .collect()
 }
 
-/// The modules (file stems) of each split point's bundle, picker first, then by name; a step
-/// whose modules are all in the picker's bundle (or the bundle of the step it comes after) has
-/// none.
+/// The modules (file stems) of each split point's bundle, picker first (the modules of
+/// [`AHEAD_OF_PICKER`] first in it), then by name; a step whose modules are all in the picker's
+/// bundle (or the bundle of the step it comes after) has none.
 pub fn plan(prefetch: &HashMap<String, Vec<String>>) -> Vec<(String, Vec<String>)> {
-    let picker: Vec<String> = prefetch.get(PICKER).cloned().unwrap_or_default();
-    let mut splits: Vec<&String> = prefetch.keys().filter(|s| *s != PICKER).collect();
+    let mut picker: Vec<String> = Vec::new();
+    for split in AHEAD_OF_PICKER.iter().chain([&PICKER]) {
+        for m in prefetch.get(*split).into_iter().flatten() {
+            if !picker.contains(m) {
+                picker.push(m.clone());
+            }
+        }
+    }
+    let mut splits: Vec<&String> = prefetch
+        .keys()
+        .filter(|s| *s != PICKER && !AHEAD_OF_PICKER.contains(&s.as_str()))
+        .collect();
     splits.sort();
     let mut out = Vec::new();
     if !picker.is_empty() {
@@ -312,6 +327,31 @@ mod tests {
             ],
             "embed's one module is in the picker's bundle, so it has no bundle"
         );
+    }
+
+    #[test]
+    fn the_start_ups_modules_lead_the_pickers_bundle_and_have_none_of_their_own() {
+        let mut prefetch = prefetch();
+        let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        prefetch.insert(
+            "startup".into(),
+            v(&["chunk_2", "chunk_9", "split_startup"]),
+        );
+        let plan = plan(&prefetch);
+        assert_eq!(
+            plan[0],
+            (
+                "picker".to_owned(),
+                v(&[
+                    "chunk_2",
+                    "chunk_9",
+                    "split_startup",
+                    "chunk_1",
+                    "split_picker"
+                ])
+            )
+        );
+        assert!(plan.iter().all(|(s, _)| s != "startup"));
     }
 
     #[test]
