@@ -1,7 +1,9 @@
 //! Code splitting: screens the release build downloads on demand, each from its own wasm module.
 //!
 //! The first view (header, "+ Connect a bank", the connected-banks entry) is the main module.
-//! Seven split points hold the rest, each fetched ahead of need so a person rarely waits:
+//! Eight split points hold the rest, each fetched ahead of need so a person rarely waits:
+//! - `startup`: the page's start-up (the settings' and the directory's decoding) — its modules
+//!   lead the picker's bundle, so it runs while the rest of that bundle is on the wire;
 //! - `picker`: the institution picker and its first list — fetched once the first view is up;
 //! - `flow`: the credential form and submitting it — fetched once the picker's list is up;
 //! - `job`: progress, MFA, accounts, failure and session-ended screens, the job's polling and
