@@ -28,15 +28,19 @@ thread_local! {
 /// types, no key waits behind a logo of a result the next key replaces, nor for the next frame
 /// interval because rows below the fold took this one.
 fn draw_when_quiet(draw: impl FnOnce() + 'static) {
-    when_idle(
-        move || match logo_wait_ms(js_sys::Date::now(), LAST_QUERY_CHANGE.get()) {
-            None => draw(),
-            Some(ms) => set_timeout(
-                move || draw_when_quiet(draw),
-                std::time::Duration::from_millis(ms.ceil() as u64),
-            ),
-        },
-    );
+    when_idle(move || now_or_when_quiet(draw));
+}
+
+/// Runs `draw` now when the search text has been still for the quiet period, else as
+/// [`draw_when_quiet`] once it has been.
+fn now_or_when_quiet(draw: impl FnOnce() + 'static) {
+    match logo_wait_ms(js_sys::Date::now(), LAST_QUERY_CHANGE.get()) {
+        None => draw(),
+        Some(ms) => set_timeout(
+            move || draw_when_quiet(draw),
+            std::time::Duration::from_millis(ms.ceil() as u64),
+        ),
+    }
 }
 
 /// The status line while a typed query waits for the search's module.
@@ -123,7 +127,7 @@ pub fn InstitutionPicker(
             let next = untrack(pass) + 1;
             // Idle, not merely the next task: a key pressed, or anything else waiting, goes first.
             idle_after_next_paint(move || {
-                draw_when_quiet(move || {
+                now_or_when_quiet(move || {
                     if query.try_get_untracked().as_ref() == Some(&q) {
                         let _ = passes.try_set((q, d, next));
                     }
