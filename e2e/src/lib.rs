@@ -263,6 +263,19 @@ impl Harness {
         .await
     }
 
+    /// From the success screen, the connected-banks view: once the new connection's accounts are
+    /// in (their list pushes the buttons below it down, so a click aimed at one as the list
+    /// arrives lands on the list), "See all your connected banks", then that view's heading.
+    pub async fn open_connected_banks(&self) {
+        self.find(By::XPath(
+            "//section[contains(@class,'bc-result')]\
+             [not(.//*[normalize-space()='Loading your accounts…'])]",
+        ))
+        .await;
+        self.click_button("See all your connected banks").await;
+        self.heading("Your connected banks").await;
+    }
+
     /// Waits for an option of the bank listbox named `name`.
     pub async fn option(&self, name: &str) -> WebElement {
         self.find(option_by(name)).await

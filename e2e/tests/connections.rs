@@ -25,8 +25,7 @@ async fn connect_hooli(h: &Harness) {
     open_bank(h, "hooli", "Hooli Bank").await;
     h.log_in("gavinBelson", HOOLI_PASSWORD).await;
     h.heading("Hooli Bank is connected").await;
-    h.click_button("See all your connected banks").await;
-    h.heading("Your connected banks").await;
+    h.open_connected_banks().await;
     h.connection_card("Hooli Bank").await;
 }
 
@@ -50,8 +49,7 @@ async fn connect_pied_piper_as(h: &Harness, login: (&str, &str), mfa: (&str, &st
     h.type_across_polls(field, answer).await;
     h.click_button("Continue").await;
     h.heading("Pied Piper Bank is connected").await;
-    h.click_button("See all your connected banks").await;
-    h.heading("Your connected banks").await;
+    h.open_connected_banks().await;
 }
 
 async fn cards(h: &Harness) -> Vec<WebElement> {

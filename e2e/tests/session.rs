@@ -104,12 +104,6 @@ async fn a_session_the_server_refuses_is_explained_and_a_new_visitor_only_after_
     .await;
 }
 
-/// From the success screen: the connected-banks view.
-async fn open_connections(h: &Harness) {
-    h.click_button("See all your connected banks").await;
-    h.heading("Your connected banks").await;
-}
-
 /// In the connected-banks view: "Forget this browser…" and its dialog (checked: storage,
 /// axe-core, a screenshot named `shot`).
 async fn open_forget_dialog(h: &Harness, shot: &str) -> WebElement {
@@ -158,7 +152,7 @@ async fn forget_this_browser_then_reload_is_a_fresh_visitor_with_no_banks() {
         assert!(session_cookie(&h).await.is_some());
 
         // Cancel first: nothing is forgotten, focus returns to the button.
-        open_connections(&h).await;
+        h.open_connected_banks().await;
         open_forget_dialog(&h, "forget-browser").await;
         h.click_button("Cancel").await;
         h.assert_focus("bc-forget", "focus").await;
@@ -195,7 +189,7 @@ async fn forget_and_delete_removes_the_basiq_user_from_the_simulator() {
         let users = basiq_users(&h);
         assert_eq!(users.len(), 1, "{users:?}");
 
-        open_connections(&h).await;
+        h.open_connected_banks().await;
         let dialog = open_forget_dialog(&h, "forget-browser-delete").await;
         let tick = h.find(By::Id("bc-forget-delete")).await;
         tick.click().await.unwrap();
