@@ -295,12 +295,6 @@ async fn keystrokes(h: &Harness) -> Vec<f64> {
             .chain(word.chars().map(|_| Key::Backspace.value().to_string()))
             .collect();
         for key in keys {
-            if let Some(gap) = std::env::var("BENCH_KEY_GAP_MS")
-                .ok()
-                .and_then(|s| s.parse().ok())
-            {
-                tokio::time::sleep(Duration::from_millis(gap)).await;
-            }
             search.send_keys(key).await.unwrap();
             typed += 1;
             // One sample per key before the next one is pressed.
