@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bank_connect::components::{
     ConnectionProgress, CredentialForm, CredentialSubmit, FailureAction, FailureScreen,
     InstitutionPicker, MAX_SHOWN, MfaPrompt, PlusButton, ROWS_PER_PASS, SEARCH_FAILED, SEARCHING,
-    option_id,
+    option_id, rows_in_first_pass,
 };
 use bank_connect_core::basiq::Job;
 use bank_connect_core::basiq::MfaChallenge;
@@ -400,32 +400,29 @@ async fn picker_searches_with_typos_and_offers_help_when_nothing_matches() {
     assert_eq!(by_role(&p.root, "option", "").len(), 2);
 }
 
-/// Options in the first pass of this test page's window.
-fn first_pass() -> usize {
-    bank_connect_core::search::typing::first_pass_rows(
-        web_sys::window()
-            .unwrap()
-            .inner_height()
-            .unwrap()
-            .as_f64()
-            .unwrap(),
-    )
+/// The options the picker shows.
+fn shown_rows(p: &Picker) -> usize {
+    by_role(&p.root, "option", "").len()
+}
+
+/// Waits (up to 2 s) until the picker shows `want` options.
+async fn rows_filled(p: &Picker, want: usize) {
+    for _ in 0..200 {
+        if shown_rows(p) == want {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("{} rows, not {want}", shown_rows(p));
 }
 
 #[wasm_bindgen_test]
 async fn a_long_list_paints_its_first_rows_with_the_keystroke_and_the_rest_after_the_frame() {
     let p = mount_picker(bank_connect_core::synthetic::directory(500));
-    let count = || by_role(&p.root, "option", "").len();
+    let count = || shown_rows(&p);
+    let first_pass = rows_in_first_pass;
     assert!(first_pass() >= ROWS_PER_PASS && first_pass() < MAX_SHOWN);
-    let filled = |want: usize| async move {
-        for _ in 0..200 {
-            if count() == want {
-                return;
-            }
-            sleep(10).await;
-        }
-        panic!("{} rows, not {want}", count());
-    };
+    let filled = |want: usize| rows_filled(&p, want);
     leptos::task::tick().await;
     assert_eq!(
         count(),
@@ -455,14 +452,10 @@ async fn a_long_list_paints_its_first_rows_with_the_keystroke_and_the_rest_after
 async fn the_rows_below_the_fold_wait_while_the_person_types() {
     use bank_connect_core::search::typing::TYPING_QUIET_MS;
     let p = mount_picker(bank_connect_core::synthetic::directory(500));
-    let count = || by_role(&p.root, "option", "").len();
-    for _ in 0..200 {
-        if count() == MAX_SHOWN {
-            break;
-        }
-        sleep(10).await;
-    }
-    assert_eq!(count(), MAX_SHOWN, "the whole first list before any typing");
+    let count = || shown_rows(&p);
+    let first_pass = rows_in_first_pass;
+    // The whole first list before any typing.
+    rows_filled(&p, MAX_SHOWN).await;
 
     // Ten keys 60 ms apart, each query matching more than the most shown.
     let combo = p.search_box();

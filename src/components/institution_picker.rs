@@ -43,6 +43,18 @@ fn now_or_when_quiet(draw: impl FnOnce() + 'static) {
     }
 }
 
+/// Options a keystroke's frame renders in this window (core's [`first_pass_rows`] of its
+/// height).
+pub fn rows_in_first_pass() -> usize {
+    first_pass_rows(
+        window()
+            .inner_height()
+            .ok()
+            .and_then(|h| h.as_f64())
+            .unwrap_or(0.0),
+    )
+}
+
 /// The status line while a typed query waits for the search's module.
 pub const SEARCHING: &str = "Searching…";
 /// The status line when the search's module could not be downloaded.
@@ -103,13 +115,7 @@ pub fn InstitutionPicker(
     });
     // The passes rendered for this search and directory: a new search starts at one, of as many
     // rows as the window's listbox shows; the others wait until the person pauses.
-    let first = first_pass_rows(
-        window()
-            .inner_height()
-            .ok()
-            .and_then(|h| h.as_f64())
-            .unwrap_or(0.0),
-    );
+    let first = rows_in_first_pass();
     let passes = RwSignal::new((String::new(), 0usize, 1usize));
     let directory_key = move || institutions.with(|all| Arc::as_ptr(all) as usize);
     let pass = move || {

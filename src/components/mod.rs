@@ -26,7 +26,7 @@ pub use handoff::{
 };
 pub use institution_picker::{
     InstitutionPicker, LISTBOX_ID, MAX_SHOWN, ROWS_PER_PASS, SEARCH_FAILED, SEARCH_ID, SEARCHING,
-    option_id,
+    option_id, rows_in_first_pass,
 };
 pub use logo::{InstitutionLogo, logo_pending};
 pub use mfa_prompt::{MfaPrompt, answer_id, clock};
