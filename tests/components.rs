@@ -15,7 +15,7 @@ use bank_connect_core::job::JobView;
 use bank_connect_core::validation::FormCheck;
 use bank_connect_core::{Filters, InstitutionSummary, SearchIndex, Searcher};
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit};
 
@@ -235,7 +235,7 @@ async fn picker_is_a_combobox_driving_a_listbox_with_the_keyboard() {
 }
 
 /// Positions (in the listbox) of the rows that `records` wrote to.
-fn rows_written(listbox: &Element, records: Vec<wasm_bindgen::JsValue>) -> Vec<usize> {
+fn rows_written(listbox: &Element, records: Vec<JsValue>) -> Vec<usize> {
     let rows = all(listbox, "li");
     let mut written: Vec<usize> = records
         .into_iter()
@@ -482,6 +482,63 @@ async fn the_rows_below_the_fold_wait_while_the_person_types() {
         after >= TYPING_QUIET_MS - 1.0,
         "the list grew {after} ms after the last key"
     );
+}
+
+/// A window made taller while the picker is open: the next keystroke's first pass fills the
+/// listbox of the new height, not of the height the picker opened at.
+#[wasm_bindgen_test]
+async fn a_keystrokes_first_pass_follows_the_windows_height_now() {
+    use bank_connect_core::search::typing::first_pass_rows;
+    let p = mount_picker(bank_connect_core::synthetic::directory(500));
+    rows_filled(&p, MAX_SHOWN).await;
+    let taller = 2_000.0;
+    assert_ne!(
+        first_pass_rows(taller),
+        rows_in_first_pass(),
+        "a height with another count"
+    );
+    let height = WindowHeight::pretend(taller);
+    assert_eq!(rows_in_first_pass(), first_pass_rows(taller));
+
+    type_into(&p.search_box(), "b");
+    sleep(60).await;
+    let rows = shown_rows(&p);
+    drop(height);
+    assert_eq!(
+        rows,
+        first_pass_rows(taller),
+        "the first pass of the window's height now"
+    );
+}
+
+/// `window.innerHeight` reads `px` until dropped (it is [Replaceable]: the page's own property
+/// stands in for the window's, and the window's getter is put back after).
+struct WindowHeight(JsValue);
+
+impl WindowHeight {
+    fn pretend(px: f64) -> Self {
+        let window = web_sys::window().expect("a window");
+        let key = JsValue::from_str("innerHeight");
+        let was = js_sys::Object::get_own_property_descriptor(&window, &key);
+        let now = js_sys::Object::new();
+        for (k, v) in [
+            ("value", JsValue::from_f64(px)),
+            ("configurable", JsValue::TRUE),
+            ("writable", JsValue::TRUE),
+        ] {
+            js_sys::Reflect::set(&now, &k.into(), &v).expect("a plain object");
+        }
+        js_sys::Object::define_property(&window, &key, &now);
+        Self(was)
+    }
+}
+
+impl Drop for WindowHeight {
+    fn drop(&mut self) {
+        if let (Some(window), Some(was)) = (web_sys::window(), self.0.dyn_ref::<js_sys::Object>()) {
+            js_sys::Object::define_property(&window, &JsValue::from_str("innerHeight"), was);
+        }
+    }
 }
 
 /// The rows a keystroke rewrites show their bank at once and their logo only once the page is

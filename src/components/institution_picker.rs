@@ -114,8 +114,8 @@ pub fn InstitutionPicker(
         found.into_iter().map(|h| h.index).collect::<Vec<_>>()
     });
     // The passes rendered for this search and directory: a new search starts at one, of as many
-    // rows as the window's listbox shows; the others wait until the person pauses.
-    let first = rows_in_first_pass();
+    // rows as the window's listbox shows (read as each pass renders, so a window resized since
+    // the picker opened gets its own count); the others wait until the person pauses.
     let passes = RwSignal::new((String::new(), 0usize, 1usize));
     let directory_key = move || institutions.with(|all| Arc::as_ptr(all) as usize);
     let pass = move || {
@@ -123,7 +123,7 @@ pub fn InstitutionPicker(
         passes.with(|(pq, pd, n)| if *pq == q && *pd == d { *n } else { 1 })
     };
     let shown = Memo::new(move |_| {
-        let rows = rows_after(pass(), first);
+        let rows = rows_after(pass(), rows_in_first_pass());
         hits.with(|h| h.iter().copied().take(rows).collect::<Vec<_>>())
     });
     Effect::new(move |_| {
