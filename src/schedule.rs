@@ -3,7 +3,9 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use leptos::prelude::{request_animation_frame, request_idle_callback_with_handle, set_timeout};
+use leptos::prelude::{request_animation_frame, set_timeout, window};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 
 /// Work for later. The public functions box it first, so the browser bindings under them exist once
 /// in the wasm rather than once per caller's closure.
@@ -22,8 +24,16 @@ pub fn idle_after_next_paint(f: impl FnOnce() + 'static) {
     request_animation_frame(move || idle_then(f));
 }
 
-/// Runs `f` once when the page is next idle (without requestIdleCallback, e.g. Safari: in a
-/// task after the next frame).
+/// The longest work waits for the page to be idle before it runs as an ordinary task
+/// (requestIdleCallback's `timeout`). Without one, "once idle" can be never: in headless
+/// Chromium, idle callbacks asked for while the page drew nothing waited until something else
+/// asked for a frame (the picker's rows below the fold and its logos stayed undrawn for as long
+/// as a test watched), and a page or a host page that fills every frame leaves no idle period
+/// either. Long enough that a keystroke or a frame already waiting goes first.
+pub const IDLE_DEADLINE_MS: u32 = 200;
+
+/// Runs `f` once when the page is next idle, or after [`IDLE_DEADLINE_MS`] at the latest
+/// (without requestIdleCallback, e.g. Safari: in a task after the next frame).
 pub fn when_idle(f: impl FnOnce() + 'static) {
     idle_then(Box::new(f));
 }
@@ -36,7 +46,14 @@ fn idle_then(f: Later) {
         }
     };
     let fallback = run.clone();
-    if request_idle_callback_with_handle(run).is_err() {
+    let run: Box<dyn Fn()> = Box::new(run);
+    let options = web_sys::IdleRequestOptions::new();
+    options.set_timeout(IDLE_DEADLINE_MS);
+    let asked = window().request_idle_callback_with_options(
+        Closure::wrap(run).into_js_value().unchecked_ref(),
+        &options,
+    );
+    if asked.is_err() {
         paint_then(Box::new(fallback));
     }
 }

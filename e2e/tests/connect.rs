@@ -33,3 +33,52 @@ async fn plus_button_lists_the_simulator_institutions() {
     })
     .await;
 }
+
+/// The picker's whole first list and every row's logo come on a page that draws nothing else:
+/// no screenshot, no accessibility check, nothing asking for a frame while the test watches.
+/// They wait for the page to be idle, and in headless Chromium an idle page that is not drawing
+/// gets no idle period until something asks for a frame: without a deadline on that wait, the
+/// picker stayed at its first pass (8 rows, their logos undrawn) for as long as anyone looked.
+#[tokio::test]
+async fn the_whole_list_and_its_logos_come_on_a_page_that_draws_nothing_else() {
+    Harness::run(|h| async move { list_and_logos_come_unprompted(&h).await }).await;
+}
+
+/// The same with 150 ms on every request.
+#[tokio::test]
+async fn the_whole_list_and_its_logos_come_unprompted_with_latency() {
+    Harness::run(|h| async move {
+        h.add_latency(150).await;
+        list_and_logos_come_unprompted(&h).await
+    })
+    .await;
+}
+
+async fn list_and_logos_come_unprompted(h: &Harness) {
+    h.driver.goto(h.url("/")).await.unwrap();
+    h.button("+ Connect a bank").await.click().await.unwrap();
+    h.find(By::Css("[role='option']")).await;
+    let count = "return [document.querySelectorAll('[role=option]').length, \
+                 document.querySelectorAll('[role=option] img.bc-logo').length, \
+                 document.querySelectorAll('[role=option] .bc-logo-pending').length]";
+    let mut seen = (0, 0, 0);
+    for _ in 0..50 {
+        let now: (usize, usize, usize) = h
+            .driver
+            .execute(count, vec![])
+            .await
+            .unwrap()
+            .convert()
+            .unwrap();
+        seen = now;
+        if seen == (60, 60, 0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        seen,
+        (60, 60, 0),
+        "(options, logos drawn, logos waiting) 5 s after the list appeared"
+    );
+}
