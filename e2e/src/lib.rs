@@ -192,6 +192,30 @@ impl Harness {
         }
     }
 
+    /// Waits (up to 5 s, asking for no frame meanwhile) until the open picker shows its whole
+    /// first list of `options` with every row's logo drawn, and returns what it last saw:
+    /// (options, logos drawn, logos waiting).
+    pub async fn picker_drawn(&self, options: usize) -> (usize, usize, usize) {
+        let count = "return [document.querySelectorAll('[role=option]').length, \
+                     document.querySelectorAll('[role=option] img.bc-logo').length, \
+                     document.querySelectorAll('[role=option] .bc-logo-pending').length]";
+        let mut seen = (0, 0, 0);
+        for _ in 0..50 {
+            seen = self
+                .driver
+                .execute(count, vec![])
+                .await
+                .unwrap()
+                .convert()
+                .unwrap();
+            if seen.0 == options && seen.2 == 0 {
+                break;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        seen
+    }
+
     /// The page's visible text, for a failure message.
     pub async fn visible_text(&self) -> String {
         match self.driver.find(By::Css("body")).await {

@@ -384,7 +384,9 @@ async fn memory_after_picker(h: &Harness, name: &str) {
     h.driver.goto(h.url("/")).await.unwrap();
     h.button("+ Connect a bank").await.click().await.unwrap();
     h.find(By::Css("[role='option']")).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The whole first list, its logos drawn.
+    let (options, _, waiting) = h.picker_drawn(60).await;
+    assert_eq!((options, waiting), (60, 0), "the picker drawn");
     let (heap, wasm) = memory(&h.driver).await;
     println!("BENCH {name} js_heap={heap:.0} wasm={wasm:.0}");
 }

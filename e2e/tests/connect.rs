@@ -58,24 +58,7 @@ async fn list_and_logos_come_unprompted(h: &Harness) {
     h.driver.goto(h.url("/")).await.unwrap();
     h.button("+ Connect a bank").await.click().await.unwrap();
     h.find(By::Css("[role='option']")).await;
-    let count = "return [document.querySelectorAll('[role=option]').length, \
-                 document.querySelectorAll('[role=option] img.bc-logo').length, \
-                 document.querySelectorAll('[role=option] .bc-logo-pending').length]";
-    let mut seen = (0, 0, 0);
-    for _ in 0..50 {
-        let now: (usize, usize, usize) = h
-            .driver
-            .execute(count, vec![])
-            .await
-            .unwrap()
-            .convert()
-            .unwrap();
-        seen = now;
-        if seen == (60, 60, 0) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let seen = h.picker_drawn(60).await;
     assert_eq!(
         seen,
         (60, 60, 0),
