@@ -511,8 +511,8 @@ async fn a_keystrokes_first_pass_follows_the_windows_height_now() {
     );
 }
 
-/// `window.innerHeight` reads `px` until dropped (it is [Replaceable]: the page's own property
-/// stands in for the window's, and the window's getter is put back after).
+/// `window.innerHeight` reads `px` until dropped (the window's own `innerHeight` accessor is
+/// configurable: a plain value stands in for it, and the accessor is put back after).
 struct WindowHeight(JsValue);
 
 impl WindowHeight {
